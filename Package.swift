@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "heroform",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "heroform", targets: ["heroform"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Non-blocking POSIX sockets driven by Dispatch; knows nothing of HTTP.
+        .target(name: "Sockets"),
+        // HTTP/1.1 parser, connections, router, middleware and static files; knows nothing of forms or HERO.
+        .target(name: "HTTPServer", dependencies: [
+            "Sockets",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Helpers for tests: a raw-socket HTTP client and a server harness.
+        .target(name: "HTTPTesting", dependencies: ["Sockets", "HTTPServer"]),
+        // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
+        .target(name: "FormCore"),
+        // Wires config, routes and pages together; everything the executable runs.
+        .target(name: "HeroformApp", dependencies: [
+            "HTTPServer", "FormCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "heroform", dependencies: [
+            "HeroformApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTesting"]),
+        .testTarget(name: "FormCoreTests", dependencies: ["FormCore"]),
+        .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,21 @@
+/// Entry point for request bodies: picks the decoder by Content-Type.
+public enum BodyDecoder {
+    public static func decode(_ body: [UInt8], contentType: String?) -> Result<[String: String], DecodeError> {
+        guard let contentType, let media = MediaType(contentType) else {
+            return .failure(.unsupportedMediaType(contentType))
+        }
+        let isJSON = media.essence == "application/json" || media.type == "application" && media.subtype.hasSuffix("+json")
+        switch media.essence {
+        case _ where isJSON:
+            guard media.isUTF8 else { return .failure(.unsupportedMediaType(contentType)) }
+            return JSONBodyDecoder.decode(body)
+        case "application/x-www-form-urlencoded":
+            guard media.isUTF8 else { return .failure(.unsupportedMediaType(contentType)) }
+            return URLEncodedDecoder.decode(body)
+        case "multipart/form-data":
+            return MultipartDecoder.decode(body, boundary: media.parameters["boundary"])
+        default:
+            return .failure(.unsupportedMediaType(contentType))
+        }
+    }
+}

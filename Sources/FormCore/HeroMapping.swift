@@ -1,0 +1,70 @@
+import Foundation
+
+/// Maps a validated lead onto HERO's fields. Pure: the reference and consent time come from the caller.
+public enum HeroMapping {
+    public static func payload(for lead: Lead, form: FormDefinition, reference: String, consentAt: Date) -> HeroPayload {
+        let customer = HeroPayload.Customer(
+            email: lead.value(.email),
+            title: lead.value(.salutation),
+            firstName: lead.value(.firstName),
+            lastName: lead.value(.lastName),
+            companyName: lead.value(.companyName),
+            phoneHome: lead.value(.phone)
+        )
+        let address = HeroPayload.Address(
+            street: lead.value(.street),
+            city: lead.value(.city),
+            zipcode: lead.value(.zipcode),
+            countryCode: lead.value(.countryCode)
+        )
+        let hasProjectAddress = lead.value(.projectStreet) != nil || lead.value(.projectZipcode) != nil
+            || lead.value(.projectCity) != nil
+        let projectAddress = hasProjectAddress
+            ? HeroPayload.Address(
+                street: lead.value(.projectStreet),
+                city: lead.value(.projectCity),
+                zipcode: lead.value(.projectZipcode),
+                countryCode: lead.value(.projectCountryCode) ?? lead.value(.countryCode)
+            )
+            : nil
+        let projectMatch = HeroPayload.ProjectMatch(
+            comment: lead.value(.message),
+            partnerNotes: partnerNotes(for: lead, reference: reference, consentAt: consentAt),
+            partnerSource: nonEmpty(form.partnerSource)
+        )
+        return HeroPayload(
+            measure: form.measure,
+            customer: customer.isEmpty ? nil : customer,
+            address: address.isEmpty ? nil : address,
+            projectAddress: projectAddress,
+            projectMatch: projectMatch.isEmpty ? nil : projectMatch
+        )
+    }
+
+    /// Notes for the craftsman, always in German since HERO is used in German.
+    /// The consent line documents when consent was given (GDPR Art. 7(1) accountability).
+    static func partnerNotes(for lead: Lead, reference: String, consentAt: Date) -> String? {
+        var lines: [String] = []
+        if let phone = lead.value(.phone) { lines.append("Telefon: \(phone)") }
+        if lead.consent { lines.append("Einwilligung Datenschutz: \(utcTimestamp(consentAt)) UTC") }
+        if !reference.isEmpty { lines.append("Referenz: \(reference)") }
+        if !lead.formID.isEmpty { lines.append("Formular: \(lead.formID)") }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
+    }
+
+    /// "yyyy-MM-dd HH:mm:ss" in UTC with a fixed POSIX locale and Gregorian calendar, so the
+    /// output doesn't depend on the server's locale or time zone. Made per call: DateFormatter
+    /// isn't Sendable, and leads are rare enough that the cost doesn't matter.
+    static func utcTimestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.calendar = Calendar(identifier: .gregorian)
+        formatter.timeZone = .gmt
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    static func nonEmpty(_ value: String) -> String? {
+        value.isEmpty ? nil : value
+    }
+}

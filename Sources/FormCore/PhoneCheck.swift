@@ -1,0 +1,18 @@
+/// Phone numbers are free text in HERO; this only keeps out letters, markup and obvious junk.
+public enum PhoneCheck {
+    public static let minDigits = 5
+    static let allowedPunctuation: Set<Unicode.Scalar> = [" ", "+", "(", ")", "/", "-", "."]
+
+    public static func isValid(_ phone: String) -> Bool {
+        guard phone.count <= Field.phone.maxLength else { return false }
+        var digits = 0
+        for scalar in phone.unicodeScalars {
+            if ("0"..."9").contains(scalar) {
+                digits += 1
+            } else if !allowedPunctuation.contains(scalar) {
+                return false
+            }
+        }
+        return digits >= minDigits
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Normalizes raw input before validation, so checks, limits and HERO all see the same text.
+///
+/// Invisible characters are removed rather than rejected: they usually come from copy & paste,
+/// and bidi overrides (U+202E) could make the lead read differently in HERO than what was checked.
+public enum Sanitizer {
+    /// At most two blank lines in a row survive in the message.
+    static let maxConsecutiveNewlines = 3
+
+    public static func clean(_ value: String, for field: Field) -> String {
+        let filtered = stripInvisibles(value, keepLineBreaks: field.isMultiline)
+        // NFC after stripping, so a zero-width char between a letter and its accent can't block composition.
+        let composed = filtered.precomposedStringWithCanonicalMapping
+        let cleaned = field.isMultiline ? tidyLines(composed) : collapseWhitespace(composed)
+        switch field {
+        case .email:
+            return lowercasingDomain(cleaned)
+        case .countryCode, .projectCountryCode, .zipcode, .projectZipcode:
+            return uppercasingASCII(cleaned)
+        default:
+            return cleaned
+        }
+    }
+
+    /// Drops control (Cc) and format (Cf) characters: NUL, ESC, bidi overrides, zero-width chars, BOM, tags.
+    /// Line breaks become "\n" (CRLF counts once) and tabs become spaces; the later whitespace pass
+    /// turns "\n" into a space for single-line fields.
+    static func stripInvisibles(_ value: String, keepLineBreaks: Bool) -> String {
+        var out = String.UnicodeScalarView()
+        var previousWasCR = false
+        for scalar in value.unicodeScalars {
+            defer { previousWasCR = scalar == "\r" }
+            if isLineBreak(scalar) {
+                if scalar == "\n" && previousWasCR { continue }
+                out.append(keepLineBreaks ? "\n" : " ")
+                continue
+            }
+            if scalar.properties.isWhitespace {
+                // Tab and other spaces: kept as a space; collapsing happens later for single-line fields.
+                out.append(scalar == "\t" ? " " : scalar)
+                continue
+            }
+            switch scalar.properties.generalCategory {
+            case .control, .format:
+                continue
+            default:
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    static func isLineBreak(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029: true
+        default: false
+        }
+    }
+
+    /// Single-line fields: every run of whitespace (including NBSP, ideographic space) becomes one ASCII space; trimmed.
+    static func collapseWhitespace(_ value: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in value.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace {
+                out.append(" ")
+                pendingSpace = false
+            }
+            out.append(scalar)
+        }
+        return String(out)
+    }
+
+    /// Message: strips trailing whitespace per line, keeps indentation, allows at most two blank lines
+    /// in a row and trims the whole text. Expects line breaks already normalized to "\n".
+    static func tidyLines(_ value: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingNewlines = 0
+        var pendingSpaces = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            if scalar == "\n" {
+                pendingNewlines += 1
+                pendingSpaces.removeAll()
+                continue
+            }
+            if scalar.properties.isWhitespace {
+                pendingSpaces.append(scalar)
+                continue
+            }
+            if !out.isEmpty {
+                for _ in 0..<min(pendingNewlines, maxConsecutiveNewlines) { out.append("\n") }
+            }
+            // Indentation is kept, except before the very first character (trim).
+            if !out.isEmpty { out.append(contentsOf: pendingSpaces) }
+            pendingNewlines = 0
+            pendingSpaces.removeAll()
+            out.append(scalar)
+        }
+        return String(out)
+    }
+
+    /// Domains are case-insensitive, local parts are not (RFC 5321 §2.4), so only the part after the last "@" is lowered.
+    static func lowercasingDomain(_ value: String) -> String {
+        guard let at = value.lastIndex(of: "@") else { return value }
+        return String(value[..<at]) + value[at...].lowercased()
+    }
+
+    /// ASCII only, so e.g. "ß" can't turn into the valid code "SS".
+    static func uppercasingASCII(_ value: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            if scalar.value >= 0x61 && scalar.value <= 0x7A, let upper = Unicode.Scalar(scalar.value - 0x20) {
+                out.append(upper)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+}

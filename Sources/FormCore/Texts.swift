@@ -1,0 +1,176 @@
+import Foundation
+
+/// Every user-facing text, one instance per language, so translations live in exactly one place.
+///
+/// Templates contain `{placeholder}`s; use the helper methods to fill them so callers
+/// can't forget one. Values are plain text: the caller HTML-escapes them.
+public struct Texts: Sendable, Equatable {
+    /// One `<option>` of the salutation select: the value sent to HERO is always German.
+    public struct SalutationOption: Sendable, Equatable {
+        public var value: String
+        public var label: String
+
+        public init(value: String, label: String) {
+            self.value = value
+            self.label = label
+        }
+    }
+
+    public var language: Language
+
+    // Form page
+    public var fieldLabels: [Field: String]
+    public var salutationOptions: [SalutationOption]
+    /// Label of the empty first option of a select.
+    public var pleaseChoose: String
+    public var submit: String
+    public var requiredMarker: String
+    /// Contains `{privacy}`, replaced by the privacy policy link.
+    public var consentTemplate: String
+    public var privacyLinkText: String
+    public var projectAddressDiffers: String
+
+    // Result pages
+    public var thankYouTitle: String
+    /// Contains `{reference}`.
+    public var thankYouTemplate: String
+    public var tryAgain: String
+
+    // Validation
+    public var errorSummary: String
+    public var requiredField: String
+    public var consentRequired: String
+    /// Contains `{max}`.
+    public var tooLongTemplate: String
+    public var invalidEmail: String
+    public var invalidPostcode: String
+    public var invalidPhone: String
+    public var invalidCountry: String
+    public var invalidSalutation: String
+    public var invalidName: String
+
+    public static func forLanguage(_ language: Language) -> Texts {
+        switch language {
+        case .de: german
+        case .en: english
+        }
+    }
+
+    /// Falls back to the raw field name so a missing translation is visible but harmless.
+    public func label(for field: Field) -> String {
+        fieldLabels[field] ?? field.rawValue
+    }
+
+    /// The display label for a stored (German) salutation value; unknown values are shown as they are.
+    public func salutationLabel(for value: String) -> String {
+        salutationOptions.first { $0.value == value }?.label ?? value
+    }
+
+    public func consentSentence(privacy: String) -> String {
+        consentTemplate.replacingOccurrences(of: "{privacy}", with: privacy)
+    }
+
+    public func thankYouText(reference: String) -> String {
+        thankYouTemplate.replacingOccurrences(of: "{reference}", with: reference)
+    }
+
+    public func tooLong(max: Int) -> String {
+        tooLongTemplate.replacingOccurrences(of: "{max}", with: String(max))
+    }
+
+    static let german = Texts(
+        language: .de,
+        fieldLabels: [
+            .form: "Formular",
+            .salutation: "Anrede",
+            .firstName: "Vorname",
+            .lastName: "Nachname",
+            .companyName: "Firma",
+            .email: "E-Mail",
+            .phone: "Telefon",
+            .street: "Straße und Hausnummer",
+            .zipcode: "PLZ",
+            .city: "Ort",
+            .countryCode: "Land",
+            .projectStreet: "Straße (Objekt)",
+            .projectZipcode: "PLZ (Objekt)",
+            .projectCity: "Ort (Objekt)",
+            .projectCountryCode: "Land (Objekt)",
+            .message: "Ihre Nachricht",
+            .consent: "Einwilligung",
+        ],
+        salutationOptions: [
+            SalutationOption(value: "Herr", label: "Herr"),
+            SalutationOption(value: "Frau", label: "Frau"),
+            SalutationOption(value: "Divers", label: "Divers"),
+        ],
+        pleaseChoose: "Bitte wählen",
+        submit: "Anfrage senden",
+        requiredMarker: "Pflichtfeld",
+        consentTemplate: "Ich bin einverstanden, dass meine Angaben zur Bearbeitung meiner Anfrage "
+            + "verarbeitet werden. Weitere Informationen finden Sie in der {privacy}.",
+        privacyLinkText: "Datenschutzerklärung",
+        projectAddressDiffers: "Die Adresse des Objekts weicht von meiner Anschrift ab",
+        thankYouTitle: "Vielen Dank!",
+        thankYouTemplate: "Ihre Anfrage ist bei uns eingegangen. Ihre Referenz: {reference}",
+        tryAgain: "Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es in ein paar Minuten noch einmal.",
+        errorSummary: "Bitte prüfen Sie die markierten Felder.",
+        requiredField: "Bitte füllen Sie dieses Feld aus.",
+        consentRequired: "Bitte stimmen Sie der Datenschutzerklärung zu.",
+        tooLongTemplate: "Bitte höchstens {max} Zeichen eingeben.",
+        invalidEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+        invalidPostcode: "Bitte geben Sie eine gültige Postleitzahl ein.",
+        invalidPhone: "Bitte geben Sie eine gültige Telefonnummer ein.",
+        invalidCountry: "Bitte wählen Sie ein gültiges Land aus.",
+        invalidSalutation: "Bitte wählen Sie eine der angebotenen Anreden aus.",
+        invalidName: "Bitte geben Sie einen gültigen Namen ein."
+    )
+
+    static let english = Texts(
+        language: .en,
+        fieldLabels: [
+            .form: "Form",
+            .salutation: "Salutation",
+            .firstName: "First name",
+            .lastName: "Last name",
+            .companyName: "Company",
+            .email: "Email",
+            .phone: "Phone",
+            .street: "Street and number",
+            .zipcode: "Postcode",
+            .city: "City",
+            .countryCode: "Country",
+            .projectStreet: "Street (project site)",
+            .projectZipcode: "Postcode (project site)",
+            .projectCity: "City (project site)",
+            .projectCountryCode: "Country (project site)",
+            .message: "Your message",
+            .consent: "Consent",
+        ],
+        salutationOptions: [
+            SalutationOption(value: "Herr", label: "Mr"),
+            SalutationOption(value: "Frau", label: "Ms"),
+            SalutationOption(value: "Divers", label: "Mx"),
+        ],
+        pleaseChoose: "Please choose",
+        submit: "Send request",
+        requiredMarker: "required",
+        consentTemplate: "I agree that my details will be processed to handle my request. "
+            + "For more information, please see our {privacy}.",
+        privacyLinkText: "privacy policy",
+        projectAddressDiffers: "The project site address differs from my address",
+        thankYouTitle: "Thank you!",
+        thankYouTemplate: "We have received your request. Your reference: {reference}",
+        tryAgain: "Sorry, something went wrong. Please try again in a few minutes.",
+        errorSummary: "Please check the highlighted fields.",
+        requiredField: "Please fill in this field.",
+        consentRequired: "Please agree to the privacy policy.",
+        tooLongTemplate: "Please enter at most {max} characters.",
+        invalidEmail: "Please enter a valid email address.",
+        invalidPostcode: "Please enter a valid postcode.",
+        invalidPhone: "Please enter a valid phone number.",
+        invalidCountry: "Please choose a valid country.",
+        invalidSalutation: "Please choose one of the offered salutations.",
+        invalidName: "Please enter a valid name."
+    )
+}

@@ -1,0 +1,79 @@
+/// Header fields in the order they came, with case-insensitive lookup (RFC 9110 §5.1).
+public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        /// Lowercased once on insert, so lookups need not fold case again.
+        let key: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+            self.key = name.lowercased()
+        }
+    }
+
+    public private(set) var fields: [Field] = []
+
+    public init() {}
+
+    public init(_ pairs: [(String, String)]) {
+        fields = pairs.map { Field(name: $0.0, value: $0.1) }
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements)
+    }
+
+    public var count: Int { fields.count }
+    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+
+    /// The first value of `name`, or nil.
+    public subscript(name: String) -> String? {
+        let key = name.lowercased()
+        return fields.first { $0.key == key }?.value
+    }
+
+    public func values(_ name: String) -> [String] {
+        let key = name.lowercased()
+        return fields.filter { $0.key == key }.map(\.value)
+    }
+
+    public func contains(_ name: String) -> Bool {
+        let key = name.lowercased()
+        return fields.contains { $0.key == key }
+    }
+
+    /// The comma-separated list elements of every `name` field, trimmed, lowercased, empty ones dropped
+    /// (RFC 9110 §5.6.1).
+    public func tokens(_ name: String) -> [String] {
+        values(name).flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingWhitespace().lowercased() }
+            .filter { !$0.isEmpty }
+    }
+
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append(Field(name: name, value: value))
+    }
+
+    /// Replaces every `name` field with one holding `value`.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        add(name, value)
+    }
+
+    public mutating func remove(_ name: String) {
+        let key = name.lowercased()
+        fields.removeAll { $0.key == key }
+    }
+}
+
+extension StringProtocol {
+    /// Trims optional whitespace (SP and HTAB) as HTTP defines it.
+    func trimmingWhitespace() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

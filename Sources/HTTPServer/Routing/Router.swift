@@ -1,0 +1,98 @@
+/// Routes requests by method and path, runs middleware around them, and falls back to a handler
+/// (static files, typically) for GET and HEAD requests no route claims.
+///
+/// Build it at start-up, then hand it to the server; it is an immutable value from then on.
+public struct Router: HTTPResponder {
+    struct Route: Sendable {
+        let method: HTTPMethod
+        let pattern: PathPattern
+        let bodyLimit: Int?
+        let handler: HTTPHandler
+    }
+
+    private var routes: [Route] = []
+    private var middleware: [any HTTPMiddleware] = []
+    private var fallback: HTTPHandler?
+    public var defaultBodyLimit: Int
+
+    public init(defaultBodyLimit: Int = 64 * 1024) {
+        self.defaultBodyLimit = defaultBodyLimit
+    }
+
+    /// Adds a route. `bodyLimit` overrides the default body limit for it.
+    public mutating func on(_ method: HTTPMethod, _ path: String, bodyLimit: Int? = nil, _ handler: @escaping HTTPHandler) {
+        routes.append(Route(method: method, pattern: PathPattern(path), bodyLimit: bodyLimit, handler: handler))
+    }
+
+    public mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { on(.get, path, handler) }
+
+    public mutating func post(_ path: String, bodyLimit: Int? = nil, _ handler: @escaping HTTPHandler) {
+        on(.post, path, bodyLimit: bodyLimit, handler)
+    }
+
+    /// Middleware run in the order added, the first one outermost, around routes and fallback alike.
+    public mutating func use(_ middleware: any HTTPMiddleware) { self.middleware.append(middleware) }
+
+    /// Answers GET and HEAD requests that match no route.
+    public mutating func fallback(_ handler: @escaping HTTPHandler) { fallback = handler }
+
+    public func bodyLimit(for head: HTTPRequestHead) -> Int {
+        guard let segments = PathPattern.segments(of: head.path),
+              let (route, _) = find(head.method, segments) else { return defaultBodyLimit }
+        return route.bodyLimit ?? defaultBodyLimit
+    }
+
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let chain = middleware.reversed().reduce(Next { await self.dispatch($0) }) { next, middleware in
+            Next { await middleware.respond(to: $0, next: next) }
+        }
+        return await chain(request)
+    }
+
+    private func dispatch(_ request: HTTPRequest) async -> HTTPResponse {
+        if request.path == "*" {
+            return allowResponse(Self.implementedMethods)
+        }
+        guard let segments = PathPattern.segments(of: request.path) else {
+            return .error(.badRequest, "malformed path")
+        }
+        if let (route, parameters) = find(request.method, segments) {
+            var request = request
+            request.parameters = parameters
+            return await route.handler(request)
+        }
+        var allowed = Set(routes.filter { $0.pattern.match(segments) != nil }.map(\.method))
+        if (request.method == .get || request.method == .head), let fallback {
+            return await fallback(request)
+        }
+        if fallback != nil { allowed.formUnion([.get, .head]) }
+        if allowed.contains(.get) { allowed.insert(.head) }
+        if request.method == .options && !allowed.isEmpty {
+            allowed.insert(.options)
+            return allowResponse(allowed)
+        }
+        if allowed.isEmpty { return .error(.notFound) }
+        var response = HTTPResponse.error(.methodNotAllowed)
+        response.headers.set("Allow", Self.allowValue(allowed.union([.options])))
+        return response
+    }
+
+    /// HEAD is answered by the GET route (the connection drops the body).
+    private func find(_ method: HTTPMethod, _ segments: [String]) -> (Route, [String: String])? {
+        let lookup = method == .head ? HTTPMethod.get : method
+        for route in routes where route.method == lookup {
+            if let parameters = route.pattern.match(segments) { return (route, parameters) }
+        }
+        return nil
+    }
+
+    private static let implementedMethods: Set<HTTPMethod> = [.get, .head, .post, .options]
+
+    private func allowResponse(_ methods: Set<HTTPMethod>) -> HTTPResponse {
+        HTTPResponse(status: .noContent, headers: ["Allow": Self.allowValue(methods)])
+    }
+
+    private static func allowValue(_ methods: Set<HTTPMethod>) -> String {
+        methods.map(\.rawValue).sorted().joined(separator: ", ")
+    }
+}

@@ -1,0 +1,259 @@
+import Dispatch
+import Logging
+import Sockets
+
+/// One client connection: parses requests as bytes arrive, answers them in order, and enforces the
+/// timeouts and limits. Runs entirely on its socket's serial queue.
+///
+/// `@unchecked Sendable`: every stored `var` is touched only on `stream.queue` — socket callbacks and the
+/// timer run there, and the handler's result is sent back there with `queue.async` before use.
+final class HTTPConnection: @unchecked Sendable {
+    private enum State {
+        case awaitingHead
+        case readingBody(HTTPRequestHead, body: [UInt8], limit: Int)
+        case responding
+        case draining(keepAlive: Bool)
+        case lingering
+        case closed
+    }
+
+    private enum TimerPurpose { case idle, head, body, write, linger }
+
+    let stream: StreamSocket
+    private let configuration: HTTPServerConfiguration
+    private let responder: any HTTPResponder
+    private let logger: Logger
+    private let timer: DispatchSourceTimer
+    private var parser: HTTPRequestParser
+    private var state: State = .awaitingHead
+    private var timerPurpose: TimerPurpose = .head
+    private var headStarted = true
+    private var requestStart = ContinuousClock.now
+    private var inputEnded = false
+    private var shuttingDown = false
+    private var lingerDeadline = ContinuousClock.now
+    var onClosed: (() -> Void)?
+
+    init(stream: StreamSocket, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.stream = stream
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        self.parser = HTTPRequestParser(limits: configuration.limits)
+        self.timer = DispatchSource.makeTimerSource(queue: stream.queue)
+    }
+
+    /// Starts reading; on the socket's queue.
+    func start() {
+        stream.onRead = { [unowned self] bytes in self.received(bytes) }
+        stream.onEndOfInput = { [unowned self] in self.inputDidEnd() }
+        stream.onDrained = { [unowned self] in self.outputDrained() }
+        stream.onClose = { [unowned self] in self.didClose() }
+        timer.setEventHandler { [weak self] in self?.timerFired() }
+        arm(.head, after: configuration.headTimeout)
+        timer.resume()
+        stream.start()
+    }
+
+    /// Stops taking new requests: an idle connection closes now, a busy one after its current answer.
+    func beginShutdown() {
+        shuttingDown = true
+        if case .awaitingHead = state, parser.isAtMessageBoundary { close() }
+    }
+
+    func close() {
+        stream.close()
+    }
+
+    // MARK: - Input
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        switch state {
+        case .closed:
+            return
+        case .lingering:
+            // Dropped: the answer is out, these only keep the close from turning into a reset.
+            arm(.linger, after: min(configuration.lingerTimeout, lingerDeadline - .now))
+            return
+        case .awaitingHead, .readingBody, .responding, .draining:
+            parser.append(bytes)
+        }
+        if case .awaitingHead = state, !headStarted, !parser.isAtMessageBoundary {
+            headStarted = true
+            requestStart = .now
+            arm(.head, after: configuration.headTimeout)
+        }
+        processInput()
+        if case .responding = state, parser.bufferedByteCount > configuration.maxBufferedInput {
+            stream.pauseReading()
+        } else if case .draining = state, parser.bufferedByteCount > configuration.maxBufferedInput {
+            stream.pauseReading()
+        }
+    }
+
+    /// Turns buffered bytes into requests until one is complete and handed off, more bytes are needed,
+    /// or the connection is done.
+    private func processInput() {
+        while true {
+            switch state {
+            case .awaitingHead, .readingBody: break
+            default: return
+            }
+            guard let event = parser.next() else { return }
+            switch event {
+            case .head(let head):
+                requestStart = .now
+                let limit = responder.bodyLimit(for: head)
+                if case .length(let length) = head.framing, length > limit {
+                    return fail(.contentTooLarge, "request body larger than \(limit) bytes", head: head)
+                }
+                if head.expectsContinue && head.framing != .none && head.framing != .length(0) {
+                    stream.write(ResponseEncoder.continueResponse)
+                }
+                state = .readingBody(head, body: [], limit: limit)
+                arm(.body, after: configuration.bodyTimeout)
+
+            case .body(let bytes):
+                guard case .readingBody(let head, var body, let limit) = state else { return }
+                if body.count + bytes.count > limit {
+                    return fail(.contentTooLarge, "request body larger than \(limit) bytes", head: head)
+                }
+                state = .responding // releases `body`'s storage from `state`, so the append does not copy
+                body.append(contentsOf: bytes)
+                state = .readingBody(head, body: body, limit: limit)
+                arm(.body, after: configuration.bodyTimeout)
+
+            case .end(let trailers):
+                guard case .readingBody(let head, let body, _) = state else { return }
+                dispatch(HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: stream.peer.host))
+                return
+
+            case .error(let error):
+                return fail(error.status, error.description, head: nil)
+            }
+        }
+    }
+
+    private func inputDidEnd() {
+        inputEnded = true
+        switch state {
+        case .responding, .draining:
+            return // answered first, then closed
+        case .awaitingHead, .readingBody, .lingering, .closed:
+            // Nothing complete to answer: a half-sent request can never be finished now.
+            close()
+        }
+    }
+
+    // MARK: - Answering
+
+    private func dispatch(_ request: HTTPRequest) {
+        state = .responding
+        disarm()
+        let responder = self.responder
+        let queue = stream.queue
+        Task {
+            let response = await responder.respond(to: request)
+            queue.async { self.finish(request.head, response) }
+        }
+    }
+
+    private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse) {
+        guard case .responding = state else { return }
+        let keepAlive = head.keepAlive && !shuttingDown && !inputEnded
+        send(response, for: head, keepAlive: keepAlive)
+    }
+
+    /// Answers a request that cannot be read on, then closes: the framing of what follows is unknown.
+    private func fail(_ status: HTTPStatus, _ detail: String, head: HTTPRequestHead?) {
+        send(.error(status, detail), for: head, keepAlive: false)
+    }
+
+    private func send(_ response: HTTPResponse, for head: HTTPRequestHead?, keepAlive: Bool) {
+        let includeBody = head?.method != .head
+        let bytes = ResponseEncoder.encode(response, includeBody: includeBody, keepAlive: keepAlive,
+                                           version: head?.version ?? .http1_1)
+        logAccess(head, response.status)
+        state = .draining(keepAlive: keepAlive)
+        arm(.write, after: configuration.writeTimeout)
+        stream.write(bytes) // may call outputDrained() before it returns
+    }
+
+    private func outputDrained() {
+        guard case .draining(let keepAlive) = state else { return }
+        if keepAlive {
+            nextRequest()
+        } else if inputEnded {
+            close()
+        } else {
+            startLingering()
+        }
+    }
+
+    private func nextRequest() {
+        state = .awaitingHead
+        stream.resumeReading()
+        if parser.isAtMessageBoundary {
+            headStarted = false
+            arm(.idle, after: configuration.keepAliveTimeout)
+            if inputEnded { close() }
+        } else {
+            headStarted = true
+            arm(.head, after: configuration.headTimeout)
+            processInput()
+        }
+    }
+
+    private func startLingering() {
+        state = .lingering
+        stream.shutdownWriteAfterDrain()
+        stream.resumeReading()
+        lingerDeadline = .now + configuration.lingerTimeout * 5
+        arm(.linger, after: configuration.lingerTimeout)
+    }
+
+    private func didClose() {
+        state = .closed
+        timer.cancel()
+        let handler = onClosed
+        onClosed = nil
+        handler?()
+    }
+
+    // MARK: - Timers
+
+    private func arm(_ purpose: TimerPurpose, after duration: Duration) {
+        timerPurpose = purpose
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), leeway: .milliseconds(50))
+    }
+
+    private func disarm() {
+        timer.schedule(deadline: .distantFuture)
+    }
+
+    private func timerFired() {
+        switch (timerPurpose, state) {
+        case (.idle, .awaitingHead):
+            close()
+        case (.head, .awaitingHead):
+            fail(.requestTimeout, "request head not received in time", head: nil)
+        case (.body, .readingBody(let head, _, _)):
+            fail(.requestTimeout, "request body not received in time", head: head)
+        case (.write, .draining), (.linger, .lingering):
+            close()
+        default:
+            break
+        }
+    }
+
+    private func logAccess(_ head: HTTPRequestHead?, _ status: HTTPStatus) {
+        let elapsed = (ContinuousClock.now - requestStart).components
+        let tenths = elapsed.seconds * 10_000 + elapsed.attoseconds / 100_000_000_000_000
+        let method = head?.method.rawValue ?? "-"
+        // The path only: a query may carry personal data.
+        let path = head.map { String($0.path.prefix(200)) } ?? "-"
+        logger.info("\(method) \(path) \(status.code) \(tenths / 10).\(tenths % 10)ms")
+    }
+}

@@ -1,0 +1,98 @@
+import Dispatch
+import Logging
+import Sockets
+import Synchronization
+
+/// An HTTP/1.1 server on non-blocking POSIX sockets. Connections are driven by Dispatch sources on a few
+/// serial queues (one per core), so idle or slow clients cost memory, not threads.
+public final class HTTPServer: Sendable {
+    public let configuration: HTTPServerConfiguration
+    private let responder: any HTTPResponder
+    private let logger: Logger
+    private let loops: [DispatchQueue]
+    private let state = Mutex(State())
+
+    private struct State {
+        var listener: Listener?
+        var connections: [ObjectIdentifier: HTTPConnection] = [:]
+        var accepted = 0
+        var stopping = false
+    }
+
+    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        let count = max(2, System.coreCount)
+        self.loops = (0..<count).map { DispatchQueue(label: "heroform.loop.\($0)") }
+    }
+
+    /// Binds and starts accepting. Returns the addresses listened on (with the real port when 0 was asked).
+    @discardableResult
+    public func start() throws -> [SocketAddress] {
+        ProcessSetup.ignoreSIGPIPE()
+        ProcessSetup.raiseFileDescriptorLimit()
+        let listener = try Listener(host: configuration.host, port: configuration.port)
+        state.withLock { $0.listener = listener }
+        listener.start { [self] socket, peer in self.accept(socket, peer) }
+        return listener.addresses
+    }
+
+    /// The port bound (useful after asking for port 0).
+    public var port: UInt16 {
+        state.withLock { $0.listener?.port ?? 0 }
+    }
+
+    public var connectionCount: Int {
+        state.withLock { $0.connections.count }
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to `gracePeriod`, then closes what is left.
+    /// Returns true when every connection finished on its own.
+    @discardableResult
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async -> Bool {
+        let (listener, connections) = state.withLock { state in
+            state.stopping = true
+            return (state.listener, Array(state.connections.values))
+        }
+        listener?.stop()
+        for connection in connections {
+            connection.stream.queue.async { connection.beginShutdown() }
+        }
+        let deadline = ContinuousClock.now + gracePeriod
+        while connectionCount > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = state.withLock { Array($0.connections.values) }
+        for connection in left {
+            connection.stream.queue.async { connection.close() }
+        }
+        return left.isEmpty
+    }
+
+    private func accept(_ socket: Socket, _ peer: SocketAddress) {
+        let (admitted, index) = state.withLock { state -> (Bool, Int) in
+            state.accepted &+= 1
+            return (!state.stopping && state.connections.count < configuration.maxConnections, state.accepted)
+        }
+        guard admitted else {
+            socket.close()
+            return
+        }
+        let queue = DispatchQueue(label: "heroform.connection", target: loops[index % loops.count])
+        let stream = StreamSocket(socket: socket, peer: peer, queue: queue)
+        let connection = HTTPConnection(stream: stream, configuration: configuration, responder: responder, logger: logger)
+        let id = ObjectIdentifier(connection)
+        state.withLock { $0.connections[id] = connection }
+        connection.onClosed = { [weak self] in
+            _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
+        }
+        queue.async { connection.start() }
+    }
+}
+
+enum System {
+    static var coreCount: Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}

@@ -1,0 +1,26 @@
+/// How the server listens and how long it waits; the defaults are heroform's promises.
+public struct HTTPServerConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: UInt16
+    public var limits = HTTPParserLimits()
+    /// From a request's first byte (or the accept of a fresh connection) until its head is complete (→ 408).
+    public var headTimeout: Duration = .seconds(10)
+    /// How long an idle keep-alive connection stays open waiting for the next request.
+    public var keepAliveTimeout: Duration = .seconds(5)
+    /// Longest pause between two pieces of a request body (→ 408).
+    public var bodyTimeout: Duration = .seconds(10)
+    /// How long a response may take to reach a client that reads slowly.
+    public var writeTimeout: Duration = .seconds(30)
+    /// After an answer that closes the connection, how long the client's leftover bytes are read and
+    /// dropped, so the close does not reset the connection and destroy the answer in flight.
+    public var lingerTimeout: Duration = .seconds(2)
+    /// Connections beyond this are closed at once.
+    public var maxConnections = 10_000
+    /// Pipelined bytes buffered while a request is being answered before reading pauses.
+    public var maxBufferedInput = 64 * 1024
+
+    public init(host: String = "127.0.0.1", port: UInt16 = 8080) {
+        self.host = host
+        self.port = port
+    }
+}

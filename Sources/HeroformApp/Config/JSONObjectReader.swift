@@ -1,0 +1,104 @@
+import Foundation
+
+/// Reads one JSON object of a config file, remembering its path (`server.port`) for messages, collecting
+/// every problem rather than stopping at the first, and reporting keys nobody asked for.
+struct JSONObjectReader {
+    let path: String
+    private let object: [String: Any]
+    private var read: Set<String> = []
+    private(set) var problems: [String] = []
+
+    init(_ object: [String: Any], path: String) {
+        self.object = object
+        self.path = path
+    }
+
+    private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    mutating func string(_ key: String) -> String? {
+        read.insert(key)
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let text = value as? String else {
+            problems.append("\(name(key)): must be a string")
+            return nil
+        }
+        return text
+    }
+
+    mutating func integer(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        read.insert(key)
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, !Self.isBool(number), let int = Int(exactly: number.doubleValue) else {
+            problems.append("\(name(key)): must be a whole number")
+            return nil
+        }
+        guard range.contains(int) else {
+            problems.append("\(name(key)): must be between \(range.lowerBound) and \(range.upperBound)")
+            return nil
+        }
+        return int
+    }
+
+    mutating func bool(_ key: String) -> Bool? {
+        read.insert(key)
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, Self.isBool(number) else {
+            problems.append("\(name(key)): must be true or false")
+            return nil
+        }
+        return number.boolValue
+    }
+
+    mutating func stringArray(_ key: String) -> [String]? {
+        read.insert(key)
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let array = value as? [Any], array.allSatisfy({ $0 is String }) else {
+            problems.append("\(name(key)): must be a list of strings")
+            return nil
+        }
+        return array.compactMap { $0 as? String }
+    }
+
+    /// A nested object; nil (and a problem) when it is something else.
+    mutating func object(_ key: String) -> JSONObjectReader? {
+        read.insert(key)
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let nested = value as? [String: Any] else {
+            problems.append("\(name(key)): must be an object")
+            return nil
+        }
+        return JSONObjectReader(nested, path: name(key))
+    }
+
+    /// Every key of a map-like object (`forms`), in sorted order so messages are stable.
+    mutating func objects(_ key: String) -> [(String, JSONObjectReader)]? {
+        guard let map = object(key) else { return nil }
+        var result: [(String, JSONObjectReader)] = []
+        for entryKey in map.object.keys.sorted() {
+            guard let nested = map.object[entryKey] as? [String: Any] else {
+                problems.append("\(name(key)).\(entryKey): must be an object")
+                continue
+            }
+            result.append((entryKey, JSONObjectReader(nested, path: "\(name(key)).\(entryKey)")))
+        }
+        return result
+    }
+
+    mutating func problem(_ key: String, _ message: String) {
+        problems.append("\(name(key)): \(message)")
+    }
+
+    /// Call last: the problems found, plus one for every key that was never read.
+    func finish() -> [String] {
+        problems + object.keys.filter { !read.contains($0) }.sorted().map { "\(name($0)): unknown key" }
+    }
+
+    mutating func absorb(_ nested: JSONObjectReader) {
+        problems += nested.finish()
+    }
+
+    /// JSONSerialization gives NSNumber for both; a Bool's type is the Objective-C `c` (char).
+    private static func isBool(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+}

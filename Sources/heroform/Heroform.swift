@@ -1,0 +1,121 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HeroformApp
+import HTTPServer
+import Logging
+
+@main
+struct Heroform: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heroform",
+        abstract: "A self-hosted contact-form backend that relays leads to HERO.",
+        version: HeroformVersion.current,
+        subcommands: [Serve.self, CheckConfig.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every command that reads the config shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Config file (default: config.json if present, else config.example.json).")
+    var config: String?
+
+    var resolvedPath: String {
+        if let config { return config }
+        return FileManager.default.fileExists(atPath: "config.json") ? "config.json" : "config.example.json"
+    }
+
+    func load() throws -> AppConfig {
+        do {
+            return try AppConfig.load(path: resolvedPath)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "heroform")
+        let config = try options.load()
+        let application: HeroformApplication
+        do {
+            application = try HeroformApplication(config: config)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let server = application.makeServer(logger: logger)
+        let addresses: [String]
+        do {
+            addresses = try server.start().map(\.description)
+        } catch {
+            logger.critical("cannot listen on \(config.server.host):\(config.server.port): \(error)")
+            throw ExitCode(1)
+        }
+        logger.info("heroform \(HeroformVersion.current) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
+
+        let signal = await SignalWaiter.wait(for: [SIGTERM, SIGINT])
+        logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), finishing requests in flight")
+        let clean = await server.shutdown(gracePeriod: .seconds(config.server.shutdownGraceSeconds))
+        logger.info(clean ? "stopped" : "stopped; some connections were cut off after the grace period")
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Check a config file and name each problem.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        do {
+            let config = try AppConfig.load(path: options.resolvedPath)
+            _ = try HeroformApplication(config: config)
+            print("\(options.resolvedPath): OK")
+        } catch let invalid as AppConfig.Invalid {
+            print(invalid.description)
+            throw ExitCode(1)
+        } catch {
+            print("\(options.resolvedPath): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Waits for the first of some signals, delivered through Dispatch instead of an async-signal-unsafe handler.
+enum SignalWaiter {
+    static func wait(for signals: [Int32]) async -> Int32 {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let queue = DispatchQueue(label: "heroform.signals")
+        let sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        var received = SIGTERM
+        for await number in stream {
+            received = number
+            break
+        }
+        // The sources must stay alive (and so installed) until a signal has come.
+        withExtendedLifetime(sources) {}
+        return received
+    }
+}

@@ -1,0 +1,3 @@
+enum HeroformVersion {
+    static let current = "0.1.0"
+}
