@@ -41,6 +41,11 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// The address as a `sockaddr` pointer and length, for system calls such as `connect`.
+    public func withSockaddrPointer<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        withSockaddr(body)
+    }
+
     func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         var storage = sockaddr_storage()
         withUnsafeMutableBytes(of: &storage) { target in

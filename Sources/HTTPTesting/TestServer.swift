@@ -1,0 +1,27 @@
+import HTTPServer
+import Logging
+
+/// Starts a server on a free loopback port for one test and stops it afterwards.
+public enum TestServer {
+    public static func with<T>(
+        _ responder: any HTTPResponder,
+        logger: Logger? = nil,
+        configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+        _ body: (HTTPServer) async throws -> T
+    ) async throws -> T {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configure(&configuration)
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        let server = HTTPServer(configuration: configuration, responder: responder, logger: logger ?? quiet)
+        try server.start()
+        do {
+            let result = try await body(server)
+            await server.shutdown(gracePeriod: .seconds(2))
+            return result
+        } catch {
+            await server.shutdown(gracePeriod: .seconds(2))
+            throw error
+        }
+    }
+}
