@@ -36,7 +36,16 @@ public final class RawClient: @unchecked Sendable {
         }
     }
 
-    deinit { socket.close() }
+    private var closed = false
+
+    deinit { close() }
+
+    /// Closes the client's socket (the server sees EOF).
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        socket.close()
+    }
 
     public func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 

@@ -14,6 +14,19 @@ public struct HTTPRequestHead: Sendable, Equatable {
     /// The client sent `Expect: 100-continue`.
     public var expectsContinue: Bool
 
+    public init(method: HTTPMethod, target: String, path: String? = nil, query: String? = nil,
+                version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders(),
+                framing: BodyFraming = .none, expectsContinue: Bool = false) {
+        self.method = method
+        self.target = target
+        self.path = path ?? String(target.prefix { $0 != "?" })
+        self.query = query
+        self.version = version
+        self.headers = headers
+        self.framing = framing
+        self.expectsContinue = expectsContinue
+    }
+
     public enum BodyFraming: Sendable, Equatable {
         case none
         case length(Int)

@@ -54,7 +54,9 @@ public struct Router: HTTPResponder {
             return allowResponse(Self.implementedMethods)
         }
         guard let segments = PathPattern.segments(of: request.path) else {
-            return .error(.badRequest, "malformed path")
+            // No route has such a path (an encoded slash, NUL or broken escape); files decide for themselves.
+            if (request.method == .get || request.method == .head), let fallback { return await fallback(request) }
+            return .error(.notFound)
         }
         if let (route, parameters) = find(request.method, segments) {
             var request = request
