@@ -38,6 +38,8 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTesting"]),
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore"]),
         .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting"]),
+        // Runs the built `heroform` binary as a user would.
+        .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "HTTPTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

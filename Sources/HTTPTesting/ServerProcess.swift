@@ -1,0 +1,91 @@
+import Foundation
+import Synchronization
+
+/// The built `heroform` binary run as a child process, the way an operator runs it.
+public final class ServerProcess: Sendable {
+    public let process: Process
+    private let output = OutputBuffer()
+
+    /// Shared with the pipe's reading handler, which outlives any borrow of `self`.
+    final class OutputBuffer: Sendable {
+        let text = Mutex<String>("")
+    }
+
+    /// The executable next to the test bundle (SwiftPM puts both in the same build folder).
+    public static var executable: URL {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundle, bundle.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("heroform")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return URL(fileURLWithPath: ".build/debug/heroform")
+    }
+
+    /// Starts `heroform` with `arguments`; stdout and stderr are collected together.
+    public init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        }
+        try process.run()
+    }
+
+    public var text: String { output.text.withLock { $0 } }
+
+    /// Waits until the output contains `marker`; returns the output then, or nil on timeout or exit.
+    public func waitFor(_ marker: String, timeout: Duration = .seconds(10)) async -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let current = text
+            if current.contains(marker) { return current }
+            if !process.isRunning {
+                try? await Task.sleep(for: .milliseconds(50))
+                return text.contains(marker) ? text : nil
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// The port from the start-up line "listening on 127.0.0.1:PORT".
+    public func listeningPort() async -> UInt16? {
+        guard let output = await waitFor("listening on ") else { return nil }
+        guard let range = output.range(of: "listening on ") else { return nil }
+        let rest = output[range.upperBound...].prefix { $0 != " " && $0 != "," && $0 != "\n" }
+        return rest.split(separator: ":").last.flatMap { UInt16($0) }
+    }
+
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the process to end; nil if it is still running after `timeout` (it is then killed).
+    public func exitCode(timeout: Duration = .seconds(10)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            process.terminate()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Runs to completion and returns (status, output).
+    public static func run(_ arguments: [String], directory: URL? = nil) async throws -> (Int32?, String) {
+        let child = try ServerProcess(arguments, directory: directory)
+        let status = await child.exitCode()
+        try? await Task.sleep(for: .milliseconds(50))
+        return (status, child.text)
+    }
+}
