@@ -23,9 +23,16 @@ let package = Package(
         .target(name: "HTTPTesting", dependencies: ["Sockets", "HTTPServer"]),
         // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
         .target(name: "FormCore"),
+        // The outbound HTTPS client for HERO's Lead API (URLSession).
+        .target(name: "HeroClient"),
+        // A local stand-in for HERO that enforces its contract, for tests and benchmarks.
+        .target(name: "HeroStandIn", dependencies: [
+            "HTTPServer",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Wires config, routes and pages together; everything the executable runs.
         .target(name: "HeroformApp", dependencies: [
-            "HTTPServer", "FormCore",
+            "HTTPServer", "FormCore", "HeroClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "heroform", dependencies: [
@@ -37,7 +44,8 @@ let package = Package(
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTesting"]),
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore"]),
-        .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting"]),
+        .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn"]),
+        .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn"]),
         // Runs the built `heroform` binary as a user would.
         .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "HTTPTesting"]),
     ],

@@ -58,6 +58,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        let signals = ShutdownSignals([SIGTERM, SIGINT])
         let server = application.makeServer(logger: logger)
         let addresses: [String]
         do {
@@ -68,7 +69,7 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("heroform \(HeroformVersion.current) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
 
-        let signal = await SignalWaiter.wait(for: [SIGTERM, SIGINT])
+        let signal = await signals.next()
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), finishing requests in flight")
         let clean = await server.shutdown(gracePeriod: .seconds(config.server.shutdownGraceSeconds))
         logger.info(clean ? "stopped" : "stopped; some connections were cut off after the grace period")
@@ -97,25 +98,28 @@ struct CheckConfig: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Waits for the first of some signals, delivered through Dispatch instead of an async-signal-unsafe handler.
-enum SignalWaiter {
-    static func wait(for signals: [Int32]) async -> Int32 {
+/// Catches shutdown signals through Dispatch instead of an async-signal-unsafe handler. Install it before the
+/// server starts listening, so a signal that comes right after start-up is never fatal.
+struct ShutdownSignals {
+    private let sources: [DispatchSourceSignal]
+    private let stream: AsyncStream<Int32>
+
+    init(_ signals: [Int32]) {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
         let queue = DispatchQueue(label: "heroform.signals")
-        let sources = signals.map { number in
+        self.stream = stream
+        self.sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { continuation.yield(number) }
             source.resume()
             return source
         }
-        var received = SIGTERM
-        for await number in stream {
-            received = number
-            break
-        }
-        // The sources must stay alive (and so installed) until a signal has come.
-        withExtendedLifetime(sources) {}
-        return received
+    }
+
+    /// Waits for the first signal.
+    func next() async -> Int32 {
+        for await number in stream { return number }
+        return SIGTERM
     }
 }

@@ -1,0 +1,34 @@
+import Foundation
+
+/// What one call to HERO's Lead API came to, classified for the caller's retry decision.
+public enum HeroOutcome: Sendable, Equatable {
+    /// HTTP 200 with `"status":"success"`: the project exists in HERO.
+    case created(id: Int?)
+    /// HERO refused the API key (401/403). Retrying will not help until the key is fixed, but the lead is fine.
+    case unauthorized(status: Int, message: String)
+    /// HERO is unreachable, slow, rate-limiting (429) or failing (5xx): worth retrying later.
+    case unavailable(String)
+    /// HERO answered and refused this lead (other 4xx, or 200 without success): retrying the same payload
+    /// would fail again. `message` is HERO's own, kept for the operator.
+    case rejected(status: Int, message: String)
+
+    /// Classifies an HTTP answer from HERO (RFC 9110 status semantics plus HERO's JSON envelope).
+    public static func classify(status: Int, body: Data) -> HeroOutcome {
+        let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        let message = (json?["message"] as? String).map { String($0.prefix(500)) }
+            ?? String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        switch status {
+        case 200:
+            guard json?["status"] as? String == "success" else {
+                return .rejected(status: status, message: message.isEmpty ? "answer without \"status\":\"success\"" : message)
+            }
+            return .created(id: (json?["id"] as? NSNumber)?.intValue ?? (json?["id"] as? String).flatMap(Int.init))
+        case 401, 403:
+            return .unauthorized(status: status, message: message)
+        case 408, 425, 429, 500...599:
+            return .unavailable("HTTP \(status)" + (message.isEmpty ? "" : ": \(message)"))
+        default:
+            return .rejected(status: status, message: message.isEmpty ? "HTTP \(status)" : message)
+        }
+    }
+}

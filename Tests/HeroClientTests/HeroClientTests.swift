@@ -1,0 +1,97 @@
+import Foundation
+import HeroClient
+import HeroStandIn
+import Testing
+
+let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"max@example.org"},"measure":"DOG"}"#.utf8)
+
+@Suite struct HeroClientTests {
+    @Test func createsAProjectWithTheDocumentedRequest() async throws {
+        let hero = HeroStandIn(apiKey: "secret-key")
+        let endpoint = try hero.start()
+        defer { Task { await hero.stop() } }
+        let client = HeroClient(endpoint: endpoint, apiKey: "secret-key", timeout: .seconds(5))
+        let outcome = await client.createProject(payload: minimalPayload)
+        guard case .created(let id) = outcome else {
+            Issue.record("expected created, got \(outcome)")
+            return
+        }
+        #expect(id == 1001)
+        let call = try #require(hero.calls.first)
+        #expect(call.headers["Authorization"] == "Bearer secret-key")
+        #expect(call.headers["Content-Type"] == "application/json")
+        #expect(call.headers["Accept"] == "application/json")
+        #expect(call.body == Array(minimalPayload))
+    }
+
+    @Test func wrongKeyIsUnauthorized() async throws {
+        let hero = HeroStandIn(apiKey: "right")
+        let endpoint = try hero.start()
+        defer { Task { await hero.stop() } }
+        let outcome = await HeroClient(endpoint: endpoint, apiKey: "wrong").createProject(payload: minimalPayload)
+        #expect(outcome == .unauthorized(status: 401, message: "Unauthenticated."))
+        #expect(hero.createdProjects.isEmpty)
+    }
+
+    @Test func contractViolationsAreRejectedWithHerosMessage() async throws {
+        let hero = HeroStandIn()
+        let endpoint = try hero.start()
+        defer { Task { await hero.stop() } }
+        let client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey)
+        let noZip = Data(#"{"customer":{"email":"a@b.de"},"measure":"DOG"}"#.utf8)
+        #expect(await client.createProject(payload: noZip) == .rejected(status: 400, message: "Fehlende Postleitzahl"))
+        let empty = Data(#"{"address":{"zipcode":"30449","city":""},"customer":{"email":"a@b.de"},"measure":"DOG"}"#.utf8)
+        #expect(await client.createProject(payload: empty) == .rejected(status: 400, message: "Leerer Wert: address.city"))
+    }
+
+    @Test(arguments: [
+        (HeroStandIn.Mode.failing(status: 503, message: "Wartung"), HeroOutcome.unavailable("HTTP 503: Wartung")),
+        (.failing(status: 500, message: "Fehler"), .unavailable("HTTP 500: Fehler")),
+        (.failing(status: 429, message: "Too Many Attempts."), .unavailable("HTTP 429: Too Many Attempts.")),
+        (.failing(status: 403, message: "Forbidden"), .unauthorized(status: 403, message: "Forbidden")),
+        (.failing(status: 422, message: "Ungültige Daten"), .rejected(status: 422, message: "Ungültige Daten")),
+        (.okWithoutSuccess, .rejected(status: 200, message: "Projekt konnte nicht angelegt werden")),
+    ])
+    func classifiesHerosAnswers(_ mode: HeroStandIn.Mode, _ expected: HeroOutcome) async throws {
+        let hero = HeroStandIn()
+        let endpoint = try hero.start()
+        defer { Task { await hero.stop() } }
+        hero.mode = mode
+        #expect(await HeroClient(endpoint: endpoint, apiKey: hero.apiKey).createProject(payload: minimalPayload) == expected)
+    }
+
+    @Test func slowHeroTimesOut() async throws {
+        let hero = HeroStandIn()
+        let endpoint = try hero.start()
+        defer { Task { await hero.stop() } }
+        hero.mode = .slow(.seconds(3))
+        let started = ContinuousClock.now
+        let outcome = await HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .milliseconds(500)).createProject(payload: minimalPayload)
+        #expect(outcome == .unavailable("timed out"))
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func unreachableHeroIsUnavailable() async throws {
+        let hero = HeroStandIn()
+        let endpoint = try hero.start()
+        await hero.stop()
+        let outcome = await HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .seconds(2)).createProject(payload: minimalPayload)
+        guard case .unavailable = outcome else {
+            Issue.record("expected unavailable, got \(outcome)")
+            return
+        }
+    }
+
+    @Test func descriptionNeverShowsTheKey() {
+        let client = HeroClient(apiKey: "super-secret")
+        #expect(!"\(client)".contains("super-secret"))
+        #expect(!String(reflecting: client).contains("super-secret"))
+    }
+
+    @Test func classifiesWithoutNetwork() {
+        #expect(HeroOutcome.classify(status: 200, body: Data(#"{"status":"success","id":7}"#.utf8)) == .created(id: 7))
+        #expect(HeroOutcome.classify(status: 200, body: Data("not json".utf8)) == .rejected(status: 200, message: "not json"))
+        #expect(HeroOutcome.classify(status: 502, body: Data()) == .unavailable("HTTP 502"))
+        #expect(HeroOutcome.classify(status: 404, body: Data()) == .rejected(status: 404, message: "HTTP 404"))
+    }
+}
