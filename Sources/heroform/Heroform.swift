@@ -54,7 +54,8 @@ struct Serve: AsyncParsableCommand {
         let config = try options.load()
         let application: HeroformApplication
         do {
-            application = try HeroformApplication(config: config)
+            let apiKey = try config.apiKey(environment: ProcessInfo.processInfo.environment)
+            application = try HeroformApplication(config: config, apiKey: apiKey, logger: logger)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -68,6 +69,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("heroform \(HeroformVersion.current) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
+        for line in application.summary { logger.info("\(line)") }
 
         let signal = await signals.next()
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), finishing requests in flight")
@@ -84,7 +86,8 @@ struct CheckConfig: AsyncParsableCommand {
     func run() async throws {
         do {
             let config = try AppConfig.load(path: options.resolvedPath)
-            _ = try HeroformApplication(config: config)
+            let apiKey = try config.apiKey(environment: ProcessInfo.processInfo.environment)
+            _ = try HeroformApplication(config: config, apiKey: apiKey, logger: Logger(label: "heroform"))
             print("\(options.resolvedPath): OK")
         } catch let invalid as AppConfig.Invalid {
             print(invalid.description)

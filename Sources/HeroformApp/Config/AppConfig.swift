@@ -1,3 +1,4 @@
+import FormCore
 import Foundation
 import HTTPServer
 
@@ -12,7 +13,17 @@ public struct AppConfig: Sendable {
         public var shutdownGraceSeconds = 10
     }
 
+    public struct Hero: Sendable, Equatable {
+        public var endpoint = "https://login.hero-software.de/api/v1/Projects/create"
+        public var timeoutSeconds = 10
+        /// A file holding the API key (a Docker secret, say); `HERO_API_KEY` wins when both are set.
+        public var apiKeyFile: String?
+    }
+
     public var server = Server()
+    public var hero = Hero()
+    /// By id; `default` is always there (it is the form at `/`).
+    public var forms: [String: FormDefinition] = [:]
     /// The folder the config file is in; relative paths in it are resolved against the working directory,
     /// like every other command-line path.
     public var sourcePath: String = ""
@@ -60,9 +71,47 @@ public struct AppConfig: Sendable {
                 ?? config.server.shutdownGraceSeconds
             reader.absorb(server)
         }
+        if var hero = reader.object("hero") {
+            if let endpoint = hero.string("endpoint") {
+                if let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil {
+                    config.hero.endpoint = endpoint
+                } else {
+                    hero.problem("endpoint", "must be an http(s) URL")
+                }
+            }
+            config.hero.timeoutSeconds = hero.integer("timeout_seconds", in: 1...120) ?? config.hero.timeoutSeconds
+            config.hero.apiKeyFile = hero.string("api_key_file")
+            if hero.string("api_key") != nil {
+                hero.problem("api_key", "the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file")
+            }
+            reader.absorb(hero)
+        }
+        if let forms = reader.objects("forms") {
+            for (id, var form) in forms {
+                if let definition = FormConfig.read(id: id, &form) { config.forms[id] = definition }
+                reader.absorb(form)
+            }
+        }
+        if config.forms["default"] == nil {
+            reader.problem("forms.default", "missing: the form shown at / (needs at least measure and partner_source)")
+        }
         let problems = reader.finish()
         guard problems.isEmpty else { throw Invalid(path: path, problems: problems) }
         return config
+    }
+
+    /// The HERO API key from `HERO_API_KEY`, else from `hero.api_key_file`; nil means dry-run mode.
+    public func apiKey(environment: [String: String]) throws(Invalid) -> String? {
+        if let key = environment["HERO_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty {
+            return key
+        }
+        guard let file = hero.apiKeyFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw Invalid(path: sourcePath, problems: ["hero.api_key_file: cannot read '\(file)'"])
+        }
+        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else { throw Invalid(path: sourcePath, problems: ["hero.api_key_file: '\(file)' is empty"]) }
+        return key
     }
 
     public var httpConfiguration: HTTPServerConfiguration {

@@ -84,6 +84,11 @@ struct JSONObjectReader {
         return result
     }
 
+    /// A problem with this object itself rather than one of its keys.
+    mutating func problemAtPath(_ message: String) {
+        problems.append("\(path): \(message)")
+    }
+
     mutating func problem(_ key: String, _ message: String) {
         problems.append("\(name(key)): \(message)")
     }

@@ -1,0 +1,88 @@
+import FormCore
+import Foundation
+
+/// Reads one entry of `forms` into a FormDefinition, naming every problem with its key.
+enum FormConfig {
+    static func read(id: String, _ reader: inout JSONObjectReader) -> FormDefinition? {
+        var valid = true
+        func problem(_ key: String, _ message: String) {
+            reader.problem(key, message)
+            valid = false
+        }
+        if !isValidID(id) {
+            reader.problemAtPath("form ids use a-z, 0-9, '-' and '_' (up to 64), starting with a letter or digit")
+            valid = false
+        }
+        let measure = reader.string("measure")
+        if measure == nil { problem("measure", "missing (HERO's trade code, e.g. \"DOG\")") }
+        if let measure, !isValidMeasure(measure) { problem("measure", "must be 1 to 20 letters, digits, '-' or '_'") }
+        let source = reader.string("partner_source")
+        if source == nil { problem("partner_source", "missing (the project source shown in HERO)") }
+        if let source, source.trimmingCharacters(in: .whitespaces).isEmpty || source.count > 100 {
+            problem("partner_source", "must be 1 to 100 characters")
+        }
+        let title = reader.string("title")
+        var language = Language.de
+        if let text = reader.string("language") {
+            if let parsed = Language(rawValue: text) { language = parsed } else { problem("language", "must be \"de\" or \"en\"") }
+        }
+        let privacy = reader.string("privacy_url")
+        if let privacy, !isSafeLink(privacy) { problem("privacy_url", "must be an http(s) URL or a path starting with /") }
+        let success = reader.string("success_url")
+        if let success, !isSafeLink(success) { problem("success_url", "must be an http(s) URL or a path starting with /") }
+
+        var shown = FormDefinition.defaultShownFields
+        if let names = reader.stringArray("fields") {
+            let fields = parseFields(names, key: "fields", problem: problem)
+            for mandatory in Field.allCases where FormDefinition.mandatoryFields.contains(mandatory) && !fields.contains(mandatory) {
+                problem("fields", "must include \(mandatory.rawValue) (HERO needs it)")
+            }
+            shown = fields
+        }
+        var required = FormDefinition.defaultRequiredFields.filter { shown.contains($0) }
+        if let names = reader.stringArray("required") {
+            let fields = parseFields(names, key: "required", problem: problem)
+            for field in fields where !shown.contains(field) {
+                problem("required", "\(field.rawValue) is required but not in fields")
+            }
+            for mandatory in Field.allCases where FormDefinition.mandatoryFields.contains(mandatory) && !fields.contains(mandatory) {
+                problem("required", "must include \(mandatory.rawValue) (HERO needs it)")
+            }
+            required = Set(fields)
+        }
+        guard valid, let measure, let source else { return nil }
+        return FormDefinition(id: id, measure: measure, partnerSource: source, title: title, language: language,
+                              privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
+    }
+
+    private static func parseFields(_ names: [String], key: String, problem: (String, String) -> Void) -> [Field] {
+        var fields: [Field] = []
+        for name in names {
+            guard let field = Field(rawValue: name), field != .form else {
+                problem(key, "unknown field \"\(name)\" (known: \(Field.allCases.filter { $0 != .form }.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            if !fields.contains(field) { fields.append(field) }
+        }
+        return fields
+    }
+
+    static func isValidID(_ id: String) -> Bool {
+        guard let first = id.unicodeScalars.first, id.unicodeScalars.count <= 64 else { return false }
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789-_")
+        return id.unicodeScalars.allSatisfy(allowed.contains) && first != "-" && first != "_"
+    }
+
+    static func isValidMeasure(_ measure: String) -> Bool {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        return (1...20).contains(measure.unicodeScalars.count) && measure.unicodeScalars.allSatisfy(allowed.contains)
+    }
+
+    /// Links the config puts into pages or redirects: absolute http(s), or a local path (not `//host`, which a
+    /// browser would read as another site).
+    static func isSafeLink(_ link: String) -> Bool {
+        if link.hasPrefix("/") { return !link.hasPrefix("//") && !link.contains("\\") && !link.contains(where: \.isWhitespace) }
+        guard let url = URL(string: link), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return false }
+        return url.host?.isEmpty == false
+    }
+}

@@ -1,0 +1,89 @@
+import FormCore
+import Foundation
+import HTTPServer
+import Logging
+
+/// `POST /leads`: decode, pick the form, validate, map to HERO's payload, deliver, and answer in JSON or HTML.
+struct LeadEndpoint: Sendable {
+    let forms: [String: FormDefinition]
+    let pages: Pages
+    let delivery: any LeadDelivery
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let json = Negotiation.prefersJSON(request)
+        let values: [String: String]
+        switch BodyDecoder.decode(request.body, contentType: request.headers["Content-Type"]) {
+        case .success(let decoded):
+            values = decoded
+        case .failure(let error):
+            let status = HTTPStatus(error.statusCode, error.statusCode == 415 ? "Unsupported Media Type" : "Bad Request")
+            logger.info("lead refused: \(error.statusCode) \(error)")
+            if json { return Self.json(["status": "error", "message": error.description], status: status) }
+            let texts = Texts.forLanguage(.de)
+            return pages.messagePage(title: texts.invalidRequestTitle, text: texts.invalidRequestText, language: .de, status: status)
+        }
+
+        let formID = (values[Field.form.rawValue]?.isEmpty == false ? values[Field.form.rawValue] : nil) ?? "default"
+        guard let form = forms[formID] else {
+            let texts = Texts.forLanguage(.de)
+            if json {
+                return Self.json(["status": "error", "message": texts.unknownForm, "errors": [Field.form.rawValue: texts.unknownForm]],
+                                 status: .unprocessableContent)
+            }
+            return pages.messagePage(title: texts.notFoundTitle, text: texts.unknownForm, language: .de, status: .unprocessableContent)
+        }
+
+        let lead: Lead
+        switch Validator.validate(values, form: form) {
+        case .success(let valid):
+            lead = valid
+        case .failure(let failure):
+            logger.info("lead refused by validation (form \(form.id)): \(failure.errors.keys.map(\.rawValue).sorted().joined(separator: ", "))")
+            let summary = failure.message(language: form.language)
+            if json {
+                let errors = Dictionary(uniqueKeysWithValues: failure.errors.map { ($0.key.rawValue, $0.value) })
+                return Self.json(["status": "error", "message": summary, "errors": errors], status: .unprocessableContent)
+            }
+            return pages.formPage(form, language: form.language, state: .init(values: values, errors: failure.errors),
+                                  status: .unprocessableContent)
+        }
+
+        let reference = Reference.generate()
+        let payload = HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: now())
+        switch await delivery.deliver(payload, reference: reference, formID: form.id) {
+        case .delivered:
+            if json { return Self.json(["status": "success", "reference": reference]) }
+            return Self.redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)")
+        case .queued:
+            if json { return Self.json(["status": "queued", "reference": reference], status: .accepted) }
+            return Self.redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)")
+        case .notDelivered:
+            let texts = Texts.forLanguage(form.language)
+            if json {
+                var response = Self.json(["status": "error", "message": texts.unavailable], status: .serviceUnavailable)
+                response.headers.set("Retry-After", "60")
+                return response
+            }
+            var response = pages.formPage(form, language: form.language, state: .init(values: values, notice: texts.unavailable),
+                                          status: .serviceUnavailable)
+            response.headers.set("Retry-After", "60")
+            return response
+        }
+    }
+
+    static func json(_ object: [String: Any], status: HTTPStatus = .ok) -> HTTPResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var response = HTTPResponse.json(data, status: status)
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+
+    /// Post/redirect/get: a reload of the thank-you page does not submit again.
+    static func redirect(to location: String) -> HTTPResponse {
+        var response = HTTPResponse.redirect(to: location, status: .seeOther)
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+}

@@ -1,0 +1,27 @@
+import HTTPServer
+
+/// Whether a request wants JSON answers: site JavaScript posting JSON or asking for it, rather than a browser
+/// submitting the HTML form.
+enum Negotiation {
+    static func prefersJSON(_ request: HTTPRequest) -> Bool {
+        if let type = request.headers["Content-Type"]?.lowercased() {
+            let media = type.split(separator: ";").first.map { $0.trimmingWhitespace() } ?? ""
+            if media == "application/json" || media.hasSuffix("+json") { return true }
+        }
+        guard let accept = request.headers["Accept"] else { return false }
+        return quality(of: "application/json", in: accept) > quality(of: "text/html", in: accept)
+    }
+
+    /// The q-value the Accept header gives a media type (exact match, then `type/*`, then `*/*`).
+    static func quality(of media: String, in accept: String) -> Double {
+        var exact: Double?, partial: Double?, any: Double?
+        let type = media.split(separator: "/").first.map(String.init) ?? media
+        for element in accept.lowercased().split(separator: ",") {
+            let parts = element.split(separator: ";").map { $0.trimmingWhitespace() }
+            guard let range = parts.first else { continue }
+            let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            if range == media { exact = max(exact ?? 0, q) } else if range == "\(type)/*" { partial = max(partial ?? 0, q) } else if range == "*/*" { any = max(any ?? 0, q) }
+        }
+        return exact ?? partial ?? any ?? 0
+    }
+}

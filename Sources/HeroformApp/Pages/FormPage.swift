@@ -1,0 +1,123 @@
+import FormCore
+
+/// Renders the contact form from `Public/templates/form.html`: one accessible block per field (label with the
+/// required marker in text, the value kept, the error tied to the field with `aria-describedby`), an error
+/// summary linking to each field, and the project-address fields in a `<details>` that works without JavaScript.
+struct FormPage: Sendable {
+    let template: Template
+
+    /// The visitor's input and what was wrong with it, for showing the form again.
+    struct State: Sendable {
+        var values: [String: String] = [:]
+        var errors: [Field: String] = [:]
+        var notice: String?
+    }
+
+    func render(_ form: FormDefinition, language: Language, state: State = State()) -> String {
+        let texts = Texts.forLanguage(language)
+        let title = form.title ?? texts.defaultTitle
+        var fields = ""
+        var project = ""
+        for field in form.shownFields {
+            let block = fieldBlock(field, form: form, texts: texts, state: state)
+            if field.isProjectAddress { project += block } else if field == .consent { continue } else { fields += block }
+        }
+        if !project.isEmpty {
+            let open = form.shownFields.contains { $0.isProjectAddress && (!(state.values[$0.rawValue] ?? "").isEmpty || state.errors[$0] != nil) }
+            fields += "<details class=\"hf-project\"\(open ? " open" : "")><summary>\(HTML.escape(texts.projectAddressDiffers))</summary>"
+                + "<div class=\"hf-project-fields\">\(project)</div></details>\n"
+        }
+        if form.shownFields.contains(.consent) {
+            fields += fieldBlock(.consent, form: form, texts: texts, state: state)
+        }
+        let hidden = "<input type=\"hidden\" name=\"form\" value=\"\(HTML.escape(form.id))\">"
+        return template.render([
+            "lang": language.rawValue,
+            "title": HTML.escape(title),
+            "form_id": HTML.escape(form.id),
+            "summary": summary(form: form, texts: texts, state: state),
+            "hidden_fields": hidden,
+            "fields": fields,
+            "required_note": HTML.escape(texts.requiredNote),
+            "submit": HTML.escape(texts.submit),
+        ])
+    }
+
+    private func summary(form: FormDefinition, texts: Texts, state: State) -> String {
+        if let notice = state.notice, state.errors.isEmpty {
+            return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\"><p>\(HTML.escape(notice))</p></div>"
+        }
+        guard !state.errors.isEmpty else { return "" }
+        let items = form.shownFields.compactMap { field -> String? in
+            guard let message = state.errors[field] else { return nil }
+            return "<li><a href=\"#hf-\(field.rawValue)\">\(HTML.escape(texts.label(for: field))): \(HTML.escape(message))</a></li>"
+        }.joined()
+        return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\">"
+            + "<p>\(HTML.escape(state.notice ?? texts.errorSummary))</p><ul>\(items)</ul></div>"
+    }
+
+    private func fieldBlock(_ field: Field, form: FormDefinition, texts: Texts, state: State) -> String {
+        let name = field.rawValue
+        let id = "hf-\(name)"
+        let required = form.requiredFields.contains(field)
+        let error = state.errors[field]
+        let value = state.values[name] ?? ""
+        var attributes = "id=\"\(id)\" name=\"\(name)\""
+        if required { attributes += " required aria-required=\"true\"" }
+        if error != nil { attributes += " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"" }
+        let marker = required ? " <span class=\"hf-required\">(\(HTML.escape(texts.requiredMarker)))</span>" : ""
+        let errorHTML = error.map { "<p class=\"hf-error\" id=\"\(id)-error\">\(HTML.escape($0))</p>" } ?? ""
+        let classes = "hf-field hf-field--\(name.replacingOccurrences(of: "_", with: "-"))" + (error != nil ? " hf-field--invalid" : "")
+
+        if field == .consent {
+            let checked = ["on", "true", "1", "yes", "ja"].contains(value.lowercased()) ? " checked" : ""
+            let link = form.privacyURL.map {
+                "<a href=\"\(HTML.escape($0))\" target=\"_blank\" rel=\"noopener\">\(HTML.escape(texts.privacyLinkText))</a>"
+            } ?? HTML.escape(texts.privacyLinkText)
+            let sentence = HTML.escape(texts.consentTemplate).replacingOccurrences(of: "{privacy}", with: link)
+            return "<div class=\"\(classes)\"><input type=\"checkbox\" value=\"on\" \(attributes)\(checked)>"
+                + "<label for=\"\(id)\">\(sentence)\(marker)</label>\(errorHTML)</div>\n"
+        }
+
+        let label = "<label for=\"\(id)\">\(HTML.escape(texts.label(for: field)))\(marker)</label>"
+        let control: String
+        switch field {
+        case .salutation:
+            let options = ([Texts.SalutationOption(value: "", label: texts.pleaseChoose)] + texts.salutationOptions).map {
+                "<option value=\"\(HTML.escape($0.value))\"\($0.value == value ? " selected" : "")>\(HTML.escape($0.label))</option>"
+            }.joined()
+            control = "<select \(attributes) autocomplete=\"honorific-prefix\">\(options)</select>"
+        case .countryCode, .projectCountryCode:
+            let selected = value.isEmpty ? Countries.defaultCode : value.uppercased()
+            var codes = texts.countryNames.map(\.code)
+            if !codes.contains(selected) && Countries.isValid(selected) { codes.append(selected) }
+            let options = codes.map { code in
+                let label = texts.countryNames.first { $0.code == code }?.name ?? code
+                return "<option value=\"\(code)\"\(code == selected ? " selected" : "")>\(HTML.escape(label))</option>"
+            }.joined()
+            let autocomplete = field == .countryCode ? "country" : "off"
+            control = "<select \(attributes) autocomplete=\"\(autocomplete)\">\(options)</select>"
+        case .message:
+            control = "<textarea \(attributes) rows=\"6\" maxlength=\"\(field.maxLength)\">\(HTML.escape(value))</textarea>"
+        default:
+            let (type, autocomplete) = Self.inputKind(field)
+            control = "<input type=\"\(type)\" \(attributes) value=\"\(HTML.escape(value))\" maxlength=\"\(field.maxLength)\" autocomplete=\"\(autocomplete)\">"
+        }
+        return "<div class=\"\(classes)\">\(label)\(control)\(errorHTML)</div>\n"
+    }
+
+    /// Input types and autocomplete tokens (WCAG 1.3.5) so browsers fill the form and phones show the right keyboard.
+    static func inputKind(_ field: Field) -> (String, String) {
+        switch field {
+        case .firstName: return ("text", "given-name")
+        case .lastName: return ("text", "family-name")
+        case .companyName: return ("text", "organization")
+        case .email: return ("email", "email")
+        case .phone: return ("tel", "tel")
+        case .street: return ("text", "street-address")
+        case .zipcode: return ("text", "postal-code")
+        case .city: return ("text", "address-level2")
+        default: return ("text", "off")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import FormCore
+import Foundation
+import HTTPServer
+
+/// The HTML pages heroform renders, from the templates in `Public/templates/`.
+struct Pages: Sendable {
+    let form: FormPage
+    let thanks: Template
+    let message: Template
+
+    static let templateFolder = "templates"
+
+    init(publicDir: String) throws {
+        let folder = (publicDir as NSString).appendingPathComponent(Self.templateFolder)
+        form = FormPage(template: try Template.load(folder + "/form.html"))
+        thanks = try Template.load(folder + "/thanks.html")
+        message = try Template.load(folder + "/message.html")
+    }
+
+    func formPage(_ definition: FormDefinition, language: Language, state: FormPage.State = .init(),
+                  status: HTTPStatus = .ok) -> HTTPResponse {
+        Self.html(form.render(definition, language: language, state: state), status: status)
+    }
+
+    func thanksPage(reference: String?, language: Language, backLink: String) -> HTTPResponse {
+        let texts = Texts.forLanguage(language)
+        let text = reference.map { texts.thankYouText(reference: $0) } ?? texts.thankYouWithoutReference
+        var body = HTML.escape(text)
+        if let reference {
+            let escaped = HTML.escape(reference)
+            body = body.replacingOccurrences(of: escaped, with: "<strong class=\"hf-reference\">\(escaped)</strong>")
+        }
+        return Self.html(thanks.render([
+            "lang": language.rawValue,
+            "title": HTML.escape(texts.thankYouTitle),
+            "message": body,
+            "back_link": HTML.escape(backLink),
+            "back_text": HTML.escape(texts.backToForm),
+        ]))
+    }
+
+    func messagePage(title: String, text: String, language: Language, status: HTTPStatus) -> HTTPResponse {
+        let texts = Texts.forLanguage(language)
+        return Self.html(message.render([
+            "lang": language.rawValue,
+            "title": HTML.escape(title),
+            "message": HTML.escape(text),
+            "back_link": "/",
+            "back_text": HTML.escape(texts.backToForm),
+        ]), status: status)
+    }
+
+    static func html(_ text: String, status: HTTPStatus = .ok) -> HTTPResponse {
+        var response = HTTPResponse.html(text, status: status)
+        // Pages carry the visitor's input or reference: never cache them anywhere.
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+}
