@@ -20,7 +20,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Helpers for tests: a raw-socket HTTP client and a server harness.
-        .target(name: "HTTPTesting", dependencies: ["Sockets", "HTTPServer"]),
+        .target(name: "HTTPTesting", dependencies: [
+            "Sockets", "HTTPServer",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
         .target(name: "FormCore"),
         // The outbound HTTPS client for HERO's Lead API (URLSession).

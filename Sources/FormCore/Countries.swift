@@ -1,5 +1,5 @@
 /// The officially assigned ISO 3166-1 alpha-2 codes (249), built in so validation needs no ICU data or I/O.
-public enum Countries {
+public enum Countries: Sendable {
     /// Sorted; e.g. for a country select.
     public static let all: [String] = """
         AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ \

@@ -1,7 +1,7 @@
 /// A practical email address check: catches typos and injection attempts, accepts real-world
 /// addresses including internationalized domains (müller.de, почта.рф). Not a full RFC 5322 parser:
 /// quoted local parts and IP literals are rejected on purpose, nobody types them into a contact form.
-public enum EmailCheck {
+public enum EmailCheck: Sendable {
     public static let maxLength = 254
     public static let maxLocalLength = 64
     static let maxLabelLength = 63

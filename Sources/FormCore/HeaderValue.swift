@@ -69,12 +69,19 @@ struct MediaType: Equatable {
     init?(_ header: String) {
         let parsed = HeaderValue(header)
         let parts = parsed.value.lowercased().split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-              !parsed.value.contains(where: { $0 == " " || $0 == "\t" })
-        else { return nil }
+        guard parts.count == 2, Self.isToken(parts[0]), Self.isToken(parts[1]) else { return nil }
         type = String(parts[0])
         subtype = String(parts[1])
         parameters = parsed.parameters
+    }
+
+    /// RFC 9110 `token`: rejects spaces, control characters and anything else a client shouldn't send.
+    static func isToken(_ text: Substring) -> Bool {
+        let punctuation = Set("!#$%&'*+-.^_`|~".unicodeScalars)
+        return !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                || punctuation.contains(scalar)
+        }
     }
 
     /// Absent charset means UTF-8 for our types (HTML forms and JSON, RFC 8259 §8.1).

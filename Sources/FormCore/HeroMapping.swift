@@ -1,7 +1,7 @@
 import Foundation
 
 /// Maps a validated lead onto HERO's fields. Pure: the reference and consent time come from the caller.
-public enum HeroMapping {
+public enum HeroMapping: Sendable {
     public static func payload(for lead: Lead, form: FormDefinition, reference: String, consentAt: Date) -> HeroPayload {
         let customer = HeroPayload.Customer(
             email: lead.value(.email),

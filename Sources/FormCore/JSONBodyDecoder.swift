@@ -2,9 +2,12 @@ import Foundation
 
 /// Decodes `application/json` bodies: a flat object whose values become strings.
 ///
+/// Foundation's parser checks strings lazily, so a broken string (bad escape, invalid UTF-8) is
+/// reported for its field; it also tolerates a trailing comma, which is harmless here.
+///
 /// Uses `JSONDecoder` with a small value enum instead of `JSONSerialization`, because on Linux
 /// the latter yields `NSNumber`, where `true` and `1` can't be told apart reliably.
-public enum JSONBodyDecoder {
+public enum JSONBodyDecoder: Sendable {
     public static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
         let object: FlatObject
         do {
@@ -23,7 +26,7 @@ public enum JSONBodyDecoder {
             case .nested:
                 return .failure(.malformed(field: key, "arrays and objects are not accepted, only strings, numbers, booleans or null"))
             case .unreadable:
-                return .failure(.malformed(field: key, "value cannot be read (number out of range or invalid string)"))
+                return .failure(.malformed(field: key, "invalid string or number out of range"))
             }
         }
         return .success(fields)
@@ -42,7 +45,12 @@ public enum JSONBodyDecoder {
         var members: [String: Member] = [:]
 
         init(from decoder: any Decoder) throws {
-            guard let container = try? decoder.container(keyedBy: AnyKey.self) else { throw NotAnObject() }
+            let container: KeyedDecodingContainer<AnyKey>
+            do {
+                container = try decoder.container(keyedBy: AnyKey.self)
+            } catch DecodingError.typeMismatch, DecodingError.valueNotFound {
+                throw NotAnObject()  // other errors (e.g. a broken key) mean invalid JSON
+            }
             for key in container.allKeys {
                 members[key.stringValue] = try container.decode(Member.self, forKey: key)
             }

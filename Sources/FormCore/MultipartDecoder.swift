@@ -1,6 +1,6 @@
 /// Decodes `multipart/form-data` bodies (RFC 7578 on top of RFC 2046 §5.1).
 /// Text fields only: file parts are skipped, since heroform accepts no uploads.
-public enum MultipartDecoder {
+public enum MultipartDecoder: Sendable {
     public static let maxParts = 100
     /// RFC 2046 limit; longer boundaries are a sign of a broken or hostile client.
     public static let maxBoundaryLength = 70
@@ -25,9 +25,9 @@ public enum MultipartDecoder {
 
         // Anything before the first boundary is preamble and ignored.
         var position: Int
-        if body.matches(dashBoundary, at: 0) {
+        if body.matches(dashBoundary, at: 0) && endsDelimiter(body, at: dashBoundary.count) {
             position = 0
-        } else if let found = body.firstIndex(of: delimiter, from: 0) {
+        } else if let found = findDelimiter(delimiter, in: body, from: 0) {
             position = found + crlf.count
         } else {
             return .failure(.malformed("multipart body does not contain the boundary"))
@@ -48,7 +48,7 @@ public enum MultipartDecoder {
                 return .failure(.malformed("multipart boundary is not followed by CRLF"))
             }
             position += crlf.count
-            guard let end = body.firstIndex(of: delimiter, from: position) else {
+            guard let end = findDelimiter(delimiter, in: body, from: position) else {
                 return .failure(.malformed("multipart body is missing the final boundary"))
             }
             partCount += 1
@@ -65,6 +65,26 @@ public enum MultipartDecoder {
             }
             position = end + crlf.count
         }
+    }
+
+    /// The next "CRLF--boundary" that really is a delimiter: a line like "--boundaryX" is content (RFC 2046 §5.1.1).
+    static func findDelimiter(_ delimiter: [UInt8], in body: [UInt8], from start: Int) -> Int? {
+        var from = start
+        while let index = body.firstIndex(of: delimiter, from: from) {
+            if endsDelimiter(body, at: index + delimiter.count) { return index }
+            from = index + 1
+        }
+        return nil
+    }
+
+    /// Whether what follows a boundary makes it a delimiter: "--" (the last one) or optional padding and CRLF.
+    static func endsDelimiter(_ body: [UInt8], at start: Int) -> Bool {
+        if body.matches(dashDash, at: start) { return true }
+        var index = start
+        while index < body.count, body[index] == 0x20 || body[index] == 0x09 {
+            index += 1
+        }
+        return body.matches(crlf, at: index)
     }
 
     /// The named text field in `body[start..<end]`, or nil for a file part.
@@ -84,7 +104,7 @@ public enum MultipartDecoder {
             return .failure(.malformed("multipart part headers are not terminated by an empty line"))
         }
 
-        guard let headerText = String(validating: body[start..<headerEnd], as: UTF8.self) else {
+        guard let headerText = String.fromValidUTF8(body[start..<headerEnd]) else {
             return .failure(.malformed("invalid UTF-8 in multipart part headers"))
         }
         var disposition: HeaderValue?
@@ -106,7 +126,7 @@ public enum MultipartDecoder {
         if disposition.parameters["filename"] != nil || disposition.parameters["filename*"] != nil {
             return .success(nil)
         }
-        guard let value = String(validating: body[contentStart..<end], as: UTF8.self) else {
+        guard let value = String.fromValidUTF8(body[contentStart..<end]) else {
             return .failure(.malformed(field: name, "invalid UTF-8"))
         }
         return .success((name, value))

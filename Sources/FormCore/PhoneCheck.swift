@@ -1,5 +1,5 @@
 /// Phone numbers are free text in HERO; this only keeps out letters, markup and obvious junk.
-public enum PhoneCheck {
+public enum PhoneCheck: Sendable {
     public static let minDigits = 5
     static let allowedPunctuation: Set<Unicode.Scalar> = [" ", "+", "(", ")", "/", "-", "."]
 

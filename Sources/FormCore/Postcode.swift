@@ -1,6 +1,6 @@
 /// Postcode formats per country. Strict where the format is simple and well known
 /// (most leads come from there), permissive elsewhere so no foreign customer is locked out.
-public enum Postcode {
+public enum Postcode: Sendable {
     /// Countries whose postcodes are exactly four digits.
     public static let fourDigitCountries: Set<String> = ["AT", "CH", "LI", "BE", "DK", "LU", "NO", "HU"]
     static let maxGenericLength = 10

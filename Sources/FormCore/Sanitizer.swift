@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Invisible characters are removed rather than rejected: they usually come from copy & paste,
 /// and bidi overrides (U+202E) could make the lead read differently in HERO than what was checked.
-public enum Sanitizer {
+public enum Sanitizer: Sendable {
     /// At most two blank lines in a row survive in the message.
     static let maxConsecutiveNewlines = 3
 
@@ -27,28 +27,20 @@ public enum Sanitizer {
     /// Line breaks become "\n" (CRLF counts once) and tabs become spaces; the later whitespace pass
     /// turns "\n" into a space for single-line fields.
     static func stripInvisibles(_ value: String, keepLineBreaks: Bool) -> String {
-        var out = String.UnicodeScalarView()
+        var out = UTF8Builder(capacity: value.utf8.count)
         var previousWasCR = false
         for scalar in value.unicodeScalars {
             defer { previousWasCR = scalar == "\r" }
             if isLineBreak(scalar) {
                 if scalar == "\n" && previousWasCR { continue }
                 out.append(keepLineBreaks ? "\n" : " ")
-                continue
-            }
-            if scalar.properties.isWhitespace {
-                // Tab and other spaces: kept as a space; collapsing happens later for single-line fields.
-                out.append(scalar == "\t" ? " " : scalar)
-                continue
-            }
-            switch scalar.properties.generalCategory {
-            case .control, .format:
-                continue
-            default:
+            } else if scalar == "\t" {
+                out.append(" ")
+            } else if !scalar.isControlOrFormat {
                 out.append(scalar)
             }
         }
-        return String(out)
+        return out.string
     }
 
     static func isLineBreak(_ scalar: Unicode.Scalar) -> Bool {
@@ -60,10 +52,10 @@ public enum Sanitizer {
 
     /// Single-line fields: every run of whitespace (including NBSP, ideographic space) becomes one ASCII space; trimmed.
     static func collapseWhitespace(_ value: String) -> String {
-        var out = String.UnicodeScalarView()
+        var out = UTF8Builder(capacity: value.utf8.count)
         var pendingSpace = false
         for scalar in value.unicodeScalars {
-            if scalar.properties.isWhitespace {
+            if scalar.isWhitespaceFast {
                 pendingSpace = !out.isEmpty
                 continue
             }
@@ -73,35 +65,35 @@ public enum Sanitizer {
             }
             out.append(scalar)
         }
-        return String(out)
+        return out.string
     }
 
     /// Message: strips trailing whitespace per line, keeps indentation, allows at most two blank lines
     /// in a row and trims the whole text. Expects line breaks already normalized to "\n".
     static func tidyLines(_ value: String) -> String {
-        var out = String.UnicodeScalarView()
+        var out = UTF8Builder(capacity: value.utf8.count)
         var pendingNewlines = 0
-        var pendingSpaces = String.UnicodeScalarView()
+        var pendingSpaces: [Unicode.Scalar] = []
         for scalar in value.unicodeScalars {
             if scalar == "\n" {
                 pendingNewlines += 1
-                pendingSpaces.removeAll()
+                pendingSpaces.removeAll(keepingCapacity: true)
                 continue
             }
-            if scalar.properties.isWhitespace {
+            if scalar.isWhitespaceFast {
                 pendingSpaces.append(scalar)
                 continue
             }
             if !out.isEmpty {
                 for _ in 0..<min(pendingNewlines, maxConsecutiveNewlines) { out.append("\n") }
+                // Indentation is kept, except before the very first character (trim).
+                for space in pendingSpaces { out.append(space) }
             }
-            // Indentation is kept, except before the very first character (trim).
-            if !out.isEmpty { out.append(contentsOf: pendingSpaces) }
             pendingNewlines = 0
-            pendingSpaces.removeAll()
+            pendingSpaces.removeAll(keepingCapacity: true)
             out.append(scalar)
         }
-        return String(out)
+        return out.string
     }
 
     /// Domains are case-insensitive, local parts are not (RFC 5321 §2.4), so only the part after the last "@" is lowered.
@@ -112,14 +104,14 @@ public enum Sanitizer {
 
     /// ASCII only, so e.g. "ß" can't turn into the valid code "SS".
     static func uppercasingASCII(_ value: String) -> String {
-        var out = String.UnicodeScalarView()
+        var out = UTF8Builder(capacity: value.utf8.count)
         for scalar in value.unicodeScalars {
-            if scalar.value >= 0x61 && scalar.value <= 0x7A, let upper = Unicode.Scalar(scalar.value - 0x20) {
+            if ("a"..."z").contains(scalar), let upper = Unicode.Scalar(scalar.value - 0x20) {
                 out.append(upper)
             } else {
                 out.append(scalar)
             }
         }
-        return String(out)
+        return out.string
     }
 }

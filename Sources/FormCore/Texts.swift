@@ -16,6 +16,17 @@ public struct Texts: Sendable, Equatable {
         }
     }
 
+    /// One `<option>` of the country select.
+    public struct CountryName: Sendable, Equatable {
+        public var code: String
+        public var name: String
+
+        public init(code: String, name: String) {
+            self.code = code
+            self.name = name
+        }
+    }
+
     public var language: Language
 
     // Form page
@@ -29,12 +40,27 @@ public struct Texts: Sendable, Equatable {
     public var consentTemplate: String
     public var privacyLinkText: String
     public var projectAddressDiffers: String
+    /// Page title when the form's config gives none.
+    public var defaultTitle: String
+    /// The sentence above the fields explaining the required marker.
+    public var requiredNote: String
+    /// Countries offered in the country selects, in this order; any other valid ISO code is still accepted.
+    public var countryNames: [CountryName]
 
-    // Result pages
+    // Result and error pages
     public var thankYouTitle: String
     /// Contains `{reference}`.
     public var thankYouTemplate: String
-    public var tryAgain: String
+    public var thankYouWithoutReference: String
+    public var backToForm: String
+    public var notFoundTitle: String
+    public var notFoundText: String
+    public var unknownForm: String
+    /// The lead could not be taken right now (the visitor keeps their input and may send again).
+    public var unavailable: String
+    /// The body could not be decoded (HTTP 400/415).
+    public var invalidRequestTitle: String
+    public var invalidRequestText: String
 
     // Validation
     public var errorSummary: String
@@ -111,9 +137,24 @@ public struct Texts: Sendable, Equatable {
             + "verarbeitet werden. Weitere Informationen finden Sie in der {privacy}.",
         privacyLinkText: "Datenschutzerklärung",
         projectAddressDiffers: "Die Adresse des Objekts weicht von meiner Anschrift ab",
+        defaultTitle: "Ihre Anfrage",
+        requiredNote: "Felder mit „Pflichtfeld“ müssen ausgefüllt werden.",
+        countryNames: [
+            ("DE", "Deutschland"), ("AT", "Österreich"), ("CH", "Schweiz"), ("LI", "Liechtenstein"), ("LU", "Luxemburg"),
+            ("NL", "Niederlande"), ("BE", "Belgien"), ("FR", "Frankreich"), ("IT", "Italien"), ("DK", "Dänemark"),
+            ("PL", "Polen"), ("CZ", "Tschechien"),
+        ].map { CountryName(code: $0.0, name: $0.1) },
         thankYouTitle: "Vielen Dank!",
         thankYouTemplate: "Ihre Anfrage ist bei uns eingegangen. Ihre Referenz: {reference}",
-        tryAgain: "Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es in ein paar Minuten noch einmal.",
+        thankYouWithoutReference: "Ihre Anfrage ist bei uns eingegangen.",
+        backToForm: "Zurück zum Formular",
+        notFoundTitle: "Seite nicht gefunden",
+        notFoundText: "Dieses Formular gibt es nicht. Bitte prüfen Sie die Adresse.",
+        unknownForm: "Dieses Formular gibt es nicht.",
+        unavailable: "Ihre Anfrage konnte gerade nicht übermittelt werden. Ihre Eingaben sind noch da – "
+            + "bitte senden Sie sie in ein paar Minuten noch einmal.",
+        invalidRequestTitle: "Anfrage nicht lesbar",
+        invalidRequestText: "Die gesendeten Daten konnten nicht gelesen werden. Bitte nutzen Sie das Formular.",
         errorSummary: "Bitte prüfen Sie die markierten Felder.",
         requiredField: "Bitte füllen Sie dieses Feld aus.",
         consentRequired: "Bitte stimmen Sie der Datenschutzerklärung zu.",
@@ -159,9 +200,23 @@ public struct Texts: Sendable, Equatable {
             + "For more information, please see our {privacy}.",
         privacyLinkText: "privacy policy",
         projectAddressDiffers: "The project site address differs from my address",
+        defaultTitle: "Your request",
+        requiredNote: "Fields marked “required” must be filled in.",
+        countryNames: [
+            ("DE", "Germany"), ("AT", "Austria"), ("CH", "Switzerland"), ("LI", "Liechtenstein"), ("LU", "Luxembourg"),
+            ("NL", "Netherlands"), ("BE", "Belgium"), ("FR", "France"), ("IT", "Italy"), ("DK", "Denmark"),
+            ("PL", "Poland"), ("CZ", "Czechia"),
+        ].map { CountryName(code: $0.0, name: $0.1) },
         thankYouTitle: "Thank you!",
         thankYouTemplate: "We have received your request. Your reference: {reference}",
-        tryAgain: "Sorry, something went wrong. Please try again in a few minutes.",
+        thankYouWithoutReference: "We have received your request.",
+        backToForm: "Back to the form",
+        notFoundTitle: "Page not found",
+        notFoundText: "This form does not exist. Please check the address.",
+        unknownForm: "This form does not exist.",
+        unavailable: "Your request could not be sent just now. Your input is still here – please send it again in a few minutes.",
+        invalidRequestTitle: "Request not readable",
+        invalidRequestText: "The data sent could not be read. Please use the form.",
         errorSummary: "Please check the highlighted fields.",
         requiredField: "Please fill in this field.",
         consentRequired: "Please agree to the privacy policy.",

@@ -1,6 +1,6 @@
 /// Decodes `application/x-www-form-urlencoded` bodies (WHATWG URL standard), strictly:
 /// a broken escape or invalid UTF-8 is an error rather than silently replaced text.
-public enum URLEncodedDecoder {
+public enum URLEncodedDecoder: Sendable {
     enum ComponentError: Error {
         case badEscape
         case invalidUTF8
@@ -53,7 +53,7 @@ public enum URLEncodedDecoder {
                 index += 1
             }
         }
-        guard let string = String(validating: out, as: UTF8.self) else { return .failure(.invalidUTF8) }
+        guard let string = String.fromValidUTF8(out) else { return .failure(.invalidUTF8) }
         return .success(string)
     }
 

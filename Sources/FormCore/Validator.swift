@@ -1,5 +1,5 @@
 /// Turns decoded request fields into a `Lead`, or a per-field error list in the form's language.
-public enum Validator {
+public enum Validator: Sendable {
     /// Checkbox values browsers and JSON clients send for "checked"; compared case-insensitively.
     public static let truthyValues: Set<String> = ["on", "true", "1", "yes", "ja"]
     public static let salutations: Set<String> = ["", "Herr", "Frau", "Divers"]
@@ -22,11 +22,7 @@ public enum Validator {
         // The postcode was checked against this country, so the address always carries it, shown or not.
         let country = nonEmpty(values[.countryCode]) ?? Countries.defaultCode
         values[.countryCode] = country
-        let hasProjectAddress = projectLocationFields.contains { !(values[$0] ?? "").isEmpty }
         let projectCountry = nonEmpty(values[.projectCountryCode]) ?? country
-        if hasProjectAddress {
-            values[.projectCountryCode] = projectCountry
-        }
 
         var errors: [Field: String] = [:]
         for field in shownFields where field != .consent {
@@ -53,6 +49,10 @@ public enum Validator {
         }
 
         guard errors.isEmpty else { return .failure(ValidationFailure(errors: errors)) }
+        // Filled in only now, so an invalid customer country is reported once, not twice.
+        if projectLocationFields.contains(where: { !(values[$0] ?? "").isEmpty }) {
+            values[.projectCountryCode] = projectCountry
+        }
         return .success(Lead(values: values.filter { !$0.value.isEmpty }, consent: consent, formID: form.id))
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPServer
 import Logging
-import Synchronization
 
 /// The routes the connection and server tests talk to.
 func testRouter() -> Router {
@@ -18,26 +17,4 @@ func testRouter() -> Router {
         return .text("slow")
     }
     return router
-}
-
-/// Collects log messages so tests can check what is logged.
-final class LogCapture: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "capture") { _ in CaptureHandler(capture: self) }
-    }
-
-    struct CaptureHandler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            capture.lines.withLock { $0.append("\(level) \(message)") }
-        }
-    }
 }

@@ -16,16 +16,26 @@ import Testing
         }
     }
 
-    @Test func defaultsApplyToAnEmptyObject() throws {
-        let config = try parse("{}")
+    let minimalForms = #""forms": {"default": {"measure": "DOG", "partner_source": "Website"}}"#
+
+    @Test func defaultsApplyWhenOnlyTheDefaultFormIsGiven() throws {
+        let config = try parse("{\(minimalForms)}")
         #expect(config.server == AppConfig.Server())
         #expect(config.server.host == "127.0.0.1")
         #expect(config.server.port == 8080)
         #expect(config.server.publicDir == "Public")
+        #expect(config.hero == AppConfig.Hero())
+        #expect(config.hero.endpoint == "https://login.hero-software.de/api/v1/Projects/create")
+        let form = try #require(config.forms["default"])
+        #expect(form.measure == "DOG")
+        #expect(form.partnerSource == "Website")
+        #expect(form.language == .de)
+        #expect(form.requiredFields == [.email, .lastName, .zipcode, .consent])
     }
 
     @Test func readsServerKeys() throws {
-        let config = try parse(#"{"server": {"host": "::", "port": 9000, "public_dir": "/srv/public", "keep_alive_timeout_seconds": 15, "max_connections": 50, "shutdown_grace_seconds": 3}}"#)
+        let config = try parse(#"{"server": {"host": "::", "port": 9000, "public_dir": "/srv/public", "keep_alive_timeout_seconds": 15, "max_connections": 50, "shutdown_grace_seconds": 3}, "#
+                               + minimalForms + "}")
         #expect(config.server.host == "::")
         #expect(config.server.port == 9000)
         #expect(config.server.publicDir == "/srv/public")
@@ -35,12 +45,13 @@ import Testing
     }
 
     @Test func unknownKeysAreNamed() {
-        #expect(problems(#"{"sever": {}}"#) == ["sever: unknown key"])
-        #expect(problems(#"{"server": {"prot": 80}}"#) == ["server.prot: unknown key"])
+        #expect(problems("{\(minimalForms), \"sever\": {}}") == ["sever: unknown key"])
+        #expect(problems("{\(minimalForms), \"server\": {\"prot\": 80}}") == ["server.prot: unknown key"])
     }
 
     @Test func wrongTypesAndRangesAreNamedAllAtOnce() {
-        let found = problems(#"{"server": {"host": 5, "port": 70000, "public_dir": true, "max_connections": "many", "keep_alive_timeout_seconds": 1.5}}"#)
+        let found = problems(#"{"server": {"host": 5, "port": 70000, "public_dir": true, "max_connections": "many", "keep_alive_timeout_seconds": 1.5}, "#
+                             + minimalForms + "}")
         #expect(found == [
             "server.host: must be a string",
             "server.port: must be between 0 and 65535",
@@ -48,8 +59,69 @@ import Testing
             "server.keep_alive_timeout_seconds: must be a whole number",
             "server.max_connections: must be a whole number",
         ])
-        #expect(problems(#"{"server": {"port": true}}"#) == ["server.port: must be a whole number"])
-        #expect(problems(#"{"server": []}"#) == ["server: must be an object"])
+        #expect(problems("{\(minimalForms), \"server\": {\"port\": true}}") == ["server.port: must be a whole number"])
+        #expect(problems("{\(minimalForms), \"server\": []}") == ["server: must be an object"])
+    }
+
+    @Test func formsAreCheckedKeyByKey() {
+        #expect(problems("{}") == ["forms.default: missing: the form shown at / (needs at least measure and partner_source)"])
+        let found = problems(#"""
+        {"forms": {
+          "default": {"measure": "DOG", "partner_source": "Web", "language": "fr", "fields": ["email", "fax"], "colour": "red"},
+          "Bad Id": {"measure": "", "partner_source": "x"},
+          "second": {"measure": "SAN", "partner_source": "Web", "privacy_url": "javascript:alert(1)", "success_url": "//evil.example",
+                     "fields": ["email", "last_name"], "required": ["email", "zipcode", "phone"]},
+          "third": {"partner_source": "Web", "fields": ["zipcode"], "required": []}
+        }}
+        """#)
+        #expect(found == [
+            "forms.Bad Id: form ids use a-z, 0-9, '-' and '_' (up to 64), starting with a letter or digit",
+            "forms.Bad Id.measure: must be 1 to 20 letters, digits, '-' or '_'",
+            "forms.default.language: must be \"de\" or \"en\"",
+            "forms.default.fields: unknown field \"fax\" (known: salutation, first_name, last_name, company_name, email, phone, street, zipcode, city, country_code, project_street, project_zipcode, project_city, project_country_code, message, consent)",
+            "forms.default.fields: must include zipcode (HERO needs it)",
+            "forms.default.colour: unknown key",
+            "forms.second.privacy_url: must be an http(s) URL or a path starting with /",
+            "forms.second.success_url: must be an http(s) URL or a path starting with /",
+            "forms.second.fields: must include zipcode (HERO needs it)",
+            "forms.second.required: zipcode is required but not in fields",
+            "forms.second.required: phone is required but not in fields",
+            "forms.third.measure: missing (HERO's trade code, e.g. \"DOG\")",
+            "forms.third.fields: must include email (HERO needs it)",
+            "forms.third.required: must include email (HERO needs it)",
+            "forms.third.required: must include zipcode (HERO needs it)",
+        ])
+    }
+
+    @Test func formFieldsAndRequiredAreTaken() throws {
+        let config = try parse(#"{"forms": {"default": {"measure": "DOG", "partner_source": "Web", "title": "Dach", "language": "en", "privacy_url": "/datenschutz", "success_url": "https://example.de/danke", "fields": ["last_name", "email", "zipcode", "consent"], "required": ["email", "zipcode", "consent"]}}}"#)
+        let form = try #require(config.forms["default"])
+        #expect(form.shownFields == [.lastName, .email, .zipcode, .consent])
+        #expect(form.requiredFields == [.email, .zipcode, .consent])
+        #expect(form.title == "Dach")
+        #expect(form.language == .en)
+        #expect(form.privacyURL == "/datenschutz")
+        #expect(form.successURL == "https://example.de/danke")
+    }
+
+    @Test func heroSectionAndTheAPIKey() throws {
+        #expect(problems("{\(minimalForms), \"hero\": {\"api_key\": \"abc\"}}") == [
+            "hero.api_key: the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file",
+        ])
+        #expect(problems("{\(minimalForms), \"hero\": {\"endpoint\": \"ftp://x\", \"timeout_seconds\": 0}}") == [
+            "hero.endpoint: must be an http(s) URL", "hero.timeout_seconds: must be between 1 and 120",
+        ])
+        let keyFile = NSTemporaryDirectory() + "hero-key-\(UUID().uuidString)"
+        try "  file-key\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let config = try parse("{\(minimalForms), \"hero\": {\"api_key_file\": \"\(keyFile)\", \"endpoint\": \"http://127.0.0.1:9/x\"}}")
+        #expect(try config.apiKey(environment: [:]) == "file-key")
+        #expect(try config.apiKey(environment: ["HERO_API_KEY": "env-key"]) == "env-key")
+        #expect(try AppConfig().apiKey(environment: [:]) == nil)
+        #expect(try AppConfig().apiKey(environment: ["HERO_API_KEY": "  "]) == nil)
+        var missing = config
+        missing.hero.apiKeyFile = "/nonexistent/key"
+        #expect(throws: AppConfig.Invalid.self) { try missing.apiKey(environment: [:]) }
     }
 
     @Test func brokenJSONIsReported() {

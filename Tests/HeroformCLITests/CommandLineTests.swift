@@ -2,14 +2,20 @@ import Foundation
 import HTTPTesting
 import Testing
 
-/// A folder with a config and a public dir, as an operator would lay them out.
+let repositoryPublic = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Public")
+
+/// The smallest valid `forms` section.
+let forms = #""forms": {"default": {"measure": "DOG", "partner_source": "Website"}}"#
+
+/// A folder with a config and a copy of the repository's Public folder, as an operator would lay them out.
 final class Workspace {
     let url: URL
 
     init(config: String) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("heroform-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url.appendingPathComponent("Public"), withIntermediateDirectories: true)
-        try "<p>hi</p>".write(to: url.appendingPathComponent("Public/index.html"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: repositoryPublic, to: url.appendingPathComponent("Public"))
         try config.write(to: url.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
     }
 
@@ -33,7 +39,7 @@ final class Workspace {
     }
 
     @Test func checkConfigAcceptsAGoodFileAndNamesEachProblem() async throws {
-        let good = try Workspace(config: #"{"server": {"port": 0}}"#)
+        let good = try Workspace(config: #"{"server": {"port": 0}, "#  + forms + "}")
         let (status, output) = try await ServerProcess.run(["check-config", "--config", good.configPath])
         #expect(status == 0)
         #expect(output.contains("OK"))
@@ -47,7 +53,7 @@ final class Workspace {
     }
 
     @Test func checkConfigFindsConfigJSONInTheWorkingDirectory() async throws {
-        let workspace = try Workspace(config: #"{"server": {"hots": "x"}}"#)
+        let workspace = try Workspace(config: #"{"server": {"hots": "x"}, "# + forms + "}")
         let (status, output) = try await ServerProcess.run(["check-config"], directory: workspace.url)
         #expect(status == 1)
         #expect(output.contains("config.json"))
@@ -55,14 +61,18 @@ final class Workspace {
     }
 
     @Test func serveAnswersAndStopsCleanlyOnSIGTERM() async throws {
-        let workspace = try Workspace(config: #"{"server": {"host": "127.0.0.1", "port": 0}}"#)
+        let workspace = try Workspace(config: #"{"server": {"host": "127.0.0.1", "port": 0}, "# + forms + "}")
         let server = try ServerProcess(["serve"], directory: workspace.url)
         let port = try #require(await server.listeningPort(), "no start-up line: \(server.text)")
         let client = try RawClient(port: port)
         try await client.send("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(try await client.readResponse().text == "ok\n")
         try await client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        #expect(try await client.readResponse().text == "<p>hi</p>")
+        let page = try await client.readResponse()
+        #expect(page.status == 200)
+        #expect(page.text.contains("<form class=\"hf-form\" method=\"post\" action=\"/leads\""))
+        #expect(server.text.contains("mode: dry-run"))
+        #expect(server.text.contains("form default: measure DOG, source \"Website\""))
         server.signal(SIGTERM)
         #expect(await server.exitCode() == 0)
         #expect(server.text.contains("GET /healthz 200"))
@@ -70,7 +80,7 @@ final class Workspace {
     }
 
     @Test func serveStopsOnSIGINTToo() async throws {
-        let workspace = try Workspace(config: #"{"server": {"port": 0}}"#)
+        let workspace = try Workspace(config: #"{"server": {"port": 0}, "#  + forms + "}")
         let server = try ServerProcess(["serve", "--config", workspace.configPath], directory: workspace.url)
         #expect(await server.listeningPort() != nil)
         server.signal(SIGINT)
@@ -78,22 +88,22 @@ final class Workspace {
     }
 
     @Test func serveRefusesAnInvalidConfigOrMissingPublicFolder() async throws {
-        let bad = try Workspace(config: #"{"server": {"port": -1}}"#)
+        let bad = try Workspace(config: #"{"server": {"port": -1}, "# + forms + "}")
         let (status, output) = try await ServerProcess.run(["serve"], directory: bad.url)
         #expect(status != 0)
         #expect(output.contains("server.port: must be between 0 and 65535"))
 
-        let noPublic = try Workspace(config: #"{"server": {"port": 0, "public_dir": "missing"}}"#)
+        let noPublic = try Workspace(config: #"{"server": {"port": 0, "public_dir": "missing"}, "# + forms + "}")
         let (status2, output2) = try await ServerProcess.run(["serve"], directory: noPublic.url)
         #expect(status2 != 0)
         #expect(output2.contains("public folder 'missing' does not exist"))
     }
 
     @Test func servingOnABusyPortFailsWithAClearMessage() async throws {
-        let first = try Workspace(config: #"{"server": {"port": 0}}"#)
+        let first = try Workspace(config: #"{"server": {"port": 0}, "#  + forms + "}")
         let server = try ServerProcess(["serve"], directory: first.url)
         let port = try #require(await server.listeningPort())
-        let second = try Workspace(config: #"{"server": {"port": \#(port)}}"#)
+        let second = try Workspace(config: #"{"server": {"port": \#(port)}, "# + forms + "}")
         let (status, output) = try await ServerProcess.run(["serve"], directory: second.url)
         #expect(status == 1)
         #expect(output.contains("cannot listen on 127.0.0.1:\(port)"))

@@ -58,8 +58,19 @@ final class HTTPConnection: @unchecked Sendable {
     /// Stops taking new requests: an idle connection closes now, a busy one after its current answer.
     func beginShutdown() {
         shuttingDown = true
-        if case .awaitingHead = state, parser.isAtMessageBoundary { close() }
+        switch state {
+        case .awaitingHead where parser.isAtMessageBoundary:
+            close()
+        case .lingering:
+            lingerDeadline = min(lingerDeadline, .now + Self.shutdownLinger)
+            arm(.linger, after: Self.shutdownLinger)
+        default:
+            break
+        }
     }
+
+    /// While the server stops, a closing connection waits only briefly for the client's last bytes.
+    private static let shutdownLinger = Duration.milliseconds(500)
 
     func close() {
         stream.close()
@@ -208,8 +219,8 @@ final class HTTPConnection: @unchecked Sendable {
         state = .lingering
         stream.shutdownWriteAfterDrain()
         stream.resumeReading()
-        lingerDeadline = .now + configuration.lingerTimeout * 5
-        arm(.linger, after: configuration.lingerTimeout)
+        lingerDeadline = .now + (shuttingDown ? Self.shutdownLinger : configuration.lingerLimit)
+        arm(.linger, after: min(configuration.lingerTimeout, lingerDeadline - .now))
     }
 
     private func didClose() {

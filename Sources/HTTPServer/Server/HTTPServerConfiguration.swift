@@ -13,7 +13,9 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var writeTimeout: Duration = .seconds(30)
     /// After an answer that closes the connection, how long the client's leftover bytes are read and
     /// dropped, so the close does not reset the connection and destroy the answer in flight.
-    public var lingerTimeout: Duration = .seconds(2)
+    public var lingerTimeout: Duration = .seconds(5)
+    /// The longest a lingering close may take in all, however slowly the client keeps sending.
+    public var lingerLimit: Duration = .seconds(30)
     /// Connections beyond this are closed at once.
     public var maxConnections = 10_000
     /// Pipelined bytes buffered while a request is being answered before reading pauses.

@@ -86,13 +86,15 @@ public struct AppConfig: Sendable {
             }
             reader.absorb(hero)
         }
+        var formIDs: Set<String> = []
         if let forms = reader.objects("forms") {
             for (id, var form) in forms {
+                formIDs.insert(id)
                 if let definition = FormConfig.read(id: id, &form) { config.forms[id] = definition }
                 reader.absorb(form)
             }
         }
-        if config.forms["default"] == nil {
+        if !formIDs.contains("default") {
             reader.problem("forms.default", "missing: the form shown at / (needs at least measure and partner_source)")
         }
         let problems = reader.finish()

@@ -1,3 +1,0 @@
-import Testing
-@testable import FormCore
-@Test func placeholder() { #expect(Field.email.maxLength == 254) }

@@ -1,0 +1,61 @@
+import FormCore
+import Foundation
+import HeroStandIn
+import HTTPServer
+import HTTPTesting
+import Logging
+@testable import HeroformApp
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A config like an operator's: the repository's Public folder, a German default form with every field and an
+/// English one, HERO at `endpoint`.
+func testConfig(endpoint: URL? = nil, successURL: String? = nil) -> AppConfig {
+    var config = AppConfig()
+    config.server.publicDir = repositoryRoot.appendingPathComponent("Public").path
+    if let endpoint { config.hero.endpoint = endpoint.absoluteString }
+    config.hero.timeoutSeconds = 2
+    config.forms["default"] = FormDefinition(id: "default", measure: "DOG", partnerSource: "Kontaktformular Website",
+                                             title: "Dachanfrage", privacyURL: "https://dach.example/datenschutz",
+                                             successURL: successURL)
+    config.forms["english"] = FormDefinition(id: "english", measure: "SAN", partnerSource: "Website EN", language: .en,
+                                             shownFields: [.firstName, .lastName, .email, .zipcode, .message, .consent])
+    return config
+}
+
+/// Runs a test against the whole application on a real socket, with HERO's stand-in behind it.
+func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil,
+                _ body: (HTTPServer, HeroStandIn) async throws -> T) async throws -> T {
+    let hero = HeroStandIn(apiKey: "test-api-key-123")
+    let endpoint = try hero.start()
+    defer { Task { await hero.stop() } }
+    var quiet = Logger(label: "app")
+    quiet.logLevel = .critical
+    let app = try HeroformApplication(config: testConfig(endpoint: endpoint, successURL: successURL),
+                                      apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet)
+    return try await TestServer.with(app.router, logger: logger) { server in try await body(server, hero) }
+}
+
+/// Sends one request and reads the answer.
+func exchange(_ server: HTTPServer, _ request: String) async throws -> RawResponse {
+    let client = try RawClient(port: server.port)
+    try await client.send(request)
+    return try await client.readResponse()
+}
+
+func post(_ server: HTTPServer, _ body: String, contentType: String = "application/x-www-form-urlencoded",
+          accept: String? = nil, extraHeaders: String = "") async throws -> RawResponse {
+    let bytes = Array(body.utf8)
+    let acceptLine = accept.map { "Accept: \($0)\r\n" } ?? ""
+    return try await exchange(server, "POST /leads HTTP/1.1\r\nHost: forms.example\r\nContent-Type: \(contentType)\r\n\(acceptLine)\(extraHeaders)Content-Length: \(bytes.count)\r\n\r\n\(body)")
+}
+
+func urlencoded(_ fields: [(String, String)]) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+}
+
+func jsonObject(_ response: RawResponse) -> [String: Any]? {
+    (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+}
