@@ -26,6 +26,16 @@ let package = Package(
         ]),
         // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
         .target(name: "FormCore"),
+        // System libraries: SQLite for the outbox, OpenSSL's libcrypto for hashes, HMAC and randomness.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // SHA-256, HMAC and secure random bytes from libcrypto.
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
+        // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries.
+        .target(name: "Outbox", dependencies: [
+            "CSQLite", "CryptoPrimitives", "HeroClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The outbound HTTPS client for HERO's Lead API (URLSession).
         .target(name: "HeroClient"),
         // A local stand-in for HERO that enforces its contract, for tests and benchmarks.
@@ -35,7 +45,7 @@ let package = Package(
         ]),
         // Wires config, routes and pages together; everything the executable runs.
         .target(name: "HeroformApp", dependencies: [
-            "HTTPServer", "FormCore", "HeroClient",
+            "HTTPServer", "FormCore", "HeroClient", "Outbox",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "heroform", dependencies: [
@@ -48,6 +58,8 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTesting"]),
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore"]),
         .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn"]),
+        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "HeroStandIn", "HTTPTesting"]),
         .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn"]),
         // Runs the built `heroform` binary as a user would.
         .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "HTTPTesting"]),

@@ -17,8 +17,17 @@ public final class RawClient: @unchecked Sendable {
         public let description: String
     }
 
-    /// Connects to `host:port` (IPv4 or IPv6 literal) with a receive timeout.
-    public init(host: String = "127.0.0.1", port: UInt16, timeout: Double = 5) throws {
+    /// Connects to `host:port` (IPv4 or IPv6 literal) with a receive timeout. The blocking connect runs on a
+    /// Dispatch queue, not on the caller's (cooperative) thread.
+    public static func connect(host: String = "127.0.0.1", port: UInt16, timeout: Double = 5) async throws -> RawClient {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try RawClient(host: host, port: port, timeout: timeout) })
+            }
+        }
+    }
+
+    private init(host: String, port: UInt16, timeout: Double) throws {
         guard let address = try SocketAddress.resolve(host: host, port: port).first else {
             throw Failure(description: "no address for \(host)")
         }

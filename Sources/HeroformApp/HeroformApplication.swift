@@ -3,30 +3,45 @@ import Foundation
 import HeroClient
 import HTTPServer
 import Logging
+import Outbox
 
 /// The routes heroform serves, wired from its config.
 public struct HeroformApplication: Sendable {
     public let config: AppConfig
     public let router: Router
     public let mode: Mode
+    public let store: OutboxStore
+    public let worker: DeliveryWorker
 
     public enum Mode: String, Sendable {
         case live
         case dryRun = "dry-run"
     }
 
+    /// Opens the outbox and builds the routes; `start()` then starts background delivery.
     /// - Parameters:
-    ///   - apiKey: HERO's API key; nil runs in dry-run mode (nothing is sent).
-    ///   - delivery: overrides how leads reach HERO (tests); by default chosen from `apiKey`.
-    public init(config: AppConfig, apiKey: String?, logger: Logger, delivery: (any LeadDelivery)? = nil,
-                now: @escaping @Sendable () -> Date = Date.init) throws {
+    ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
+    ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
+    public init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any ProjectSender)? = nil,
+                retryPolicy: RetryPolicy? = nil, now: @escaping @Sendable () -> Date = Date.init) throws {
         self.config = config
         self.mode = apiKey == nil ? .dryRun : .live
         let files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
         let pages = try Pages(publicDir: config.server.publicDir)
-        let chosen = delivery ?? Self.makeDelivery(config: config, apiKey: apiKey, logger: logger)
+        let store = try OutboxStore(dataDir: config.storage.dataDir)
+        var policy = retryPolicy ?? RetryPolicy()
+        policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
+        let alerts = config.alerts.webhookURL.flatMap(URL.init(string:)).map { WebhookAlerts(url: $0, logger: logger) }
+        let worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
+                                    policy: policy, logger: logger,
+                                    retention: TimeInterval(config.storage.retentionDays) * 86400, alerts: alerts, now: now)
+        self.store = store
+        self.worker = worker
+        let delivery = OutboxDelivery(store: store, worker: worker, deadline: .seconds(config.hero.timeoutSeconds),
+                                      maxAge: policy.maxAge, logger: logger, now: now)
         let forms = config.forms
-        let leads = LeadEndpoint(forms: forms, pages: pages, delivery: chosen, logger: logger, now: now)
+        let mode = self.mode
+        let leads = LeadEndpoint(forms: forms, pages: pages, delivery: delivery, logger: logger, now: now)
 
         var router = Router()
         router.get("/healthz") { _ in
@@ -40,6 +55,7 @@ public struct HeroformApplication: Sendable {
             Self.formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages)
         }
         router.post("/leads") { request in await leads.respond(to: request) }
+        router.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode) }
         router.get("/thanks") { request in
             let query = request.queryItems
             let form = query["form"].flatMap { forms[$0] }
@@ -52,10 +68,19 @@ public struct HeroformApplication: Sendable {
         self.router = router
     }
 
-    static func makeDelivery(config: AppConfig, apiKey: String?, logger: Logger) -> any LeadDelivery {
-        guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunDelivery(logger: logger) }
-        let client = HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.timeoutSeconds))
-        return DirectDelivery(client: client, logger: logger)
+    static func makeSender(config: AppConfig, apiKey: String?) -> any ProjectSender {
+        guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }
+        return HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.timeoutSeconds))
+    }
+
+    /// Starts background delivery (and delivers what was pending before a restart).
+    public func start() {
+        worker.start()
+    }
+
+    /// Stops background delivery, letting a call to HERO in flight finish and be recorded.
+    public func stop() async {
+        await worker.stop()
     }
 
     private static func formPage(_ form: FormDefinition?, request: HTTPRequest, pages: Pages) -> HTTPResponse {
@@ -79,7 +104,8 @@ public struct HeroformApplication: Sendable {
 
     /// The start-up summary: mode and forms with their measure and source.
     public var summary: [String] {
-        ["mode: \(mode.rawValue)" + (mode == .dryRun ? " (no HERO_API_KEY: leads are accepted but not sent to HERO)" : ", HERO at \(config.hero.endpoint)")]
+        ["mode: \(mode.rawValue)" + (mode == .dryRun ? " (no HERO_API_KEY: leads are stored but not sent to HERO)" : ", HERO at \(config.hero.endpoint)"),
+         "data dir: \(config.storage.dataDir) (outbox \(store.path))"]
             + config.forms.keys.sorted().compactMap { id in
                 config.forms[id].map { "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)" }
             }

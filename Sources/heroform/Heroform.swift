@@ -11,7 +11,7 @@ struct Heroform: AsyncParsableCommand {
         commandName: "heroform",
         abstract: "A self-hosted contact-form backend that relays leads to HERO.",
         version: HeroformVersion.current,
-        subcommands: [Serve.self, CheckConfig.self],
+        subcommands: [Serve.self, CheckConfig.self, OutboxCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -70,10 +70,12 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("heroform \(HeroformVersion.current) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
         for line in application.summary { logger.info("\(line)") }
+        application.start()
 
         let signal = await signals.next()
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), finishing requests in flight")
         let clean = await server.shutdown(gracePeriod: .seconds(config.server.shutdownGraceSeconds))
+        await application.stop()
         logger.info(clean ? "stopped" : "stopped; some connections were cut off after the grace period")
     }
 }

@@ -9,7 +9,7 @@ import Testing
 
     @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             for id in ["1", "2", "3"] {
                 try await client.send("GET /items/\(id) HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 let response = try await client.readResponse()
@@ -23,7 +23,7 @@ import Testing
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /items/2 HTTP/1.1\r\nHost: a\r\n\r\n"
                             + "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nthreeGET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             #expect(try await client.readResponse().text == "slow")
@@ -38,7 +38,7 @@ import Testing
 
     @Test func connectionCloseClosesAfterTheAnswer() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             let response = try await client.readResponse()
             #expect(response.status == 200)
@@ -49,14 +49,14 @@ import Testing
 
     @Test func http10ClosesUnlessAskedToKeepAlive() async throws {
         try await TestServer.with(router) { server in
-            let plain = try RawClient(port: server.port)
+            let plain = try await RawClient.connect(port: server.port)
             try await plain.send("GET /hello HTTP/1.0\r\n\r\n")
             let first = try await plain.readResponse()
             #expect(first.status == 200)
             #expect(first.header("Connection") == "close")
             #expect(await plain.isClosedByServer())
 
-            let keep = try RawClient(port: server.port)
+            let keep = try await RawClient.connect(port: server.port)
             try await keep.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
             #expect(try await keep.readResponse().header("Connection") == "keep-alive")
             try await keep.send("GET /items/9 HTTP/1.0\r\n\r\n")
@@ -66,7 +66,7 @@ import Testing
 
     @Test func headAnswersWithHeadersOnly() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("HEAD /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             let head = try await client.readResponse(forHead: true)
             #expect(head.status == 200)
@@ -81,7 +81,7 @@ import Testing
 
     @Test func readsChunkedBodiesWithTrailers() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-Sum: 9\r\n\r\n")
             let response = try await client.readResponse()
             #expect(response.text == "Wikipedia")
@@ -91,7 +91,7 @@ import Testing
 
     @Test func expect100ContinueGetsAnInterimAnswer() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
             let interim = try await client.readResponse()
             #expect(interim.status == 100)
@@ -104,7 +104,7 @@ import Testing
 
     @Test func oversizedBodyIsRefusedBeforeItIsRead() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             // With Expect, no 100 Continue may come: the 413 is the only answer.
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n")
             let response = try await client.readResponse()
@@ -115,7 +115,7 @@ import Testing
 
     @Test func oversizedBodyAnswerIsNotLostToAReset() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n")
             // The client goes on sending the body it announced, as real clients do.
             let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 16 * 1024)
@@ -125,7 +125,7 @@ import Testing
             #expect(response.header("Connection") == "close")
             #expect(await client.receiveFailsWithReset() == false)
             // The default limit applies to routes without their own: 64 KiB.
-            let other = try RawClient(port: server.port)
+            let other = try await RawClient.connect(port: server.port)
             try await other.send("POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 65537\r\n\r\n")
             #expect(try await other.readResponse().status == 413)
         }
@@ -133,7 +133,7 @@ import Testing
 
     @Test func oversizedChunkedBodyIsRefused() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + String(repeating: "a", count: 1024) + "\r\n1\r\nb\r\n0\r\n\r\n")
             #expect(try await client.readResponse().status == 413)
         }
@@ -153,14 +153,14 @@ import Testing
     ])
     func malformedRequestsGetTheirStatusAndClose(_ bad: BadRequest) async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send(bad.request)
             let response = try await client.readResponse()
             #expect(response.status == bad.status)
             #expect(response.header("Connection") == "close")
             #expect(await client.isClosedByServer())
             // Everyone else is still served.
-            let other = try RawClient(port: server.port)
+            let other = try await RawClient.connect(port: server.port)
             try await other.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(try await other.readResponse().status == 200)
         }
@@ -168,9 +168,9 @@ import Testing
 
     @Test func headThatNeverCompletesGets408() async throws {
         try await TestServer.with(router, configure: { $0.headTimeout = .milliseconds(300) }) { server in
-            let slow = try RawClient(port: server.port)
+            let slow = try await RawClient.connect(port: server.port)
             try await slow.send("GET /hello HTTP/1.1\r\nHost: a\r\n")
-            let silent = try RawClient(port: server.port)
+            let silent = try await RawClient.connect(port: server.port)
             let started = Date()
             #expect(try await slow.readResponse().status == 408)
             #expect(await slow.isClosedByServer())
@@ -181,7 +181,7 @@ import Testing
 
     @Test func bodyThatStallsGets408() async throws {
         try await TestServer.with(router, configure: { $0.bodyTimeout = .milliseconds(300) }) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nab")
             let response = try await client.readResponse()
             #expect(response.status == 408)
@@ -191,7 +191,7 @@ import Testing
 
     @Test func idleKeepAliveConnectionIsClosedQuietly() async throws {
         try await TestServer.with(router, configure: { $0.keepAliveTimeout = .milliseconds(300) }) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(try await client.readResponse().status == 200)
             let started = Date()
@@ -202,7 +202,7 @@ import Testing
 
     @Test func halfClosedClientStillGetsItsAnswer() async throws {
         try await TestServer.with(router) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
             client.shutdownWrite()
             let response = try await client.readResponse()
@@ -214,7 +214,7 @@ import Testing
     @Test func accessLogHasOneLinePerRequestWithoutQuery() async throws {
         let capture = LogCapture()
         try await TestServer.with(router, logger: capture.logger) { server in
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("GET /items/42?email=max%40example.org HTTP/1.1\r\nHost: a\r\n\r\n")
             _ = try await client.readResponse()
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nsecret-me")

@@ -12,7 +12,7 @@ import Testing
         // `*` resolves to both wildcard addresses (`0.0.0.0` and `::`).
         try await TestServer.with(router, configure: { $0.host = "*" }) { server in
             for host in ["127.0.0.1", "::1"] {
-                let client = try RawClient(host: host, port: server.port)
+                let client = try await RawClient.connect(host: host, port: server.port)
                 try await client.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 #expect(try await client.readResponse().text == "hello", "over \(host)")
             }
@@ -21,7 +21,7 @@ import Testing
 
     @Test func listensOnIPv6Only() async throws {
         try await TestServer.with(router, configure: { $0.host = "::1" }) { server in
-            let client = try RawClient(host: "::1", port: server.port)
+            let client = try await RawClient.connect(host: "::1", port: server.port)
             try await client.send("GET /hello HTTP/1.1\r\nHost: [::1]\r\n\r\n")
             #expect(try await client.readResponse().status == 200)
         }
@@ -37,13 +37,13 @@ import Testing
 
     @Test func connectionsBeyondTheLimitAreClosed() async throws {
         try await TestServer.with(router, configure: { $0.maxConnections = 2 }) { server in
-            let first = try RawClient(port: server.port)
-            let second = try RawClient(port: server.port)
+            let first = try await RawClient.connect(port: server.port)
+            let second = try await RawClient.connect(port: server.port)
             try await first.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             try await second.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             _ = try await first.readResponse()
             _ = try await second.readResponse()
-            let third = try RawClient(port: server.port)
+            let third = try await RawClient.connect(port: server.port)
             #expect(await third.isClosedByServer())
             // Once one leaves, there is room again.
             try await first.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
@@ -51,7 +51,7 @@ import Testing
             #expect(await first.isClosedByServer())
             first.close()
             for _ in 0..<100 where server.connectionCount >= 2 { try await Task.sleep(for: .milliseconds(10)) }
-            let fourth = try RawClient(port: server.port)
+            let fourth = try await RawClient.connect(port: server.port)
             try await fourth.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(try await fourth.readResponse().status == 200)
         }
@@ -61,12 +61,12 @@ import Testing
         try await TestServer.with(router) { server in
             var idle: [RawClient] = []
             for index in 0..<1000 {
-                let client = try RawClient(port: server.port)
+                let client = try await RawClient.connect(port: server.port)
                 if index.isMultiple(of: 2) { try await client.send("GET /hello HTTP/1.1\r\nHost: a\r\nX-Slow: ") }
                 idle.append(client)
             }
             let started = ContinuousClock.now
-            let probe = try RawClient(port: server.port)
+            let probe = try await RawClient.connect(port: server.port)
             try await probe.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(try await probe.readResponse().status == 200)
             #expect(ContinuousClock.now - started < .seconds(1))
@@ -81,8 +81,8 @@ import Testing
         let server = HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test"))
         try server.start()
         let port = server.port
-        let busy = try RawClient(port: port)
-        let idle = try RawClient(port: port)
+        let busy = try await RawClient.connect(port: port)
+        let idle = try await RawClient.connect(port: port)
         try await idle.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = try await idle.readResponse()
         try await busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -94,7 +94,7 @@ import Testing
         #expect(response.text == "slow")
         #expect(response.header("Connection") == "close")
         #expect(await idle.isClosedByServer())
-        #expect(throws: (any Error).self) { try RawClient(port: port) }
+        await #expect(throws: (any Error).self) { try await RawClient.connect(port: port) }
     }
 
     @Test func shutdownCutsOffWhatOutlivesTheGracePeriod() async throws {
@@ -106,7 +106,7 @@ import Testing
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: router,
                                 logger: Logger(label: "test"))
         try server.start()
-        let client = try RawClient(port: server.port)
+        let client = try await RawClient.connect(port: server.port)
         try await client.send("GET /forever HTTP/1.1\r\nHost: a\r\n\r\n")
         try await Task.sleep(for: .milliseconds(100))
         let started = ContinuousClock.now

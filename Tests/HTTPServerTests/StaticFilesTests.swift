@@ -111,13 +111,13 @@ final class PublicFolder {
         router.fallback { files.respond(to: $0) }
         try await TestServer.with(router) { server in
             for target in ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/outside/secret.txt", "//etc/passwd"] {
-                let client = try RawClient(port: server.port)
+                let client = try await RawClient.connect(port: server.port)
                 try await client.send("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n")
                 let response = try await client.readResponse()
                 #expect(response.status == 404, "\(target)")
                 #expect(response.text.contains("SECRET") == false)
             }
-            let client = try RawClient(port: server.port)
+            let client = try await RawClient.connect(port: server.port)
             try await client.send("GET /css/site.css HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(try await client.readResponse().text == "body{}")
         }

@@ -10,8 +10,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// A config like an operator's: the repository's Public folder, a German default form with every field and an
 /// English one, HERO at `endpoint`.
-func testConfig(endpoint: URL? = nil, successURL: String? = nil) -> AppConfig {
+func testConfig(endpoint: URL? = nil, successURL: String? = nil, dataDir: String = temporaryDataDir()) -> AppConfig {
     var config = AppConfig()
+    config.storage.dataDir = dataDir
     config.server.publicDir = repositoryRoot.appendingPathComponent("Public").path
     if let endpoint { config.hero.endpoint = endpoint.absoluteString }
     config.hero.timeoutSeconds = 2
@@ -23,22 +24,31 @@ func testConfig(endpoint: URL? = nil, successURL: String? = nil) -> AppConfig {
     return config
 }
 
-/// Runs a test against the whole application on a real socket, with HERO's stand-in behind it.
-func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil,
-                _ body: (HTTPServer, HeroStandIn) async throws -> T) async throws -> T {
+func temporaryDataDir() -> String {
+    NSTemporaryDirectory() + "heroform-data-\(UUID().uuidString)"
+}
+
+/// Runs a test against the whole application on a real socket, with HERO's stand-in behind it and a fresh
+/// outbox in a temporary data dir.
+func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil, timeoutSeconds: Int = 2,
+                _ body: (HTTPServer, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     let hero = HeroStandIn(apiKey: "test-api-key-123")
     let endpoint = try hero.start()
-    defer { Task { await hero.stop() } }
     var quiet = Logger(label: "app")
     quiet.logLevel = .critical
-    let app = try HeroformApplication(config: testConfig(endpoint: endpoint, successURL: successURL),
-                                      apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet)
-    return try await TestServer.with(app.router, logger: logger) { server in try await body(server, hero) }
+    var config = testConfig(endpoint: endpoint, successURL: successURL)
+    config.hero.timeoutSeconds = timeoutSeconds
+    defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
+    let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet)
+    let result = try await TestServer.with(app.router, logger: logger) { server in try await body(server, hero, app) }
+    await app.stop()
+    await hero.stop()
+    return result
 }
 
 /// Sends one request and reads the answer.
 func exchange(_ server: HTTPServer, _ request: String) async throws -> RawResponse {
-    let client = try RawClient(port: server.port)
+    let client = try await RawClient.connect(port: server.port)
     try await client.send(request)
     return try await client.readResponse()
 }

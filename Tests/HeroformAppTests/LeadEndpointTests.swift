@@ -14,7 +14,7 @@ let fullForm: [(String, String)] = [
 
 @Suite struct LeadEndpointTests {
     @Test func fullSubmissionReachesHeroFieldByField() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let response = try await post(server, urlencoded(fullForm))
             #expect(response.status == 303)
             let location = try #require(response.header("Location"))
@@ -47,7 +47,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func jsonSubmissionGetsJSONWithTheReference() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let body = #"{"email":"anna@example.de","last_name":"Schmidt","zipcode":"10115","consent":true,"message":"Hallo"}"#
             let response = try await post(server, body, contentType: "application/json")
             #expect(response.status == 200)
@@ -66,7 +66,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func multipartSubmissionIsAccepted() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let boundary = "----heroform42"
             let parts = [("email", "m@example.com"), ("last_name", "Meier"), ("zipcode", "80331"), ("consent", "on")]
             let body = parts.map { "--\(boundary)\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }.joined() + "--\(boundary)--\r\n"
@@ -77,7 +77,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func validationErrorsInJSONNameEachField() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let response = try await post(server, #"{"email":"not-an-email","zipcode":"123","consent":false,"phone":"call me"}"#,
                                           contentType: "application/json")
             #expect(response.status == 422)
@@ -92,7 +92,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func validationErrorsInHTMLShowTheFormAgainEscaped() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let hostile = "<script>alert('x')</script>\""
             let response = try await post(server, urlencoded([("last_name", hostile), ("email", "a@b"), ("zipcode", "30449")]))
             #expect(response.status == 422)
@@ -110,7 +110,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func englishFormAnswersInEnglish() async throws {
-        try await withApp { server, _ in
+        try await withApp { server, _, _ in
             let response = try await post(server, urlencoded([("form", "english"), ("email", "x")]), accept: "application/json")
             #expect(response.status == 422)
             let answer = try #require(jsonObject(response))
@@ -120,7 +120,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func fieldsNotShownOnTheFormAreNeverSent() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let body = urlencoded([("form", "english"), ("email", "e@example.com"), ("last_name", "Smith"), ("zipcode", "01067"),
                                    ("consent", "yes"), ("phone", "+44 20 1234 5678"), ("company_name", "Sneaky Ltd")])
             let response = try await post(server, body, accept: "application/json")
@@ -133,7 +133,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func unsupportedOrMalformedBodiesAreRefused() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let text = try await post(server, "email=a@b.de", contentType: "text/plain", accept: "application/json")
             #expect(text.status == 415)
             let broken = try await post(server, "{\"email\": ", contentType: "application/json")
@@ -149,7 +149,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func unknownFormIsRefused() async throws {
-        try await withApp { server, hero in
+        try await withApp { server, hero, _ in
             let response = try await post(server, urlencoded([("form", "nope"), ("email", "a@b.de"), ("zipcode", "30449")]), accept: "application/json")
             #expect(response.status == 422)
             #expect((jsonObject(response)?["errors"] as? [String: String])?["form"] != nil)
@@ -158,7 +158,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func successURLFromConfigIsTheRedirectTarget() async throws {
-        try await withApp(successURL: "https://dach.example/danke") { server, _ in
+        try await withApp(successURL: "https://dach.example/danke") { server, _, _ in
             let response = try await post(server, urlencoded([("email", "a@b.de"), ("last_name", "B"), ("zipcode", "30449"), ("consent", "on")]))
             #expect(response.status == 303)
             #expect(response.header("Location") == "https://dach.example/danke")
@@ -166,7 +166,7 @@ let fullForm: [(String, String)] = [
     }
 
     @Test func dryRunSendsNothingButAnswersAsUsual() async throws {
-        try await withApp(live: false) { server, hero in
+        try await withApp(live: false) { server, hero, _ in
             let response = try await post(server, #"{"email":"a@b.de","last_name":"B","zipcode":"30449","consent":true}"#,
                                           contentType: "application/json")
             #expect(response.status == 200)
@@ -175,24 +175,31 @@ let fullForm: [(String, String)] = [
         }
     }
 
-    @Test(arguments: [HeroStandIn.Mode.failing(status: 503, message: "down"), .failing(status: 401, message: "Unauthenticated.")])
-    func heroFailureTellsTheVisitorToTryAgain(_ mode: HeroStandIn.Mode) async throws {
-        try await withApp { server, hero in
+    @Test(arguments: [HeroStandIn.Mode.failing(status: 503, message: "down"), .failing(status: 401, message: "Unauthenticated."),
+                      .failing(status: 422, message: "Ungültig")])
+    func heroFailureStillThanksTheVisitorAndKeepsTheLead(_ mode: HeroStandIn.Mode) async throws {
+        try await withApp { server, hero, app in
             hero.mode = mode
             let json = try await post(server, #"{"email":"a@b.de","last_name":"B","zipcode":"30449","consent":true}"#,
                                       contentType: "application/json")
-            #expect(json.status == 503)
-            #expect(json.header("Retry-After") == "60")
-            let html = try await post(server, urlencoded([("email", "a@b.de"), ("last_name", "Bäcker"), ("zipcode", "30449"), ("consent", "on")]))
-            #expect(html.status == 503)
-            #expect(html.text.contains("value=\"Bäcker\""))
-            #expect(html.text.contains("noch einmal"))
+            #expect(json.status == 202)
+            let answer = try #require(jsonObject(json))
+            #expect(answer["status"] as? String == "queued")
+            let reference = try #require(answer["reference"] as? String)
+            let record = try #require(try app.store.find(reference))
+            #expect(record.status == (mode == .failing(status: 422, message: "Ungültig") ? .failed : .pending))
+            #expect(record.payload != nil)
+
+            let html = try await post(server, urlencoded([("email", "c@d.de"), ("last_name", "Bäcker"), ("zipcode", "30449"), ("consent", "on")]))
+            #expect(html.status == 303)
+            #expect(html.header("Location")?.hasPrefix("/thanks?ref=") == true)
+            #expect(try app.store.counts().delivered == 0)
         }
     }
 
     @Test func logsAtInfoCarryNoPersonalData() async throws {
         let capture = LogCapture()
-        try await withApp(logger: capture.logger) { server, _ in
+        try await withApp(logger: capture.logger) { server, _, _ in
             _ = try await post(server, urlencoded(fullForm))
             _ = try await post(server, urlencoded([("email", "wrong@"), ("last_name", "Geheimname")]))
         }

@@ -64,7 +64,7 @@ final class Workspace {
         let workspace = try Workspace(config: #"{"server": {"host": "127.0.0.1", "port": 0}, "# + forms + "}")
         let server = try ServerProcess(["serve"], directory: workspace.url)
         let port = try #require(await server.listeningPort(), "no start-up line: \(server.text)")
-        let client = try RawClient(port: port)
+        let client = try await RawClient.connect(port: port)
         try await client.send("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(try await client.readResponse().text == "ok\n")
         try await client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")

@@ -67,7 +67,10 @@ func receive(_ socket: Socket, count: Int) -> [UInt8] {
         // Far more than the kernel buffers: the rest waits for the write source, not a blocked thread.
         #expect(pendingAfterWrite > 0)
         #expect(!drained.withLock { $0 })
-        let got = await Task.detached { receive(pair.client, count: payload.count) }.value
+        // Blocking reads belong on a Dispatch queue, not on Swift's cooperative threads.
+        let got = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: receive(pair.client, count: payload.count)) }
+        }
         #expect(got.count == payload.count)
         for _ in 0..<200 where !drained.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
         #expect(drained.withLock { $0 })

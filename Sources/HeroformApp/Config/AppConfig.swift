@@ -20,8 +20,23 @@ public struct AppConfig: Sendable {
         public var apiKeyFile: String?
     }
 
+    public struct Storage: Sendable, Equatable {
+        /// Holds `outbox.sqlite3` (and later the form secret). Back it up; keep it private.
+        public var dataDir = "data"
+        /// A lead that cannot be delivered for this long becomes `failed`.
+        public var maxAgeDays = 7
+        /// Delivered leads keep their personal data this long, then only reference, status and times remain.
+        public var retentionDays = 30
+    }
+
+    public struct Alerts: Sendable, Equatable {
+        public var webhookURL: String?
+    }
+
     public var server = Server()
     public var hero = Hero()
+    public var storage = Storage()
+    public var alerts = Alerts()
     /// By id; `default` is always there (it is the form at `/`).
     public var forms: [String: FormDefinition] = [:]
     /// The folder the config file is in; relative paths in it are resolved against the working directory,
@@ -85,6 +100,24 @@ public struct AppConfig: Sendable {
                 hero.problem("api_key", "the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file")
             }
             reader.absorb(hero)
+        }
+        if var storage = reader.object("storage") {
+            if let dir = storage.string("data_dir") {
+                if dir.isEmpty { storage.problem("data_dir", "must not be empty") } else { config.storage.dataDir = dir }
+            }
+            config.storage.maxAgeDays = storage.integer("max_age_days", in: 1...365) ?? config.storage.maxAgeDays
+            config.storage.retentionDays = storage.integer("retention_days", in: 1...3650) ?? config.storage.retentionDays
+            reader.absorb(storage)
+        }
+        if var alerts = reader.object("alerts") {
+            if let url = alerts.string("webhook_url") {
+                if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil {
+                    config.alerts.webhookURL = url
+                } else {
+                    alerts.problem("webhook_url", "must be an http(s) URL")
+                }
+            }
+            reader.absorb(alerts)
         }
         var formIDs: Set<String> = []
         if let forms = reader.objects("forms") {

@@ -2,55 +2,68 @@ import FormCore
 import Foundation
 import HeroClient
 import Logging
+import Outbox
 
-/// What became of a lead handed over for delivery.
+/// A validated lead on its way: everything the outbox needs to store it once and build HERO's payload.
+public struct Submission: Sendable {
+    public var formID: String
+    /// The normalized fields, for recognising the same submission again.
+    public var fields: [String: String]
+    public var idempotencyKey: String?
+    /// HERO's payload for the reference the outbox settles on.
+    public var payload: @Sendable (String) -> HeroPayload
+}
+
+/// What became of a submission.
 public enum DeliveryResult: Sendable, Equatable {
     /// In HERO now (or, in dry-run mode, would be).
-    case delivered
+    case delivered(reference: String)
     /// Stored safely; it goes to HERO as soon as HERO takes it.
-    case queued
-    /// Not in HERO, and not kept either: the visitor must be told to try again.
-    case notDelivered
+    case queued(reference: String)
+    /// Not stored: the visitor must be told to try again.
+    case notStored
 }
 
-/// Hands a mapped lead to HERO. The app chooses live or dry-run once at start-up.
 public protocol LeadDelivery: Sendable {
-    func deliver(_ payload: HeroPayload, reference: String, formID: String) async -> DeliveryResult
+    func submit(_ submission: Submission) async -> DeliveryResult
 }
 
-/// Sends to HERO directly, once.
-struct DirectDelivery: LeadDelivery {
-    let client: HeroClient
+/// Stores first (a synced commit), then tries HERO inline for at most `deadline`.
+struct OutboxDelivery: LeadDelivery {
+    let store: OutboxStore
+    let worker: DeliveryWorker
+    let deadline: Duration
+    let maxAge: TimeInterval
     let logger: Logger
+    let now: @Sendable () -> Date
 
-    func deliver(_ payload: HeroPayload, reference: String, formID: String) async -> DeliveryResult {
-        let outcome = await client.createProject(payload: payload.jsonData())
-        switch outcome {
-        case .created(let id):
-            logger.info("lead \(reference) (form \(formID)) delivered to HERO as project \(id.map(String.init) ?? "?")")
-            return .delivered
-        case .unauthorized(let status, _):
-            logger.error("lead \(reference) (form \(formID)): HERO refused the API key (HTTP \(status)); check HERO_API_KEY")
-            return .notDelivered
-        case .unavailable(let reason):
-            logger.warning("lead \(reference) (form \(formID)): HERO unavailable (\(reason))")
-            return .notDelivered
-        case .rejected(let status, let message):
-            // HERO's message may quote what the visitor typed; it is personal data, so only at debug.
-            logger.error("lead \(reference) (form \(formID)): HERO rejected it (HTTP \(status))")
-            logger.debug("lead \(reference): HERO said: \(message)")
-            return .notDelivered
+    func submit(_ submission: Submission) async -> DeliveryResult {
+        let lead = OutboxStore.NewLead(formID: submission.formID, payload: Data(),
+                                       fingerprint: Fingerprint.of(formID: submission.formID, fields: submission.fields),
+                                       idempotencyKey: submission.idempotencyKey)
+        let instant = now()
+        let maxAge = self.maxAge
+        let makePayload = submission.payload
+        let inserted: OutboxStore.InsertResult
+        do {
+            inserted = try await store.perform { store in
+                try store.insert(lead, reference: { Reference.generate() }, payloadFor: { makePayload($0).jsonData() },
+                                 now: instant, maxAge: maxAge)
+            }
+        } catch {
+            logger.critical("cannot store a lead (form \(submission.formID)): \(error)")
+            return .notStored
         }
-    }
-}
-
-/// Dry-run mode (no API key): everything works, nothing is sent.
-struct DryRunDelivery: LeadDelivery {
-    let logger: Logger
-
-    func deliver(_ payload: HeroPayload, reference: String, formID: String) async -> DeliveryResult {
-        logger.info("dry-run: lead \(reference) (form \(formID), measure \(payload.measure)) not sent to HERO")
-        logger.debug("dry-run: lead \(reference) payload \(String(decoding: payload.jsonData(), as: UTF8.self))")
-        return .delivered
+        switch inserted {
+        case .duplicate(let record):
+            logger.info("lead \(record.reference) (form \(record.formID)) submitted again; nothing new stored")
+            return record.status == .delivered ? .delivered(reference: record.reference) : .queued(reference: record.reference)
+        case .inserted(let record):
+            logger.info("lead \(record.reference) (form \(record.formID)) stored")
+            switch await worker.deliverNow(record.reference, deadline: deadline) {
+            case .delivered: return .delivered(reference: record.reference)
+            case .retryLater, .failed: return .queued(reference: record.reference)
+            }
+        }
     }
 }

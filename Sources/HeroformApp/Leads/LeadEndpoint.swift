@@ -50,16 +50,26 @@ struct LeadEndpoint: Sendable {
                                   status: .unprocessableContent)
         }
 
-        let reference = Reference.generate()
-        let payload = HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: now())
-        switch await delivery.deliver(payload, reference: reference, formID: form.id) {
-        case .delivered:
+        let idempotencyKey = request.headers["Idempotency-Key"]
+        if let key = idempotencyKey, !Self.isValidIdempotencyKey(key) {
+            let message = "Idempotency-Key must be 1 to 200 visible ASCII characters"
+            if json { return Self.json(["status": "error", "message": message], status: .badRequest) }
+            return .error(.badRequest, message)
+        }
+        let consentAt = now()
+        let submission = Submission(
+            formID: form.id,
+            fields: Dictionary(uniqueKeysWithValues: lead.values.map { ($0.key.rawValue, $0.value) }),
+            idempotencyKey: idempotencyKey,
+            payload: { reference in HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: consentAt) })
+        switch await delivery.submit(submission) {
+        case .delivered(let reference):
             if json { return Self.json(["status": "success", "reference": reference]) }
             return Self.redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)")
-        case .queued:
+        case .queued(let reference):
             if json { return Self.json(["status": "queued", "reference": reference], status: .accepted) }
             return Self.redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)")
-        case .notDelivered:
+        case .notStored:
             let texts = Texts.forLanguage(form.language)
             if json {
                 var response = Self.json(["status": "error", "message": texts.unavailable], status: .serviceUnavailable)
@@ -71,6 +81,10 @@ struct LeadEndpoint: Sendable {
             response.headers.set("Retry-After", "60")
             return response
         }
+    }
+
+    static func isValidIdempotencyKey(_ key: String) -> Bool {
+        (1...200).contains(key.utf8.count) && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 
     static func json(_ object: [String: Any], status: HTTPStatus = .ok) -> HTTPResponse {

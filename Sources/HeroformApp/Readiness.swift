@@ -1,0 +1,28 @@
+import Foundation
+import HTTPServer
+import Outbox
+
+/// `GET /readyz`: can this instance take leads? 503 only when it cannot store them. A key HERO refuses shows as
+/// `degraded` with 200: leads are still stored safely, and taking the instance out of a load balancer would turn
+/// visitors away for nothing.
+enum Readiness {
+    static func check(store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode) async -> HTTPResponse {
+        let writable = (try? await store.perform { $0.isWritable() }) ?? false
+        let counts = try? await store.perform { try $0.counts() }
+        let health = worker.health
+        let status = !writable ? "not ready" : health.keyRejected ? "degraded" : "ready"
+        var hero: [String: Any] = ["key_rejected": health.keyRejected]
+        if let error = health.lastError { hero["last_error"] = error }
+        let body: [String: Any] = [
+            "status": status,
+            "mode": mode.rawValue,
+            "storage": writable ? "ok" : "not writable",
+            "outbox": ["pending": counts?.pending ?? -1, "failed": counts?.failed ?? -1],
+            "hero": hero,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        var response = HTTPResponse.json(data, status: writable ? .ok : .serviceUnavailable)
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+
+/// Something an operator should hear about without reading logs.
+public enum Alert: Sendable, Equatable {
+    case leadFailed(reference: String, formID: String, reason: String)
+    case keyRejected(status: Int)
+
+    /// The JSON body: no personal data, only what points the operator to `heroform outbox show`.
+    public var json: [String: String] {
+        switch self {
+        case .leadFailed(let reference, let formID, let reason):
+            return ["event": "lead_failed", "reference": reference, "form": formID, "reason": reason,
+                    "hint": "heroform outbox show \(reference)"]
+        case .keyRejected(let status):
+            return ["event": "hero_key_rejected", "reason": "HERO refused the API key (HTTP \(status))",
+                    "hint": "check HERO_API_KEY; leads are kept and retried"]
+        }
+    }
+}
+
+public protocol AlertSink: Sendable {
+    func send(_ alert: Alert) async
+}
+
+/// Posts alerts as JSON to `alerts.webhook_url` (a chat webhook, say). Failures are logged, never retried:
+/// the outbox itself keeps the lead.
+public struct WebhookAlerts: AlertSink {
+    let url: URL
+    let logger: Logger
+    private let session: URLSession
+
+    public init(url: URL, logger: Logger) {
+        self.url = url
+        self.logger = logger
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 10
+        session = URLSession(configuration: configuration)
+    }
+
+    public func send(_ alert: Alert) async {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try? JSONSerialization.data(withJSONObject: alert.json, options: [.sortedKeys])
+        do {
+            let (_, response) = try await session.data(for: request)
+            if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
+                logger.warning("alert webhook answered HTTP \(http.statusCode)")
+            }
+        } catch {
+            logger.warning("alert webhook not reachable: \(error.localizedDescription)")
+        }
+    }
+}

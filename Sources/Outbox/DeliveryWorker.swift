@@ -1,0 +1,266 @@
+import Foundation
+import HeroClient
+import Logging
+import Synchronization
+
+/// Whatever creates the project in HERO: the real client, or a dry-run stand-in.
+public protocol ProjectSender: Sendable {
+    func createProject(payload: Data) async -> HeroOutcome
+}
+
+extension HeroClient: ProjectSender {}
+
+/// Sends nothing and reports success: dry-run mode, where everything works and HERO is never called.
+public struct DryRunSender: ProjectSender {
+    public init() {}
+    public func createProject(payload: Data) async -> HeroOutcome { .created(id: nil) }
+}
+
+/// Delivers pending leads to HERO: right after they are stored (inline, with a deadline) and in the background,
+/// with retries by `RetryPolicy`. One attempt per lead at a time; the store's claim makes sure of that, also
+/// across processes.
+public final class DeliveryWorker: Sendable {
+    /// What the worker tells the outside world about HERO.
+    public struct Health: Sendable, Equatable {
+        /// HERO refused the API key on the last attempt (401/403): leads wait, nothing is lost.
+        public var keyRejected = false
+        public var lastError: String?
+    }
+
+    public enum AttemptResult: Sendable, Equatable {
+        case delivered
+        case retryLater
+        case failed
+    }
+
+    private let store: OutboxStore
+    private let sender: any ProjectSender
+    private let policy: RetryPolicy
+    private let logger: Logger
+    private let alerts: (any AlertSink)?
+    private let now: @Sendable () -> Date
+    private let random: @Sendable () -> Double
+    private let retention: TimeInterval
+    /// Claims from before this moment belong to an earlier process.
+    private let createdAt: Date
+    private let state = Mutex(State())
+
+    private struct State {
+        var health = Health()
+        var running: Task<Void, Never>?
+        var inFlight: [Int: Task<AttemptResult, Never>] = [:]
+        var nextTaskID = 0
+        var stopping = false
+        var wake: CheckedContinuation<Void, Never>?
+    }
+
+    /// - Parameter retention: how long delivered leads keep their personal data; the loop erases it hourly after.
+    public init(store: OutboxStore, sender: any ProjectSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
+                retention: TimeInterval = 30 * 86400,
+                alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.store = store
+        self.sender = sender
+        self.policy = policy
+        self.logger = logger
+        self.alerts = alerts
+        self.retention = retention
+        self.now = now
+        self.createdAt = now()
+        self.random = random
+    }
+
+    public var health: Health { state.withLock { $0.health } }
+
+    // MARK: - Inline delivery
+
+    /// Tries to deliver a just-stored lead, waiting at most `deadline`. If the attempt takes longer it goes on in
+    /// the background (its result is recorded when it comes): answering the visitor early never starts a second
+    /// call for the same lead.
+    public func deliverNow(_ reference: String, deadline: Duration) async -> AttemptResult {
+        let instant = now()
+        guard let record = try? await store.perform({ try $0.claim(reference, now: instant) }) else { return .retryLater }
+        guard let task = track({ await self.attempt(record) }) else { return .retryLater }
+        return await withDeadline(deadline) { await task.value } ?? .retryLater
+    }
+
+    // MARK: - Background delivery
+
+    /// Starts the background loop: it delivers due leads, sleeping until the next is due (at most `pollInterval`,
+    /// so leads retried from the operator CLI in another process are picked up soon) or until `wake()`.
+    public func start(pollInterval: Duration = .seconds(5)) {
+        do {
+            try store.resumeAfterRestart(now: now(), startedAt: createdAt)
+        } catch {
+            logger.error("cannot resume pending leads: \(error)")
+        }
+        let task = Task { await self.loop(pollInterval: pollInterval) }
+        state.withLock { $0.running = task }
+    }
+
+    /// Stops the loop and waits (up to `timeout`) for calls to HERO in flight to finish and be recorded.
+    public func stop(timeout: Duration = .seconds(15)) async {
+        let (loop, calls) = state.withLock { state -> (Task<Void, Never>?, [Task<AttemptResult, Never>]) in
+            state.stopping = true
+            state.wake?.resume()
+            state.wake = nil
+            return (state.running, Array(state.inFlight.values))
+        }
+        loop?.cancel()
+        _ = await withDeadline(timeout) {
+            await loop?.value
+            for call in calls { _ = await call.value }
+        }
+    }
+
+    /// Makes the loop look for due leads now.
+    public func wake() {
+        state.withLock { state in
+            state.wake?.resume()
+            state.wake = nil
+        }
+    }
+
+    private func loop(pollInterval: Duration) async {
+        var lastPurge = Date.distantPast
+        while !Task.isCancelled && !state.withLock({ $0.stopping }) {
+            let instant = now()
+            let due = (try? await store.perform { try $0.claimDue(now: instant, limit: 8) }) ?? []
+            for record in due {
+                guard let task = track({ await self.attempt(record) }) else { break }
+                _ = await task.value
+            }
+            if !due.isEmpty { continue }
+            if instant.timeIntervalSince(lastPurge) > 3600 {
+                lastPurge = instant
+                await purgeExpired()
+            }
+            let next = (try? await store.perform { try $0.nextDue() }) ?? nil
+            var wait = pollInterval
+            if let next {
+                let seconds = max(0, next.timeIntervalSince(now()))
+                wait = min(pollInterval, .milliseconds(Int(seconds * 1000)))
+            }
+            await sleep(wait)
+        }
+    }
+
+    private func sleep(_ duration: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = self.state.withLock { state -> Bool in
+                        if state.stopping { return true }
+                        state.wake?.resume()
+                        state.wake = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: duration) }
+            await group.next()
+            // Whichever came first, the other must not be left waiting.
+            self.wake()
+            group.cancelAll()
+        }
+    }
+
+    /// Erases the personal data of leads delivered more than `retention` ago.
+    @discardableResult
+    public func purgeExpired() async -> Int {
+        let instant = now()
+        let cutoff = instant.addingTimeInterval(-retention)
+        do {
+            let erased = try await store.perform { try $0.eraseDelivered(before: cutoff, now: instant) }
+            if erased > 0 { logger.info("erased the personal data of \(erased) delivered lead(s) older than the retention period") }
+            return erased
+        } catch {
+            logger.error("retention purge failed: \(error)")
+            return 0
+        }
+    }
+
+    /// Registers an attempt so `stop()` can wait for it; nil when stopping.
+    private func track(_ work: @escaping @Sendable () async -> AttemptResult) -> Task<AttemptResult, Never>? {
+        state.withLock { state -> Task<AttemptResult, Never>? in
+            guard !state.stopping else { return nil }
+            let id = state.nextTaskID
+            state.nextTaskID += 1
+            let task = Task {
+                let result = await work()
+                _ = self.state.withLock { $0.inFlight.removeValue(forKey: id) }
+                return result
+            }
+            state.inFlight[id] = task
+            return task
+        }
+    }
+
+    // MARK: - One attempt
+
+    /// Calls HERO once for a claimed lead and records what happened.
+    func attempt(_ record: LeadRecord) async -> AttemptResult {
+        guard let payload = record.payload else {
+            try? await store.perform { try $0.markFailed(record.reference, error: "no data left to send") }
+            return .failed
+        }
+        let outcome = await sender.createProject(payload: payload)
+        let instant = now()
+        let failures = record.attempts + 1
+        do {
+            switch outcome {
+            case .created(let id):
+                try await store.perform { try $0.markDelivered(record.reference, heroID: id, now: instant) }
+                setHealth(keyRejected: false, error: nil)
+                logger.info("lead \(record.reference) (form \(record.formID)) delivered to HERO\(id.map { " as project \($0)" } ?? "")")
+                return .delivered
+
+            case .unauthorized(let status, _):
+                let next = instant.addingTimeInterval(policy.keyRejectedDelay)
+                try await store.perform { try $0.markRetry(record.reference, next: next, error: "HERO refused the API key (HTTP \(status))") }
+                let wasRejected = setHealth(keyRejected: true, error: "HERO refused the API key (HTTP \(status))")
+                logger.error("HERO refused the API key (HTTP \(status)); lead \(record.reference) waits, next try in \(Int(policy.keyRejectedDelay / 60)) min. Check HERO_API_KEY.")
+                if !wasRejected { await alerts?.send(.keyRejected(status: status)) }
+                return .retryLater
+
+            case .unavailable(let reason):
+                setHealth(keyRejected: false, error: reason)
+                let next = instant.addingTimeInterval(policy.delay(afterFailures: failures, random: random()))
+                if next > record.giveUpAt {
+                    let error = "gave up after \(failures) attempts: \(reason)"
+                    try await store.perform { try $0.markFailed(record.reference, error: error) }
+                    logger.error("lead \(record.reference) (form \(record.formID)) failed: \(error)")
+                    await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: error))
+                    return .failed
+                }
+                try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
+                logger.warning("lead \(record.reference) (form \(record.formID)) not delivered (\(reason)); retry in \(Int(next.timeIntervalSince(instant))) s")
+                return .retryLater
+
+            case .rejected(let status, let message):
+                setHealth(keyRejected: false, error: nil)
+                try await store.perform { try $0.markFailed(record.reference, error: "HERO rejected it (HTTP \(status)): \(message)") }
+                // HERO's message may quote the visitor's input: personal data, so only at debug level.
+                logger.error("lead \(record.reference) (form \(record.formID)) failed: HERO rejected it (HTTP \(status)); see `heroform outbox show \(record.reference)`")
+                logger.debug("lead \(record.reference): HERO said: \(message)")
+                await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: "HERO rejected it (HTTP \(status))"))
+                return .failed
+            }
+        } catch {
+            // The outcome could not be recorded; the claim stays until restart, so no second call races this one.
+            logger.critical("lead \(record.reference): cannot record the delivery result: \(error)")
+            return .retryLater
+        }
+    }
+
+    /// Returns whether the key was already rejected before.
+    @discardableResult
+    private func setHealth(keyRejected: Bool, error: String?) -> Bool {
+        state.withLock { state in
+            let was = state.health.keyRejected
+            state.health = Health(keyRejected: keyRejected, lastError: error)
+            return was
+        }
+    }
+}

@@ -1,0 +1,300 @@
+import Foundation
+import Synchronization
+
+/// Every accepted lead, in one SQLite file under the data dir. Each write is a synced commit.
+///
+/// Thread-safe: the connection lives in a Mutex. Calls block for the length of a commit (an fsync), so async
+/// callers run them off Swift's cooperative threads (see `OutboxStore.perform`).
+public final class OutboxStore: Sendable {
+    public let path: String
+    private let database: Mutex<Database>
+    private let queue = DispatchQueue(label: "heroform.outbox.store")
+
+    /// Opens or creates `outbox.sqlite3` in `dataDir` (created with mode 0700) and migrates it.
+    public init(dataDir: String) throws {
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        path = (dataDir as NSString).appendingPathComponent("outbox.sqlite3")
+        // Personal data: readable by the service user only (also the -wal and -shm files SQLite creates).
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        let database = try Database(path: path)
+        try Self.migrate(database)
+        self.database = Mutex(database)
+    }
+
+    /// Runs blocking store work on the store's own queue, off the cooperative thread pool.
+    public func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxStore) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try work(self) }) }
+        }
+    }
+
+    static func migrate(_ db: Database) throws {
+        let version = try db.query("PRAGMA user_version").first?["user_version"]?.int ?? 0
+        if version < 1 {
+            try db.transaction {
+                try db.execute("""
+                    CREATE TABLE leads (
+                        id INTEGER PRIMARY KEY,
+                        reference TEXT NOT NULL UNIQUE,
+                        form_id TEXT NOT NULL,
+                        payload BLOB,
+                        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL NOT NULL,
+                        last_error TEXT,
+                        hero_id INTEGER,
+                        created_at REAL NOT NULL,
+                        delivered_at REAL,
+                        erased_at REAL,
+                        give_up_at REAL NOT NULL,
+                        in_flight_since REAL,
+                        fingerprint TEXT,
+                        idempotency_key TEXT
+                    );
+                    CREATE INDEX leads_due ON leads (status, next_attempt_at);
+                    CREATE INDEX leads_fingerprint ON leads (fingerprint, created_at);
+                    CREATE INDEX leads_idempotency ON leads (idempotency_key, created_at);
+                    PRAGMA user_version = 1;
+                    """)
+            }
+        }
+    }
+
+    // MARK: - Accepting
+
+    /// A lead to store. `fingerprint` identifies the same submission; `idempotencyKey` is the client's own.
+    public struct NewLead: Sendable {
+        public var formID: String
+        public var payload: Data
+        public var fingerprint: String?
+        public var idempotencyKey: String?
+        public init(formID: String, payload: Data, fingerprint: String? = nil, idempotencyKey: String? = nil) {
+            self.formID = formID
+            self.payload = payload
+            self.fingerprint = fingerprint
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    public enum InsertResult: Sendable, Equatable {
+        case inserted(LeadRecord)
+        /// The same submission (or the same Idempotency-Key) came before: nothing new was stored.
+        case duplicate(LeadRecord)
+    }
+
+    /// Stores a lead unless it repeats one: the same fingerprint within `duplicateWindow`, or the same
+    /// Idempotency-Key within `idempotencyWindow`. `makeReference` builds the payload's reference into it.
+    public func insert(_ lead: NewLead, reference makeReference: @Sendable () -> String, payloadFor: @Sendable (String) -> Data,
+                       now: Date, maxAge: TimeInterval, duplicateWindow: TimeInterval = 600,
+                       idempotencyWindow: TimeInterval = 86400) throws -> InsertResult {
+        try database.withLock { db in
+            try db.transaction {
+                if let key = lead.idempotencyKey,
+                   let row = try db.query("SELECT * FROM leads WHERE idempotency_key = ? AND created_at > ? ORDER BY id LIMIT 1",
+                                          [.text(key), .real(now.timeIntervalSince1970 - idempotencyWindow)]).first,
+                   let record = Self.record(row) {
+                    return .duplicate(record)
+                }
+                if let fingerprint = lead.fingerprint,
+                   let row = try db.query("SELECT * FROM leads WHERE fingerprint = ? AND created_at > ? ORDER BY id LIMIT 1",
+                                          [.text(fingerprint), .real(now.timeIntervalSince1970 - duplicateWindow)]).first,
+                   let record = Self.record(row) {
+                    return .duplicate(record)
+                }
+                // References are random; on the rare clash, draw again.
+                var reference = makeReference()
+                for _ in 0..<10 where try !db.query("SELECT 1 FROM leads WHERE reference = ?", [.text(reference)]).isEmpty {
+                    reference = makeReference()
+                }
+                let created = now.timeIntervalSince1970
+                try db.run("""
+                    INSERT INTO leads (reference, form_id, payload, status, attempts, next_attempt_at, created_at, give_up_at,
+                                       fingerprint, idempotency_key)
+                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+                    """, [.text(reference), .text(lead.formID), .blob(Array(payloadFor(reference))), .real(created), .real(created),
+                          .real(created + maxAge), lead.fingerprint.map { .text($0) } ?? .null,
+                          lead.idempotencyKey.map { .text($0) } ?? .null])
+                guard let row = try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first,
+                      let record = Self.record(row) else {
+                    throw SQLiteError(code: 0, message: "inserted lead not found")
+                }
+                return .inserted(record)
+            }
+        }
+    }
+
+    // MARK: - Delivering
+
+    /// Marks a pending lead as being delivered now; nil if it is not pending or someone else has it.
+    public func claim(_ reference: String, now: Date) throws -> LeadRecord? {
+        try database.withLock { db in
+            let changed = try db.run("UPDATE leads SET in_flight_since = ? WHERE reference = ? AND status = 'pending' AND in_flight_since IS NULL",
+                                     [.real(now.timeIntervalSince1970), .text(reference)])
+            guard changed == 1 else { return nil }
+            return try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(Self.record)
+        }
+    }
+
+    /// Claims up to `limit` pending leads whose time has come, oldest first.
+    public func claimDue(now: Date, limit: Int) throws -> [LeadRecord] {
+        try database.withLock { db in
+            try db.transaction {
+                let rows = try db.query("""
+                    SELECT * FROM leads WHERE status = 'pending' AND in_flight_since IS NULL AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at LIMIT ?
+                    """, [.real(now.timeIntervalSince1970), .integer(Int64(limit))])
+                var records = rows.compactMap(Self.record)
+                for index in records.indices {
+                    try db.run("UPDATE leads SET in_flight_since = ? WHERE reference = ?",
+                               [.real(now.timeIntervalSince1970), .text(records[index].reference)])
+                    records[index].inFlightSince = now
+                }
+                return records
+            }
+        }
+    }
+
+    /// At start-up: attempts claimed before `startedAt` belonged to a process that is gone and can never report
+    /// back, so their leads are pending again (HERO may have created the project: at-least-once, see README);
+    /// and every pending lead is due now, so what waited through a restart goes out at once.
+    @discardableResult
+    public func resumeAfterRestart(now: Date, startedAt: Date? = nil) throws -> Int {
+        try database.withLock { db in
+            try db.transaction {
+                try db.run("UPDATE leads SET in_flight_since = NULL WHERE in_flight_since < ?",
+                           [.real((startedAt ?? now).timeIntervalSince1970)])
+                return try db.run("UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
+                                  [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+            }
+        }
+    }
+
+    public func markDelivered(_ reference: String, heroID: Int?, now: Date) throws {
+        try database.withLock { db in
+            _ = try db.run("""
+                UPDATE leads SET status = 'delivered', attempts = attempts + 1, hero_id = ?, delivered_at = ?,
+                    in_flight_since = NULL, last_error = NULL WHERE reference = ?
+                """, [heroID.map { .integer(Int64($0)) } ?? .null, .real(now.timeIntervalSince1970), .text(reference)])
+        }
+    }
+
+    /// A failed attempt to try again at `next`.
+    public func markRetry(_ reference: String, next: Date, error: String) throws {
+        try database.withLock { db in
+            _ = try db.run("""
+                UPDATE leads SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, in_flight_since = NULL
+                WHERE reference = ?
+                """, [.real(next.timeIntervalSince1970), .text(error), .text(reference)])
+        }
+    }
+
+    public func markFailed(_ reference: String, error: String) throws {
+        try database.withLock { db in
+            _ = try db.run("""
+                UPDATE leads SET status = 'failed', attempts = attempts + 1, last_error = ?, in_flight_since = NULL
+                WHERE reference = ?
+                """, [.text(error), .text(reference)])
+        }
+    }
+
+    // MARK: - Operating
+
+    public func find(_ reference: String) throws -> LeadRecord? {
+        try database.withLock { db in
+            try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(Self.record)
+        }
+    }
+
+    /// Newest first.
+    public func list(status: LeadRecord.Status? = nil, limit: Int = 1000) throws -> [LeadRecord] {
+        try database.withLock { db in
+            let rows = try status.map {
+                try db.query("SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?", [.text($0.rawValue), .integer(Int64(limit))])
+            } ?? db.query("SELECT * FROM leads ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
+            return rows.compactMap(Self.record)
+        }
+    }
+
+    /// Puts a failed (or pending) lead back to be tried now, with a fresh `maxAge`. False when there is no
+    /// such lead, it is delivered, or its data was erased.
+    public func retry(_ reference: String, now: Date, maxAge: TimeInterval) throws -> Bool {
+        try database.withLock { db in
+            try db.run("""
+                UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
+                WHERE reference = ? AND status IN ('failed', 'pending') AND payload IS NOT NULL
+                """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge), .text(reference)]) == 1
+        }
+    }
+
+    public func retryAllFailed(now: Date, maxAge: TimeInterval) throws -> Int {
+        try database.withLock { db in
+            try db.run("""
+                UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
+                WHERE status = 'failed' AND payload IS NOT NULL
+                """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge)])
+        }
+    }
+
+    /// Erases the personal data of leads delivered before `cutoff`: the payload and fingerprint go, the
+    /// reference, status and times stay. Returns how many were erased.
+    public func eraseDelivered(before cutoff: Date, now: Date) throws -> Int {
+        try database.withLock { db in
+            try db.run("""
+                UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL, erased_at = ?
+                WHERE status = 'delivered' AND delivered_at < ? AND erased_at IS NULL
+                """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
+        }
+    }
+
+    public struct Counts: Sendable, Equatable {
+        public var pending = 0
+        public var delivered = 0
+        public var failed = 0
+    }
+
+    public func counts() throws -> Counts {
+        try database.withLock { db in
+            var counts = Counts()
+            for row in try db.query("SELECT status, COUNT(*) AS n FROM leads GROUP BY status") {
+                let n = row["n"]?.int ?? 0
+                switch row["status"]?.string {
+                case "pending": counts.pending = n
+                case "delivered": counts.delivered = n
+                case "failed": counts.failed = n
+                default: break
+                }
+            }
+            return counts
+        }
+    }
+
+    /// The earliest time a pending lead is due, if any.
+    public func nextDue() throws -> Date? {
+        try database.withLock { db in
+            try db.query("SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL")
+                .first?["due"]?.double.map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// True when a write can be committed now (for readiness checks).
+    public func isWritable() -> Bool {
+        (try? database.withLock { db in try db.execute("BEGIN IMMEDIATE; ROLLBACK") }) != nil
+    }
+
+    static func record(_ row: [String: SQLValue]) -> LeadRecord? {
+        guard let reference = row["reference"]?.string, let formID = row["form_id"]?.string,
+              let status = row["status"]?.string.flatMap(LeadRecord.Status.init(rawValue:)),
+              let next = row["next_attempt_at"]?.double, let created = row["created_at"]?.double,
+              let giveUp = row["give_up_at"]?.double else { return nil }
+        return LeadRecord(reference: reference, formID: formID, payload: row["payload"]?.bytes.map { Data($0) },
+                          status: status, attempts: row["attempts"]?.int ?? 0,
+                          nextAttemptAt: Date(timeIntervalSince1970: next), lastError: row["last_error"]?.string,
+                          heroID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),
+                          deliveredAt: row["delivered_at"]?.double.map(Date.init(timeIntervalSince1970:)),
+                          erasedAt: row["erased_at"]?.double.map(Date.init(timeIntervalSince1970:)),
+                          giveUpAt: Date(timeIntervalSince1970: giveUp),
+                          inFlightSince: row["in_flight_since"]?.double.map(Date.init(timeIntervalSince1970:)))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Outbox
+
+/// Plain-text views of outbox records for the operator CLI.
+enum OutboxTable {
+    static func render(_ records: [LeadRecord]) -> String {
+        guard !records.isEmpty else { return "no leads" }
+        let header = ["REFERENCE", "FORM", "STATUS", "ATTEMPTS", "CREATED (UTC)", "NEXT / DELIVERED (UTC)", "HERO ID"]
+        let rows = records.map { record -> [String] in
+            let when: String
+            switch record.status {
+            case .pending: when = "next " + timestamp(record.nextAttemptAt)
+            case .delivered: when = record.deliveredAt.map(timestamp) ?? "-"
+            case .failed: when = "-"
+            }
+            return [record.reference, record.formID, record.status.rawValue + (record.erasedAt != nil ? " (erased)" : ""),
+                    String(record.attempts), timestamp(record.createdAt), when, record.heroID.map(String.init) ?? "-"]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    static func details(_ record: LeadRecord) -> String {
+        var lines = [
+            "reference:    \(record.reference)",
+            "form:         \(record.formID)",
+            "status:       \(record.status.rawValue)",
+            "attempts:     \(record.attempts)",
+            "created:      \(timestamp(record.createdAt)) UTC",
+        ]
+        switch record.status {
+        case .pending: lines.append("next attempt: \(timestamp(record.nextAttemptAt)) UTC (gives up \(timestamp(record.giveUpAt)) UTC)")
+        case .delivered: lines.append("delivered:    \(record.deliveredAt.map(timestamp) ?? "-") UTC, HERO project \(record.heroID.map(String.init) ?? "-")")
+        case .failed: lines.append("failed:       retry with `heroform outbox retry \(record.reference)` once the cause is fixed")
+        }
+        if let error = record.lastError { lines.append("last error:   \(error)") }
+        if let erased = record.erasedAt {
+            lines.append("personal data erased \(timestamp(erased)) UTC (retention period)")
+        } else if let payload = record.payload {
+            let pretty = (try? JSONSerialization.jsonObject(with: payload))
+                .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) }
+                .map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: payload, as: UTF8.self)
+            lines.append("payload sent to HERO:")
+            lines.append(pretty)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Outbox
+
+@Suite struct OutboxStoreTests {
+    let outbox: TemporaryOutbox
+    var store: OutboxStore { outbox.store }
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    init() throws { outbox = try TemporaryOutbox() }
+
+    @Test func storesALeadAsPending() throws {
+        guard case .inserted(let record) = try store.add("AAA-AAA-AAA", now: t0) else {
+            Issue.record("not inserted")
+            return
+        }
+        #expect(record.status == .pending)
+        #expect(record.attempts == 0)
+        #expect(record.payload == samplePayload)
+        #expect(record.createdAt == t0)
+        #expect(record.giveUpAt == t0.addingTimeInterval(7 * 86400))
+        #expect(try store.find("AAA-AAA-AAA") == record)
+        #expect(try store.counts() == OutboxStore.Counts(pending: 1, delivered: 0, failed: 0))
+    }
+
+    @Test func survivesReopening() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        let reopened = try OutboxStore(dataDir: outbox.dataDir)
+        #expect(try reopened.find("AAA-AAA-AAA")?.payload == samplePayload)
+    }
+
+    @Test func fileIsPrivate() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let folder = try FileManager.default.attributesOfItem(atPath: outbox.dataDir)
+        #expect((folder[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+    }
+
+    @Test func sameSubmissionWithinTenMinutesIsADuplicate() throws {
+        try store.add("AAA-AAA-AAA", now: t0, fingerprint: "f1")
+        #expect(try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(599), fingerprint: "f1") == .duplicate(try #require(try store.find("AAA-AAA-AAA"))))
+        guard case .inserted = try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(601), fingerprint: "f1") else {
+            Issue.record("after the window the same submission is a new lead")
+            return
+        }
+        guard case .inserted = try store.add("DDD-DDD-DDD", now: t0, fingerprint: "f2") else {
+            Issue.record("a different submission is a new lead")
+            return
+        }
+        #expect(try store.counts().pending == 3)
+    }
+
+    @Test func idempotencyKeyHoldsForADay() throws {
+        try store.add("AAA-AAA-AAA", now: t0, fingerprint: "f1", key: "k1")
+        guard case .duplicate(let first) = try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(86000), fingerprint: "other", key: "k1") else {
+            Issue.record("same key within a day must be a duplicate")
+            return
+        }
+        #expect(first.reference == "AAA-AAA-AAA")
+        guard case .inserted = try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(86401), fingerprint: "third", key: "k1") else {
+            Issue.record("a day later the key no longer matches")
+            return
+        }
+    }
+
+    @Test func referenceClashDrawsAgain() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        let draws = ReferenceDraws(["AAA-AAA-AAA", "BBB-BBB-BBB"])
+        let result = try store.insert(.init(formID: "default", payload: Data()), reference: { draws.next() },
+                                      payloadFor: { Data($0.utf8) }, now: t0, maxAge: 100)
+        guard case .inserted(let record) = result else {
+            Issue.record("not inserted")
+            return
+        }
+        #expect(record.reference == "BBB-BBB-BBB")
+        #expect(record.payload == Data("BBB-BBB-BBB".utf8))
+    }
+
+    @Test func aClaimIsExclusive() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        #expect(try store.claim("AAA-AAA-AAA", now: t0)?.inFlightSince == t0)
+        #expect(try store.claim("AAA-AAA-AAA", now: t0) == nil)
+        #expect(try store.claimDue(now: t0.addingTimeInterval(10), limit: 10).isEmpty)
+        // A restart releases claims made before it, not those of the running process.
+        try store.resumeAfterRestart(now: t0, startedAt: t0)
+        #expect(try store.claim("AAA-AAA-AAA", now: t0) == nil)
+        try store.resumeAfterRestart(now: t0.addingTimeInterval(5), startedAt: t0.addingTimeInterval(5))
+        #expect(try store.claim("AAA-AAA-AAA", now: t0) != nil)
+    }
+
+    @Test func claimDueTakesOnlyDueLeadsOldestFirst() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(1))
+        try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(2))
+        try store.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(100), error: "HTTP 503")
+        let due = try store.claimDue(now: t0.addingTimeInterval(5), limit: 10)
+        #expect(due.map(\.reference) == ["BBB-BBB-BBB", "CCC-CCC-CCC"])
+        #expect(try store.claimDue(now: t0.addingTimeInterval(200), limit: 10).map(\.reference) == ["AAA-AAA-AAA"])
+    }
+
+    @Test func restartMakesPendingLeadsDueAndReleasesClaims() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        try store.add("BBB-BBB-BBB", now: t0)
+        try store.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(3000), error: "x")
+        _ = try store.claim("BBB-BBB-BBB", now: t0)
+        try store.resumeAfterRestart(now: t0.addingTimeInterval(10))
+        #expect(Set(try store.claimDue(now: t0.addingTimeInterval(10), limit: 10).map(\.reference)) == ["AAA-AAA-AAA", "BBB-BBB-BBB"])
+    }
+
+    @Test func outcomesAreRecorded() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        try store.add("BBB-BBB-BBB", now: t0)
+        try store.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(30), error: "HTTP 503")
+        var record = try #require(try store.find("AAA-AAA-AAA"))
+        #expect(record.attempts == 1)
+        #expect(record.lastError == "HTTP 503")
+        #expect(record.status == .pending)
+        try store.markDelivered("AAA-AAA-AAA", heroID: 4711, now: t0.addingTimeInterval(40))
+        record = try #require(try store.find("AAA-AAA-AAA"))
+        #expect(record.status == .delivered)
+        #expect(record.attempts == 2)
+        #expect(record.heroID == 4711)
+        #expect(record.deliveredAt == t0.addingTimeInterval(40))
+        #expect(record.lastError == nil)
+        try store.markFailed("BBB-BBB-BBB", error: "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
+        #expect(try store.find("BBB-BBB-BBB")?.status == .failed)
+        #expect(try store.find("BBB-BBB-BBB")?.lastError == "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
+        #expect(try store.counts() == OutboxStore.Counts(pending: 0, delivered: 1, failed: 1))
+        #expect(try store.list(status: .failed).map(\.reference) == ["BBB-BBB-BBB"])
+        #expect(try store.list().map(\.reference) == ["BBB-BBB-BBB", "AAA-AAA-AAA"])
+    }
+
+    @Test func retryBringsFailedLeadsBackWithAFreshDeadline() throws {
+        try store.add("AAA-AAA-AAA", now: t0)
+        try store.add("BBB-BBB-BBB", now: t0)
+        try store.add("CCC-CCC-CCC", now: t0)
+        try store.markFailed("AAA-AAA-AAA", error: "x")
+        try store.markFailed("BBB-BBB-BBB", error: "x")
+        try store.markDelivered("CCC-CCC-CCC", heroID: 1, now: t0)
+        let later = t0.addingTimeInterval(30 * 86400)
+        #expect(try store.retry("AAA-AAA-AAA", now: later, maxAge: 100))
+        let record = try #require(try store.find("AAA-AAA-AAA"))
+        #expect(record.status == .pending)
+        #expect(record.nextAttemptAt == later)
+        #expect(record.giveUpAt == later.addingTimeInterval(100))
+        #expect(try !store.retry("CCC-CCC-CCC", now: later, maxAge: 100))
+        #expect(try !store.retry("ZZZ-ZZZ-ZZZ", now: later, maxAge: 100))
+        #expect(try store.retryAllFailed(now: later, maxAge: 100) == 1)
+        #expect(try store.counts() == OutboxStore.Counts(pending: 2, delivered: 1, failed: 0))
+    }
+
+    @Test func retentionErasesPersonalDataOfOldDeliveredLeadsOnly() throws {
+        try store.add("AAA-AAA-AAA", now: t0, fingerprint: "f", key: "k")
+        try store.add("BBB-BBB-BBB", now: t0)
+        try store.add("CCC-CCC-CCC", now: t0)
+        try store.add("DDD-DDD-DDD", now: t0)
+        try store.markDelivered("AAA-AAA-AAA", heroID: 1, now: t0)
+        try store.markDelivered("BBB-BBB-BBB", heroID: 2, now: t0.addingTimeInterval(20 * 86400))
+        try store.markFailed("CCC-CCC-CCC", error: "x")
+        let now = t0.addingTimeInterval(31 * 86400)
+        #expect(try store.eraseDelivered(before: now.addingTimeInterval(-30 * 86400), now: now) == 1)
+        let erased = try #require(try store.find("AAA-AAA-AAA"))
+        #expect(erased.payload == nil)
+        #expect(erased.erasedAt == now)
+        #expect(erased.status == .delivered)
+        #expect(erased.reference == "AAA-AAA-AAA")
+        #expect(erased.deliveredAt == t0)
+        #expect(try store.find("BBB-BBB-BBB")?.payload != nil, "delivered within the retention period")
+        #expect(try store.find("CCC-CCC-CCC")?.payload != nil, "failed leads are kept until handled")
+        #expect(try store.find("DDD-DDD-DDD")?.payload != nil, "pending leads are kept")
+        // Erased data cannot be retried, and the fingerprint no longer matches.
+        #expect(try !store.retry("AAA-AAA-AAA", now: now, maxAge: 100))
+        guard case .inserted = try store.add("EEE-EEE-EEE", now: now, fingerprint: "f", key: "k") else {
+            Issue.record("erased fingerprints must not match")
+            return
+        }
+        // BBB, delivered 11 days before `now`, goes once the cutoff passes it.
+        #expect(try store.eraseDelivered(before: now, now: now) == 1)
+    }
+
+    @Test func isWritableOnAHealthyStore() {
+        #expect(store.isWritable())
+    }
+
+    @Test func unusableDataDirIsAnError() {
+        #expect(throws: (any Error).self) { try OutboxStore(dataDir: "/proc/heroform-cannot-exist") }
+    }
+}
+
+/// Hands out references in order, then repeats the last.
+final class ReferenceDraws: Sendable {
+    private let queue: Mutex<[String]>
+    init(_ references: [String]) { queue = Mutex(references) }
+    func next() -> String { queue.withLock { $0.count > 1 ? $0.removeFirst() : $0.first ?? "" } }
+}
