@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "HeroStandIn", "HTTPTesting"]),
         .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn"]),
         // Runs the built `heroform` binary as a user would.
-        .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "HTTPTesting"]),
+        .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "HTTPTesting", "HeroStandIn", "Outbox"]),
     ],
     swiftLanguageModes: [.v6]
 )

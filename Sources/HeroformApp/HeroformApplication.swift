@@ -70,7 +70,7 @@ public struct HeroformApplication: Sendable {
 
     static func makeSender(config: AppConfig, apiKey: String?) -> any ProjectSender {
         guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }
-        return HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.timeoutSeconds))
+        return HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.callTimeoutSeconds))
     }
 
     /// Starts background delivery (and delivers what was pending before a restart).

@@ -252,6 +252,11 @@ public final class OutboxStore: Sendable {
         public var pending = 0
         public var delivered = 0
         public var failed = 0
+        public init(pending: Int = 0, delivered: Int = 0, failed: Int = 0) {
+            self.pending = pending
+            self.delivered = delivered
+            self.failed = failed
+        }
     }
 
     public func counts() throws -> Counts {

@@ -15,7 +15,11 @@ public struct AppConfig: Sendable {
 
     public struct Hero: Sendable, Equatable {
         public var endpoint = "https://login.hero-software.de/api/v1/Projects/create"
+        /// How long a visitor waits for HERO before being told "queued".
         public var timeoutSeconds = 10
+        /// How long the call itself may run on in the background. Longer than the visitor's wait, because a call
+        /// abandoned while HERO still works on it would be retried and could create the project twice.
+        public var callTimeoutSeconds: Int { max(60, timeoutSeconds * 3) }
         /// A file holding the API key (a Docker secret, say); `HERO_API_KEY` wins when both are set.
         public var apiKeyFile: String?
     }

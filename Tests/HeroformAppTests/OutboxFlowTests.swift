@@ -1,0 +1,94 @@
+import Foundation
+import HeroStandIn
+import HTTPTesting
+import Testing
+@testable import HeroformApp
+
+/// What the visitor and HERO see of the outbox: store first, duplicates, idempotency keys, readiness.
+@Suite struct OutboxFlowTests {
+    let lead = #"{"email":"a@b.de","last_name":"Becker","zipcode":"30449","consent":true,"message":"Dach"}"#
+
+    @Test func doubleSubmissionCreatesOneProjectAndTheSameReference() async throws {
+        try await withApp { server, hero, app in
+            let first = try await post(server, lead, contentType: "application/json")
+            // A double click sends the same again, with other whitespace and case.
+            let again = try await post(server, #"{"email":"A@B.de","last_name":"Becker ","zipcode":"30449","consent":true,"message":"Dach"}"#,
+                                       contentType: "application/json")
+            #expect(first.status == 200)
+            #expect(again.status == 200)
+            #expect(jsonObject(first)?["reference"] as? String == jsonObject(again)?["reference"] as? String)
+            #expect(hero.createdProjects.count == 1)
+            #expect(try app.store.counts().delivered == 1)
+            let other = try await post(server, #"{"email":"a@b.de","last_name":"Becker","zipcode":"30449","consent":true,"message":"Keller"}"#,
+                                       contentType: "application/json")
+            #expect(jsonObject(other)?["reference"] as? String != jsonObject(first)?["reference"] as? String)
+            #expect(hero.createdProjects.count == 2)
+        }
+    }
+
+    @Test func reloadedHTMLPostGoesToTheSameThanksPage() async throws {
+        try await withApp { server, hero, _ in
+            let body = urlencoded([("email", "c@d.de"), ("last_name", "Meyer"), ("zipcode", "30449"), ("consent", "on")])
+            let first = try await post(server, body)
+            let reload = try await post(server, body)
+            #expect(first.status == 303)
+            #expect(first.header("Location") == reload.header("Location"))
+            #expect(hero.createdProjects.count == 1)
+        }
+    }
+
+    @Test func idempotencyKeyReturnsTheFirstLead() async throws {
+        try await withApp { server, hero, _ in
+            let first = try await post(server, lead, contentType: "application/json", extraHeaders: "Idempotency-Key: order-4711\r\n")
+            let changed = lead.replacingOccurrences(of: "Dach", with: "Keller")
+            let retried = try await post(server, changed, contentType: "application/json", extraHeaders: "Idempotency-Key: order-4711\r\n")
+            #expect(jsonObject(first)?["reference"] as? String == jsonObject(retried)?["reference"] as? String)
+            #expect(hero.createdProjects.count == 1)
+            let bad = try await post(server, lead, contentType: "application/json", extraHeaders: "Idempotency-Key: \(String(repeating: "k", count: 201))\r\n")
+            #expect(bad.status == 400)
+            #expect((jsonObject(bad)?["message"] as? String)?.contains("Idempotency-Key") == true)
+        }
+    }
+
+    @Test func leadIsStoredBeforeTheAnswerAndQueuedWhileHeroIsDown() async throws {
+        try await withApp(timeoutSeconds: 1) { server, hero, app in
+            hero.mode = .slow(.seconds(3))
+            let response = try await post(server, lead, contentType: "application/json")
+            // 202, not 200: the deadline ended the visitor's wait; HERO would have said yes after 3 s.
+            #expect(response.status == 202)
+            let reference = try #require(jsonObject(response)?["reference"] as? String)
+            let record = try #require(try app.store.find(reference))
+            #expect(record.payload != nil)
+            // The slow call finishes in the background and is recorded; no second call is made.
+            for _ in 0..<60 where try app.store.find(reference)?.status != .delivered { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(try app.store.find(reference)?.status == .delivered)
+            #expect(hero.calls.count == 1)
+        }
+    }
+
+    @Test func readinessReportsModeOutboxAndKeyProblems() async throws {
+        try await withApp { server, hero, _ in
+            let ready = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(ready.status == 200)
+            let body = try #require(jsonObject(ready))
+            #expect(body["status"] as? String == "ready")
+            #expect(body["mode"] as? String == "live")
+            #expect(body["storage"] as? String == "ok")
+            #expect(body["outbox"] as? [String: Int] == ["pending": 0, "failed": 0])
+
+            hero.mode = .failing(status: 401, message: "Unauthenticated.")
+            _ = try await post(server, lead, contentType: "application/json")
+            let degraded = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(degraded.status == 200, "leads are still stored, so the instance stays in the load balancer")
+            let after = try #require(jsonObject(degraded))
+            #expect(after["status"] as? String == "degraded")
+            #expect((after["hero"] as? [String: Any])?["key_rejected"] as? Bool == true)
+            #expect(after["outbox"] as? [String: Int] == ["pending": 1, "failed": 0])
+            #expect(!degraded.text.contains("test-api-key-123"))
+        }
+        try await withApp(live: false) { server, _, _ in
+            let ready = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(jsonObject(ready)?["mode"] as? String == "dry-run")
+        }
+    }
+}

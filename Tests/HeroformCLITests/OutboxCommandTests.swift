@@ -1,0 +1,135 @@
+import Foundation
+import HeroStandIn
+import HTTPTesting
+import Outbox
+import Testing
+
+let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@example.org","last_name":"Geheim"},"measure":"DOG"}"#.utf8)
+
+/// `heroform outbox ...` on a data dir prepared with the store itself.
+@Suite struct OutboxCommandTests {
+    let workspace: Workspace
+    let store: OutboxStore
+    let now = Date()
+
+    init() throws {
+        workspace = try Workspace(config: #"{"storage": {"data_dir": "data"}, "# + forms + "}")
+        store = try OutboxStore(dataDir: workspace.url.appendingPathComponent("data").path)
+        func add(_ reference: String, at date: Date) throws {
+            _ = try store.insert(.init(formID: "default", payload: Data()), reference: { reference }, payloadFor: { _ in payload },
+                                 now: date, maxAge: 7 * 86400)
+        }
+        try add("AAA-AAA-AAA", at: now.addingTimeInterval(-40 * 86400))
+        try store.markDelivered("AAA-AAA-AAA", heroID: 4711, now: now.addingTimeInterval(-40 * 86400))
+        try add("CCC-CCC-CCC", at: now.addingTimeInterval(-60))
+        try store.markFailed("CCC-CCC-CCC", error: "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
+        try add("DDD-DDD-DDD", at: now.addingTimeInterval(-30))
+        try store.markFailed("DDD-DDD-DDD", error: "gave up after 40 attempts: HTTP 503")
+        try add("EEE-EEE-EEE", at: now)
+    }
+
+    func run(_ arguments: [String]) async throws -> (Int32?, String) {
+        try await ServerProcess.run(["outbox"] + arguments, directory: workspace.url)
+    }
+
+    @Test func listShowsATableWithoutPersonalData() async throws {
+        let (status, output) = try await run(["list"])
+        #expect(status == 0)
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("REFERENCE    FORM     STATUS") == true)
+        #expect(lines.dropFirst().first?.hasPrefix("EEE-EEE-EEE  default  pending") == true, "newest first: \(output)")
+        #expect(output.contains("AAA-AAA-AAA  default  delivered"))
+        #expect(output.contains("4711"))
+        #expect(output.contains("1 pending, 1 delivered, 2 failed"))
+        #expect(!output.contains("geheim"))
+        #expect(!output.contains("Postleitzahl"))
+
+        let (_, failed) = try await run(["list", "--status", "failed"])
+        #expect(failed.contains("CCC-CCC-CCC") && failed.contains("DDD-DDD-DDD"))
+        #expect(!failed.contains("EEE-EEE-EEE"))
+        let (badStatus, bad) = try await run(["list", "--status", "lost"])
+        #expect(badStatus != 0)
+        #expect(bad.contains("lost"))
+    }
+
+    @Test func showPrintsEverythingForOneLead() async throws {
+        let (status, output) = try await run(["show", "ccc-ccc-ccc"])
+        #expect(status == 0)
+        #expect(output.contains("reference:    CCC-CCC-CCC"))
+        #expect(output.contains("status:       failed"))
+        #expect(output.contains("last error:   HERO rejected it (HTTP 422): Fehlende Postleitzahl"))
+        #expect(output.contains("\"email\" : \"geheim@example.org\""))
+        #expect(output.contains("heroform outbox retry CCC-CCC-CCC"))
+        let (missing, message) = try await run(["show", "ZZZ-ZZZ-ZZZ"])
+        #expect(missing != 0)
+        #expect(message.contains("no lead with reference ZZZ-ZZZ-ZZZ"))
+    }
+
+    @Test func retryPutsFailedLeadsBack() async throws {
+        let (status, output) = try await run(["retry", "CCC-CCC-CCC"])
+        #expect(status == 0)
+        #expect(output.contains("CCC-CCC-CCC queued for delivery"))
+        #expect(try store.find("CCC-CCC-CCC")?.status == .pending)
+        #expect(try store.find("DDD-DDD-DDD")?.status == .failed)
+
+        let (allStatus, all) = try await run(["retry", "--all-failed"])
+        #expect(allStatus == 0)
+        #expect(all.contains("1 failed lead(s) queued"))
+        #expect(try store.counts() == OutboxStore.Counts(pending: 3, delivered: 1, failed: 0))
+
+        let (deliveredStatus, delivered) = try await run(["retry", "AAA-AAA-AAA"])
+        #expect(deliveredStatus != 0)
+        #expect(delivered.contains("cannot be retried"))
+        let (neitherStatus, neither) = try await run(["retry"])
+        #expect(neitherStatus != 0)
+        #expect(neither.contains("either a reference or --all-failed"))
+    }
+
+    @Test func purgeErasesOldDeliveredLeads() async throws {
+        let (status, output) = try await run(["purge"])
+        #expect(status == 0)
+        #expect(output.contains("erased the personal data of 1 delivered lead(s) older than 30 days"))
+        let erased = try #require(try store.find("AAA-AAA-AAA"))
+        #expect(erased.payload == nil)
+        #expect(erased.status == .delivered)
+        #expect(try store.find("CCC-CCC-CCC")?.payload != nil)
+        let (_, shown) = try await run(["show", "AAA-AAA-AAA"])
+        #expect(shown.contains("personal data erased"))
+        #expect(!shown.contains("geheim"))
+    }
+}
+
+/// The promise of the outbox, with a real process: a lead answered 202 survives SIGKILL and reaches HERO exactly once.
+@Suite struct CrashRecoveryTests {
+    @Test func leadQueuedBeforeSIGKILLIsDeliveredOnceAfterRestart() async throws {
+        let hero = HeroStandIn(apiKey: "crash-test-key")
+        let endpoint = try hero.start()
+        hero.mode = .failing(status: 503, message: "Wartung")
+        let workspace = try Workspace(config: #"{"server": {"port": 0}, "hero": {"endpoint": "\#(endpoint.absoluteString)", "timeout_seconds": 1}, "storage": {"data_dir": "data"}, "# + forms + "}")
+        let environment = ["HERO_API_KEY": "crash-test-key"]
+
+        let first = try ServerProcess(["serve"], directory: workspace.url, environment: environment)
+        let port = try #require(await first.listeningPort(), "\(first.text)")
+        let client = try await RawClient.connect(port: port)
+        let body = #"{"email":"kill@example.org","last_name":"Kill","zipcode":"30449","consent":true}"#
+        try await client.send("POST /leads HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let response = try await client.readResponse()
+        #expect(response.status == 202)
+        first.signal(SIGKILL)
+        _ = await first.exitCode()
+        #expect(hero.createdProjects.isEmpty)
+
+        hero.mode = .up
+        let second = try ServerProcess(["serve"], directory: workspace.url, environment: environment)
+        #expect(await second.listeningPort() != nil)
+        for _ in 0..<100 where hero.createdProjects.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        try await Task.sleep(for: .seconds(1))
+        #expect(hero.createdProjects.count == 1)
+        #expect((hero.createdProjects.first?["customer"] as? [String: String])?["email"] == "kill@example.org")
+        second.signal(SIGTERM)
+        #expect(await second.exitCode() == 0)
+        let (_, list) = try await ServerProcess.run(["outbox", "list"], directory: workspace.url)
+        #expect(list.contains("0 pending, 1 delivered, 0 failed"))
+        await hero.stop()
+    }
+}
