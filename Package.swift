@@ -45,7 +45,7 @@ let package = Package(
         ]),
         // Wires config, routes and pages together; everything the executable runs.
         .target(name: "HeroformApp", dependencies: [
-            "HTTPServer", "FormCore", "HeroClient", "Outbox",
+            "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "heroform", dependencies: [

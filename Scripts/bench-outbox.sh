@@ -21,6 +21,7 @@ port=18300
 cat > "$work/config.json" <<JSON
 {"server": {"port": $port, "public_dir": "$PWD/Public"},
  "storage": {"data_dir": "$work/data"},
+ "security": {"min_fill_seconds": 0, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
  "forms": {"default": {"measure": "DOG", "partner_source": "Benchmark"}}}
 JSON
 cat > "$work/post.lua" <<'LUA'
@@ -33,8 +34,8 @@ end
 counter = 0
 request = function()
   counter = counter + 1
-  local body = string.format('{"email":"bench%d.%d@example.org","last_name":"Bench","zipcode":"30449","consent":true}',
-                             tid, counter)
+  local body = string.format('{"email":"bench%d.%d@example.org","last_name":"Bench","zipcode":"30449","consent":true,"_token":"%s"}',
+                             tid, counter, os.getenv("HEROFORM_TOKEN"))
   return wrk.format("POST", "/leads", {["Content-Type"] = "application/json"}, body)
 end
 done = function(summary, latency, requests)
@@ -46,7 +47,10 @@ LUA
 .build/release/heroform serve --config "$work/config.json" --log-level error &
 server=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "heroform did not start" >&2; exit 1; }
 
+# One signed form token serves the whole run (tokens are valid for a day; the rate limit is what stops floods).
+export HEROFORM_TOKEN=$(curl -fs "http://127.0.0.1:$port/token" | sed 's/.*"token":"\([^"]*\)".*/\1/')
 result=$(wrk -t2 -c"$connections" -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$port/leads" | tee "$work/wrk.txt" | grep '^RESULT')
 rps=$(grep 'Requests/sec' "$work/wrk.txt" | awk '{print $2}')
 stored=$(.build/release/heroform outbox list --config "$work/config.json" | tail -n 1)

@@ -61,6 +61,12 @@ public struct Texts: Sendable, Equatable {
     /// The body could not be decoded (HTTP 400/415).
     public var invalidRequestTitle: String
     public var invalidRequestText: String
+    /// The signed time token was missing, too old or too young: the page is shown again with a fresh one.
+    public var tokenRetry: String
+    public var rateLimitedTitle: String
+    public var rateLimitedText: String
+    /// Label of the honeypot field, which people never see (it is hidden from assistive technology too).
+    public var honeypotLabel: String
 
     // Validation
     public var errorSummary: String
@@ -155,6 +161,10 @@ public struct Texts: Sendable, Equatable {
             + "bitte senden Sie sie in ein paar Minuten noch einmal.",
         invalidRequestTitle: "Anfrage nicht lesbar",
         invalidRequestText: "Die gesendeten Daten konnten nicht gelesen werden. Bitte nutzen Sie das Formular.",
+        tokenRetry: "Bitte senden Sie das Formular noch einmal – Ihre Eingaben sind noch da.",
+        rateLimitedTitle: "Zu viele Anfragen",
+        rateLimitedText: "Von Ihrem Anschluss kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in einigen Minuten noch einmal.",
+        honeypotLabel: "Website (bitte leer lassen)",
         errorSummary: "Bitte prüfen Sie die markierten Felder.",
         requiredField: "Bitte füllen Sie dieses Feld aus.",
         consentRequired: "Bitte stimmen Sie der Datenschutzerklärung zu.",
@@ -217,6 +227,10 @@ public struct Texts: Sendable, Equatable {
         unavailable: "Your request could not be sent just now. Your input is still here – please send it again in a few minutes.",
         invalidRequestTitle: "Request not readable",
         invalidRequestText: "The data sent could not be read. Please use the form.",
+        tokenRetry: "Please send the form again – your input is still here.",
+        rateLimitedTitle: "Too many requests",
+        rateLimitedText: "We received a lot of requests from your connection just now. Please try again in a few minutes.",
+        honeypotLabel: "Website (please leave empty)",
         errorSummary: "Please check the highlighted fields.",
         requiredField: "Please fill in this field.",
         consentRequired: "Please agree to the privacy policy.",

@@ -4,6 +4,7 @@ import HeroClient
 import HTTPServer
 import Logging
 import Outbox
+import Sockets
 
 /// The routes heroform serves, wired from its config.
 public struct HeroformApplication: Sendable {
@@ -12,6 +13,7 @@ public struct HeroformApplication: Sendable {
     public let mode: Mode
     public let store: OutboxStore
     public let worker: DeliveryWorker
+    let tokens: FormToken
 
     public enum Mode: String, Sendable {
         case live
@@ -23,11 +25,20 @@ public struct HeroformApplication: Sendable {
     ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
     ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
     public init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any ProjectSender)? = nil,
-                retryPolicy: RetryPolicy? = nil, now: @escaping @Sendable () -> Date = Date.init) throws {
+                retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                now: @escaping @Sendable () -> Date = Date.init) throws {
         self.config = config
         self.mode = apiKey == nil ? .dryRun : .live
+        let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
+        let tokens = FormToken(secret: secret, minimumAge: TimeInterval(config.security.minFillSeconds),
+                               maximumAge: TimeInterval(config.security.tokenMaxAgeHours) * 3600)
+        self.tokens = tokens
         let files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
-        let pages = try Pages(publicDir: config.server.publicDir)
+        let pages = try Pages(publicDir: config.server.publicDir) { tokens.issue(formID: $0, at: now()) }
+        let guards = SubmissionGuard(
+            tokens: tokens,
+            limiter: RateLimiter(limit: config.security.rateLimitSubmissions, window: TimeInterval(config.security.rateLimitPerSeconds)),
+            clients: ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init)))
         let store = try OutboxStore(dataDir: config.storage.dataDir)
         var policy = retryPolicy ?? RetryPolicy()
         policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
@@ -41,9 +52,12 @@ public struct HeroformApplication: Sendable {
                                       maxAge: policy.maxAge, logger: logger, now: now)
         let forms = config.forms
         let mode = self.mode
-        let leads = LeadEndpoint(forms: forms, pages: pages, delivery: delivery, logger: logger, now: now)
+        let leads = LeadEndpoint(forms: forms, pages: pages, delivery: delivery, guards: guards, logger: logger, now: now)
 
         var router = Router()
+        router.use(SecurityHeaders(frameAncestors: config.security.allowedOrigins.map(OriginPolicy.normalize),
+                                   formTargets: Self.successOrigins(config)))
+        router.use(OriginPolicy(allowedOrigins: config.security.allowedOrigins, guardedPaths: ["/leads", "/token"]))
         router.get("/healthz") { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"],
                          body: Array("ok\n".utf8))
@@ -55,6 +69,13 @@ public struct HeroformApplication: Sendable {
             Self.formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages)
         }
         router.post("/leads") { request in await leads.respond(to: request) }
+        router.get("/token") { request in
+            let id = request.queryItems["form"] ?? "default"
+            guard forms[id] != nil else {
+                return LeadEndpoint.json(["status": "error", "message": "unknown form"], status: .notFound)
+            }
+            return LeadEndpoint.json(["token": tokens.issue(formID: id, at: now())])
+        }
         router.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode) }
         router.get("/thanks") { request in
             let query = request.queryItems
@@ -66,6 +87,14 @@ public struct HeroformApplication: Sendable {
         }
         router.fallback { request in files.respond(to: request) }
         self.router = router
+    }
+
+    /// Origins of configured absolute `success_url`s: the form may redirect there after sending.
+    static func successOrigins(_ config: AppConfig) -> [String] {
+        Set(config.forms.values.compactMap { form -> String? in
+            guard let link = form.successURL, let url = URL(string: link), let scheme = url.scheme, let host = url.host else { return nil }
+            return "\(scheme.lowercased())://\(host.lowercased())" + (url.port.map { ":\($0)" } ?? "")
+        }).sorted()
     }
 
     static func makeSender(config: AppConfig, apiKey: String?) -> any ProjectSender {

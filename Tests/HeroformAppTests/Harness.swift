@@ -24,6 +24,14 @@ func testConfig(endpoint: URL? = nil, successURL: String? = nil, dataDir: String
     return config
 }
 
+/// The tests' form-token secret (set as HEROFORM_SECRET), so tests can sign tokens like the pages do.
+let testSecret = "test-secret-0123456789abcdef-0123456789"
+
+/// A token for `form` handed out 10 s ago: old enough for the 3 s minimum, young enough for 24 h.
+func token(_ form: String = "default", age: TimeInterval = 10) -> String {
+    FormToken(secret: Array(testSecret.utf8), minimumAge: 0, maximumAge: 1).issue(formID: form, at: Date().addingTimeInterval(-age))
+}
+
 func temporaryDataDir() -> String {
     NSTemporaryDirectory() + "heroform-data-\(UUID().uuidString)"
 }
@@ -31,6 +39,7 @@ func temporaryDataDir() -> String {
 /// Runs a test against the whole application on a real socket, with HERO's stand-in behind it and a fresh
 /// outbox in a temporary data dir.
 func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil, timeoutSeconds: Int = 2,
+                configure: (inout AppConfig) -> Void = { _ in },
                 _ body: (HTTPServer, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     let hero = HeroStandIn(apiKey: "test-api-key-123")
     let endpoint = try hero.start()
@@ -38,8 +47,10 @@ func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = 
     quiet.logLevel = .critical
     var config = testConfig(endpoint: endpoint, successURL: successURL)
     config.hero.timeoutSeconds = timeoutSeconds
+    configure(&config)
     defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
-    let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet)
+    let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet,
+                                      environment: ["HEROFORM_SECRET": testSecret])
     let result = try await TestServer.with(app.router, logger: logger) { server in try await body(server, hero, app) }
     await app.stop()
     await hero.stop()
@@ -53,8 +64,17 @@ func exchange(_ server: HTTPServer, _ request: String) async throws -> RawRespon
     return try await client.readResponse()
 }
 
+/// Posts to /leads. A valid `_token` for `form` is added to urlencoded and JSON bodies unless `signed` is false.
 func post(_ server: HTTPServer, _ body: String, contentType: String = "application/x-www-form-urlencoded",
-          accept: String? = nil, extraHeaders: String = "") async throws -> RawResponse {
+          accept: String? = nil, extraHeaders: String = "", form: String = "default", signed: Bool = true) async throws -> RawResponse {
+    var body = body
+    if signed {
+        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            body += (body.isEmpty ? "" : "&") + "_token=" + token(form)
+        } else if contentType.hasPrefix("application/json"), body.hasPrefix("{") {
+            body = "{\"_token\":\"\(token(form))\"" + (body == "{}" ? "}" : "," + body.dropFirst())
+        }
+    }
     let bytes = Array(body.utf8)
     let acceptLine = accept.map { "Accept: \($0)\r\n" } ?? ""
     return try await exchange(server, "POST /leads HTTP/1.1\r\nHost: forms.example\r\nContent-Type: \(contentType)\r\n\(acceptLine)\(extraHeaders)Content-Length: \(bytes.count)\r\n\r\n\(body)")

@@ -68,7 +68,7 @@ let fullForm: [(String, String)] = [
     @Test func multipartSubmissionIsAccepted() async throws {
         try await withApp { server, hero, _ in
             let boundary = "----heroform42"
-            let parts = [("email", "m@example.com"), ("last_name", "Meier"), ("zipcode", "80331"), ("consent", "on")]
+            let parts = [("email", "m@example.com"), ("last_name", "Meier"), ("zipcode", "80331"), ("consent", "on"), ("_token", token())]
             let body = parts.map { "--\(boundary)\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }.joined() + "--\(boundary)--\r\n"
             let response = try await post(server, body, contentType: "multipart/form-data; boundary=\(boundary)", accept: "application/json")
             #expect(response.status == 200, "\(response.text)")
@@ -111,7 +111,7 @@ let fullForm: [(String, String)] = [
 
     @Test func englishFormAnswersInEnglish() async throws {
         try await withApp { server, _, _ in
-            let response = try await post(server, urlencoded([("form", "english"), ("email", "x")]), accept: "application/json")
+            let response = try await post(server, urlencoded([("form", "english"), ("email", "x")]), accept: "application/json", form: "english")
             #expect(response.status == 422)
             let answer = try #require(jsonObject(response))
             #expect(answer["message"] as? String == "Please check the highlighted fields.")
@@ -123,7 +123,7 @@ let fullForm: [(String, String)] = [
         try await withApp { server, hero, _ in
             let body = urlencoded([("form", "english"), ("email", "e@example.com"), ("last_name", "Smith"), ("zipcode", "01067"),
                                    ("consent", "yes"), ("phone", "+44 20 1234 5678"), ("company_name", "Sneaky Ltd")])
-            let response = try await post(server, body, accept: "application/json")
+            let response = try await post(server, body, accept: "application/json", form: "english")
             #expect(response.status == 200, "\(response.text)")
             let project = try #require(hero.createdProjects.first)
             #expect(project["measure"] as? String == "SAN")

@@ -1,6 +1,7 @@
 import FormCore
 import Foundation
 import HTTPServer
+import Sockets
 
 /// Everything the config file says, checked. Built only by `AppConfig.load` / `AppConfig.parse`.
 public struct AppConfig: Sendable {
@@ -11,6 +12,8 @@ public struct AppConfig: Sendable {
         public var keepAliveTimeoutSeconds = 5
         public var maxConnections = 10_000
         public var shutdownGraceSeconds = 10
+        /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
+        public var trustedProxies: [String] = []
     }
 
     public struct Hero: Sendable, Equatable {
@@ -37,7 +40,19 @@ public struct AppConfig: Sendable {
         public var webhookURL: String?
     }
 
+    public struct Security: Sendable, Equatable {
+        /// A form sent sooner than this after it was handed out is refused (bots are fast).
+        public var minFillSeconds = 3
+        public var tokenMaxAgeHours = 24
+        /// Company sites that may embed the form and send to it from their own JavaScript.
+        public var allowedOrigins: [String] = []
+        /// Submissions per client address and window.
+        public var rateLimitSubmissions = 5
+        public var rateLimitPerSeconds = 600
+    }
+
     public var server = Server()
+    public var security = Security()
     public var hero = Hero()
     public var storage = Storage()
     public var alerts = Alerts()
@@ -88,6 +103,12 @@ public struct AppConfig: Sendable {
             config.server.maxConnections = server.integer("max_connections", in: 1...1_000_000) ?? config.server.maxConnections
             config.server.shutdownGraceSeconds = server.integer("shutdown_grace_seconds", in: 0...300)
                 ?? config.server.shutdownGraceSeconds
+            if let proxies = server.stringArray("trusted_proxies") {
+                for proxy in proxies where IPRange(proxy) == nil {
+                    server.problem("trusted_proxies", "\"\(proxy)\" is not an IP address or CIDR range")
+                }
+                config.server.trustedProxies = proxies
+            }
             reader.absorb(server)
         }
         if var hero = reader.object("hero") {
@@ -104,6 +125,22 @@ public struct AppConfig: Sendable {
                 hero.problem("api_key", "the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file")
             }
             reader.absorb(hero)
+        }
+        if var security = reader.object("security") {
+            config.security.minFillSeconds = security.integer("min_fill_seconds", in: 0...3600) ?? config.security.minFillSeconds
+            config.security.tokenMaxAgeHours = security.integer("token_max_age_hours", in: 1...720) ?? config.security.tokenMaxAgeHours
+            if let origins = security.stringArray("allowed_origins") {
+                for origin in origins where !Self.isOrigin(origin) {
+                    security.problem("allowed_origins", "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
+                }
+                config.security.allowedOrigins = origins
+            }
+            if var limit = security.object("rate_limit") {
+                config.security.rateLimitSubmissions = limit.integer("submissions", in: 1...100_000) ?? config.security.rateLimitSubmissions
+                config.security.rateLimitPerSeconds = limit.integer("per_seconds", in: 1...86_400) ?? config.security.rateLimitPerSeconds
+                security.absorb(limit)
+            }
+            reader.absorb(security)
         }
         if var storage = reader.object("storage") {
             if let dir = storage.string("data_dir") {
@@ -137,6 +174,13 @@ public struct AppConfig: Sendable {
         let problems = reader.finish()
         guard problems.isEmpty else { throw Invalid(path: path, problems: problems) }
         return config
+    }
+
+    /// `scheme://host[:port]` with nothing after it.
+    static func isOrigin(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty else { return false }
+        return (url.path.isEmpty || url.path == "/") && url.query == nil && url.fragment == nil && url.user == nil
     }
 
     /// The HERO API key from `HERO_API_KEY`, else from `hero.api_key_file`; nil means dry-run mode.

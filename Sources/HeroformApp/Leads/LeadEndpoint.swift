@@ -8,11 +8,21 @@ struct LeadEndpoint: Sendable {
     let forms: [String: FormDefinition]
     let pages: Pages
     let delivery: any LeadDelivery
+    let guards: SubmissionGuard
     let logger: Logger
     let now: @Sendable () -> Date
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         let json = Negotiation.prefersJSON(request)
+        if let retryAfter = guards.rateLimit(request, now: now()) {
+            logger.info("lead refused: rate limit")
+            let texts = Texts.forLanguage(.de)
+            var response = json
+                ? Self.json(["status": "error", "message": texts.rateLimitedText], status: .tooManyRequests)
+                : pages.messagePage(title: texts.rateLimitedTitle, text: texts.rateLimitedText, language: .de, status: .tooManyRequests)
+            response.headers.set("Retry-After", String(retryAfter))
+            return response
+        }
         let values: [String: String]
         switch BodyDecoder.decode(request.body, contentType: request.headers["Content-Type"]) {
         case .success(let decoded):
@@ -33,6 +43,24 @@ struct LeadEndpoint: Sendable {
                                  status: .unprocessableContent)
             }
             return pages.messagePage(title: texts.notFoundTitle, text: texts.unknownForm, language: .de, status: .unprocessableContent)
+        }
+
+        if guards.honeypotTripped(values) {
+            // Looks exactly like success to the bot; nothing is stored or sent.
+            logger.info("lead refused: honeypot filled (form \(form.id))")
+            let fake = Reference.generate()
+            if json { return Self.json(["status": "success", "reference": fake]) }
+            return Self.redirect(to: form.successURL ?? "/thanks?ref=\(fake)&form=\(form.id)")
+        }
+        if let problem = guards.tokenProblem(values, form: form, now: now()) {
+            logger.info("lead refused: form token \(problem) (form \(form.id))")
+            let texts = Texts.forLanguage(form.language)
+            if json {
+                return Self.json(["status": "error", "message": texts.tokenRetry, "errors": [SubmissionGuard.tokenField: texts.tokenRetry]],
+                                 status: .unprocessableContent)
+            }
+            return pages.formPage(form, language: form.language, state: .init(values: values, notice: texts.tokenRetry),
+                                  status: .unprocessableContent)
         }
 
         let lead: Lead

@@ -13,7 +13,7 @@ struct FormPage: Sendable {
         var notice: String?
     }
 
-    func render(_ form: FormDefinition, language: Language, state: State = State()) -> String {
+    func render(_ form: FormDefinition, language: Language, token: String, state: State = State()) -> String {
         let texts = Texts.forLanguage(language)
         let title = form.title ?? texts.defaultTitle
         var fields = ""
@@ -30,7 +30,11 @@ struct FormPage: Sendable {
         if form.shownFields.contains(.consent) {
             fields += fieldBlock(.consent, form: form, texts: texts, state: state)
         }
+        // The honeypot is moved off-screen by CSS and hidden from assistive technology; only bots fill it in.
         let hidden = "<input type=\"hidden\" name=\"form\" value=\"\(HTML.escape(form.id))\">"
+            + "<input type=\"hidden\" name=\"_token\" value=\"\(HTML.escape(token))\">"
+            + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
+            + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
         return template.render([
             "lang": language.rawValue,
             "title": HTML.escape(title),

@@ -5,12 +5,15 @@ import HTTPServer
 /// The HTML pages heroform renders, from the templates in `Public/templates/`.
 struct Pages: Sendable {
     let form: FormPage
+    /// Hands out a fresh signed time token for a form page.
+    let issueToken: @Sendable (String) -> String
     let thanks: Template
     let message: Template
 
     static let templateFolder = "templates"
 
-    init(publicDir: String) throws {
+    init(publicDir: String, issueToken: @escaping @Sendable (String) -> String) throws {
+        self.issueToken = issueToken
         let folder = (publicDir as NSString).appendingPathComponent(Self.templateFolder)
         form = FormPage(template: try Template.load(folder + "/form.html"))
         thanks = try Template.load(folder + "/thanks.html")
@@ -19,7 +22,7 @@ struct Pages: Sendable {
 
     func formPage(_ definition: FormDefinition, language: Language, state: FormPage.State = .init(),
                   status: HTTPStatus = .ok) -> HTTPResponse {
-        Self.html(form.render(definition, language: language, state: state), status: status)
+        Self.html(form.render(definition, language: language, token: issueToken(definition.id), state: state), status: status)
     }
 
     func thanksPage(reference: String?, language: Language, backLink: String) -> HTTPResponse {

@@ -1,0 +1,44 @@
+import CryptoPrimitives
+import Foundation
+
+/// The signed time token `_token`: when the form was handed out, and for which form, signed with HMAC-SHA256.
+/// A bot that posts without loading the form has none; one that posts faster than a person can type has one
+/// that is too young; an old one has expired. Nothing is stored on the server.
+///
+/// Format: `<issued unix seconds>.<base64url HMAC-SHA256(secret, "heroform-token|v1|<form id>|<issued>")>`.
+struct FormToken: Sendable {
+    let secret: [UInt8]
+    /// A token younger than this is refused: nobody fills in a contact form that fast.
+    let minimumAge: TimeInterval
+    let maximumAge: TimeInterval
+
+    enum Problem: Equatable, Sendable {
+        case missing, malformed, forged, expired, tooFresh
+    }
+
+    func issue(formID: String, at date: Date) -> String {
+        let issued = Int(date.timeIntervalSince1970)
+        return "\(issued).\(signature(formID: formID, issued: issued))"
+    }
+
+    /// nil when the token is good for `formID` at `now`.
+    func problem(with token: String?, formID: String, now: Date) -> Problem? {
+        guard let token, !token.isEmpty else { return .missing }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count <= 12, let issued = Int(parts[0]), issued > 0 else { return .malformed }
+        let expected = Array(signature(formID: formID, issued: issued).utf8)
+        guard CryptoPrimitives.constantTimeEquals(Array(parts[1].utf8), expected) else { return .forged }
+        let age = now.timeIntervalSince1970 - TimeInterval(issued)
+        // A little clock skew between replicas is fine; a token from the future is not.
+        if age < -60 { return .forged }
+        if age > maximumAge { return .expired }
+        if age < minimumAge { return .tooFresh }
+        return nil
+    }
+
+    private func signature(formID: String, issued: Int) -> String {
+        let mac = CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-token|v1|\(formID)|\(issued)".utf8))
+        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

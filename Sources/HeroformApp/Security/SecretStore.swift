@@ -1,0 +1,36 @@
+import CryptoPrimitives
+import Foundation
+
+/// The key that signs form tokens: `HEROFORM_SECRET` when set (share it between replicas), else one generated
+/// once and kept in the data dir with mode 0600.
+enum SecretStore {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func secret(environment: [String: String], dataDir: String) throws -> [UInt8] {
+        if let configured = environment["HEROFORM_SECRET"], !configured.isEmpty {
+            guard configured.utf8.count >= 32 else {
+                throw Failure(description: "HEROFORM_SECRET must be at least 32 characters")
+            }
+            return Array(configured.utf8)
+        }
+        let path = (dataDir as NSString).appendingPathComponent("secret")
+        if let data = FileManager.default.contents(atPath: path) {
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.utf8.count >= 32 else { throw Failure(description: "\(path) is too short; delete it to get a new one") }
+            return Array(text.utf8)
+        }
+        guard let random = CryptoPrimitives.randomBytes(32) else {
+            throw Failure(description: "no secure random bytes available to create \(path)")
+        }
+        let text = CryptoPrimitives.hex(random)
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        guard FileManager.default.createFile(atPath: path, contents: Data((text + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw Failure(description: "cannot write \(path)")
+        }
+        return Array(text.utf8)
+    }
+}

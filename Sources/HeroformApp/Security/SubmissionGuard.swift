@@ -1,0 +1,28 @@
+import FormCore
+import Foundation
+import HTTPServer
+
+/// The cheap checks before a submission is looked at: the rate limit per client, the honeypot, the signed time
+/// token. None needs storage or a third party.
+struct SubmissionGuard: Sendable {
+    /// The hidden field only bots fill in.
+    static let honeypotField = "website"
+    static let tokenField = "_token"
+
+    let tokens: FormToken
+    let limiter: RateLimiter
+    let clients: ClientAddress
+
+    /// nil when the client may send; else seconds until it may again.
+    func rateLimit(_ request: HTTPRequest, now: Date) -> Int? {
+        limiter.check(clients.of(request), now: now)
+    }
+
+    func honeypotTripped(_ values: [String: String]) -> Bool {
+        !(values[Self.honeypotField] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    func tokenProblem(_ values: [String: String], form: FormDefinition, now: Date) -> FormToken.Problem? {
+        tokens.problem(with: values[Self.tokenField], formID: form.id, now: now)
+    }
+}
