@@ -1,0 +1,32 @@
+// libFuzzer entry for the form decoders (urlencoded, multipart, JSON) and everything after them: sanitizing,
+// validation and the mapping to HERO's payload. The first byte picks the media type; the rest is the body.
+
+import Foundation
+
+private let contentTypes = [
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=XyZ",
+    "application/json",
+    "application/json; charset=utf-8",
+    "multipart/form-data; boundary=\"a b\"",
+    "text/plain",
+]
+
+private let form = FormDefinition(id: "default", measure: "DOG", partnerSource: "Fuzz")
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzFormDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard size > 0 else { return 0 }
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let contentType = contentTypes[Int(bytes[0]) % contentTypes.count]
+    guard case .success(let values) = BodyDecoder.decode(Array(bytes.dropFirst()), contentType: contentType) else { return 0 }
+    if case .success(let lead) = Validator.validate(values, form: form) {
+        let payload = HeroMapping.payload(for: lead, form: form, reference: "AAA-AAA-AAA", consentAt: Date(timeIntervalSince1970: 0))
+        let json = payload.jsonData()
+        // The payload must always be a JSON object HERO can read.
+        if (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] == nil {
+            fatalError("payload is not a JSON object")
+        }
+    }
+    return 0
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (swiftc -sanitize=fuzzer,address) and runs each for a bounded time.
+# New crashes land in Fuzz/findings/; once fixed, copy the input to Fuzz/regressions/<target>/ where the unit
+# tests replay it on every run.
+#
+#   Scripts/fuzz.sh [seconds per target]
+set -euo pipefail
+shopt -s nullglob
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+out=.build/fuzz
+mkdir -p "$out" Fuzz/findings
+
+build() {
+  local name=$1; shift
+  if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz${name//-/_}" "$@" -o "$out/$name" \
+       >"$out/$name.build.log" 2>&1; then
+    grep -v 'ld.gold: warning' "$out/$name.build.log" >&2
+    echo "cannot build $name" >&2
+    exit 1
+  fi
+}
+
+http_sources=(Fuzz/HTTPParser/*.swift Sources/HTTPServer/Parser/*.swift Sources/HTTPServer/HTTP/HTTPHeaders.swift
+  Sources/HTTPServer/HTTP/HTTPMethod.swift Sources/HTTPServer/HTTP/HTTPStatus.swift Sources/HTTPServer/HTTP/HTTPRequest.swift
+  Sources/HTTPServer/HTTP/FormURLEncoding.swift Sources/HTTPServer/Routing/PathPattern.swift)
+build http-parser "${http_sources[@]}"
+build form-decoders Fuzz/FormDecoders/*.swift Sources/FormCore/*.swift
+
+status=0
+for target in http-parser:http form-decoders:forms; do
+  name=${target%%:*}; corpus=${target##*:}
+  work=$(mktemp -d)
+  cp Fuzz/corpus/"$corpus"/* Fuzz/regressions/"$corpus"/* "$work"/ 2>/dev/null || true
+  echo "== $name for ${seconds}s (corpus: Fuzz/corpus/$corpus)"
+  if ! "$out/$name" -max_total_time="$seconds" -max_len=20000 -timeout=10 -rss_limit_mb=2048 \
+       -artifact_prefix="Fuzz/findings/$name-" "$work" 2>"$out/$name.log"; then
+    echo "!! $name found a problem; input saved in Fuzz/findings/ (log: $out/$name.log)"
+    status=1
+  fi
+  grep -E '^(Done|#[0-9]+ +DONE)' "$out/$name.log" | tail -n 1 || true
+  rm -rf "$work"
+done
+exit $status
