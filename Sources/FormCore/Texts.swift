@@ -67,6 +67,8 @@ public struct Texts: Sendable, Equatable {
     public var rateLimitedText: String
     /// Label of the honeypot field, which people never see (it is hidden from assistive technology too).
     public var honeypotLabel: String
+    /// Proof of work missing or wrong: the page's script was not done yet (or JavaScript is off).
+    public var proofOfWorkRetry: String
 
     // Validation
     public var errorSummary: String
@@ -165,6 +167,8 @@ public struct Texts: Sendable, Equatable {
         rateLimitedTitle: "Zu viele Anfragen",
         rateLimitedText: "Von Ihrem Anschluss kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in einigen Minuten noch einmal.",
         honeypotLabel: "Website (bitte leer lassen)",
+        proofOfWorkRetry: "Das Formular war noch nicht bereit. Bitte warten Sie einen Moment und senden Sie es erneut "
+            + "(JavaScript muss dafür eingeschaltet sein).",
         errorSummary: "Bitte prüfen Sie die markierten Felder.",
         requiredField: "Bitte füllen Sie dieses Feld aus.",
         consentRequired: "Bitte stimmen Sie der Datenschutzerklärung zu.",
@@ -231,6 +235,7 @@ public struct Texts: Sendable, Equatable {
         rateLimitedTitle: "Too many requests",
         rateLimitedText: "We received a lot of requests from your connection just now. Please try again in a few minutes.",
         honeypotLabel: "Website (please leave empty)",
+        proofOfWorkRetry: "The form was not ready yet. Please wait a moment and send it again (JavaScript needs to be on).",
         errorSummary: "Please check the highlighted fields.",
         requiredField: "Please fill in this field.",
         consentRequired: "Please agree to the privacy policy.",

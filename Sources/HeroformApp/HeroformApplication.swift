@@ -33,12 +33,15 @@ public struct HeroformApplication: Sendable {
         let tokens = FormToken(secret: secret, minimumAge: TimeInterval(config.security.minFillSeconds),
                                maximumAge: TimeInterval(config.security.tokenMaxAgeHours) * 3600)
         self.tokens = tokens
+        let proofOfWork = config.security.proofOfWork
+            ? ProofOfWork(secret: secret, maxNumber: config.security.proofOfWorkMaxNumber) : nil
         let files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
-        let pages = try Pages(publicDir: config.server.publicDir) { tokens.issue(formID: $0, at: now()) }
+        let pages = try Pages(publicDir: config.server.publicDir, proofOfWork: proofOfWork != nil) { tokens.issue(formID: $0, at: now()) }
         let guards = SubmissionGuard(
             tokens: tokens,
             limiter: RateLimiter(limit: config.security.rateLimitSubmissions, window: TimeInterval(config.security.rateLimitPerSeconds)),
-            clients: ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init)))
+            clients: ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init)),
+            proofOfWork: proofOfWork)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
         var policy = retryPolicy ?? RetryPolicy()
         policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
@@ -57,7 +60,7 @@ public struct HeroformApplication: Sendable {
         var router = Router()
         router.use(SecurityHeaders(frameAncestors: config.security.allowedOrigins.map(OriginPolicy.normalize),
                                    formTargets: Self.successOrigins(config)))
-        router.use(OriginPolicy(allowedOrigins: config.security.allowedOrigins, guardedPaths: ["/leads", "/token"]))
+        router.use(OriginPolicy(allowedOrigins: config.security.allowedOrigins, guardedPaths: ["/leads", "/token", "/challenge"]))
         router.get("/healthz") { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"],
                          body: Array("ok\n".utf8))
@@ -69,6 +72,14 @@ public struct HeroformApplication: Sendable {
             Self.formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages)
         }
         router.post("/leads") { request in await leads.respond(to: request) }
+        if let proofOfWork {
+            router.get("/challenge") { _ in
+                let data = (try? JSONEncoder().encode(proofOfWork.challenge(now: now()))) ?? Data()
+                var response = HTTPResponse.json(data)
+                response.headers.set("Cache-Control", "no-store")
+                return response
+            }
+        }
         router.get("/token") { request in
             let id = request.queryItems["form"] ?? "default"
             guard forms[id] != nil else {

@@ -91,6 +91,39 @@ import Testing
         }
     }
 
+    @Test func proofOfWorkWhenEnabled() async throws {
+        try await withApp(configure: {
+            $0.security.proofOfWork = true
+            $0.security.proofOfWorkMaxNumber = 2000
+        }) { server, hero, _ in
+            let page = try await exchange(server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n").text
+            #expect(page.contains("data-pow=\"/challenge?form=default\""))
+            #expect(page.contains("<input type=\"hidden\" name=\"_pow\" value=\"\">"))
+            #expect(page.contains("<script src=\"/assets/pow.js\" defer></script>"))
+            #expect(try await exchange(server, "GET /assets/pow-worker.js HTTP/1.1\r\nHost: a\r\n\r\n").status == 200)
+
+            let unsolved = try await post(server, lead, contentType: "application/json")
+            #expect(unsolved.status == 422)
+            #expect((jsonObject(unsolved)?["errors"] as? [String: String])?["_pow"] != nil)
+
+            let answer = try await exchange(server, "GET /challenge?form=default HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(answer.header("Cache-Control") == "no-store")
+            let challenge = try JSONDecoder().decode(ProofOfWork.Challenge.self, from: Data(answer.body))
+            let solution = try #require(solve(challenge))
+            let body = "{\"_pow\":\"\(solution)\"," + lead.dropFirst()
+            #expect(try await post(server, body, contentType: "application/json").status == 200)
+            #expect(hero.createdProjects.count == 1)
+            // The same solution a second time is a replay.
+            #expect(try await post(server, body.replacingOccurrences(of: "Becker", with: "Other"), contentType: "application/json").status == 422)
+        }
+        try await withApp { server, _, _ in
+            let challenge = try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(challenge.status == 404, "off by default")
+            let page = try await exchange(server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(!page.text.contains("_pow"))
+        }
+    }
+
     @Test func rateLimitAnswers429PerClient() async throws {
         try await withApp(configure: { $0.security.rateLimitSubmissions = 2 }) { server, _, _ in
             for index in 0..<2 {

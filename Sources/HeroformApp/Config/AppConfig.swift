@@ -49,6 +49,10 @@ public struct AppConfig: Sendable {
         /// Submissions per client address and window.
         public var rateLimitSubmissions = 5
         public var rateLimitPerSeconds = 600
+        /// Ask the form's script to solve a SHA-256 puzzle before sending (needs JavaScript in the browser).
+        public var proofOfWork = false
+        /// The puzzle's search space; the browser needs about half of it on average.
+        public var proofOfWorkMaxNumber = 100_000
     }
 
     public var server = Server()
@@ -135,6 +139,9 @@ public struct AppConfig: Sendable {
                 }
                 config.security.allowedOrigins = origins
             }
+            config.security.proofOfWork = security.bool("proof_of_work") ?? config.security.proofOfWork
+            config.security.proofOfWorkMaxNumber = security.integer("proof_of_work_max_number", in: 1_000...10_000_000)
+                ?? config.security.proofOfWorkMaxNumber
             if var limit = security.object("rate_limit") {
                 config.security.rateLimitSubmissions = limit.integer("submissions", in: 1...100_000) ?? config.security.rateLimitSubmissions
                 config.security.rateLimitPerSeconds = limit.integer("per_seconds", in: 1...86_400) ?? config.security.rateLimitPerSeconds

@@ -63,6 +63,17 @@ struct LeadEndpoint: Sendable {
                                   status: .unprocessableContent)
         }
 
+        if let problem = guards.proofOfWorkProblem(values, now: now()) {
+            logger.info("lead refused: proof of work \(problem) (form \(form.id))")
+            let texts = Texts.forLanguage(form.language)
+            if json {
+                return Self.json(["status": "error", "message": texts.proofOfWorkRetry,
+                                  "errors": [SubmissionGuard.proofOfWorkField: texts.proofOfWorkRetry]], status: .unprocessableContent)
+            }
+            return pages.formPage(form, language: form.language, state: .init(values: values, notice: texts.proofOfWorkRetry),
+                                  status: .unprocessableContent)
+        }
+
         let lead: Lead
         switch Validator.validate(values, form: form) {
         case .success(let valid):

@@ -5,6 +5,8 @@ import FormCore
 /// summary linking to each field, and the project-address fields in a `<details>` that works without JavaScript.
 struct FormPage: Sendable {
     let template: Template
+    /// Adds the `_pow` field and the script that fills it.
+    var proofOfWork = false
 
     /// The visitor's input and what was wrong with it, for showing the form again.
     struct State: Sendable {
@@ -35,10 +37,13 @@ struct FormPage: Sendable {
             + "<input type=\"hidden\" name=\"_token\" value=\"\(HTML.escape(token))\">"
             + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
             + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
+            + (proofOfWork ? "<input type=\"hidden\" name=\"_pow\" value=\"\">" : "")
         return template.render([
             "lang": language.rawValue,
             "title": HTML.escape(title),
             "form_id": HTML.escape(form.id),
+            "form_attributes": proofOfWork ? " data-pow=\"/challenge?form=\(HTML.escape(form.id))\"" : "",
+            "scripts": proofOfWork ? "<script src=\"/assets/pow.js\" defer></script>" : "",
             "summary": summary(form: form, texts: texts, state: state),
             "hidden_fields": hidden,
             "fields": fields,

@@ -12,10 +12,10 @@ struct Pages: Sendable {
 
     static let templateFolder = "templates"
 
-    init(publicDir: String, issueToken: @escaping @Sendable (String) -> String) throws {
+    init(publicDir: String, proofOfWork: Bool = false, issueToken: @escaping @Sendable (String) -> String) throws {
         self.issueToken = issueToken
         let folder = (publicDir as NSString).appendingPathComponent(Self.templateFolder)
-        form = FormPage(template: try Template.load(folder + "/form.html"))
+        form = FormPage(template: try Template.load(folder + "/form.html"), proofOfWork: proofOfWork)
         thanks = try Template.load(folder + "/thanks.html")
         message = try Template.load(folder + "/message.html")
     }

@@ -8,10 +8,13 @@ struct SubmissionGuard: Sendable {
     /// The hidden field only bots fill in.
     static let honeypotField = "website"
     static let tokenField = "_token"
+    static let proofOfWorkField = "_pow"
 
     let tokens: FormToken
     let limiter: RateLimiter
     let clients: ClientAddress
+    /// nil when proof of work is off.
+    let proofOfWork: ProofOfWork?
 
     /// nil when the client may send; else seconds until it may again.
     func rateLimit(_ request: HTTPRequest, now: Date) -> Int? {
@@ -20,6 +23,10 @@ struct SubmissionGuard: Sendable {
 
     func honeypotTripped(_ values: [String: String]) -> Bool {
         !(values[Self.honeypotField] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    func proofOfWorkProblem(_ values: [String: String], now: Date) -> ProofOfWork.Problem? {
+        proofOfWork?.problem(with: values[Self.proofOfWorkField], now: now)
     }
 
     func tokenProblem(_ values: [String: String], form: FormDefinition, now: Date) -> FormToken.Problem? {

@@ -1,0 +1,84 @@
+import CryptoPrimitives
+import Foundation
+import Synchronization
+
+/// Optional proof of work in the style of ALTCHA: the server hands out a signed SHA-256 puzzle; the form's own
+/// script (a Web Worker) finds the number that solves it, costing a real browser a fraction of a second and a
+/// bot farm real CPU. No third party is involved. Each solution is accepted once (replay protection).
+final class ProofOfWork: Sendable {
+    struct Challenge: Codable, Equatable, Sendable {
+        var algorithm = "SHA-256"
+        var challenge: String
+        var maxnumber: Int
+        var salt: String
+        var signature: String
+    }
+
+    /// What the form sends back in `_pow`: base64 of this JSON.
+    struct Solution: Codable, Sendable {
+        var algorithm: String
+        var challenge: String
+        var number: Int
+        var salt: String
+        var signature: String
+    }
+
+    enum Problem: Equatable, Sendable {
+        case missing, malformed, forged, wrong, expired, replayed
+    }
+
+    let secret: [UInt8]
+    let maxNumber: Int
+    let lifetime: TimeInterval
+    /// Solved challenges and when they expire; an expired challenge is refused anyway, so it can be forgotten.
+    private let used = Mutex<[String: TimeInterval]>([:])
+
+    init(secret: [UInt8], maxNumber: Int, lifetime: TimeInterval = 3600) {
+        self.secret = secret
+        self.maxNumber = maxNumber
+        self.lifetime = lifetime
+    }
+
+    func challenge(now: Date) -> Challenge {
+        var generator = SystemRandomNumberGenerator()
+        let saltBytes = (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let salt = CryptoPrimitives.hex(saltBytes) + "?expires=\(Int(now.timeIntervalSince1970 + lifetime))"
+        let number = Int.random(in: 0...maxNumber, using: &generator)
+        let challenge = Self.hash(salt: salt, number: number)
+        return Challenge(challenge: challenge, maxnumber: maxNumber, salt: salt, signature: sign(challenge))
+    }
+
+    func problem(with field: String?, now: Date) -> Problem? {
+        guard let field, !field.isEmpty else { return .missing }
+        guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
+              let solution = try? JSONDecoder().decode(Solution.self, from: data),
+              solution.algorithm == "SHA-256" else { return .malformed }
+        guard CryptoPrimitives.constantTimeEquals(Array(solution.signature.utf8), Array(sign(solution.challenge).utf8)) else {
+            return .forged
+        }
+        guard let expires = Self.expiry(of: solution.salt) else { return .malformed }
+        let time = now.timeIntervalSince1970
+        guard expires > time else { return .expired }
+        guard (0...maxNumber).contains(solution.number),
+              Self.hash(salt: solution.salt, number: solution.number) == solution.challenge else { return .wrong }
+        return used.withLock { used in
+            used = used.filter { $0.value > time }
+            if used[solution.challenge] != nil { return .replayed }
+            used[solution.challenge] = expires
+            return nil
+        }
+    }
+
+    static func hash(salt: String, number: Int) -> String {
+        CryptoPrimitives.hex(CryptoPrimitives.sha256(Array("\(salt)\(number)".utf8)))
+    }
+
+    private func sign(_ challenge: String) -> String {
+        CryptoPrimitives.hex(CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-pow|\(challenge)".utf8)))
+    }
+
+    private static func expiry(of salt: String) -> TimeInterval? {
+        guard let range = salt.range(of: "?expires=") else { return nil }
+        return TimeInterval(salt[range.upperBound...])
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import HeroformApp
+
+/// Solves a challenge the slow way, as the browser's worker does.
+func solve(_ challenge: ProofOfWork.Challenge) -> String? {
+    for number in 0...challenge.maxnumber where ProofOfWork.hash(salt: challenge.salt, number: number) == challenge.challenge {
+        let solution = ProofOfWork.Solution(algorithm: challenge.algorithm, challenge: challenge.challenge, number: number,
+                                            salt: challenge.salt, signature: challenge.signature)
+        return (try? JSONEncoder().encode(solution))?.base64EncodedString()
+    }
+    return nil
+}
+
+@Suite struct ProofOfWorkTests {
+    let pow = ProofOfWork(secret: Array("0123456789abcdef0123456789abcdef".utf8), maxNumber: 2000, lifetime: 600)
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func aSolvedChallengeIsAcceptedOnce() throws {
+        let challenge = pow.challenge(now: now)
+        #expect(challenge.algorithm == "SHA-256")
+        #expect(challenge.maxnumber == 2000)
+        #expect(challenge.salt.hasSuffix("?expires=1800000600"))
+        let solution = try #require(solve(challenge))
+        #expect(pow.problem(with: solution, now: now) == nil)
+        #expect(pow.problem(with: solution, now: now) == .replayed)
+    }
+
+    @Test func everyBadSolutionIsRefused() throws {
+        let challenge = pow.challenge(now: now)
+        let good = try #require(solve(challenge))
+        #expect(pow.problem(with: nil, now: now) == .missing)
+        #expect(pow.problem(with: "%%%", now: now) == .malformed)
+        #expect(pow.problem(with: Data("{}".utf8).base64EncodedString(), now: now) == .malformed)
+        #expect(pow.problem(with: good, now: now.addingTimeInterval(601)) == .expired)
+
+        var wrong = try JSONDecoder().decode(ProofOfWork.Solution.self, from: try #require(Data(base64Encoded: good)))
+        wrong.number = (wrong.number + 1) % 2001
+        #expect(pow.problem(with: try JSONEncoder().encode(wrong).base64EncodedString(), now: now) == .wrong)
+
+        var forged = wrong
+        forged.challenge = ProofOfWork.hash(salt: forged.salt, number: forged.number)
+        #expect(pow.problem(with: try JSONEncoder().encode(forged).base64EncodedString(), now: now) == .forged)
+
+        let otherKey = ProofOfWork(secret: Array("another-secret-another-secret-xx".utf8), maxNumber: 2000)
+        #expect(otherKey.problem(with: good, now: now) == .forged)
+    }
+}
