@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "heroform", targets: ["heroform"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
@@ -16,7 +16,7 @@ let package = Package(
         .target(name: "Sockets"),
         // HTTP/1.1 parser, connections, router, middleware and static files; knows nothing of forms or HERO.
         .target(name: "HTTPServer", dependencies: [
-            "Sockets",
+            "Sockets", "CZlib",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Helpers for tests: a raw-socket HTTP client and a server harness.
@@ -29,6 +29,7 @@ let package = Package(
         // System libraries: SQLite for the outbox, OpenSSL's libcrypto for hashes, HMAC and randomness.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // SHA-256, HMAC and secure random bytes from libcrypto.
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries.

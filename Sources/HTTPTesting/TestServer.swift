@@ -6,6 +6,7 @@ public enum TestServer {
     public static func with<T>(
         _ responder: any HTTPResponder,
         logger: Logger? = nil,
+        observer: (any HTTPObserver)? = nil,
         configure: (inout HTTPServerConfiguration) -> Void = { _ in },
         _ body: (HTTPServer) async throws -> T
     ) async throws -> T {
@@ -13,7 +14,7 @@ public enum TestServer {
         configure(&configuration)
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
-        let server = HTTPServer(configuration: configuration, responder: responder, logger: logger ?? quiet)
+        let server = HTTPServer(configuration: configuration, responder: responder, logger: logger ?? quiet, observer: observer)
         try server.start()
         do {
             let result = try await body(server)

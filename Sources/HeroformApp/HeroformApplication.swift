@@ -5,20 +5,32 @@ import HTTPServer
 import Logging
 import Outbox
 import Sockets
+import Synchronization
 
-/// The routes heroform serves, wired from its config.
-public struct HeroformApplication: Sendable {
-    public let config: AppConfig
-    public let router: Router
-    public let mode: Mode
-    public let store: OutboxStore
-    public let worker: DeliveryWorker
-    let tokens: FormToken
-
+/// heroform as a whole: the outbox and its delivery worker, which live as long as the process, and the routes built
+/// from the config, which `reload` replaces (SIGHUP). It is the server's responder.
+public final class HeroformApplication: HTTPResponder, Sendable {
     public enum Mode: String, Sendable {
         case live
         case dryRun = "dry-run"
     }
+
+    public let mode: Mode
+    public let store: OutboxStore
+    public let worker: DeliveryWorker
+    public let metrics = Metrics()
+    private let secret: [UInt8]
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let current: Mutex<Current>
+
+    private struct Current: Sendable {
+        var config: AppConfig
+        var router: Router
+    }
+
+    public var config: AppConfig { current.withLock { $0.config } }
+    public var router: Router { current.withLock { $0.router } }
 
     /// Opens the outbox and builds the routes; `start()` then starts background delivery.
     /// - Parameters:
@@ -27,50 +39,120 @@ public struct HeroformApplication: Sendable {
     public init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any ProjectSender)? = nil,
                 retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                 now: @escaping @Sendable () -> Date = Date.init) throws {
-        self.config = config
         self.mode = apiKey == nil ? .dryRun : .live
-        let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
+        self.logger = logger
+        self.now = now
+        secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
+        store = try OutboxStore(dataDir: config.storage.dataDir)
+        var policy = retryPolicy ?? RetryPolicy()
+        policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
+        let alerts = config.alerts.webhookURL.flatMap(URL.init(string:)).map { WebhookAlerts(url: $0, logger: logger) }
+        let metrics = self.metrics
+        worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
+                                policy: policy, logger: logger, retention: TimeInterval(config.storage.retentionDays) * 86400,
+                                alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) })
+        let router = try Self.makeRouter(config: config, secret: secret, store: store, worker: worker, metrics: metrics,
+                                         mode: mode, logger: logger, now: now)
+        current = Mutex(Current(config: config, router: router))
+    }
+
+    // MARK: - HTTPResponder
+
+    public func bodyLimit(for head: HTTPRequestHead) -> Int { router.bodyLimit(for: head) }
+
+    public func respond(to request: HTTPRequest) async -> HTTPResponse { await router.respond(to: request) }
+
+    // MARK: - Life cycle
+
+    /// Starts background delivery (and delivers what was pending before a restart).
+    public func start() {
+        worker.start()
+    }
+
+    /// Stops background delivery, letting a call to HERO in flight finish and be recorded.
+    public func stop() async {
+        await worker.stop()
+    }
+
+    /// Takes a new config: forms, pages and templates, security and observability settings change at once.
+    /// Returns what needs a restart to change (the listening address, storage, HERO's endpoint and alerts).
+    /// On an error nothing changes.
+    public func reload(_ config: AppConfig) throws -> [String] {
+        let router = try Self.makeRouter(config: config, secret: secret, store: store, worker: worker, metrics: metrics,
+                                         mode: mode, logger: logger, now: now)
+        let old = current.withLock { current in
+            let old = current.config
+            current = Current(config: config, router: router)
+            return old
+        }
+        var needsRestart: [String] = []
+        if old.server.host != config.server.host || old.server.port != config.server.port { needsRestart.append("server.host/port") }
+        if old.server.keepAliveTimeoutSeconds != config.server.keepAliveTimeoutSeconds || old.server.maxConnections != config.server.maxConnections {
+            needsRestart.append("server timeouts and limits")
+        }
+        if old.storage != config.storage { needsRestart.append("storage") }
+        if old.hero.endpoint != config.hero.endpoint || old.hero.apiKeyFile != config.hero.apiKeyFile { needsRestart.append("hero.endpoint/api_key_file") }
+        if old.alerts != config.alerts { needsRestart.append("alerts") }
+        return needsRestart
+    }
+
+    /// A server for this application; call `start()` on it.
+    public func makeServer(logger: Logger) -> HTTPServer {
+        HTTPServer(configuration: config.httpConfiguration, responder: self, logger: logger, observer: metrics)
+    }
+
+    /// The start-up summary: mode, data dir and forms with their measure and source.
+    public var summary: [String] {
+        let config = self.config
+        return ["mode: \(mode.rawValue)" + (mode == .dryRun ? " (no HERO_API_KEY: leads are stored but not sent to HERO)" : ", HERO at \(config.hero.endpoint)"),
+                "data dir: \(config.storage.dataDir) (outbox \(store.path))"]
+            + config.forms.keys.sorted().compactMap { id in
+                config.forms[id].map { "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)" }
+            }
+    }
+
+    // MARK: - Routes
+
+    private static func makeRouter(config: AppConfig, secret: [UInt8], store: OutboxStore, worker: DeliveryWorker,
+                                   metrics: Metrics, mode: Mode, logger: Logger,
+                                   now: @escaping @Sendable () -> Date) throws -> Router {
         let tokens = FormToken(secret: secret, minimumAge: TimeInterval(config.security.minFillSeconds),
                                maximumAge: TimeInterval(config.security.tokenMaxAgeHours) * 3600)
-        self.tokens = tokens
         let proofOfWork = config.security.proofOfWork
             ? ProofOfWork(secret: secret, maxNumber: config.security.proofOfWorkMaxNumber) : nil
         let files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
         let pages = try Pages(publicDir: config.server.publicDir, proofOfWork: proofOfWork != nil) { tokens.issue(formID: $0, at: now()) }
+        let clients = ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init))
         let guards = SubmissionGuard(
             tokens: tokens,
             limiter: RateLimiter(limit: config.security.rateLimitSubmissions, window: TimeInterval(config.security.rateLimitPerSeconds)),
-            clients: ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init)),
-            proofOfWork: proofOfWork)
-        let store = try OutboxStore(dataDir: config.storage.dataDir)
-        var policy = retryPolicy ?? RetryPolicy()
-        policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
-        let alerts = config.alerts.webhookURL.flatMap(URL.init(string:)).map { WebhookAlerts(url: $0, logger: logger) }
-        let worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
-                                    policy: policy, logger: logger,
-                                    retention: TimeInterval(config.storage.retentionDays) * 86400, alerts: alerts, now: now)
-        self.store = store
-        self.worker = worker
+            clients: clients, proofOfWork: proofOfWork)
         let delivery = OutboxDelivery(store: store, worker: worker, deadline: .seconds(config.hero.timeoutSeconds),
-                                      maxAge: policy.maxAge, logger: logger, now: now)
+                                      maxAge: TimeInterval(config.storage.maxAgeDays) * 86400, logger: logger, now: now)
         let forms = config.forms
-        let mode = self.mode
-        let leads = LeadEndpoint(forms: forms, pages: pages, delivery: delivery, guards: guards, logger: logger, now: now)
+        let leads = LeadEndpoint(forms: forms, pages: pages, delivery: delivery, guards: guards, metrics: metrics, logger: logger, now: now)
 
         var router = Router()
+        router.use(ObservabilityAccess(paths: ["/metrics", "/readyz"], clients: clients, token: config.observability.token,
+                                       allowRemote: config.observability.allowRemote))
+        router.use(CompressionMiddleware())
         router.use(SecurityHeaders(frameAncestors: config.security.allowedOrigins.map(OriginPolicy.normalize),
-                                   formTargets: Self.successOrigins(config)))
+                                   formTargets: successOrigins(config)))
         router.use(OriginPolicy(allowedOrigins: config.security.allowedOrigins, guardedPaths: ["/leads", "/token", "/challenge"]))
         router.get("/healthz") { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"],
                          body: Array("ok\n".utf8))
         }
-        router.get("/") { request in
-            Self.formPage(forms["default"], request: request, pages: pages)
+        router.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode) }
+        router.get("/metrics") { _ in
+            let counts = (try? await store.perform { try $0.counts() }) ?? OutboxStore.Counts()
+            let text = metrics.render(outbox: ["pending": counts.pending, "failed": counts.failed, "delivered": counts.delivered],
+                                      mode: mode.rawValue, version: HeroformApplication.version)
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],
+                                body: Array(text.utf8))
         }
-        router.get("/forms/{id}") { request in
-            Self.formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages)
-        }
+        router.get("/") { request in formPage(forms["default"], request: request, pages: pages) }
+        router.get("/forms/{id}") { request in formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages) }
         router.post("/leads") { request in await leads.respond(to: request) }
         if let proofOfWork {
             router.get("/challenge") { _ in
@@ -87,18 +169,19 @@ public struct HeroformApplication: Sendable {
             }
             return LeadEndpoint.json(["token": tokens.issue(formID: id, at: now())])
         }
-        router.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode) }
         router.get("/thanks") { request in
             let query = request.queryItems
             let form = query["form"].flatMap { forms[$0] }
-            let language = Self.language(request, default: form?.language ?? .de)
+            let language = language(request, default: form?.language ?? .de)
             let reference = query["ref"].flatMap { Reference.isWellFormed($0) ? $0 : nil }
             let back = form.map { $0.id == "default" ? "/" : "/forms/\($0.id)" } ?? "/"
             return pages.thanksPage(reference: reference, language: language, backLink: back)
         }
         router.fallback { request in files.respond(to: request) }
-        self.router = router
+        return router
     }
+
+    public static let version = "0.1.0"
 
     /// Origins of configured absolute `success_url`s: the form may redirect there after sending.
     static func successOrigins(_ config: AppConfig) -> [String] {
@@ -113,16 +196,6 @@ public struct HeroformApplication: Sendable {
         return HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.callTimeoutSeconds))
     }
 
-    /// Starts background delivery (and delivers what was pending before a restart).
-    public func start() {
-        worker.start()
-    }
-
-    /// Stops background delivery, letting a call to HERO in flight finish and be recorded.
-    public func stop() async {
-        await worker.stop()
-    }
-
     private static func formPage(_ form: FormDefinition?, request: HTTPRequest, pages: Pages) -> HTTPResponse {
         guard let form else {
             let language = language(request, default: .de)
@@ -135,19 +208,5 @@ public struct HeroformApplication: Sendable {
     /// `?lang=en` or `?lang=de` overrides the form's language.
     static func language(_ request: HTTPRequest, default fallback: Language) -> Language {
         request.queryItems["lang"].flatMap(Language.init(rawValue:)) ?? fallback
-    }
-
-    /// A server for this application; call `start()` on it.
-    public func makeServer(logger: Logger) -> HTTPServer {
-        HTTPServer(configuration: config.httpConfiguration, responder: router, logger: logger)
-    }
-
-    /// The start-up summary: mode and forms with their measure and source.
-    public var summary: [String] {
-        ["mode: \(mode.rawValue)" + (mode == .dryRun ? " (no HERO_API_KEY: leads are stored but not sent to HERO)" : ", HERO at \(config.hero.endpoint)"),
-         "data dir: \(config.storage.dataDir) (outbox \(store.path))"]
-            + config.forms.keys.sorted().compactMap { id in
-                config.forms[id].map { "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)" }
-            }
     }
 }

@@ -41,6 +41,7 @@ public final class DeliveryWorker: Sendable {
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let retention: TimeInterval
+    private let onOutcome: (@Sendable (HeroOutcome) -> Void)?
     /// Claims from before this moment belong to an earlier process.
     private let createdAt: Date
     private let state = Mutex(State())
@@ -58,7 +59,9 @@ public final class DeliveryWorker: Sendable {
     public init(store: OutboxStore, sender: any ProjectSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
                 retention: TimeInterval = 30 * 86400,
                 alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                onOutcome: (@Sendable (HeroOutcome) -> Void)? = nil) {
+        self.onOutcome = onOutcome
         self.store = store
         self.sender = sender
         self.policy = policy
@@ -206,6 +209,7 @@ public final class DeliveryWorker: Sendable {
             return .failed
         }
         let outcome = await sender.createProject(payload: payload)
+        onOutcome?(outcome)
         let instant = now()
         let failures = record.attempts + 1
         do {

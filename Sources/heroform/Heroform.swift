@@ -10,7 +10,7 @@ struct Heroform: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heroform",
         abstract: "A self-hosted contact-form backend that relays leads to HERO.",
-        version: HeroformVersion.current,
+        version: HeroformApplication.version,
         subcommands: [Serve.self, CheckConfig.self, OutboxCommand.self],
         defaultSubcommand: Serve.self
     )
@@ -43,10 +43,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "text (readable lines) or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument {
+        case text, json
+    }
+
     func run() async throws {
         let level = logLevel
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
@@ -60,6 +68,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let signals = ShutdownSignals([SIGTERM, SIGINT])
+        let reloads = ShutdownSignals([SIGHUP])
         let server = application.makeServer(logger: logger)
         let addresses: [String]
         do {
@@ -68,15 +77,38 @@ struct Serve: AsyncParsableCommand {
             logger.critical("cannot listen on \(config.server.host):\(config.server.port): \(error)")
             throw ExitCode(1)
         }
-        logger.info("heroform \(HeroformVersion.current) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
+        logger.info("heroform \(HeroformApplication.version) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
         for line in application.summary { logger.info("\(line)") }
         application.start()
 
+        let reloading = Task {
+            while !Task.isCancelled {
+                _ = await reloads.next()
+                reload(application, logger: logger)
+            }
+        }
         let signal = await signals.next()
+        reloading.cancel()
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), finishing requests in flight")
         let clean = await server.shutdown(gracePeriod: .seconds(config.server.shutdownGraceSeconds))
         await application.stop()
         logger.info(clean ? "stopped" : "stopped; some connections were cut off after the grace period")
+    }
+}
+
+extension Serve {
+    /// SIGHUP: read the config again and swap the routes in; a broken config leaves everything as it was.
+    func reload(_ application: HeroformApplication, logger: Logger) {
+        do {
+            let config = try options.load()
+            let needsRestart = try application.reload(config)
+            logger.info("config reloaded from \(options.resolvedPath)")
+            if !needsRestart.isEmpty {
+                logger.warning("changes to \(needsRestart.joined(separator: ", ")) take effect after a restart")
+            }
+        } catch {
+            logger.error("config not reloaded, still running with the previous one: \(error)")
+        }
     }
 }
 
@@ -103,8 +135,8 @@ struct CheckConfig: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Catches shutdown signals through Dispatch instead of an async-signal-unsafe handler. Install it before the
-/// server starts listening, so a signal that comes right after start-up is never fatal.
+/// Catches signals through Dispatch instead of an async-signal-unsafe handler. Install it before the server starts
+/// listening, so a signal that comes right after start-up is never fatal.
 struct ShutdownSignals {
     private let sources: [DispatchSourceSignal]
     private let stream: AsyncStream<Int32>
@@ -122,9 +154,9 @@ struct ShutdownSignals {
         }
     }
 
-    /// Waits for the first signal.
+    /// Waits for the next signal.
     func next() async -> Int32 {
-        for await number in stream { return number }
-        return SIGTERM
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next() ?? SIGTERM
     }
 }

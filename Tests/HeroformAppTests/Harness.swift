@@ -51,7 +51,7 @@ func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = 
     defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
     let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet,
                                       environment: ["HEROFORM_SECRET": testSecret])
-    let result = try await TestServer.with(app.router, logger: logger) { server in try await body(server, hero, app) }
+    let result = try await TestServer.with(app, logger: logger, observer: app.metrics) { server in try await body(server, hero, app) }
     await app.stop()
     await hero.stop()
     return result

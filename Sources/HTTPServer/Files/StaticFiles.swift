@@ -98,6 +98,9 @@ public final class StaticFiles: Sendable {
             var tag = candidate.trimmingWhitespace()
             if tag == "*" { return true }
             if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            // The gzip variant's tag (see CompressionMiddleware) validates the same content.
+            let gzipSuffix = CompressionMiddleware.etagSuffix + "\""
+            if tag.hasSuffix(gzipSuffix) { tag = String(tag.dropLast(gzipSuffix.count)) + "\"" }
             if tag == ours { return true }
         }
         return false

@@ -21,3 +21,9 @@ public struct Next: Sendable {
 }
 
 public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+/// Told about every answer, for metrics. Called on the connection's queue: keep it quick.
+public protocol HTTPObserver: Sendable {
+    /// `route` is the matched pattern, or `-` when the request could not be read.
+    func requestCompleted(method: HTTPMethod?, route: String, status: HTTPStatus, duration: Duration)
+}

@@ -55,17 +55,25 @@ public struct Router: HTTPResponder {
         }
         guard let segments = PathPattern.segments(of: request.path) else {
             // No route has such a path (an encoded slash, NUL or broken escape); files decide for themselves.
-            if (request.method == .get || request.method == .head), let fallback { return await fallback(request) }
+            if (request.method == .get || request.method == .head), let fallback {
+                var response = await fallback(request)
+                response.route = Self.fallbackRoute
+                return response
+            }
             return .error(.notFound)
         }
         if let (route, parameters) = find(request.method, segments) {
             var request = request
             request.parameters = parameters
-            return await route.handler(request)
+            var response = await route.handler(request)
+            response.route = route.pattern.description
+            return response
         }
         var allowed = Set(routes.filter { $0.pattern.match(segments) != nil }.map(\.method))
         if (request.method == .get || request.method == .head), let fallback {
-            return await fallback(request)
+            var response = await fallback(request)
+            response.route = Self.fallbackRoute
+            return response
         }
         if fallback != nil { allowed.formUnion([.get, .head]) }
         if allowed.contains(.get) { allowed.insert(.head) }
@@ -87,6 +95,9 @@ public struct Router: HTTPResponder {
         }
         return nil
     }
+
+    /// The route label of answers from the fallback handler.
+    public static let fallbackRoute = "(files)"
 
     private static let implementedMethods: Set<HTTPMethod> = [.get, .head, .post, .options]
 

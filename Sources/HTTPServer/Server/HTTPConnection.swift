@@ -23,6 +23,7 @@ final class HTTPConnection: @unchecked Sendable {
     private let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let logger: Logger
+    private let observer: (any HTTPObserver)?
     private let timer: DispatchSourceTimer
     private var parser: HTTPRequestParser
     private var state: State = .awaitingHead
@@ -34,8 +35,10 @@ final class HTTPConnection: @unchecked Sendable {
     private var lingerDeadline = ContinuousClock.now
     var onClosed: (() -> Void)?
 
-    init(stream: StreamSocket, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+    init(stream: StreamSocket, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
+         observer: (any HTTPObserver)?) {
         self.stream = stream
+        self.observer = observer
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
@@ -184,7 +187,7 @@ final class HTTPConnection: @unchecked Sendable {
         let includeBody = head?.method != .head
         let bytes = ResponseEncoder.encode(response, includeBody: includeBody, keepAlive: keepAlive,
                                            version: head?.version ?? .http1_1)
-        logAccess(head, response.status)
+        logAccess(head, response)
         state = .draining(keepAlive: keepAlive)
         arm(.write, after: configuration.writeTimeout)
         stream.write(bytes) // may call outputDrained() before it returns
@@ -259,8 +262,11 @@ final class HTTPConnection: @unchecked Sendable {
         }
     }
 
-    private func logAccess(_ head: HTTPRequestHead?, _ status: HTTPStatus) {
-        let elapsed = (ContinuousClock.now - requestStart).components
+    private func logAccess(_ head: HTTPRequestHead?, _ response: HTTPResponse) {
+        let status = response.status
+        let duration = ContinuousClock.now - requestStart
+        observer?.requestCompleted(method: head?.method, route: response.route ?? "-", status: status, duration: duration)
+        let elapsed = duration.components
         let tenths = elapsed.seconds * 10_000 + elapsed.attoseconds / 100_000_000_000_000
         let method = head?.method.rawValue ?? "-"
         // The path only: a query may carry personal data.

@@ -9,6 +9,7 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let logger: Logger
+    private let observer: (any HTTPObserver)?
     private let loops: [DispatchQueue]
     private let state = Mutex(State())
 
@@ -19,8 +20,10 @@ public final class HTTPServer: Sendable {
         var stopping = false
     }
 
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
+                observer: (any HTTPObserver)? = nil) {
         self.configuration = configuration
+        self.observer = observer
         self.responder = responder
         self.logger = logger
         let count = max(2, System.coreCount)
@@ -81,7 +84,8 @@ public final class HTTPServer: Sendable {
         }
         let queue = DispatchQueue(label: "heroform.connection", target: loops[index % loops.count])
         let stream = StreamSocket(socket: socket, peer: peer, queue: queue)
-        let connection = HTTPConnection(stream: stream, configuration: configuration, responder: responder, logger: logger)
+        let connection = HTTPConnection(stream: stream, configuration: configuration, responder: responder, logger: logger,
+                                        observer: observer)
         let id = ObjectIdentifier(connection)
         state.withLock { $0.connections[id] = connection }
         connection.onClosed = { [weak self] in

@@ -55,8 +55,16 @@ public struct AppConfig: Sendable {
         public var proofOfWorkMaxNumber = 100_000
     }
 
+    public struct Observability: Sendable, Equatable {
+        /// A bearer token that opens /metrics and /readyz from anywhere.
+        public var token: String?
+        /// Open /metrics and /readyz to everyone (for a private network only).
+        public var allowRemote = false
+    }
+
     public var server = Server()
     public var security = Security()
+    public var observability = Observability()
     public var hero = Hero()
     public var storage = Storage()
     public var alerts = Alerts()
@@ -148,6 +156,17 @@ public struct AppConfig: Sendable {
                 security.absorb(limit)
             }
             reader.absorb(security)
+        }
+        if var observability = reader.object("observability") {
+            if let token = observability.string("token") {
+                if token.utf8.count < 16 || !token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+                    observability.problem("token", "must be at least 16 visible ASCII characters")
+                } else {
+                    config.observability.token = token
+                }
+            }
+            config.observability.allowRemote = observability.bool("allow_remote") ?? false
+            reader.absorb(observability)
         }
         if var storage = reader.object("storage") {
             if let dir = storage.string("data_dir") {

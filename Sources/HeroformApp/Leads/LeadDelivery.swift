@@ -20,6 +20,8 @@ public enum DeliveryResult: Sendable, Equatable {
     case delivered(reference: String)
     /// Stored safely; it goes to HERO as soon as HERO takes it.
     case queued(reference: String)
+    /// The same submission came before; this is its reference and whether it is in HERO yet.
+    case duplicate(reference: String, delivered: Bool)
     /// Not stored: the visitor must be told to try again.
     case notStored
 }
@@ -57,7 +59,7 @@ struct OutboxDelivery: LeadDelivery {
         switch inserted {
         case .duplicate(let record):
             logger.info("lead \(record.reference) (form \(record.formID)) submitted again; nothing new stored")
-            return record.status == .delivered ? .delivered(reference: record.reference) : .queued(reference: record.reference)
+            return .duplicate(reference: record.reference, delivered: record.status == .delivered)
         case .inserted(let record):
             logger.info("lead \(record.reference) (form \(record.formID)) stored")
             switch await worker.deliverNow(record.reference, deadline: deadline) {

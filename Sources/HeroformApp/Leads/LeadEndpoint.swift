@@ -9,6 +9,7 @@ struct LeadEndpoint: Sendable {
     let pages: Pages
     let delivery: any LeadDelivery
     let guards: SubmissionGuard
+    let metrics: Metrics
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -16,6 +17,7 @@ struct LeadEndpoint: Sendable {
         let json = Negotiation.prefersJSON(request)
         if let retryAfter = guards.rateLimit(request, now: now()) {
             logger.info("lead refused: rate limit")
+            metrics.lead(.rateLimited)
             let texts = Texts.forLanguage(.de)
             var response = json
                 ? Self.json(["status": "error", "message": texts.rateLimitedText], status: .tooManyRequests)
@@ -30,6 +32,7 @@ struct LeadEndpoint: Sendable {
         case .failure(let error):
             let status = HTTPStatus(error.statusCode, error.statusCode == 415 ? "Unsupported Media Type" : "Bad Request")
             logger.info("lead refused: \(error.statusCode) \(error)")
+            metrics.lead(.rejected)
             if json { return Self.json(["status": "error", "message": error.description], status: status) }
             let texts = Texts.forLanguage(.de)
             return pages.messagePage(title: texts.invalidRequestTitle, text: texts.invalidRequestText, language: .de, status: status)
@@ -37,6 +40,7 @@ struct LeadEndpoint: Sendable {
 
         let formID = (values[Field.form.rawValue]?.isEmpty == false ? values[Field.form.rawValue] : nil) ?? "default"
         guard let form = forms[formID] else {
+            metrics.lead(.rejected)
             let texts = Texts.forLanguage(.de)
             if json {
                 return Self.json(["status": "error", "message": texts.unknownForm, "errors": [Field.form.rawValue: texts.unknownForm]],
@@ -48,12 +52,14 @@ struct LeadEndpoint: Sendable {
         if guards.honeypotTripped(values) {
             // Looks exactly like success to the bot; nothing is stored or sent.
             logger.info("lead refused: honeypot filled (form \(form.id))")
+            metrics.lead(.spam)
             let fake = Reference.generate()
             if json { return Self.json(["status": "success", "reference": fake]) }
             return Self.redirect(to: form.successURL ?? "/thanks?ref=\(fake)&form=\(form.id)")
         }
         if let problem = guards.tokenProblem(values, form: form, now: now()) {
             logger.info("lead refused: form token \(problem) (form \(form.id))")
+            metrics.lead(.spam)
             let texts = Texts.forLanguage(form.language)
             if json {
                 return Self.json(["status": "error", "message": texts.tokenRetry, "errors": [SubmissionGuard.tokenField: texts.tokenRetry]],
@@ -65,6 +71,7 @@ struct LeadEndpoint: Sendable {
 
         if let problem = guards.proofOfWorkProblem(values, now: now()) {
             logger.info("lead refused: proof of work \(problem) (form \(form.id))")
+            metrics.lead(.spam)
             let texts = Texts.forLanguage(form.language)
             if json {
                 return Self.json(["status": "error", "message": texts.proofOfWorkRetry,
@@ -79,6 +86,7 @@ struct LeadEndpoint: Sendable {
         case .success(let valid):
             lead = valid
         case .failure(let failure):
+            metrics.lead(.rejected)
             logger.info("lead refused by validation (form \(form.id)): \(failure.errors.keys.map(\.rawValue).sorted().joined(separator: ", "))")
             let summary = failure.message(language: form.language)
             if json {
@@ -91,6 +99,7 @@ struct LeadEndpoint: Sendable {
 
         let idempotencyKey = request.headers["Idempotency-Key"]
         if let key = idempotencyKey, !Self.isValidIdempotencyKey(key) {
+            metrics.lead(.rejected)
             let message = "Idempotency-Key must be 1 to 200 visible ASCII characters"
             if json { return Self.json(["status": "error", "message": message], status: .badRequest) }
             return .error(.badRequest, message)
@@ -101,11 +110,18 @@ struct LeadEndpoint: Sendable {
             fields: Dictionary(uniqueKeysWithValues: lead.values.map { ($0.key.rawValue, $0.value) }),
             idempotencyKey: idempotencyKey,
             payload: { reference in HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: consentAt) })
-        switch await delivery.submit(submission) {
-        case .delivered(let reference):
+        let result = await delivery.submit(submission)
+        switch result {
+        case .delivered: metrics.lead(.delivered)
+        case .queued: metrics.lead(.queued)
+        case .duplicate: metrics.lead(.duplicate)
+        case .notStored: metrics.lead(.error)
+        }
+        switch result {
+        case .delivered(let reference), .duplicate(let reference, delivered: true):
             if json { return Self.json(["status": "success", "reference": reference]) }
             return Self.redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)")
-        case .queued(let reference):
+        case .queued(let reference), .duplicate(let reference, delivered: false):
             if json { return Self.json(["status": "queued", "reference": reference], status: .accepted) }
             return Self.redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)")
         case .notStored:

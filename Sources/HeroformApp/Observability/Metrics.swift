@@ -1,0 +1,124 @@
+import Foundation
+import HeroClient
+import HTTPServer
+import Synchronization
+
+/// Counters and histograms for `GET /metrics`, in Prometheus text format (version 0.0.4). Labels come from
+/// code (route patterns, fixed result names), never from request data, so their number stays small.
+public final class Metrics: HTTPObserver, Sendable {
+    /// What became of a POST to /leads.
+    public enum LeadResult: String, Sendable, CaseIterable {
+        case delivered, queued, duplicate
+        /// Validation or decoding refused it.
+        case rejected
+        /// Honeypot, token or proof of work.
+        case spam
+        case rateLimited = "rate_limited"
+        /// It could not be stored (503).
+        case error
+    }
+
+    static let buckets: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private struct RequestKey: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+
+    private struct Histogram {
+        var counts = [Int](repeating: 0, count: Metrics.buckets.count)
+        var sum = 0.0
+        var total = 0
+    }
+
+    private struct State {
+        var requests: [RequestKey: Int] = [:]
+        var durations: [String: Histogram] = [:]
+        var leads: [LeadResult: Int] = [:]
+        var heroCalls: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func requestCompleted(method: HTTPMethod?, route: String, status: HTTPStatus, duration: Duration) {
+        let methodLabel = method.map { HTTPMethod.known.contains($0) ? $0.rawValue : "other" } ?? "-"
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        state.withLock { state in
+            state.requests[RequestKey(method: methodLabel, route: route, status: status.code), default: 0] += 1
+            var histogram = state.durations[route] ?? Histogram()
+            for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.counts[index] += 1 }
+            histogram.sum += seconds
+            histogram.total += 1
+            state.durations[route] = histogram
+        }
+    }
+
+    public func lead(_ result: LeadResult) {
+        state.withLock { $0.leads[result, default: 0] += 1 }
+    }
+
+    public func heroCall(_ outcome: HeroOutcome) {
+        let label: String
+        switch outcome {
+        case .created: label = "created"
+        case .unauthorized: label = "unauthorized"
+        case .unavailable: label = "unavailable"
+        case .rejected: label = "rejected"
+        }
+        state.withLock { $0.heroCalls[label, default: 0] += 1 }
+    }
+
+    /// The exposition; `outbox` are the current counts by status.
+    public func render(outbox: [String: Int], mode: String, version: String) -> String {
+        let snapshot = state.withLock { $0 }
+        var out = ""
+        out += "# HELP heroform_info Build and mode of this instance.\n# TYPE heroform_info gauge\n"
+        out += "heroform_info{version=\"\(Self.escape(version))\",mode=\"\(Self.escape(mode))\"} 1\n"
+
+        out += "# HELP heroform_http_requests_total HTTP requests answered, by method, route and status.\n"
+        out += "# TYPE heroform_http_requests_total counter\n"
+        for (key, count) in snapshot.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
+            out += "heroform_http_requests_total{method=\"\(Self.escape(key.method))\",route=\"\(Self.escape(key.route))\",status=\"\(key.status)\"} \(count)\n"
+        }
+
+        out += "# HELP heroform_http_request_duration_seconds Time from a request's head to its answer, by route.\n"
+        out += "# TYPE heroform_http_request_duration_seconds histogram\n"
+        for (route, histogram) in snapshot.durations.sorted(by: { $0.key < $1.key }) {
+            let label = "route=\"\(Self.escape(route))\""
+            for (index, bound) in Self.buckets.enumerated() {
+                out += "heroform_http_request_duration_seconds_bucket{\(label),le=\"\(Self.format(bound))\"} \(histogram.counts[index])\n"
+            }
+            out += "heroform_http_request_duration_seconds_bucket{\(label),le=\"+Inf\"} \(histogram.total)\n"
+            out += "heroform_http_request_duration_seconds_sum{\(label)} \(Self.format(histogram.sum))\n"
+            out += "heroform_http_request_duration_seconds_count{\(label)} \(histogram.total)\n"
+        }
+
+        out += "# HELP heroform_leads_total Submissions to /leads by result.\n# TYPE heroform_leads_total counter\n"
+        for result in LeadResult.allCases {
+            out += "heroform_leads_total{result=\"\(result.rawValue)\"} \(snapshot.leads[result] ?? 0)\n"
+        }
+
+        out += "# HELP heroform_hero_calls_total Calls to HERO's Lead API by outcome.\n# TYPE heroform_hero_calls_total counter\n"
+        for outcome in ["created", "unauthorized", "unavailable", "rejected"] {
+            out += "heroform_hero_calls_total{outcome=\"\(outcome)\"} \(snapshot.heroCalls[outcome] ?? 0)\n"
+        }
+
+        out += "# HELP heroform_outbox_leads Leads in the outbox by status.\n# TYPE heroform_outbox_leads gauge\n"
+        for status in ["pending", "failed", "delivered"] {
+            out += "heroform_outbox_leads{status=\"\(status)\"} \(outbox[status] ?? 0)\n"
+        }
+        return out
+    }
+
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}

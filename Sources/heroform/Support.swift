@@ -1,3 +1,0 @@
-enum HeroformVersion {
-    static let current = "0.1.0"
-}
