@@ -26,7 +26,9 @@ public enum HeroOutcome: Sendable, Equatable {
         case 401, 403:
             return .unauthorized(status: status, message: message)
         case 408, 425, 429, 500...599:
-            return .unavailable("HTTP \(status)" + (message.isEmpty ? "" : ": \(message)"))
+            // Only the status: an error page's text may echo what was sent (personal data), and this reason
+            // reaches logs, alerts and /readyz.
+            return .unavailable("HTTP \(status)")
         default:
             return .rejected(status: status, message: message.isEmpty ? "HTTP \(status)" : message)
         }

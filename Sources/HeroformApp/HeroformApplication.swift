@@ -23,6 +23,7 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let current: Mutex<Current>
+    private let lock = Mutex<DataDirLock?>(nil)
 
     private struct Current: Sendable {
         var config: AppConfig
@@ -64,14 +65,18 @@ public final class HeroformApplication: HTTPResponder, Sendable {
 
     // MARK: - Life cycle
 
-    /// Starts background delivery (and delivers what was pending before a restart).
-    public func start() {
+    /// Takes the data dir for this process and starts background delivery (delivering what was pending before a
+    /// restart). Throws `DataDirLock.Busy` when another server already uses the data dir.
+    public func start() throws {
+        let taken = try DataDirLock(dataDir: config.storage.dataDir)
+        lock.withLock { $0 = taken }
         worker.start()
     }
 
     /// Stops background delivery, letting a call to HERO in flight finish and be recorded.
     public func stop() async {
         await worker.stop()
+        lock.withLock { $0 = nil }
     }
 
     /// Takes a new config: forms, pages and templates, security and observability settings change at once.
@@ -109,6 +114,14 @@ public final class HeroformApplication: HTTPResponder, Sendable {
             + config.forms.keys.sorted().compactMap { id in
                 config.forms[id].map { "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)" }
             }
+    }
+
+    /// What `check-config` verifies beyond the config file itself, without creating anything: the public folder
+    /// and the page templates are there, and the API key (if a file is named) can be read.
+    public static func check(_ config: AppConfig, environment: [String: String]) throws {
+        _ = try StaticFiles(root: config.server.publicDir)
+        _ = try Pages(publicDir: config.server.publicDir) { _ in "" }
+        _ = try config.apiKey(environment: environment)
     }
 
     // MARK: - Routes

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import HeroClient
 import Logging
@@ -52,7 +53,11 @@ public final class DeliveryWorker: Sendable {
         var inFlight: [Int: Task<AttemptResult, Never>] = [:]
         var nextTaskID = 0
         var stopping = false
-        var wake: CheckedContinuation<Void, Never>?
+        /// The loop's sleep, resumed by `wake()`, its timer or `stop()` — whichever comes first.
+        var sleeper: (id: Int, continuation: CheckedContinuation<Void, Never>)?
+        var sleeps = 0
+        /// A `wake()` that came while the loop was not asleep; the next sleep returns at once.
+        var wakePending = false
     }
 
     /// - Parameter retention: how long delivered leads keep their personal data; the loop erases it hourly after.
@@ -105,8 +110,8 @@ public final class DeliveryWorker: Sendable {
     public func stop(timeout: Duration = .seconds(15)) async {
         let (loop, calls) = state.withLock { state -> (Task<Void, Never>?, [Task<AttemptResult, Never>]) in
             state.stopping = true
-            state.wake?.resume()
-            state.wake = nil
+            state.sleeper?.continuation.resume()
+            state.sleeper = nil
             return (state.running, Array(state.inFlight.values))
         }
         loop?.cancel()
@@ -119,8 +124,12 @@ public final class DeliveryWorker: Sendable {
     /// Makes the loop look for due leads now.
     public func wake() {
         state.withLock { state in
-            state.wake?.resume()
-            state.wake = nil
+            if let sleeper = state.sleeper {
+                sleeper.continuation.resume()
+                state.sleeper = nil
+            } else {
+                state.wakePending = true
+            }
         }
     }
 
@@ -142,30 +151,37 @@ public final class DeliveryWorker: Sendable {
             var wait = pollInterval
             if let next {
                 let seconds = max(0, next.timeIntervalSince(now()))
-                wait = min(pollInterval, .milliseconds(Int(seconds * 1000)))
+                wait = min(pollInterval, .milliseconds(Int((seconds * 1000).rounded(.up))))
             }
             await sleep(wait)
         }
     }
 
     private func sleep(_ duration: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow = self.state.withLock { state -> Bool in
-                        if state.stopping { return true }
-                        state.wake?.resume()
-                        state.wake = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
+        guard duration > .zero else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let id = state.withLock { state -> Int? in
+                if state.stopping || state.wakePending {
+                    state.wakePending = false
+                    return nil
+                }
+                state.sleeps += 1
+                state.sleeper = (state.sleeps, continuation)
+                return state.sleeps
+            }
+            guard let id else {
+                continuation.resume()
+                return
+            }
+            let nanoseconds = Int(duration.components.seconds) * 1_000_000_000 + Int(duration.components.attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+                state.withLock { state in
+                    // Only this sleep's own timer may end it; a later sleep has another id.
+                    guard let sleeper = state.sleeper, sleeper.id == id else { return }
+                    sleeper.continuation.resume()
+                    state.sleeper = nil
                 }
             }
-            group.addTask { try? await Task.sleep(for: duration) }
-            await group.next()
-            // Whichever came first, the other must not be left waiting.
-            self.wake()
-            group.cancelAll()
         }
     }
 

@@ -82,6 +82,8 @@ public final class OutboxStore: Sendable {
         case inserted(LeadRecord)
         /// The same submission (or the same Idempotency-Key) came before: nothing new was stored.
         case duplicate(LeadRecord)
+        /// The Idempotency-Key was used before for a different submission: nothing was stored.
+        case keyConflict
     }
 
     /// Stores a lead unless it repeats one: the same fingerprint within `duplicateWindow`, or the same
@@ -95,6 +97,8 @@ public final class OutboxStore: Sendable {
                    let row = try db.query("SELECT * FROM leads WHERE idempotency_key = ? AND created_at > ? ORDER BY id LIMIT 1",
                                           [.text(key), .real(now.timeIntervalSince1970 - idempotencyWindow)]).first,
                    let record = Self.record(row) {
+                    // A key names one submission; reused for another, dropping that one silently would lose a lead.
+                    guard row["fingerprint"]?.string == lead.fingerprint, record.formID == lead.formID else { return .keyConflict }
                     return .duplicate(record)
                 }
                 if let fingerprint = lead.fingerprint,

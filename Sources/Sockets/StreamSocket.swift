@@ -5,9 +5,9 @@ import Dispatch
 /// Writes are buffered: what the kernel does not take at once is sent when the socket becomes writable,
 /// so a slow reader never blocks a thread. Every method and callback runs on `queue`.
 ///
-/// `@unchecked Sendable`: all mutable state is read and written only on `queue` (the Dispatch sources'
-/// handlers are set to run there, and the public methods are documented as queue-only and checked with
-/// `dispatchPrecondition` in debug builds), so no two threads ever touch it at once.
+/// `@unchecked Sendable`: all mutable state is read and written only on `queue`: the Dispatch sources' handlers run
+/// there, and every public method must be called there (callers hop with `queue.async`), so no two threads ever
+/// touch it at once.
 public final class StreamSocket: @unchecked Sendable {
     public let socket: Socket
     public let peer: SocketAddress
@@ -40,10 +40,16 @@ public final class StreamSocket: @unchecked Sendable {
         self.queue = queue
         self.readSource = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
         self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
+        installHandlers()
     }
 
     /// Starts reading. Call once, on `queue`.
     public func start() {
+        resumeReading()
+    }
+
+    /// Installed at once, so that even a socket closed before `start()` closes its descriptor.
+    private func installHandlers() {
         readSource.setEventHandler { [weak self] in self?.readAvailable() }
         writeSource.setEventHandler { [weak self] in self?.flush() }
         // The descriptor is closed only after both sources are cancelled, as Dispatch requires;
@@ -54,7 +60,6 @@ public final class StreamSocket: @unchecked Sendable {
         readSource.setCancelHandler { cancelled.leave() }
         writeSource.setCancelHandler { cancelled.leave() }
         cancelled.notify(queue: queue) { [socket] in socket.close() }
-        resumeReading()
     }
 
     public var isClosed: Bool { closed }

@@ -79,7 +79,13 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("heroform \(HeroformApplication.version) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
         for line in application.summary { logger.info("\(line)") }
-        application.start()
+        do {
+            try application.start()
+        } catch {
+            logger.critical("\(error)")
+            _ = await server.shutdown(gracePeriod: .zero)
+            throw ExitCode(1)
+        }
 
         let reloading = Task {
             while !Task.isCancelled {
@@ -120,8 +126,7 @@ struct CheckConfig: AsyncParsableCommand {
     func run() async throws {
         do {
             let config = try AppConfig.load(path: options.resolvedPath)
-            let apiKey = try config.apiKey(environment: ProcessInfo.processInfo.environment)
-            _ = try HeroformApplication(config: config, apiKey: apiKey, logger: Logger(label: "heroform"))
+            try HeroformApplication.check(config, environment: ProcessInfo.processInfo.environment)
             print("\(options.resolvedPath): OK")
         } catch let invalid as AppConfig.Invalid {
             print(invalid.description)

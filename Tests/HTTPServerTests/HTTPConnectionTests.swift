@@ -189,6 +189,28 @@ import Testing
         }
     }
 
+    @Test func bodyThatTricklesTooLongGets408() async throws {
+        try await TestServer.with(router, configure: {
+            $0.bodyTimeout = .milliseconds(400)
+            $0.bodyTotalTimeout = .milliseconds(800)
+        }) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n")
+            let started = ContinuousClock.now
+            // One byte every 200 ms never trips the pause limit, but the whole body has a deadline.
+            let trickle = Task {
+                for _ in 0..<20 {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    try? await client.send("x")
+                }
+            }
+            let response = try await client.readResponse()
+            trickle.cancel()
+            #expect(response.status == 408)
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+    }
+
     @Test func idleKeepAliveConnectionIsClosedQuietly() async throws {
         try await TestServer.with(router, configure: { $0.keepAliveTimeout = .milliseconds(300) }) { server in
             let client = try await RawClient.connect(port: server.port)

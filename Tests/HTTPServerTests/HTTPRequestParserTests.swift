@@ -282,3 +282,35 @@ extension HTTPRequestParser.Event {
         return nil
     }
 }
+
+/// Limits on bytes that are consumed without producing anything.
+@Suite struct ParserResourceTests {
+    @Test func floodOfEmptyLinesIsRefused() {
+        let flood = String(repeating: "\r\n", count: 5000) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+        #expect(parse(flood).last == .error(400))
+        #expect(parse(flood, pieceSize: 7) == parse(flood))
+        #expect(parse(String(repeating: "\r\n", count: 10) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n").last == .end(trailers: []))
+    }
+
+    @Test func absurdChunkFramingIsRefused() {
+        let extensionChunk = "1;" + String(repeating: "x", count: 4000) + "\r\na\r\n"
+        let body = String(repeating: extensionChunk, count: 70) + "0\r\n\r\n"
+        let outcome = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+        #expect(outcome.last == .error(400))
+    }
+
+    @Test func manySmallChunksDoNotPileUpInTheBuffer() {
+        var parser = HTTPRequestParser()
+        parser.append(Array("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        var bodyBytes = 0
+        for _ in 0..<20_000 {
+            parser.append(Array("1\r\na\r\n".utf8))
+            while let event = parser.next() {
+                if case .body(let bytes) = event { bodyBytes += bytes.count }
+            }
+        }
+        #expect(bodyBytes == 20_000)
+        #expect(parser.bufferedByteCount == 0)
+        #expect(!parser.hasFailed)
+    }
+}

@@ -44,5 +44,15 @@ func solve(_ challenge: ProofOfWork.Challenge) -> String? {
 
         let otherKey = ProofOfWork(secret: Array("another-secret-another-secret-xx".utf8), maxNumber: 2000)
         #expect(otherKey.problem(with: good, now: now) == .forged)
+
+        // Moving a digit from the number into the salt keeps the hash but not the signature.
+        let original = try JSONDecoder().decode(ProofOfWork.Solution.self, from: try #require(Data(base64Encoded: good)))
+        if original.number >= 10 {
+            var shifted = original
+            shifted.salt += String(String(original.number).dropLast())
+            shifted.number = Int(String(String(original.number).suffix(1))) ?? 0
+            #expect(ProofOfWork.hash(salt: shifted.salt, number: shifted.number) == original.challenge)
+            #expect(pow.problem(with: try JSONEncoder().encode(shifted).base64EncodedString(), now: now) != nil)
+        }
     }
 }

@@ -257,3 +257,45 @@ struct BadToken: Sendable, CustomTestStringConvertible {
     func make() -> String { literal ?? token(form, age: age) }
     var testDescription: String { name }
 }
+
+/// Guarded paths cannot be reached around their guards by spelling them differently.
+@Suite struct GuardBypassTests {
+    @Test func originPolicyHoldsForEverySpellingOfThePath() async throws {
+        try await withApp { server, hero, _ in
+            let body = #"{"email":"a@b.de","last_name":"B","zipcode":"30449","consent":true,"_token":"\#(token())"}"#
+            for path in ["/leads/", "//leads", "/%6Ceads", "/leads//"] {
+                let response = try await exchange(server, "POST \(path) HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                #expect(response.status == 403, "\(path)")
+            }
+            #expect(hero.calls.isEmpty)
+        }
+    }
+
+    @Test func observabilityGuardHoldsForEverySpellingOfThePath() async throws {
+        try await withApp(configure: { $0.server.trustedProxies = ["127.0.0.1"] }) { server, _, _ in
+            for path in ["/metrics", "//metrics", "/metrics/", "/%6Detrics", "/readyz/"] {
+                let response = try await exchange(server, "GET \(path) HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 203.0.113.5\r\n\r\n")
+                #expect(response.status == 403, "\(path)")
+            }
+        }
+    }
+
+    @Test func idempotencyKeyForADifferentSubmissionIsRefused() async throws {
+        try await withApp { server, hero, _ in
+            let first = try await post(server, #"{"email":"a@b.de","last_name":"B","zipcode":"30449","consent":true}"#,
+                                       contentType: "application/json", extraHeaders: "Idempotency-Key: k-1\r\n")
+            #expect(first.status == 200)
+            let other = try await post(server, #"{"email":"other@b.de","last_name":"C","zipcode":"30449","consent":true}"#,
+                                       contentType: "application/json", extraHeaders: "Idempotency-Key: k-1\r\n")
+            #expect(other.status == 422)
+            #expect((jsonObject(other)?["message"] as? String)?.contains("Idempotency-Key") == true)
+            #expect(hero.createdProjects.count == 1)
+        }
+    }
+
+    @Test func ipv6ClientsAreCountedPerSlash64() {
+        #expect(SubmissionGuard.rateLimitKey("2001:db8:1:2:aaaa::1") == SubmissionGuard.rateLimitKey("2001:db8:1:2:bbbb::9"))
+        #expect(SubmissionGuard.rateLimitKey("2001:db8:1:2::1") != SubmissionGuard.rateLimitKey("2001:db8:1:3::1"))
+        #expect(SubmissionGuard.rateLimitKey("203.0.113.5") == "203.0.113.5")
+    }
+}

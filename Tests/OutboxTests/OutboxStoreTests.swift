@@ -54,12 +54,13 @@ import Testing
 
     @Test func idempotencyKeyHoldsForADay() throws {
         try store.add("AAA-AAA-AAA", now: t0, fingerprint: "f1", key: "k1")
-        guard case .duplicate(let first) = try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(86000), fingerprint: "other", key: "k1") else {
-            Issue.record("same key within a day must be a duplicate")
+        guard case .duplicate(let first) = try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(86000), fingerprint: "f1", key: "k1") else {
+            Issue.record("same key and submission within a day must be a duplicate")
             return
         }
         #expect(first.reference == "AAA-AAA-AAA")
-        guard case .inserted = try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(86401), fingerprint: "third", key: "k1") else {
+        #expect(try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(100), fingerprint: "other", key: "k1") == .keyConflict)
+        guard case .inserted = try store.add("DDD-DDD-DDD", now: t0.addingTimeInterval(86401), fingerprint: "third", key: "k1") else {
             Issue.record("a day later the key no longer matches")
             return
         }
@@ -178,6 +179,12 @@ import Testing
         }
         // BBB, delivered 11 days before `now`, goes once the cutoff passes it.
         #expect(try store.eraseDelivered(before: now, now: now) == 1)
+    }
+
+    @Test func oneServerPerDataDir() throws {
+        let lock = try DataDirLock(dataDir: outbox.dataDir)
+        #expect(throws: DataDirLock.Busy.self) { try DataDirLock(dataDir: outbox.dataDir) }
+        withExtendedLifetime(lock) {}
     }
 
     @Test func isWritableOnAHealthyStore() {

@@ -40,6 +40,8 @@ public struct HTTPParserLimits: Sendable, Equatable {
     public var maxHeaderCount = 100
     /// Longest chunk-size line with its extensions (→ 400).
     public var maxChunkLineLength = 4 * 1024
+    /// All chunk-size lines of one message together (→ 400): a body cut into absurdly many chunks is refused.
+    public var maxChunkMetadata = 256 * 1024
 
     public init() {}
 }

@@ -43,6 +43,10 @@ public struct HTTPRequestParser: Sendable {
     /// Where the search for the current line's LF resumes, so byte-by-byte input stays linear.
     private var scanned = 0
     private var state: State = .requestLine
+    /// Empty lines before the current request line, and chunk extension bytes of the current message: both are
+    /// consumed without producing anything, so they are bounded separately.
+    private var skippedBytes = 0
+    private var extensionBytes = 0
 
     public init(limits: HTTPParserLimits = HTTPParserLimits()) {
         self.limits = limits
@@ -69,6 +73,9 @@ public struct HTTPRequestParser: Sendable {
     }
 
     public mutating func next() -> Event? {
+        // Consumed bytes are dropped as parsing goes, not only between messages, so a long body of tiny chunks
+        // or a flood of empty lines cannot pile up in memory.
+        if index > 16 * 1024 { discardConsumed() }
         while true {
             switch state {
             case .failed:
@@ -78,9 +85,15 @@ public struct HTTPRequestParser: Sendable {
                 switch takeLine(maxContent: limits.maxRequestLineLength) {
                 case .incomplete: return nil
                 case .tooLong: return fail(.requestLineTooLong)
-                case .complete(let line, _, _):
-                    // RFC 9112 §2.2: empty lines before a request line are ignored.
-                    if line.isEmpty { continue }
+                case .complete(let line, _, let length):
+                    // RFC 9112 §2.2: empty lines before a request line are ignored — a few of them.
+                    if line.isEmpty {
+                        skippedBytes += length
+                        if skippedBytes > limits.maxRequestLineLength { return fail(.badRequest("too many empty lines")) }
+                        continue
+                    }
+                    skippedBytes = 0
+                    extensionBytes = 0
                     switch parseRequestLine(line) {
                     case .success(let requestLine): state = .headers(requestLine, fields: [], bytes: 0)
                     case .failure(let error): return fail(error)
@@ -127,8 +140,10 @@ public struct HTTPRequestParser: Sendable {
                 switch takeLine(maxContent: limits.maxChunkLineLength) {
                 case .incomplete: return nil
                 case .tooLong: return fail(.badRequest("chunk size line too long"))
-                case .complete(let line, let endedWithCR, _):
+                case .complete(let line, let endedWithCR, let length):
                     guard endedWithCR else { return fail(.badRequest("chunk size line must end with CRLF")) }
+                    extensionBytes += length
+                    if extensionBytes > limits.maxChunkMetadata { return fail(.badRequest("too much chunk framing")) }
                     guard let size = parseChunkSize(line) else { return fail(.badRequest("invalid chunk size")) }
                     state = size == 0 ? .trailers(fields: [], bytes: 0) : .chunkData(remaining: size)
                 }
@@ -211,6 +226,12 @@ public struct HTTPRequestParser: Sendable {
         index = 0
         scanned = 0
         return .error(error)
+    }
+
+    private mutating func discardConsumed() {
+        buffer.removeFirst(index)
+        scanned = max(0, scanned - index)
+        index = 0
     }
 
     /// Drops consumed bytes between messages so a long keep-alive connection does not grow its buffer.

@@ -33,6 +33,7 @@ final class HTTPConnection: @unchecked Sendable {
     private var inputEnded = false
     private var shuttingDown = false
     private var lingerDeadline = ContinuousClock.now
+    private var bodyDeadline = ContinuousClock.now
     var onClosed: (() -> Void)?
 
     init(stream: StreamSocket, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
@@ -125,7 +126,8 @@ final class HTTPConnection: @unchecked Sendable {
                     stream.write(ResponseEncoder.continueResponse)
                 }
                 state = .readingBody(head, body: [], limit: limit)
-                arm(.body, after: configuration.bodyTimeout)
+                bodyDeadline = .now + configuration.bodyTotalTimeout
+                armBodyTimer()
 
             case .body(let bytes):
                 guard case .readingBody(let head, var body, let limit) = state else { return }
@@ -135,7 +137,7 @@ final class HTTPConnection: @unchecked Sendable {
                 state = .responding // releases `body`'s storage from `state`, so the append does not copy
                 body.append(contentsOf: bytes)
                 state = .readingBody(head, body: body, limit: limit)
-                arm(.body, after: configuration.bodyTimeout)
+                armBodyTimer()
 
             case .end(let trailers):
                 guard case .readingBody(let head, let body, _) = state else { return }
@@ -210,7 +212,7 @@ final class HTTPConnection: @unchecked Sendable {
         if parser.isAtMessageBoundary {
             headStarted = false
             arm(.idle, after: configuration.keepAliveTimeout)
-            if inputEnded { close() }
+            if inputEnded || shuttingDown { close() }
         } else {
             headStarted = true
             arm(.head, after: configuration.headTimeout)
@@ -241,6 +243,11 @@ final class HTTPConnection: @unchecked Sendable {
         let (seconds, attoseconds) = duration.components
         let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
         timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), leeway: .milliseconds(50))
+    }
+
+    /// The body timer: the pause allowed until the next piece, but never past the whole body's deadline.
+    private func armBodyTimer() {
+        arm(.body, after: min(configuration.bodyTimeout, bodyDeadline - .now))
     }
 
     private func disarm() {

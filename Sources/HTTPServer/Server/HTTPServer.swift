@@ -87,11 +87,18 @@ public final class HTTPServer: Sendable {
         let connection = HTTPConnection(stream: stream, configuration: configuration, responder: responder, logger: logger,
                                         observer: observer)
         let id = ObjectIdentifier(connection)
-        state.withLock { $0.connections[id] = connection }
+        // Set before the connection is published: from then on only its queue touches it.
         connection.onClosed = { [weak self] in
             _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
         }
-        queue.async { connection.start() }
+        let stillRunning = state.withLock { state -> Bool in
+            guard !state.stopping else { return false }
+            state.connections[id] = connection
+            return true
+        }
+        // Registered first, started second: a connection that closes at once still finds its entry to remove.
+        // A shutdown that began meanwhile never saw this one, so it is closed here instead (safe before start).
+        queue.async { stillRunning ? connection.start() : connection.close() }
     }
 }
 

@@ -9,6 +9,8 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var keepAliveTimeout: Duration = .seconds(5)
     /// Longest pause between two pieces of a request body (→ 408).
     public var bodyTimeout: Duration = .seconds(10)
+    /// Longest a whole request body may take, however steadily it trickles in (→ 408).
+    public var bodyTotalTimeout: Duration = .seconds(60)
     /// How long a response may take to reach a client that reads slowly.
     public var writeTimeout: Duration = .seconds(30)
     /// After an answer that closes the connection, how long the client's leftover bytes are read and

@@ -24,6 +24,8 @@ public enum DeliveryResult: Sendable, Equatable {
     case duplicate(reference: String, delivered: Bool)
     /// Not stored: the visitor must be told to try again.
     case notStored
+    /// The Idempotency-Key belongs to another submission.
+    case keyConflict
 }
 
 public protocol LeadDelivery: Sendable {
@@ -57,6 +59,9 @@ struct OutboxDelivery: LeadDelivery {
             return .notStored
         }
         switch inserted {
+        case .keyConflict:
+            logger.info("lead refused: Idempotency-Key reused for a different submission (form \(submission.formID))")
+            return .keyConflict
         case .duplicate(let record):
             logger.info("lead \(record.reference) (form \(record.formID)) submitted again; nothing new stored")
             return .duplicate(reference: record.reference, delivered: record.status == .delivered)

@@ -116,6 +116,7 @@ struct LeadEndpoint: Sendable {
         case .queued: metrics.lead(.queued)
         case .duplicate: metrics.lead(.duplicate)
         case .notStored: metrics.lead(.error)
+        case .keyConflict: metrics.lead(.rejected)
         }
         switch result {
         case .delivered(let reference), .duplicate(let reference, delivered: true):
@@ -124,6 +125,10 @@ struct LeadEndpoint: Sendable {
         case .queued(let reference), .duplicate(let reference, delivered: false):
             if json { return Self.json(["status": "queued", "reference": reference], status: .accepted) }
             return Self.redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)")
+        case .keyConflict:
+            let message = "this Idempotency-Key was already used for a different submission"
+            if json { return Self.json(["status": "error", "message": message], status: .unprocessableContent) }
+            return .error(.unprocessableContent, message)
         case .notStored:
             let texts = Texts.forLanguage(form.language)
             if json {

@@ -14,7 +14,7 @@ struct ObservabilityAccess: HTTPMiddleware {
     private static let loopback = ["127.0.0.0/8", "::1"].compactMap(IPRange.init)
 
     func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
-        guard paths.contains(request.path), !allowRemote else { return await next(request) }
+        guard let path = request.routePath, paths.contains(path), !allowRemote else { return await next(request) }
         if let token, let given = request.headers["Authorization"], given.hasPrefix("Bearer "),
            CryptoPrimitives.constantTimeEquals(Array(given.dropFirst(7).utf8), Array(token.utf8)) {
             return await next(request)

@@ -14,7 +14,7 @@ struct OriginPolicy: HTTPMiddleware {
     }
 
     func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
-        guard guardedPaths.contains(request.path), let origin = request.headers["Origin"] else {
+        guard let path = request.routePath, guardedPaths.contains(path), let origin = request.headers["Origin"] else {
             return await next(request)
         }
         let normalized = Self.normalize(origin)

@@ -45,7 +45,7 @@ final class ProofOfWork: Sendable {
         let salt = CryptoPrimitives.hex(saltBytes) + "?expires=\(Int(now.timeIntervalSince1970 + lifetime))"
         let number = Int.random(in: 0...maxNumber, using: &generator)
         let challenge = Self.hash(salt: salt, number: number)
-        return Challenge(challenge: challenge, maxnumber: maxNumber, salt: salt, signature: sign(challenge))
+        return Challenge(challenge: challenge, maxnumber: maxNumber, salt: salt, signature: sign(salt: salt, challenge: challenge))
     }
 
     func problem(with field: String?, now: Date) -> Problem? {
@@ -53,12 +53,15 @@ final class ProofOfWork: Sendable {
         guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
               let solution = try? JSONDecoder().decode(Solution.self, from: data),
               solution.algorithm == "SHA-256" else { return .malformed }
-        guard CryptoPrimitives.constantTimeEquals(Array(solution.signature.utf8), Array(sign(solution.challenge).utf8)) else {
+        guard let expires = Self.expiry(of: solution.salt) else { return .malformed }
+        // Salt and challenge are signed together: a shifted salt ("…?expires=123" + "4") cannot reuse a solution.
+        guard CryptoPrimitives.constantTimeEquals(Array(solution.signature.utf8),
+                                                  Array(sign(salt: solution.salt, challenge: solution.challenge).utf8)) else {
             return .forged
         }
-        guard let expires = Self.expiry(of: solution.salt) else { return .malformed }
         let time = now.timeIntervalSince1970
         guard expires > time else { return .expired }
+        guard expires <= time + lifetime + 60 else { return .forged }
         guard (0...maxNumber).contains(solution.number),
               Self.hash(salt: solution.salt, number: solution.number) == solution.challenge else { return .wrong }
         return used.withLock { used in
@@ -73,12 +76,16 @@ final class ProofOfWork: Sendable {
         CryptoPrimitives.hex(CryptoPrimitives.sha256(Array("\(salt)\(number)".utf8)))
     }
 
-    private func sign(_ challenge: String) -> String {
-        CryptoPrimitives.hex(CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-pow|\(challenge)".utf8)))
+    private func sign(salt: String, challenge: String) -> String {
+        CryptoPrimitives.hex(CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-pow|\(salt)|\(challenge)".utf8)))
     }
 
+    /// The expiry of a salt of exactly the shape `challenge(now:)` makes: 24 hex digits, `?expires=`, 10 digits.
     private static func expiry(of salt: String) -> TimeInterval? {
-        guard let range = salt.range(of: "?expires=") else { return nil }
-        return TimeInterval(salt[range.upperBound...])
+        let parts = salt.split(separator: "?", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 24, parts[0].allSatisfy(\.isHexDigit),
+              parts[1].hasPrefix("expires="), case let digits = parts[1].dropFirst("expires=".count),
+              digits.count == 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return TimeInterval(digits)
     }
 }

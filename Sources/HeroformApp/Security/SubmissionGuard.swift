@@ -1,6 +1,8 @@
 import FormCore
 import Foundation
+import CryptoPrimitives
 import HTTPServer
+import Sockets
 
 /// The cheap checks before a submission is looked at: the rate limit per client, the honeypot, the signed time
 /// token. None needs storage or a third party.
@@ -18,7 +20,13 @@ struct SubmissionGuard: Sendable {
 
     /// nil when the client may send; else seconds until it may again.
     func rateLimit(_ request: HTTPRequest, now: Date) -> Int? {
-        limiter.check(clients.of(request), now: now)
+        limiter.check(Self.rateLimitKey(clients.of(request)), now: now)
+    }
+
+    /// IPv6 clients usually hold a whole /64, so they are counted per /64, not per address.
+    static func rateLimitKey(_ address: String) -> String {
+        guard let bytes = IPRange.parseAddress(address), bytes.count == 16 else { return address }
+        return CryptoPrimitives.hex(Array(bytes.prefix(8))) + "::/64"
     }
 
     func honeypotTripped(_ values: [String: String]) -> Bool {
