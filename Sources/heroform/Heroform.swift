@@ -11,7 +11,7 @@ struct Heroform: AsyncParsableCommand {
         commandName: "heroform",
         abstract: "A self-hosted contact-form backend that relays leads to HERO.",
         version: HeroformApplication.version,
-        subcommands: [Serve.self, CheckConfig.self, OutboxCommand.self],
+        subcommands: [Serve.self, CheckConfig.self, OutboxCommand.self, HealthcheckCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -162,6 +162,21 @@ import Testing
         }
     }
 
+    @Test(arguments: ["deploy/config.docker.json", "deploy/config.compose.json"])
+    func deploymentConfigsAreValid(_ path: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let config = try AppConfig.load(path: root.appendingPathComponent(path).path)
+        #expect(config.server.host == "0.0.0.0")
+        #expect(config.storage.dataDir == "/var/lib/heroform")
+        #expect(config.server.trustedProxies == ["172.28.0.0/24"])
+    }
+
+    @Test func observabilityKeysAreRead() throws {
+        let config = try parse("{\(minimalForms), \"observability\": {\"token\": \"0123456789abcdefgh\", \"allow_remote\": true}}")
+        #expect(config.observability == AppConfig.Observability(token: "0123456789abcdefgh", allowRemote: true))
+        #expect(problems("{\(minimalForms), \"observability\": {\"token\": \"short\"}}") == ["observability.token: must be at least 16 visible ASCII characters"])
+    }
+
     @Test func theExampleConfigIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let config = try AppConfig.load(path: root.appendingPathComponent("config.example.json").path)
