@@ -62,6 +62,8 @@ let package = Package(
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "HeroStandIn", "HTTPTesting"]),
         .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn"]),
+        // Drives the form in headless Chromium (skipped when chromium is not installed, unless CI requires it).
+        .testTarget(name: "HeroformBrowserTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn", "FormCore"]),
         // Runs the built `heroform` binary as a user would.
         .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "HTTPTesting", "HeroStandIn", "Outbox"]),
     ],

@@ -69,6 +69,10 @@ public struct Texts: Sendable, Equatable {
     public var honeypotLabel: String
     /// Proof of work missing or wrong: the page's script was not done yet (or JavaScript is off).
     public var proofOfWorkRetry: String
+    /// The form's script could not reach the server.
+    public var networkError: String
+    /// The iframe's accessible name when the form is embedded.
+    public var embedTitle: String
 
     // Validation
     public var errorSummary: String
@@ -169,6 +173,8 @@ public struct Texts: Sendable, Equatable {
         honeypotLabel: "Website (bitte leer lassen)",
         proofOfWorkRetry: "Das Formular war noch nicht bereit. Bitte warten Sie einen Moment und senden Sie es erneut "
             + "(JavaScript muss dafür eingeschaltet sein).",
+        networkError: "Die Verbindung ist fehlgeschlagen. Ihre Eingaben sind noch da – bitte versuchen Sie es noch einmal.",
+        embedTitle: "Kontaktformular",
         errorSummary: "Bitte prüfen Sie die markierten Felder.",
         requiredField: "Bitte füllen Sie dieses Feld aus.",
         consentRequired: "Bitte stimmen Sie der Datenschutzerklärung zu.",
@@ -236,6 +242,8 @@ public struct Texts: Sendable, Equatable {
         rateLimitedText: "We received a lot of requests from your connection just now. Please try again in a few minutes.",
         honeypotLabel: "Website (please leave empty)",
         proofOfWorkRetry: "The form was not ready yet. Please wait a moment and send it again (JavaScript needs to be on).",
+        networkError: "The connection failed. Your input is still here – please try again.",
+        embedTitle: "Contact form",
         errorSummary: "Please check the highlighted fields.",
         requiredField: "Please fill in this field.",
         consentRequired: "Please agree to the privacy policy.",

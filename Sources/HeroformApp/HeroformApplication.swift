@@ -134,7 +134,10 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         let proofOfWork = config.security.proofOfWork
             ? ProofOfWork(secret: secret, maxNumber: config.security.proofOfWorkMaxNumber) : nil
         let files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
-        let pages = try Pages(publicDir: config.server.publicDir, proofOfWork: proofOfWork != nil) { tokens.issue(formID: $0, at: now()) }
+        let pages = try Pages(publicDir: config.server.publicDir, proofOfWork: proofOfWork != nil, themes: config.themes) {
+            tokens.issue(formID: $0, at: now())
+        }
+        let embedders = Set(config.security.allowedOrigins.map(OriginPolicy.normalize))
         let clients = ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init))
         let guards = SubmissionGuard(
             tokens: tokens,
@@ -164,8 +167,20 @@ public final class HeroformApplication: HTTPResponder, Sendable {
             return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],
                                 body: Array(text.utf8))
         }
-        router.get("/") { request in formPage(forms["default"], request: request, pages: pages) }
-        router.get("/forms/{id}") { request in formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages) }
+        router.get("/") { request in formPage(forms["default"], request: request, pages: pages, embedders: embedders) }
+        router.get("/forms/{id}") { request in
+            formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages, embedders: embedders)
+        }
+        let themes = config.themes
+        router.get("/forms/{id}/theme.css") { request in
+            guard let css = themes[request.parameters["id"] ?? ""]?.css else { return .error(.notFound) }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/css; charset=utf-8", "Cache-Control": "no-cache"],
+                                body: Array(css.utf8))
+        }
+        if config.demo {
+            let demo = try Template.load((config.server.publicDir as NSString).appendingPathComponent("templates/demo.html"))
+            router.get("/demo") { _ in Pages.html(demo.render([:])) }
+        }
         router.post("/leads") { request in await leads.respond(to: request) }
         if let proofOfWork {
             router.get("/challenge") { _ in
@@ -209,13 +224,17 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         return HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.callTimeoutSeconds))
     }
 
-    private static func formPage(_ form: FormDefinition?, request: HTTPRequest, pages: Pages) -> HTTPResponse {
+    /// `?parent=ORIGIN` (set by embed.js) names the page embedding the form; only allowed origins are believed.
+    private static func formPage(_ form: FormDefinition?, request: HTTPRequest, pages: Pages, embedders: Set<String>) -> HTTPResponse {
         guard let form else {
             let language = language(request, default: .de)
             let texts = Texts.forLanguage(language)
             return pages.messagePage(title: texts.notFoundTitle, text: texts.notFoundText, language: language, status: .notFound)
         }
-        return pages.formPage(form, language: language(request, default: form.language))
+        let parent = request.queryItems["parent"].map(OriginPolicy.normalize).flatMap {
+            embedders.contains($0) || OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil
+        }
+        return pages.formPage(form, language: language(request, default: form.language), presentation: .init(parentOrigin: parent))
     }
 
     /// `?lang=en` or `?lang=de` overrides the form's language.

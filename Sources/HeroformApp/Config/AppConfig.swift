@@ -70,6 +70,10 @@ public struct AppConfig: Sendable {
     public var alerts = Alerts()
     /// By id; `default` is always there (it is the form at `/`).
     public var forms: [String: FormDefinition] = [:]
+    /// Form looks by form id (absent: the default look).
+    public var themes: [String: Theme] = [:]
+    /// Serve `/demo`, a page showing the three ways to put the form on a site.
+    public var demo = false
     /// The folder the config file is in; relative paths in it are resolved against the working directory,
     /// like every other command-line path.
     public var sourcePath: String = ""
@@ -186,11 +190,15 @@ public struct AppConfig: Sendable {
             }
             reader.absorb(alerts)
         }
+        config.demo = reader.bool("demo") ?? false
         var formIDs: Set<String> = []
         if let forms = reader.objects("forms") {
             for (id, var form) in forms {
                 formIDs.insert(id)
-                if let definition = FormConfig.read(id: id, &form) { config.forms[id] = definition }
+                if let (definition, theme) = FormConfig.read(id: id, &form) {
+                    config.forms[id] = definition
+                    if theme != Theme() { config.themes[id] = theme }
+                }
                 reader.absorb(form)
             }
         }

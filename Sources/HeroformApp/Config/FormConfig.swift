@@ -3,7 +3,7 @@ import Foundation
 
 /// Reads one entry of `forms` into a FormDefinition, naming every problem with its key.
 enum FormConfig {
-    static func read(id: String, _ reader: inout JSONObjectReader) -> FormDefinition? {
+    static func read(id: String, _ reader: inout JSONObjectReader) -> (FormDefinition, Theme)? {
         var valid = true
         func problem(_ key: String, _ message: String) {
             reader.problem(key, message)
@@ -50,9 +50,17 @@ enum FormConfig {
             }
             required = Set(fields)
         }
+        var theme = Theme()
+        if var nested = reader.object("theme") {
+            theme = Theme.read(&nested)
+            let before = nested.finish().count
+            reader.absorb(nested)
+            if before > 0 { valid = false }
+        }
         guard valid, let measure, let source else { return nil }
-        return FormDefinition(id: id, measure: measure, partnerSource: source, title: title, language: language,
-                              privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
+        let form = FormDefinition(id: id, measure: measure, partnerSource: source, title: title, language: language,
+                                  privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
+        return (form, theme)
     }
 
     private static func parseFields(_ names: [String], key: String, problem: (String, String) -> Void) -> [Field] {

@@ -59,6 +59,15 @@ struct JSONObjectReader {
         return array.compactMap { $0 as? String }
     }
 
+    /// Every key of this object whose value is a string (others are reported), marking them all read.
+    mutating func allStrings() -> [(String, String)] {
+        var result: [(String, String)] = []
+        for key in object.keys.sorted() {
+            if let value = string(key) { result.append((key, value)) }
+        }
+        return result
+    }
+
     /// A nested object; nil (and a problem) when it is something else.
     mutating func object(_ key: String) -> JSONObjectReader? {
         read.insert(key)

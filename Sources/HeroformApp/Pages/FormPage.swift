@@ -1,8 +1,10 @@
 import FormCore
+import Foundation
 
 /// Renders the contact form from `Public/templates/form.html`: one accessible block per field (label with the
 /// required marker in text, the value kept, the error tied to the field with `aria-describedby`), an error
-/// summary linking to each field, and the project-address fields in a `<details>` that works without JavaScript.
+/// summary linking to each field, and the project-address fields behind a checkbox that works without JavaScript
+/// (CSS shows them when it is ticked).
 struct FormPage: Sendable {
     let template: Template
     /// Adds the `_pow` field and the script that fills it.
@@ -15,22 +17,35 @@ struct FormPage: Sendable {
         var notice: String?
     }
 
-    func render(_ form: FormDefinition, language: Language, token: String, state: State = State()) -> String {
+    /// How the page is shown: its look, and — inside an iframe — the embedding page's origin, the only one its
+    /// script reports its height and success to.
+    struct Presentation: Sendable {
+        var theme: Theme?
+        var parentOrigin: String?
+    }
+
+    func render(_ form: FormDefinition, language: Language, token: String, state: State = State(),
+                presentation: Presentation = Presentation()) -> String {
         let texts = Texts.forLanguage(language)
         let title = form.title ?? texts.defaultTitle
         var fields = ""
         var project = ""
+        // Without JavaScript, the first field with an error takes the focus.
+        let firstInvalid = form.shownFields.first { state.errors[$0] != nil }
         for field in form.shownFields {
-            let block = fieldBlock(field, form: form, texts: texts, state: state)
+            let block = fieldBlock(field, form: form, texts: texts, state: state, autofocus: field == firstInvalid)
             if field.isProjectAddress { project += block } else if field == .consent { continue } else { fields += block }
         }
         if !project.isEmpty {
-            let open = form.shownFields.contains { $0.isProjectAddress && (!(state.values[$0.rawValue] ?? "").isEmpty || state.errors[$0] != nil) }
-            fields += "<details class=\"hf-project\"\(open ? " open" : "")><summary>\(HTML.escape(texts.projectAddressDiffers))</summary>"
-                + "<div class=\"hf-project-fields\">\(project)</div></details>\n"
+            let open = state.values["project_differs"] != nil
+                || form.shownFields.contains { $0.isProjectAddress && $0 != .projectCountryCode && (!(state.values[$0.rawValue] ?? "").isEmpty || state.errors[$0] != nil) }
+            fields += "<div class=\"hf-field hf-field--project-toggle\"><input type=\"checkbox\" class=\"hf-toggle\" id=\"hf-project-differs\" name=\"project_differs\" value=\"on\" aria-controls=\"hf-project\"\(open ? " checked" : "")>"
+                + "<label for=\"hf-project-differs\">\(HTML.escape(texts.projectAddressDiffers))</label></div>"
+                + "<fieldset class=\"hf-project\" id=\"hf-project\"><legend>\(HTML.escape(texts.projectAddressDiffers))</legend>"
+                + "<div class=\"hf-project-fields\">\(project)</div></fieldset>\n"
         }
         if form.shownFields.contains(.consent) {
-            fields += fieldBlock(.consent, form: form, texts: texts, state: state)
+            fields += fieldBlock(.consent, form: form, texts: texts, state: state, autofocus: firstInvalid == .consent)
         }
         // The honeypot is moved off-screen by CSS and hidden from assistive technology; only bots fill it in.
         let hidden = "<input type=\"hidden\" name=\"form\" value=\"\(HTML.escape(form.id))\">"
@@ -38,12 +53,32 @@ struct FormPage: Sendable {
             + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
             + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
             + (proofOfWork ? "<input type=\"hidden\" name=\"_pow\" value=\"\">" : "")
+        // Texts the form's script shows come from here too, so each language keeps them in one place.
+        var attributes = " data-token-url=\"/token?form=\(HTML.escape(form.id))\""
+            + " data-success-title=\"\(HTML.escape(texts.thankYouTitle))\""
+            + " data-success-text=\"\(HTML.escape(texts.thankYouTemplate))\""
+            + " data-network-error=\"\(HTML.escape(texts.networkError))\""
+            + " data-error-summary=\"\(HTML.escape(texts.errorSummary))\""
+            + " data-field-labels=\"\(HTML.escape(Self.labelsJSON(form: form, texts: texts)))\""
+        if proofOfWork { attributes += " data-pow=\"/challenge?form=\(HTML.escape(form.id))\"" }
+        if let parent = presentation.parentOrigin { attributes += " data-parent-origin=\"\(HTML.escape(parent))\"" }
+        var links = ""
+        if presentation.theme?.css != nil {
+            links += "<link rel=\"stylesheet\" href=\"/forms/\(HTML.escape(form.id))/theme.css\">"
+        }
+        if let sheet = presentation.theme?.stylesheet { links += "<link rel=\"stylesheet\" href=\"\(HTML.escape(sheet))\">" }
+        let logo = presentation.theme?.logoURL.map { "<img class=\"hf-logo\" src=\"\(HTML.escape($0))\" alt=\"\">" } ?? ""
+        let scripts = "<script src=\"/assets/form.js\" defer></script>"
+            + (proofOfWork ? "<script src=\"/assets/pow.js\" defer></script>" : "")
         return template.render([
             "lang": language.rawValue,
             "title": HTML.escape(title),
             "form_id": HTML.escape(form.id),
-            "form_attributes": proofOfWork ? " data-pow=\"/challenge?form=\(HTML.escape(form.id))\"" : "",
-            "scripts": proofOfWork ? "<script src=\"/assets/pow.js\" defer></script>" : "",
+            "form_attributes": attributes,
+            "head_links": links,
+            "logo": logo,
+            "body_class": presentation.parentOrigin != nil ? "hf-embedded" : "",
+            "scripts": scripts,
             "summary": summary(form: form, texts: texts, state: state),
             "hidden_fields": hidden,
             "fields": fields,
@@ -65,7 +100,14 @@ struct FormPage: Sendable {
             + "<p>\(HTML.escape(state.notice ?? texts.errorSummary))</p><ul>\(items)</ul></div>"
     }
 
-    private func fieldBlock(_ field: Field, form: FormDefinition, texts: Texts, state: State) -> String {
+    /// `[[name, label], …]` in page order, for the script's error summary and its focus on the first error.
+    static func labelsJSON(form: FormDefinition, texts: Texts) -> String {
+        let labels = form.shownFields.map { [$0.rawValue, texts.label(for: $0)] }
+        let data = (try? JSONSerialization.data(withJSONObject: labels)) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func fieldBlock(_ field: Field, form: FormDefinition, texts: Texts, state: State, autofocus: Bool) -> String {
         let name = field.rawValue
         let id = "hf-\(name)"
         let required = form.requiredFields.contains(field)
@@ -74,6 +116,7 @@ struct FormPage: Sendable {
         var attributes = "id=\"\(id)\" name=\"\(name)\""
         if required { attributes += " required aria-required=\"true\"" }
         if error != nil { attributes += " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"" }
+        if autofocus { attributes += " autofocus" }
         let marker = required ? " <span class=\"hf-required\">(\(HTML.escape(texts.requiredMarker)))</span>" : ""
         let errorHTML = error.map { "<p class=\"hf-error\" id=\"\(id)-error\">\(HTML.escape($0))</p>" } ?? ""
         let classes = "hf-field hf-field--\(name.replacingOccurrences(of: "_", with: "-"))" + (error != nil ? " hf-field--invalid" : "")

@@ -7,13 +7,16 @@ struct Pages: Sendable {
     let form: FormPage
     /// Hands out a fresh signed time token for a form page.
     let issueToken: @Sendable (String) -> String
+    let themes: [String: Theme]
     let thanks: Template
     let message: Template
 
     static let templateFolder = "templates"
 
-    init(publicDir: String, proofOfWork: Bool = false, issueToken: @escaping @Sendable (String) -> String) throws {
+    init(publicDir: String, proofOfWork: Bool = false, themes: [String: Theme] = [:],
+         issueToken: @escaping @Sendable (String) -> String) throws {
         self.issueToken = issueToken
+        self.themes = themes
         let folder = (publicDir as NSString).appendingPathComponent(Self.templateFolder)
         form = FormPage(template: try Template.load(folder + "/form.html"), proofOfWork: proofOfWork)
         thanks = try Template.load(folder + "/thanks.html")
@@ -21,8 +24,11 @@ struct Pages: Sendable {
     }
 
     func formPage(_ definition: FormDefinition, language: Language, state: FormPage.State = .init(),
-                  status: HTTPStatus = .ok) -> HTTPResponse {
-        Self.html(form.render(definition, language: language, token: issueToken(definition.id), state: state), status: status)
+                  presentation: FormPage.Presentation = .init(), status: HTTPStatus = .ok) -> HTTPResponse {
+        var presentation = presentation
+        if presentation.theme == nil { presentation.theme = themes[definition.id] }
+        return Self.html(form.render(definition, language: language, token: issueToken(definition.id), state: state,
+                                     presentation: presentation), status: status)
     }
 
     func thanksPage(reference: String?, language: Language, backLink: String) -> HTTPResponse {

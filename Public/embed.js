@@ -1,0 +1,39 @@
+/* heroform: embeds the contact form in an iframe that grows and shrinks with its content.
+     <script src="https://forms.example.de/embed.js" data-form="default" async></script>
+   Optional: data-lang="en", data-title="Kontaktformular". After a successful send the iframe dispatches a
+   "heroform:success" event (bubbling, detail.reference) on the page. Messages are accepted only from the form's own
+   origin and its own iframe. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !script.src) { return; }
+  var base = new URL(script.src);
+  var origin = base.origin;
+  var form = script.getAttribute("data-form") || "default";
+  var path = form === "default" ? "/" : "/forms/" + encodeURIComponent(form);
+  var src = new URL(path, origin);
+  src.searchParams.set("parent", window.location.origin);
+  var lang = script.getAttribute("data-lang");
+  if (lang) { src.searchParams.set("lang", lang); }
+
+  var frame = document.createElement("iframe");
+  frame.src = src.toString();
+  frame.title = script.getAttribute("data-title") || (lang === "en" ? "Contact form" : "Kontaktformular");
+  frame.setAttribute("loading", "lazy");
+  frame.style.width = "100%";
+  frame.style.border = "0";
+  frame.style.display = "block";
+  frame.style.height = "600px";
+  frame.className = "heroform-frame";
+  script.parentNode.insertBefore(frame, script.nextSibling);
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== origin || event.source !== frame.contentWindow) { return; }
+    var data = event.data || {};
+    if (data.type === "heroform:height" && typeof data.height === "number" && data.height > 0 && data.height < 20000) {
+      frame.style.height = data.height + "px";
+    } else if (data.type === "heroform:success" && typeof data.reference === "string") {
+      frame.dispatchEvent(new CustomEvent("heroform:success", { bubbles: true, detail: { reference: data.reference } }));
+    }
+  });
+})();
