@@ -49,6 +49,8 @@ let package = Package(
             "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // HERO's stand-in as a process, for benchmarks.
+        .executableTarget(name: "hero-stand-in", dependencies: ["HeroStandIn"]),
         .executableTarget(name: "heroform", dependencies: [
             "HeroformApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

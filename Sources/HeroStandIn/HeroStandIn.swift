@@ -46,11 +46,17 @@ public final class HeroStandIn: Sendable {
         self.port = port
     }
 
-    /// Starts listening on loopback; returns the endpoint URL.
+    /// Starts listening on loopback; returns the endpoint URL. `withStats` adds `GET /stats` (counts only).
     @discardableResult
-    public func start() throws -> URL {
+    public func start(withStats: Bool = false) throws -> URL {
         var router = Router(defaultBodyLimit: 1024 * 1024)
         router.post(Self.path) { [self] request in await self.handle(request) }
+        if withStats {
+            router.get("/stats") { [self] _ in
+                let (created, calls) = state.withLock { state in (state.calls.filter { $0.status == 200 }.count, state.calls.count) }
+                return .json(Data(#"{"created":\#(created),"calls":\#(calls)}"#.utf8))
+            }
+        }
         var quiet = Logger(label: "hero-stand-in")
         quiet.logLevel = .critical
         let boundPort = state.withLock { $0.server?.port } ?? port

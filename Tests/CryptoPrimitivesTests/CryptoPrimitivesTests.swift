@@ -20,6 +20,13 @@ import Testing
         #expect(a != b)
     }
 
+    @Test func base64URLMatchesRFC4648() {
+        // RFC 4648 §10 vectors, in the URL alphabet without padding.
+        let vectors = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
+        for (input, output) in vectors { #expect(CryptoPrimitives.base64URL(Array(input.utf8)) == output) }
+        #expect(CryptoPrimitives.base64URL([0xfb, 0xff, 0xfe]) == "-__-")
+    }
+
     @Test func constantTimeEquals() {
         #expect(CryptoPrimitives.constantTimeEquals([1, 2, 3], [1, 2, 3]))
         #expect(!CryptoPrimitives.constantTimeEquals([1, 2, 3], [1, 2, 4]))

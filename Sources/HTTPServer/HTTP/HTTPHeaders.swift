@@ -9,7 +9,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         public init(name: String, value: String) {
             self.name = name
             self.value = value
-            self.key = name.lowercased()
+            self.key = name.asciiLowercased()
         }
     }
 
@@ -21,6 +21,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         fields = pairs.map { Field(name: $0.0, value: $0.1) }
     }
 
+    /// Fields already made (their keys are folded once, in the parser).
+    init(fields: [Field]) {
+        self.fields = fields
+    }
+
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }
@@ -30,17 +35,17 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
-        let key = name.lowercased()
+        let key = name.asciiLowercased()
         return fields.first { $0.key == key }?.value
     }
 
     public func values(_ name: String) -> [String] {
-        let key = name.lowercased()
+        let key = name.asciiLowercased()
         return fields.filter { $0.key == key }.map(\.value)
     }
 
     public func contains(_ name: String) -> Bool {
-        let key = name.lowercased()
+        let key = name.asciiLowercased()
         return fields.contains { $0.key == key }
     }
 
@@ -63,8 +68,26 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public mutating func remove(_ name: String) {
-        let key = name.lowercased()
+        let key = name.asciiLowercased()
+        guard fields.contains(where: { $0.key == key }) else { return }
         fields.removeAll { $0.key == key }
+    }
+}
+
+extension String {
+    /// Field names are tokens (ASCII): folding A–Z is all that case-insensitivity needs, and much cheaper than
+    /// Unicode lowercasing on every header of every request.
+    func asciiLowercased() -> String {
+        guard utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return self }
+        let count = utf8.count
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = 0
+            for byte in utf8 {
+                buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                index += 1
+            }
+            return count
+        }
     }
 }
 

@@ -172,7 +172,7 @@ public struct HTTPRequestParser: Sendable {
                 case .complete(let line, let endedWithCR, let length):
                     guard endedWithCR else { return fail(.badRequest("trailer lines must end with CRLF")) }
                     if line.isEmpty {
-                        state = .messageEnd(HTTPHeaders(fields.map { ($0.name, $0.value) }))
+                        state = .messageEnd(HTTPHeaders(fields: fields))
                         continue
                     }
                     if fields.count >= limits.maxHeaderCount {
@@ -338,17 +338,17 @@ public struct HTTPRequestParser: Sendable {
 
     /// Checks what the fields say about framing and the host (RFC 9112 §3.2, §6; RFC 9110 §7.2, §10.1.1).
     private func makeHead(_ line: RequestLine, fields: [HTTPHeaders.Field]) -> Result<HTTPRequestHead, HTTPParseError> {
-        let headers = HTTPHeaders(fields.map { ($0.name, $0.value) })
+        let headers = HTTPHeaders(fields: fields)
 
-        let hosts = headers.values("Host")
+        let hosts = headers.values("host")
         if hosts.count > 1 { return .failure(.badRequest("more than one Host header")) }
         if line.version == .http1_1 && hosts.isEmpty { return .failure(.badRequest("missing Host header")) }
         if let host = hosts.first, !host.utf8.allSatisfy({ HTTPSyntax.hostTable[Int($0)] }) {
             return .failure(.badRequest("invalid Host header"))
         }
 
-        let lengths = headers.values("Content-Length")
-        let codingFields = headers.values("Transfer-Encoding")
+        let lengths = headers.values("content-length")
+        let codingFields = headers.values("transfer-encoding")
         var framing = HTTPRequestHead.BodyFraming.none
 
         if !codingFields.isEmpty {
@@ -378,7 +378,7 @@ public struct HTTPRequestParser: Sendable {
         }
 
         var expectsContinue = false
-        let expectations = headers.values("Expect")
+        let expectations = headers.values("expect")
         if !expectations.isEmpty && line.version == .http1_1 {
             // Only 100-continue is defined (RFC 9110 §10.1.1); anything else cannot be met.
             guard expectations.count == 1, expectations[0].lowercased() == "100-continue" else {

@@ -35,9 +35,14 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
     /// decodes to a slash or NUL (those could smuggle a different path past a route).
     static func segments(of path: String) -> [String]? {
         var result: [String] = []
-        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
-            guard let decoded = FormURLEncoding.percentDecode(raw),
-                  !decoded.contains("/"), !decoded.contains("\0") else { return nil }
+        for raw in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            // Most segments have no escape: take them as they are (request targets are ASCII).
+            guard raw.contains(UInt8(ascii: "%")) else {
+                result.append(String(decoding: raw, as: UTF8.self))
+                continue
+            }
+            guard let decoded = FormURLEncoding.percentDecode(Substring(raw)),
+                  !decoded.utf8.contains(UInt8(ascii: "/")), !decoded.utf8.contains(0) else { return nil }
             result.append(decoded)
         }
         return result

@@ -28,6 +28,10 @@ final class HTTPConnection: @unchecked Sendable {
     private var parser: HTTPRequestParser
     private var state: State = .awaitingHead
     private var timerPurpose: TimerPurpose = .head
+    /// When the current purpose times out (nil: nothing to time out).
+    private var deadline: DispatchTime?
+    /// When the Dispatch timer fires next (nil: not scheduled).
+    private var scheduledFor: DispatchTime?
     private var headStarted = true
     private var requestStart = ContinuousClock.now
     private var inputEnded = false
@@ -238,11 +242,21 @@ final class HTTPConnection: @unchecked Sendable {
 
     // MARK: - Timers
 
+    /// Sets the one deadline that matters now. The Dispatch timer is rescheduled only when the deadline moves
+    /// earlier than its next firing: each reschedule costs a system call, and a busy keep-alive connection moves
+    /// its deadline on every request. A timer that fires early finds the later deadline and sleeps on.
     private func arm(_ purpose: TimerPurpose, after duration: Duration) {
         timerPurpose = purpose
         let (seconds, attoseconds) = duration.components
         let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), leeway: .milliseconds(50))
+        let next = DispatchTime.now() + .nanoseconds(nanoseconds)
+        deadline = next
+        if scheduledFor.map({ next < $0 }) ?? true { schedule(next) }
+    }
+
+    private func schedule(_ time: DispatchTime) {
+        scheduledFor = time
+        timer.schedule(deadline: time, leeway: .milliseconds(50))
     }
 
     /// The body timer: the pause allowed until the next piece, but never past the whole body's deadline.
@@ -251,10 +265,17 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func disarm() {
-        timer.schedule(deadline: .distantFuture)
+        deadline = nil
     }
 
     private func timerFired() {
+        scheduledFor = nil
+        guard let due = deadline else { return }
+        guard DispatchTime.now() >= due else {
+            schedule(due)
+            return
+        }
+        deadline = nil
         switch (timerPurpose, state) {
         case (.idle, .awaitingHead):
             close()

@@ -4,26 +4,34 @@ enum ResponseEncoder {
     private static let framingHeaders: Set<String> = ["content-length", "transfer-encoding", "connection", "date"]
 
     static func encode(_ response: HTTPResponse, includeBody: Bool, keepAlive: Bool, version: HTTPVersion) -> [UInt8] {
-        var head = "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n"
-        head += "Date: \(HTTPDate.now())\r\n"
+        let sendBody = includeBody && response.status.allowsBody
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + response.headers.count * 48 + (sendBody ? response.body.count : 0))
+        func line(_ parts: String...) {
+            for part in parts { bytes.append(contentsOf: part.utf8) }
+            bytes.append(contentsOf: crlf)
+        }
+        line("HTTP/1.1 ", String(response.status.code), " ", response.status.reason)
+        line("Date: ", HTTPDate.now())
         for field in response.headers where isSafe(field) {
-            head += "\(field.name): \(field.value)\r\n"
+            line(field.name, ": ", field.value)
         }
         if response.status.allowsBody {
-            head += "Content-Length: \(response.body.count)\r\n"
+            line("Content-Length: ", String(response.body.count))
         }
         if !keepAlive {
-            head += "Connection: close\r\n"
+            line("Connection: close")
         } else if version == .http1_0 {
-            head += "Connection: keep-alive\r\n"
+            line("Connection: keep-alive")
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
-        if includeBody && response.status.allowsBody {
+        bytes.append(contentsOf: crlf)
+        if sendBody {
             bytes.append(contentsOf: response.body)
         }
         return bytes
     }
+
+    private static let crlf: [UInt8] = [13, 10]
 
     static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 

@@ -1,9 +1,11 @@
 import FormCore
 import Foundation
 import HTTPServer
+import Synchronization
 
 /// The HTML pages heroform renders, from the templates in `Public/templates/`.
 struct Pages: Sendable {
+    private let cache = RenderedPages()
     let form: FormPage
     /// Hands out a fresh signed time token for a form page.
     let issueToken: @Sendable (String) -> String
@@ -27,8 +29,52 @@ struct Pages: Sendable {
                   presentation: FormPage.Presentation = .init(), status: HTTPStatus = .ok) -> HTTPResponse {
         var presentation = presentation
         if presentation.theme == nil { presentation.theme = themes[definition.id] }
-        return Self.html(form.render(definition, language: language, token: issueToken(definition.id), state: state,
-                                     presentation: presentation), status: status)
+        let token = issueToken(definition.id)
+        // The empty form differs between requests only in its token: render it once, then fill the token in.
+        guard state.values.isEmpty, state.errors.isEmpty, state.notice == nil else {
+            return Self.html(form.render(definition, language: language, token: token, state: state, presentation: presentation),
+                             status: status)
+        }
+        let key = CacheKey(form: definition.id, language: language, parent: presentation.parentOrigin)
+        let parts = cache.entries.withLock { $0[key] } ?? {
+            let rendered = Array(form.render(definition, language: language, token: Self.tokenMarker, presentation: presentation).utf8)
+            let parts = Self.split(rendered)
+            cache.entries.withLock { cache in
+                // Bounded: keys come from configured forms, two languages and allowed origins — but stay careful.
+                if cache.count < 256 { cache[key] = parts }
+            }
+            return parts
+        }()
+        var body = parts.before
+        body.reserveCapacity(parts.before.count + token.utf8.count + parts.after.count)
+        body.append(contentsOf: token.utf8)
+        body.append(contentsOf: parts.after)
+        var response = HTTPResponse(status: status, headers: ["Content-Type": "text/html; charset=utf-8"], body: body)
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+
+    /// Rendered empty forms, split around their token; shared by copies of `Pages`.
+    final class RenderedPages: Sendable {
+        let entries = Mutex<[CacheKey: (before: [UInt8], after: [UInt8])]>([:])
+    }
+
+    struct CacheKey: Hashable, Sendable {
+        let form: String
+        let language: Language
+        let parent: String?
+    }
+
+    private static let tokenMarker = "\u{1}heroform-token\u{1}"
+
+    /// The page around the token marker (which appears exactly once: in the hidden `_token` field).
+    private static func split(_ page: [UInt8]) -> (before: [UInt8], after: [UInt8]) {
+        let marker = Array(tokenMarker.utf8)
+        guard page.count >= marker.count else { return (page, []) }
+        for start in 0...(page.count - marker.count) where page[start] == marker[0] && page[start..<start + marker.count].elementsEqual(marker) {
+            return (Array(page[..<start]), Array(page[(start + marker.count)...]))
+        }
+        return (page, [])
     }
 
     func thanksPage(reference: String?, language: Language, backLink: String) -> HTTPResponse {

@@ -37,8 +37,6 @@ struct FormToken: Sendable {
     }
 
     private func signature(formID: String, issued: Int) -> String {
-        let mac = CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-token|v1|\(formID)|\(issued)".utf8))
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        CryptoPrimitives.base64URL(CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-token|v1|\(formID)|\(issued)".utf8)))
     }
 }

@@ -1,0 +1,23 @@
+// A local stand-in for HERO's Lead API as a process, for benchmarks and manual trials:
+//   hero-stand-in [port] [api key]
+// It enforces the same contract as in the tests and answers GET /stats with {"created": N, "calls": M}.
+import Dispatch
+import Foundation
+import HeroStandIn
+
+let arguments = CommandLine.arguments
+let port = arguments.count > 1 ? UInt16(arguments[1]) ?? 18500 : 18500
+let key = arguments.count > 2 ? arguments[2] : "bench-key"
+let hero = HeroStandIn(apiKey: key, port: port)
+do {
+    let endpoint = try hero.start(withStats: true)
+    print("HERO stand-in at \(endpoint.absoluteString) (key \(key))")
+} catch {
+    print("cannot start: \(error)")
+    exit(1)
+}
+signal(SIGTERM, SIG_IGN)
+let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .main)
+stop.setEventHandler { exit(0) }
+stop.resume()
+dispatchMain()
