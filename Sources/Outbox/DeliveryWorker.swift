@@ -88,7 +88,16 @@ public final class DeliveryWorker: Sendable {
     public func deliverNow(_ reference: String, deadline: Duration) async -> AttemptResult {
         let instant = now()
         guard let record = try? await store.perform({ try $0.claim(reference, now: instant) }) else { return .retryLater }
-        guard let task = track({ await self.attempt(record) }) else { return .retryLater }
+        return await deliverClaimed(record, deadline: deadline)
+    }
+
+    /// Like `deliverNow` for a lead the caller has already claimed (stored with `claim: true`).
+    public func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
+        guard let task = track({ await self.attempt(record) }) else {
+            // Stopping: hand the lead back to the background loop of the next start.
+            _ = try? await store.perform { try $0.release(record.reference) }
+            return .retryLater
+        }
         return await withDeadline(deadline) { await task.value } ?? .retryLater
     }
 

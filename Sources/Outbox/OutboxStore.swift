@@ -88,9 +88,10 @@ public final class OutboxStore: Sendable {
 
     /// Stores a lead unless it repeats one: the same fingerprint within `duplicateWindow`, or the same
     /// Idempotency-Key within `idempotencyWindow`. `makeReference` builds the payload's reference into it.
+    /// With `claim`, the new lead is stored already claimed for an inline delivery attempt (one commit, not two).
     public func insert(_ lead: NewLead, reference makeReference: @Sendable () -> String, payloadFor: @Sendable (String) -> Data,
                        now: Date, maxAge: TimeInterval, duplicateWindow: TimeInterval = 600,
-                       idempotencyWindow: TimeInterval = 86400) throws -> InsertResult {
+                       idempotencyWindow: TimeInterval = 86400, claim: Bool = false) throws -> InsertResult {
         try database.withLock { db in
             try db.transaction {
                 if let key = lead.idempotencyKey,
@@ -115,11 +116,11 @@ public final class OutboxStore: Sendable {
                 let created = now.timeIntervalSince1970
                 try db.run("""
                     INSERT INTO leads (reference, form_id, payload, status, attempts, next_attempt_at, created_at, give_up_at,
-                                       fingerprint, idempotency_key)
-                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+                                       fingerprint, idempotency_key, in_flight_since)
+                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)
                     """, [.text(reference), .text(lead.formID), .blob(Array(payloadFor(reference))), .real(created), .real(created),
                           .real(created + maxAge), lead.fingerprint.map { .text($0) } ?? .null,
-                          lead.idempotencyKey.map { .text($0) } ?? .null])
+                          lead.idempotencyKey.map { .text($0) } ?? .null, claim ? .real(created) : .null])
                 guard let row = try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first,
                       let record = Self.record(row) else {
                     throw SQLiteError(code: 0, message: "inserted lead not found")
@@ -172,6 +173,13 @@ public final class OutboxStore: Sendable {
                 return try db.run("UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
                                   [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
             }
+        }
+    }
+
+    /// Gives up a claim without an attempt (the process is stopping): the lead is simply pending again.
+    public func release(_ reference: String) throws {
+        try database.withLock { db in
+            _ = try db.run("UPDATE leads SET in_flight_since = NULL WHERE reference = ?", [.text(reference)])
         }
     }
 

@@ -91,6 +91,17 @@ import Testing
         #expect(try store.claim("AAA-AAA-AAA", now: t0) != nil)
     }
 
+    @Test func insertCanClaimAtOnceAndReleaseGivesItBack() throws {
+        _ = try store.insert(.init(formID: "default", payload: Data()), reference: { "AAA-AAA-AAA" }, payloadFor: { _ in samplePayload },
+                             now: t0, maxAge: 100, claim: true)
+        #expect(try store.find("AAA-AAA-AAA")?.inFlightSince == t0)
+        #expect(try store.claimDue(now: t0, limit: 10).isEmpty, "claimed leads are not picked up twice")
+        try store.release("AAA-AAA-AAA")
+        #expect(try store.find("AAA-AAA-AAA")?.inFlightSince == nil)
+        #expect(try store.find("AAA-AAA-AAA")?.attempts == 0)
+        #expect(try store.claimDue(now: t0, limit: 10).map(\.reference) == ["AAA-AAA-AAA"])
+    }
+
     @Test func claimDueTakesOnlyDueLeadsOldestFirst() throws {
         try store.add("AAA-AAA-AAA", now: t0)
         try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(1))

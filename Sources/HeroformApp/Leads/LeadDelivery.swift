@@ -52,7 +52,7 @@ struct OutboxDelivery: LeadDelivery {
         do {
             inserted = try await store.perform { store in
                 try store.insert(lead, reference: { Reference.generate() }, payloadFor: { makePayload($0).jsonData() },
-                                 now: instant, maxAge: maxAge)
+                                 now: instant, maxAge: maxAge, claim: true)
             }
         } catch {
             logger.critical("cannot store a lead (form \(submission.formID)): \(error)")
@@ -67,7 +67,7 @@ struct OutboxDelivery: LeadDelivery {
             return .duplicate(reference: record.reference, delivered: record.status == .delivered)
         case .inserted(let record):
             logger.info("lead \(record.reference) (form \(record.formID)) stored")
-            switch await worker.deliverNow(record.reference, deadline: deadline) {
+            switch await worker.deliverClaimed(record, deadline: deadline) {
             case .delivered: return .delivered(reference: record.reference)
             case .retryLater, .failed: return .queued(reference: record.reference)
             }

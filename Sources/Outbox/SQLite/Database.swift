@@ -30,6 +30,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 /// One SQLite connection. Not thread-safe by itself: its owner serializes access.
 final class Database {
     private let handle: OpaquePointer
+    /// Prepared once, reused: the outbox runs the same few statements over and over.
+    private var statements: [String: OpaquePointer] = [:]
 
     /// Opens (creating if needed) a database file in WAL mode with fully synced commits: a commit that returned
     /// is on disk, which is what "stored before the visitor is told thank you" needs.
@@ -49,7 +51,10 @@ final class Database {
         try execute("PRAGMA synchronous = FULL")
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
 
     func execute(_ sql: String) throws {
         var error: UnsafeMutablePointer<CChar>?
@@ -70,11 +75,21 @@ final class Database {
 
     /// Runs a query and returns its rows, each a map from column name to value.
     func query(_ sql: String, _ values: [SQLValue] = []) throws -> [[String: SQLValue]] {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw SQLiteError(code: sqlite3_errcode(handle), message: lastMessage)
+        let statement: OpaquePointer
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            var prepared: OpaquePointer?
+            guard sqlite3_prepare_v2(handle, sql, -1, &prepared, nil) == SQLITE_OK, let prepared else {
+                throw SQLiteError(code: sqlite3_errcode(handle), message: lastMessage)
+            }
+            statements[sql] = prepared
+            statement = prepared
         }
-        defer { sqlite3_finalize(statement) }
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
         for (index, value) in values.enumerated() {
             let position = Int32(index + 1)
             let rc: Int32
