@@ -148,8 +148,8 @@ struct LeadEndpoint: Sendable {
     }
 
     static func json(_ object: [String: Any], status: HTTPStatus = .ok) -> HTTPResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        var response = HTTPResponse.json(data, status: status)
+        var response = HTTPResponse(status: status, headers: ["Content-Type": "application/json; charset=utf-8"],
+                                    body: Array(JSONText.encode(object).utf8))
         response.headers.set("Cache-Control", "no-store")
         return response
     }

@@ -8,8 +8,23 @@ final class RateLimiter: Sendable {
     let window: TimeInterval
     private let state = Mutex(State())
 
+    /// One client's event times, oldest first; `start` skips the expired ones without moving the rest.
+    private struct Window {
+        var times: [TimeInterval] = []
+        var start = 0
+        var count: Int { times.count - start }
+
+        mutating func drop(before cutoff: TimeInterval) {
+            while start < times.count, times[start] <= cutoff { start += 1 }
+            if start > 64 && start > times.count / 2 {
+                times.removeFirst(start)
+                start = 0
+            }
+        }
+    }
+
     private struct State {
-        var events: [String: [TimeInterval]] = [:]
+        var events: [String: Window] = [:]
         var sinceSweep = 0
     }
 
@@ -28,15 +43,15 @@ final class RateLimiter: Sendable {
             if state.sinceSweep >= 1000 {
                 // Forget clients that have gone quiet, so a flood of addresses cannot grow memory forever.
                 state.sinceSweep = 0
-                state.events = state.events.filter { ($0.value.last ?? 0) > cutoff }
+                state.events = state.events.filter { ($0.value.times.last ?? 0) > cutoff }
             }
-            var times = state.events[key, default: []].filter { $0 > cutoff }
-            guard times.count < limit else {
-                state.events[key] = times
-                return max(1, Int((times[0] + window - time).rounded(.up)))
+            var entry = state.events.removeValue(forKey: key) ?? Window()
+            entry.drop(before: cutoff)
+            defer { state.events[key] = entry }
+            guard entry.count < limit else {
+                return max(1, Int((entry.times[entry.start] + window - time).rounded(.up)))
             }
-            times.append(time)
-            state.events[key] = times
+            entry.times.append(time)
             return nil
         }
     }
