@@ -39,7 +39,8 @@ public final class WebDriver: Sendable {
         driver.standardOutput = logHandle
         driver.standardError = logHandle
         try driver.run()
-        base = URL(string: "http://127.0.0.1:\(port)")!
+        guard let url = URL(string: "http://127.0.0.1:\(port)") else { throw Failure(description: "bad port \(port)") }
+        base = url
         var ready = false
         var lastError = ""
         for _ in 0..<100 {

@@ -6,7 +6,8 @@ import FoundationNetworking
 /// Sends one project to HERO's Lead API (`POST .../api/v1/Projects/create`, Bearer key, JSON both ways).
 /// It never retries by itself: HERO creates a new project on every call, so retrying is the caller's decision.
 public struct HeroClient: Sendable, CustomStringConvertible {
-    public static let defaultEndpoint = URL(string: "https://login.hero-software.de/api/v1/Projects/create")!
+    public static let defaultEndpoint = URL(string: "https://login.hero-software.de/api/v1/Projects/create")
+        ?? URL(fileURLWithPath: "/") // never taken: the literal is a valid URL
 
     public let endpoint: URL
     private let apiKey: String

@@ -129,7 +129,7 @@ public struct AppConfig: Sendable {
         }
         if var hero = reader.object("hero") {
             if let endpoint = hero.string("endpoint") {
-                if let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil {
+                if Self.isHTTPURL(endpoint) {
                     config.hero.endpoint = endpoint
                 } else {
                     hero.problem("endpoint", "must be an http(s) URL")
@@ -182,7 +182,7 @@ public struct AppConfig: Sendable {
         }
         if var alerts = reader.object("alerts") {
             if let url = alerts.string("webhook_url") {
-                if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil {
+                if Self.isHTTPURL(url) {
                     config.alerts.webhookURL = url
                 } else {
                     alerts.problem("webhook_url", "must be an http(s) URL")
@@ -208,6 +208,11 @@ public struct AppConfig: Sendable {
         let problems = reader.finish()
         guard problems.isEmpty else { throw Invalid(path: path, problems: problems) }
         return config
+    }
+
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else { return false }
+        return (scheme == "http" || scheme == "https") && url.host?.isEmpty == false
     }
 
     /// `scheme://host[:port]` with nothing after it.
