@@ -25,6 +25,8 @@ swift build -c release --product heroform >/dev/null
 swift build -c release --product hero-stand-in >/dev/null
 bin=.build/release
 work=$(mktemp -d)
+# nginx's workers run as another user: they must be able to enter the folder with the page.
+chmod 755 "$work"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -138,15 +140,26 @@ rss_idle_conns=$(rss)
 wait $idle_job
 r_idle=$(result "$work/idle")
 
+# A baseline that answered with errors is no baseline.
+if [ "$(field "$r_nginx" non2xx)" != 0 ] || [ "$(field "$r_nginx" errors)" != 0 ]; then
+  echo "nginx answered with errors ($r_nginx); see $work/logs/error.log" >&2
+  exit 1
+fi
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 nginx_rps=$(field "$r_nginx" rps)
 printf '\nmachine: %s cores, %s, %s\n' "$(nproc)" "$(uname -sr)" "$(nginx -v 2>&1 | sed 's/.*: //')"
 printf 'heroform idle RSS: %s MB (target < 20 MB)\n\n' "$idle_rss"
 printf '%-52s %9s %8s %8s %7s %9s %8s\n' "scenario" "req/s" "p50 ms" "p99 ms" "errors" "RSS MB" "× nginx"
-line() { printf '%-52s %9s %8s %8s %7s %9s %8s\n' "$1" "$(field "$2" rps)" "$(field "$2" p50)" "$(field "$2" p99)" "$(($(field "$2" errors)))" "$3" "$4"; }
+# Errors are socket errors plus unexpected statuses (for the refused submissions, 422 is the expected status).
+line() {
+  local errors=$(($(field "$2" errors)))
+  [ "${5:-}" = "refusals" ] || errors=$((errors + $(field "$2" non2xx)))
+  printf '%-52s %9s %8s %8s %7s %9s %8s\n' "$1" "$(field "$2" rps)" "$(field "$2" p50)" "$(field "$2" p99)" "$errors" "$3" "$4"
+}
 line "nginx: GET / (same page), 64 connections" "$r_nginx" "-" "1.00"
 line "(1) heroform: GET /, 64 connections" "$r_page" "$rss_page" "$(ratio "$(field "$r_page" rps)" "$nginx_rps")"
-line "(2) heroform: POST /leads refused (422), 64 conn." "$r_invalid" "$rss_invalid" "$(ratio "$(field "$r_invalid" rps)" "$nginx_rps")"
+line "(2) heroform: POST /leads refused (422), 64 conn." "$r_invalid" "$rss_invalid" "$(ratio "$(field "$r_invalid" rps)" "$nginx_rps")" refusals
 line "    HERO stand-in alone, 16 connections" "$r_hero" "-" "-"
 line "(3) heroform: POST /leads accepted + relayed, 16 c." "$r_leads" "$rss_leads" "$(ratio "$(field "$r_leads" rps)" "$(field "$r_hero" rps)") of stand-in"
 printf '    leads answered %s, created in HERO %s, outbox: %s\n' "$accepted" "$created" "$counts"

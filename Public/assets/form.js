@@ -97,6 +97,7 @@
     });
     var box = summary((body && body.message) || form.getAttribute("data-error-summary"), items);
     if (errors._token) { refreshToken(); }
+    if (errors._pow) { form.dispatchEvent(new CustomEvent("heroform:pow-refresh")); }
     (first || box).focus();
   }
 

@@ -28,6 +28,10 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     private struct Current: Sendable {
         var config: AppConfig
         var router: Router
+        /// State that outlives a reload while its settings stay the same: who sent how much, which puzzles were
+        /// solved.
+        var limiter: RateLimiter
+        var proofOfWork: ProofOfWork?
     }
 
     public var config: AppConfig { current.withLock { $0.config } }
@@ -52,9 +56,19 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
                                 policy: policy, logger: logger, retention: TimeInterval(config.storage.retentionDays) * 86400,
                                 alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) })
+        let limiter = Self.makeLimiter(config)
+        let proofOfWork = Self.makeProofOfWork(config, secret: secret)
         let router = try Self.makeRouter(config: config, secret: secret, store: store, worker: worker, metrics: metrics,
-                                         mode: mode, logger: logger, now: now)
-        current = Mutex(Current(config: config, router: router))
+                                         limiter: limiter, proofOfWork: proofOfWork, mode: mode, logger: logger, now: now)
+        current = Mutex(Current(config: config, router: router, limiter: limiter, proofOfWork: proofOfWork))
+    }
+
+    private static func makeLimiter(_ config: AppConfig) -> RateLimiter {
+        RateLimiter(limit: config.security.rateLimitSubmissions, window: TimeInterval(config.security.rateLimitPerSeconds))
+    }
+
+    private static func makeProofOfWork(_ config: AppConfig, secret: [UInt8]) -> ProofOfWork? {
+        config.security.proofOfWork ? ProofOfWork(secret: secret, maxNumber: config.security.proofOfWorkMaxNumber) : nil
     }
 
     // MARK: - HTTPResponder
@@ -82,22 +96,41 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     /// Takes a new config: forms, pages and templates, security and observability settings change at once.
     /// Returns what needs a restart to change (the listening address, storage, HERO's endpoint and alerts).
     /// On an error nothing changes.
-    public func reload(_ config: AppConfig) throws -> [String] {
-        let router = try Self.makeRouter(config: config, secret: secret, store: store, worker: worker, metrics: metrics,
-                                         mode: mode, logger: logger, now: now)
-        let old = current.withLock { current in
-            let old = current.config
-            current = Current(config: config, router: router)
-            return old
-        }
+    public func reload(_ new: AppConfig) throws -> [String] {
+        let old = current.withLock { $0 }
+        // What the running process was built with stays until a restart; the rest is taken.
+        var config = new
         var needsRestart: [String] = []
-        if old.server.host != config.server.host || old.server.port != config.server.port { needsRestart.append("server.host/port") }
-        if old.server.keepAliveTimeoutSeconds != config.server.keepAliveTimeoutSeconds || old.server.maxConnections != config.server.maxConnections {
+        if old.config.server.host != new.server.host || old.config.server.port != new.server.port { needsRestart.append("server.host/port") }
+        if old.config.server.keepAliveTimeoutSeconds != new.server.keepAliveTimeoutSeconds
+            || old.config.server.maxConnections != new.server.maxConnections
+            || old.config.server.shutdownGraceSeconds != new.server.shutdownGraceSeconds {
             needsRestart.append("server timeouts and limits")
         }
-        if old.storage != config.storage { needsRestart.append("storage") }
-        if old.hero.endpoint != config.hero.endpoint || old.hero.apiKeyFile != config.hero.apiKeyFile { needsRestart.append("hero.endpoint/api_key_file") }
-        if old.alerts != config.alerts { needsRestart.append("alerts") }
+        if old.config.storage != new.storage { needsRestart.append("storage") }
+        if old.config.hero.endpoint != new.hero.endpoint || old.config.hero.apiKeyFile != new.hero.apiKeyFile {
+            needsRestart.append("hero.endpoint/api_key_file")
+        }
+        if old.config.alerts != new.alerts { needsRestart.append("alerts") }
+        config.server.host = old.config.server.host
+        config.server.port = old.config.server.port
+        config.server.keepAliveTimeoutSeconds = old.config.server.keepAliveTimeoutSeconds
+        config.server.maxConnections = old.config.server.maxConnections
+        config.server.shutdownGraceSeconds = old.config.server.shutdownGraceSeconds
+        config.storage = old.config.storage
+        config.hero.endpoint = old.config.hero.endpoint
+        config.hero.apiKeyFile = old.config.hero.apiKeyFile
+        config.alerts = old.config.alerts
+
+        let sameLimits = old.config.security.rateLimitSubmissions == config.security.rateLimitSubmissions
+            && old.config.security.rateLimitPerSeconds == config.security.rateLimitPerSeconds
+        let limiter = sameLimits ? old.limiter : Self.makeLimiter(config)
+        let samePuzzle = old.config.security.proofOfWork == config.security.proofOfWork
+            && old.config.security.proofOfWorkMaxNumber == config.security.proofOfWorkMaxNumber
+        let proofOfWork = samePuzzle ? old.proofOfWork : Self.makeProofOfWork(config, secret: secret)
+        let router = try Self.makeRouter(config: config, secret: secret, store: store, worker: worker, metrics: metrics,
+                                         limiter: limiter, proofOfWork: proofOfWork, mode: mode, logger: logger, now: now)
+        current.withLock { $0 = Current(config: config, router: router, limiter: limiter, proofOfWork: proofOfWork) }
         return needsRestart
     }
 
@@ -127,22 +160,17 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     // MARK: - Routes
 
     private static func makeRouter(config: AppConfig, secret: [UInt8], store: OutboxStore, worker: DeliveryWorker,
-                                   metrics: Metrics, mode: Mode, logger: Logger,
+                                   metrics: Metrics, limiter: RateLimiter, proofOfWork: ProofOfWork?, mode: Mode, logger: Logger,
                                    now: @escaping @Sendable () -> Date) throws -> Router {
         let tokens = FormToken(secret: secret, minimumAge: TimeInterval(config.security.minFillSeconds),
                                maximumAge: TimeInterval(config.security.tokenMaxAgeHours) * 3600)
-        let proofOfWork = config.security.proofOfWork
-            ? ProofOfWork(secret: secret, maxNumber: config.security.proofOfWorkMaxNumber) : nil
         let files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
         let pages = try Pages(publicDir: config.server.publicDir, proofOfWork: proofOfWork != nil, themes: config.themes) {
             tokens.issue(formID: $0, at: now())
         }
         let embedders = Set(config.security.allowedOrigins.map(OriginPolicy.normalize))
         let clients = ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init))
-        let guards = SubmissionGuard(
-            tokens: tokens,
-            limiter: RateLimiter(limit: config.security.rateLimitSubmissions, window: TimeInterval(config.security.rateLimitPerSeconds)),
-            clients: clients, proofOfWork: proofOfWork)
+        let guards = SubmissionGuard(tokens: tokens, limiter: limiter, clients: clients, proofOfWork: proofOfWork)
         let delivery = OutboxDelivery(store: store, worker: worker, deadline: .seconds(config.hero.timeoutSeconds),
                                       maxAge: TimeInterval(config.storage.maxAgeDays) * 86400, logger: logger, now: now)
         let forms = config.forms
@@ -231,10 +259,11 @@ public final class HeroformApplication: HTTPResponder, Sendable {
             let texts = Texts.forLanguage(language)
             return pages.messagePage(title: texts.notFoundTitle, text: texts.notFoundText, language: language, status: .notFound)
         }
-        let parent = request.queryItems["parent"].map(OriginPolicy.normalize).flatMap {
-            embedders.contains($0) || OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil
-        }
-        return pages.formPage(form, language: language(request, default: form.language), presentation: .init(parentOrigin: parent))
+        let asked = request.queryItems["parent"].map(OriginPolicy.normalize)
+        let allowed = asked.flatMap { embedders.contains($0) ? $0 : nil }
+        let ownHost = asked.flatMap { OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil }
+        return pages.formPage(form, language: language(request, default: form.language),
+                              presentation: .init(parentOrigin: allowed ?? ownHost, cacheable: allowed != nil || ownHost == nil))
     }
 
     /// `?lang=en` or `?lang=de` overrides the form's language.

@@ -168,7 +168,7 @@ import Testing
         let config = try AppConfig.load(path: root.appendingPathComponent(path).path)
         #expect(config.server.host == "0.0.0.0")
         #expect(config.storage.dataDir == "/var/lib/heroform")
-        #expect(config.server.trustedProxies == ["172.28.0.0/24"])
+        #expect(config.server.trustedProxies == ["172.28.0.2"])
     }
 
     @Test func observabilityKeysAreRead() throws {

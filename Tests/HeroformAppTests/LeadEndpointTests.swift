@@ -119,6 +119,20 @@ let fullForm: [(String, String)] = [
         }
     }
 
+    @Test func theLanguageThePageWasShownInAnswers() async throws {
+        try await withApp { server, _, _ in
+            let page = try await exchange(server, "GET /?lang=en HTTP/1.1\r\nHost: a\r\n\r\n").text
+            #expect(page.contains("<input type=\"hidden\" name=\"lang\" value=\"en\">"))
+            let json = try await post(server, urlencoded([("lang", "en"), ("email", "x")]), accept: "application/json")
+            #expect(jsonObject(json)?["message"] as? String == "Please check the highlighted fields.")
+            let html = try await post(server, urlencoded([("lang", "en"), ("email", "x")]))
+            #expect(html.text.contains("Please fill in this field."))
+            #expect(html.text.contains("<html lang=\"en\">"))
+            let unknown = try await post(server, urlencoded([("lang", "fr"), ("email", "x")]), accept: "application/json")
+            #expect(jsonObject(unknown)?["message"] as? String == "Bitte prüfen Sie die markierten Felder.")
+        }
+    }
+
     @Test func fieldsNotShownOnTheFormAreNeverSent() async throws {
         try await withApp { server, hero, _ in
             let body = urlencoded([("form", "english"), ("email", "e@example.com"), ("last_name", "Smith"), ("zipcode", "01067"),

@@ -102,6 +102,29 @@ import Testing
         }
     }
 
+    @Test func reloadKeepsTheRateLimitCounts() async throws {
+        try await withApp(configure: { $0.security.rateLimitSubmissions = 1 }) { server, _, app in
+            let lead = #"{"email":"r@b.de","last_name":"R","zipcode":"30449","consent":true}"#
+            #expect(try await post(server, lead, contentType: "application/json").status == 200)
+            var changed = app.config
+            changed.forms["default"]?.title = "Neu"
+            _ = try app.reload(changed)
+            try await TestServer.with(app) { again in
+                let response = try await post(again, lead.replacingOccurrences(of: "r@b", with: "s@b"), contentType: "application/json")
+                #expect(response.status == 429, "a reload must not hand out a fresh allowance")
+            }
+        }
+    }
+
+    @Test func refusalsByMiddlewareCountForTheirRoute() async throws {
+        try await withApp { server, _, _ in
+            let forbidden = try await exchange(server, "POST /leads HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\n\r\n")
+            #expect(forbidden.status == 403)
+            let metrics = try await get(server, "/metrics")
+            #expect(metrics.text.contains("heroform_http_requests_total{method=\"POST\",route=\"/leads\",status=\"403\"} 1"))
+        }
+    }
+
     @Test func reloadTakesANewConfigAndKeepsTheOldOneOnError() async throws {
         try await withApp { _, _, app in
             var changed = app.config
@@ -112,8 +135,12 @@ import Testing
                 return copy
             }
             changed.storage.retentionDays = 5
+            changed.server.port = 1
             let needsRestart = try app.reload(changed)
-            #expect(needsRestart == ["storage"])
+            #expect(needsRestart == ["server.host/port", "storage"])
+            // What needs a restart keeps its running value until then.
+            #expect(app.config.storage.retentionDays == 30)
+            #expect(app.config.server.port != 1)
             try await TestServer.with(app) { server in
                 let page = try await get(server, "/")
                 #expect(page.text.contains("<title>Neuer Titel</title>"))

@@ -114,8 +114,21 @@ import Testing
             let body = "{\"_pow\":\"\(solution)\"," + lead.dropFirst()
             #expect(try await post(server, body, contentType: "application/json").status == 200)
             #expect(hero.createdProjects.count == 1)
+            // A submission refused for a field keeps its solution: corrected, it goes through with the same one.
+            let second = try JSONDecoder().decode(ProofOfWork.Challenge.self,
+                                                  from: Data(try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n").body))
+            let secondSolution = try #require(solve(second))
+            let typo = try await post(server, "{\"_pow\":\"\(secondSolution)\",\"email\":\"typo\",\"last_name\":\"T\",\"zipcode\":\"30449\",\"consent\":true}",
+                                      contentType: "application/json")
+            #expect(typo.status == 422)
+            #expect((jsonObject(typo)?["errors"] as? [String: String])?["email"] != nil)
+            let corrected = try await post(server, "{\"_pow\":\"\(secondSolution)\",\"email\":\"t@example.org\",\"last_name\":\"T\",\"zipcode\":\"30449\",\"consent\":true}",
+                                           contentType: "application/json")
+            #expect(corrected.status == 200)
+            #expect(hero.createdProjects.count == 2)
             // The same solution a second time is a replay.
             #expect(try await post(server, body.replacingOccurrences(of: "Becker", with: "Other"), contentType: "application/json").status == 422)
+            #expect(hero.createdProjects.count == 2)
         }
         try await withApp { server, _, _ in
             let challenge = try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n")

@@ -46,7 +46,16 @@ public struct Router: HTTPResponder {
         let chain = middleware.reversed().reduce(Next { await self.dispatch($0) }) { next, middleware in
             Next { await middleware.respond(to: $0, next: next) }
         }
-        return await chain(request)
+        var response = await chain(request)
+        // A middleware that answered itself (a 403, a preflight) still counts for the route it guarded.
+        if response.route == nil { response.route = routeLabel(for: request) }
+        return response
+    }
+
+    /// The pattern of the route a request is for, whatever its method; nil when none matches.
+    private func routeLabel(for request: HTTPRequest) -> String? {
+        guard let segments = PathPattern.segments(of: request.path) else { return nil }
+        return routes.first { $0.pattern.match(segments) != nil }?.pattern.description
     }
 
     private func dispatch(_ request: HTTPRequest) async -> HTTPResponse {

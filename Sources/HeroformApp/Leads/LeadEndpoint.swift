@@ -49,6 +49,8 @@ struct LeadEndpoint: Sendable {
             return pages.messagePage(title: texts.notFoundTitle, text: texts.unknownForm, language: .de, status: .unprocessableContent)
         }
 
+        // The page's language (`?lang=en` on a German form) comes back in the hidden field `lang`.
+        let language = values["lang"].flatMap(Language.init(rawValue:)) ?? form.language
         if guards.honeypotTripped(values) {
             // Looks exactly like success to the bot; nothing is stored or sent.
             logger.info("lead refused: honeypot filled (form \(form.id))")
@@ -60,43 +62,57 @@ struct LeadEndpoint: Sendable {
         if let problem = guards.tokenProblem(values, form: form, now: now()) {
             logger.info("lead refused: form token \(problem) (form \(form.id))")
             metrics.lead(.spam)
-            let texts = Texts.forLanguage(form.language)
+            let texts = Texts.forLanguage(language)
             if json {
                 return Self.json(["status": "error", "message": texts.tokenRetry, "errors": [SubmissionGuard.tokenField: texts.tokenRetry]],
                                  status: .unprocessableContent)
             }
-            return pages.formPage(form, language: form.language, state: .init(values: values, notice: texts.tokenRetry),
+            return pages.formPage(form, language: language, state: .init(values: values, notice: texts.tokenRetry),
                                   status: .unprocessableContent)
         }
 
-        if let problem = guards.proofOfWorkProblem(values, now: now()) {
+        if let problem = guards.proofOfWorkProblem(values, now: now(), consume: false) {
             logger.info("lead refused: proof of work \(problem) (form \(form.id))")
             metrics.lead(.spam)
-            let texts = Texts.forLanguage(form.language)
+            let texts = Texts.forLanguage(language)
             if json {
                 return Self.json(["status": "error", "message": texts.proofOfWorkRetry,
                                   "errors": [SubmissionGuard.proofOfWorkField: texts.proofOfWorkRetry]], status: .unprocessableContent)
             }
-            return pages.formPage(form, language: form.language, state: .init(values: values, notice: texts.proofOfWorkRetry),
+            return pages.formPage(form, language: language, state: .init(values: values, notice: texts.proofOfWorkRetry),
                                   status: .unprocessableContent)
         }
 
         let lead: Lead
-        switch Validator.validate(values, form: form) {
+        var asShown = form
+        asShown.language = language
+        switch Validator.validate(values, form: asShown) {
         case .success(let valid):
             lead = valid
         case .failure(let failure):
             metrics.lead(.rejected)
             logger.info("lead refused by validation (form \(form.id)): \(failure.errors.keys.map(\.rawValue).sorted().joined(separator: ", "))")
-            let summary = failure.message(language: form.language)
+            let summary = failure.message(language: language)
             if json {
                 let errors = Dictionary(uniqueKeysWithValues: failure.errors.map { ($0.key.rawValue, $0.value) })
                 return Self.json(["status": "error", "message": summary, "errors": errors], status: .unprocessableContent)
             }
-            return pages.formPage(form, language: form.language, state: .init(values: values, errors: failure.errors),
+            return pages.formPage(form, language: language, state: .init(values: values, errors: failure.errors),
                                   status: .unprocessableContent)
         }
 
+        // Only now, with everything else in order, is the proof of work used up.
+        if let problem = guards.proofOfWorkProblem(values, now: now(), consume: true) {
+            logger.info("lead refused: proof of work \(problem) (form \(form.id))")
+            metrics.lead(.spam)
+            let texts = Texts.forLanguage(language)
+            if json {
+                return Self.json(["status": "error", "message": texts.proofOfWorkRetry,
+                                  "errors": [SubmissionGuard.proofOfWorkField: texts.proofOfWorkRetry]], status: .unprocessableContent)
+            }
+            return pages.formPage(form, language: language, state: .init(values: values, notice: texts.proofOfWorkRetry),
+                                  status: .unprocessableContent)
+        }
         let idempotencyKey = request.headers["Idempotency-Key"]
         if let key = idempotencyKey, !Self.isValidIdempotencyKey(key) {
             metrics.lead(.rejected)
@@ -130,13 +146,13 @@ struct LeadEndpoint: Sendable {
             if json { return Self.json(["status": "error", "message": message], status: .unprocessableContent) }
             return .error(.unprocessableContent, message)
         case .notStored:
-            let texts = Texts.forLanguage(form.language)
+            let texts = Texts.forLanguage(language)
             if json {
                 var response = Self.json(["status": "error", "message": texts.unavailable], status: .serviceUnavailable)
                 response.headers.set("Retry-After", "60")
                 return response
             }
-            var response = pages.formPage(form, language: form.language, state: .init(values: values, notice: texts.unavailable),
+            var response = pages.formPage(form, language: language, state: .init(values: values, notice: texts.unavailable),
                                           status: .serviceUnavailable)
             response.headers.set("Retry-After", "60")
             return response

@@ -9,7 +9,8 @@ public struct JSONLogHandler: LogHandler {
     let write: @Sendable (String) -> Void
 
     public init(label: String, write: @escaping @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data(line.utf8))
+        // Not `write(_:)`, which traps when the reader of standard error has gone away.
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }) {
         self.label = label
         self.write = write

@@ -22,6 +22,9 @@ struct FormPage: Sendable {
     struct Presentation: Sendable {
         var theme: Theme?
         var parentOrigin: String?
+        /// False when the parent comes from the request's own Host (which the client chooses): such pages are not
+        /// cached, so no client can fill the cache.
+        var cacheable = true
     }
 
     func render(_ form: FormDefinition, language: Language, token: String, state: State = State(),
@@ -49,6 +52,7 @@ struct FormPage: Sendable {
         }
         // The honeypot is moved off-screen by CSS and hidden from assistive technology; only bots fill it in.
         let hidden = "<input type=\"hidden\" name=\"form\" value=\"\(HTML.escape(form.id))\">"
+            + "<input type=\"hidden\" name=\"lang\" value=\"\(language.rawValue)\">"
             + "<input type=\"hidden\" name=\"_token\" value=\"\(HTML.escape(token))\">"
             + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
             + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"

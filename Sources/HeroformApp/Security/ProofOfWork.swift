@@ -48,7 +48,9 @@ final class ProofOfWork: Sendable {
         return Challenge(challenge: challenge, maxnumber: maxNumber, salt: salt, signature: sign(salt: salt, challenge: challenge))
     }
 
-    func problem(with field: String?, now: Date) -> Problem? {
+    /// Checks a solution. With `consume`, a good one is also marked used, so it cannot be sent again; without, a
+    /// submission refused for other reasons (a typo in a field) can come back with the same solution.
+    func problem(with field: String?, now: Date, consume: Bool = true) -> Problem? {
         guard let field, !field.isEmpty else { return .missing }
         guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
               let solution = try? JSONDecoder().decode(Solution.self, from: data),
@@ -67,7 +69,7 @@ final class ProofOfWork: Sendable {
         return used.withLock { used in
             used = used.filter { $0.value > time }
             if used[solution.challenge] != nil { return .replayed }
-            used[solution.challenge] = expires
+            if consume { used[solution.challenge] = expires }
             return nil
         }
     }

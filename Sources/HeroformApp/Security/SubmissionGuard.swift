@@ -33,8 +33,8 @@ struct SubmissionGuard: Sendable {
         !(values[Self.honeypotField] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
     }
 
-    func proofOfWorkProblem(_ values: [String: String], now: Date) -> ProofOfWork.Problem? {
-        proofOfWork?.problem(with: values[Self.proofOfWorkField], now: now)
+    func proofOfWorkProblem(_ values: [String: String], now: Date, consume: Bool) -> ProofOfWork.Problem? {
+        proofOfWork?.problem(with: values[Self.proofOfWorkField], now: now, consume: consume)
     }
 
     func tokenProblem(_ values: [String: String], form: FormDefinition, now: Date) -> FormToken.Problem? {
