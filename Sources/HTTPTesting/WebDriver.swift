@@ -1,4 +1,5 @@
 import Foundation
+import Sockets
 
 /// A small W3C WebDriver client for headless Chromium through chromedriver (Debian's `chromium` and
 /// `chromium-driver`): enough to open pages, type, click, run scripts and take screenshots in tests.
@@ -29,7 +30,11 @@ public final class WebDriver: Sendable {
         guard let chromedriver = Self.chromedriverPath, let chromium = Self.chromiumPath else {
             throw Failure(description: "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
         }
-        let port = Int.random(in: 20000..<40000)
+        // A port the kernel just handed out is free (for the moment chromedriver needs to take it).
+        guard let loopback = try SocketAddress.resolve(host: "127.0.0.1", port: 0).first else { throw Failure(description: "no loopback") }
+        let probe = try Socket.listening(on: loopback, v6Only: false)
+        let port = Int(probe.localAddress?.port ?? 0)
+        probe.close()
         driver = Process()
         driver.executableURL = URL(fileURLWithPath: chromedriver)
         driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
@@ -43,7 +48,8 @@ public final class WebDriver: Sendable {
         base = url
         var ready = false
         var lastError = ""
-        for _ in 0..<100 {
+        // Generous: with the rest of the test suite running in parallel, chromedriver can be slow to come up.
+        for _ in 0..<300 {
             do {
                 _ = try await Self.call(base, "GET", "/status")
                 ready = true

@@ -13,6 +13,8 @@ public final class StreamSocket: @unchecked Sendable {
     public let peer: SocketAddress
     public let queue: DispatchQueue
 
+    /// Callbacks are dropped when the socket closes, which breaks any cycle through what they capture; during a
+    /// call the socket holds its own reference to the callback, so closing from inside one is safe.
     /// Bytes as they arrive. The buffer is only valid during the call.
     public var onRead: ((UnsafeRawBufferPointer) -> Void)?
     /// The peer sent FIN: no more bytes will come, but answers can still be sent. Reading stops.
@@ -120,7 +122,9 @@ public final class StreamSocket: @unchecked Sendable {
         withUnsafeTemporaryAllocation(byteCount: Self.readChunkSize, alignment: 1) { buffer in
             switch socket.read(into: buffer) {
             case .bytes(let count):
-                onRead?(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                // Held for the call: the handler may close the socket, which drops `onRead` (and what it keeps alive).
+                let handler = onRead
+                handler?(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             case .wouldBlock:
                 break
             case .endOfStream:
@@ -158,6 +162,7 @@ public final class StreamSocket: @unchecked Sendable {
         outputOffset = 0
         if !writeSuspended { writeSuspended = true; writeSource.suspend() }
         if shutdownAfterDrain { socket.shutdownWrite() }
-        onDrained?()
+        let drained = onDrained
+        drained?()
     }
 }

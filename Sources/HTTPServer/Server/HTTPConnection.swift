@@ -53,10 +53,12 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// Starts reading; on the socket's queue.
     func start() {
-        stream.onRead = { [unowned self] bytes in self.received(bytes) }
-        stream.onEndOfInput = { [unowned self] in self.inputDidEnd() }
-        stream.onDrained = { [unowned self] in self.outputDrained() }
-        stream.onClose = { [unowned self] in self.didClose() }
+        // Strong captures: the connection must live while one of its callbacks runs, even if that callback closes
+        // it and the server lets go of it. The cycle through the socket ends when the socket closes.
+        stream.onRead = { [self] bytes in self.received(bytes) }
+        stream.onEndOfInput = { [self] in self.inputDidEnd() }
+        stream.onDrained = { [self] in self.outputDrained() }
+        stream.onClose = { [self] in self.didClose() }
         timer.setEventHandler { [weak self] in self?.timerFired() }
         arm(.head, after: configuration.headTimeout)
         timer.resume()
@@ -172,6 +174,7 @@ final class HTTPConnection: @unchecked Sendable {
         disarm()
         let responder = self.responder
         let queue = stream.queue
+
         Task {
             let response = await responder.respond(to: request)
             queue.async { self.finish(request.head, response) }
