@@ -77,6 +77,8 @@ public final class HeroformApplication: HTTPResponder, Sendable {
 
     public func respond(to request: HTTPRequest) async -> HTTPResponse { await router.respond(to: request) }
 
+    public func respondImmediately(to request: HTTPRequest) -> HTTPResponse? { router.respondImmediately(to: request) }
+
     // MARK: - Life cycle
 
     /// Takes the data dir for this process and starts background delivery (delivering what was pending before a
@@ -183,10 +185,11 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         router.use(SecurityHeaders(frameAncestors: config.security.allowedOrigins.map(OriginPolicy.normalize),
                                    formTargets: successOrigins(config)))
         router.use(OriginPolicy(allowedOrigins: config.security.allowedOrigins, guardedPaths: ["/leads", "/token", "/challenge"]))
-        router.get("/healthz") { _ in
+        // Routes that never wait are immediate: they answer without a Swift task (see Router).
+        router.get("/healthz", immediate: { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"],
                          body: Array("ok\n".utf8))
-        }
+        })
         router.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode) }
         router.get("/metrics") { _ in
             let counts = (try? await store.perform { try $0.counts() }) ?? OutboxStore.Counts()
@@ -195,10 +198,10 @@ public final class HeroformApplication: HTTPResponder, Sendable {
             return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],
                                 body: Array(text.utf8))
         }
-        router.get("/") { request in formPage(forms["default"], request: request, pages: pages, embedders: embedders) }
-        router.get("/forms/{id}") { request in
+        router.get("/", immediate: { request in formPage(forms["default"], request: request, pages: pages, embedders: embedders) })
+        router.get("/forms/{id}", immediate: { request in
             formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages, embedders: embedders)
-        }
+        })
         let themes = config.themes
         router.get("/forms/{id}/theme.css") { request in
             guard let css = themes[request.parameters["id"] ?? ""]?.css else { return .error(.notFound) }
@@ -233,7 +236,7 @@ public final class HeroformApplication: HTTPResponder, Sendable {
             let back = form.map { $0.id == "default" ? "/" : "/forms/\($0.id)" } ?? "/"
             return pages.thanksPage(reference: reference, language: language, backLink: back)
         }
-        router.fallback { request in files.respond(to: request) }
+        router.fallback(immediate: { request in files.respond(to: request) })
         return router
     }
 

@@ -1,3 +1,4 @@
+import HTTPTesting
 import HTTPServer
 import Testing
 
@@ -97,5 +98,84 @@ import Testing
         #expect(router.bodyLimit(for: request(.post, "/big").head) == 1000)
         #expect(router.bodyLimit(for: request(.post, "/small").head) == 100)
         #expect(router.bodyLimit(for: request(.post, "/nowhere").head) == 100)
+    }
+}
+
+/// The immediate path gives the same answers as the asynchronous one, without a task.
+@Suite struct ImmediateRouterTests {
+    struct Mark: HTTPFilter {
+        let name: String
+        var refuse: String? = nil
+        func before(_ request: HTTPRequest) -> HTTPResponse? {
+            request.path == refuse ? .error(.forbidden) : nil
+        }
+        func after(_ request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
+            var marked = response
+            marked.headers.add("X-Order", name)
+            return marked
+        }
+    }
+
+    func request(_ method: HTTPMethod, _ target: String) -> HTTPRequest {
+        HTTPRequest(head: HTTPRequestHead(method: method, target: target, headers: ["Host": "a"]))
+    }
+
+    func router() -> Router {
+        var router = Router()
+        router.use(Mark(name: "outer"))
+        router.use(Mark(name: "inner", refuse: "/secret"))
+        router.get("/page/{id}", immediate: { .text("page \($0.parameters["id"] ?? "")") })
+        router.get("/secret", immediate: { _ in .text("secret") })
+        router.get("/slow") { _ in
+            try? await Task.sleep(for: .milliseconds(1))
+            return .text("slow")
+        }
+        router.fallback(immediate: { _ in .text("file") })
+        return router
+    }
+
+    @Test func sameAnswersAsTheAsynchronousPath() async throws {
+        let router = router()
+        for target in ["/page/7", "/secret", "/style.css"] {
+            let immediate = try #require(router.respondImmediately(to: request(.get, target)), "\(target)")
+            let awaited = await router.respond(to: request(.get, target))
+            #expect(immediate.status == awaited.status, "\(target)")
+            #expect(immediate.body == awaited.body, "\(target)")
+            #expect(immediate.headers.values("X-Order") == awaited.headers.values("X-Order"), "\(target)")
+            #expect(immediate.route == awaited.route, "\(target)")
+        }
+        let page = try #require(router.respondImmediately(to: request(.get, "/page/7")))
+        #expect(page.body == Array("page 7".utf8))
+        #expect(page.headers.values("X-Order") == ["inner", "outer"])
+        #expect(page.route == "/page/{id}")
+        // A filter's own early answer skips its own `after`, but the outer ones see it.
+        let secret = try #require(router.respondImmediately(to: request(.get, "/secret")))
+        #expect(secret.status == .forbidden)
+        #expect(secret.headers.values("X-Order") == ["outer"])
+    }
+
+    @Test func waitingHandlersAndOtherMiddlewareTakeTheAsynchronousPath() {
+        let router = router()
+        #expect(router.respondImmediately(to: request(.get, "/slow")) == nil)
+        #expect(router.respondImmediately(to: request(.post, "/page/1")) == nil)
+        struct Plain: HTTPMiddleware {
+            func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse { await next(request) }
+        }
+        var mixed = self.router()
+        mixed.use(Plain())
+        #expect(mixed.respondImmediately(to: request(.get, "/page/1")) == nil)
+    }
+
+    @Test func manyPipelinedImmediateRequestsAreAnsweredInOrder() async throws {
+        try await TestServer.with(router()) { server in
+            let client = try await RawClient.connect(port: server.port)
+            let count = 2000
+            try await client.send(String(repeating: "GET /page/1 HTTP/1.1\r\nHost: a\r\n\r\n", count: count - 1)
+                                  + "GET /page/2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            for index in 0..<count {
+                let response = try await client.readResponse()
+                #expect(response.text == (index == count - 1 ? "page 2" : "page 1"))
+            }
+        }
     }
 }

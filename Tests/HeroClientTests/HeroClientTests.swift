@@ -10,7 +10,8 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
         let hero = HeroStandIn(apiKey: "secret-key")
         let endpoint = try hero.start()
         defer { Task { await hero.stop() } }
-        let client = HeroClient(endpoint: endpoint, apiKey: "secret-key", timeout: .seconds(5))
+        // Generous: the suite runs in parallel on two cores, and this test is not about timeouts.
+        let client = HeroClient(endpoint: endpoint, apiKey: "secret-key", timeout: .seconds(30))
         let outcome = await client.createProject(payload: minimalPayload)
         guard case .created(let id) = outcome else {
             Issue.record("expected created, got \(outcome)")
@@ -68,7 +69,8 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
         let started = ContinuousClock.now
         let outcome = await HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .milliseconds(500)).createProject(payload: minimalPayload)
         #expect(outcome == .unavailable("timed out"))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // It gave up long before the stand-in's answer (after 10 s) would have come.
+        #expect(ContinuousClock.now - started < .seconds(8))
     }
 
     @Test func unreachableHeroIsUnavailable() async throws {

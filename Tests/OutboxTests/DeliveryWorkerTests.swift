@@ -15,7 +15,7 @@ import Testing
         outbox = try TemporaryOutbox()
         hero = HeroStandIn()
         let endpoint = try hero.start()
-        client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .seconds(2))
+        client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .seconds(5))
     }
 
     func worker(policy: RetryPolicy = RetryPolicy(), clock: TestClock? = nil, retention: TimeInterval = 30 * 86400) -> DeliveryWorker {
@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test func slowHeroGetsAnAnswerLaterWithoutASecondCall() async throws {
-        // Slower than the visitor's deadline, faster than the client's own timeout (2 s).
+        // Slower than the visitor's deadline, faster than the client's own timeout (5 s).
         hero.mode = .slow(.milliseconds(1500))
         let worker = worker()
         let reference = try stored()

@@ -1,7 +1,7 @@
 /// Compresses text answers with gzip when the client accepts it (RFC 9110 §12.5.3), and says so in
 /// `Vary: Accept-Encoding` so caches keep the variants apart. Strong ETags get a `-gz` suffix for the gzip
 /// variant, since its bytes differ.
-public struct CompressionMiddleware: HTTPMiddleware {
+public struct CompressionMiddleware: HTTPFilter {
     /// Smaller bodies are not worth it: the gzip frame alone is 20 bytes.
     public var minimumSize: Int
 
@@ -9,8 +9,8 @@ public struct CompressionMiddleware: HTTPMiddleware {
         self.minimumSize = minimumSize
     }
 
-    public func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
-        var response = await next(request)
+    public func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
+        var response = answer
         guard let type = response.headers["Content-Type"], MediaTypes.isText(type),
               response.headers["Content-Encoding"] == nil else { return response }
         response.headers.add("Vary", "Accept-Encoding")

@@ -8,11 +8,17 @@ public struct Router: HTTPResponder {
         let pattern: PathPattern
         let bodyLimit: Int?
         let handler: HTTPHandler
+        /// The same handler when it never waits, for the immediate path.
+        var immediate: HTTPImmediateHandler?
     }
 
     private var routes: [Route] = []
     private var middleware: [any HTTPMiddleware] = []
+    /// The middleware again, as filters, when every one of them is a filter (else the immediate path is off).
+    private var filters: [any HTTPFilter] = []
+    private var allFilters = true
     private var fallback: HTTPHandler?
+    private var immediateFallback: HTTPImmediateHandler?
     public var defaultBodyLimit: Int
 
     public init(defaultBodyLimit: Int = 64 * 1024) {
@@ -26,15 +32,86 @@ public struct Router: HTTPResponder {
 
     public mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { on(.get, path, handler) }
 
+    /// A GET route whose handler never waits: it can answer on the connection's queue, without a task.
+    /// (A trailing closure that does not `await` picks this one by itself, which is what it should do.)
+    public mutating func get(_ path: String, immediate handler: @escaping HTTPImmediateHandler) {
+        routes.append(Route(method: .get, pattern: PathPattern(path), bodyLimit: nil, handler: { handler($0) }, immediate: handler))
+    }
+
     public mutating func post(_ path: String, bodyLimit: Int? = nil, _ handler: @escaping HTTPHandler) {
         on(.post, path, bodyLimit: bodyLimit, handler)
     }
 
     /// Middleware run in the order added, the first one outermost, around routes and fallback alike.
-    public mutating func use(_ middleware: any HTTPMiddleware) { self.middleware.append(middleware) }
+    public mutating func use(_ middleware: any HTTPMiddleware) {
+        self.middleware.append(middleware)
+        if let filter = middleware as? any HTTPFilter { filters.append(filter) } else { allFilters = false }
+    }
 
     /// Answers GET and HEAD requests that match no route.
-    public mutating func fallback(_ handler: @escaping HTTPHandler) { fallback = handler }
+    public mutating func fallback(_ handler: @escaping HTTPHandler) {
+        fallback = handler
+        immediateFallback = nil
+    }
+
+    public mutating func fallback(immediate handler: @escaping HTTPImmediateHandler) {
+        fallback = { handler($0) }
+        immediateFallback = handler
+    }
+
+    /// Answers without a task when the route (or fallback) and every middleware never wait; nil otherwise.
+    /// Same answers as `respond`: filters run in the same order, around the same handler.
+    public func respondImmediately(to request: HTTPRequest) -> HTTPResponse? {
+        guard allFilters, let inner = immediateHandler(for: request) else { return nil }
+        var response: HTTPResponse?
+        var outer = filters.count
+        for (depth, filter) in filters.enumerated() {
+            if let early = filter.before(request) {
+                response = early
+                outer = depth
+                break
+            }
+        }
+        var answer = response ?? inner()
+        for filter in filters[..<outer].reversed() {
+            answer = filter.after(request, answer)
+        }
+        if answer.route == nil { answer.route = routeLabel(for: request) }
+        return answer
+    }
+
+    /// What would answer the request, when it never waits: a route's immediate handler, the immediate fallback, or
+    /// an answer the router gives itself (404, 405, OPTIONS).
+    private func immediateHandler(for request: HTTPRequest) -> (() -> HTTPResponse)? {
+        let canFallBack = (request.method == .get || request.method == .head) && fallback != nil
+        if request.path == "*" { return nil }
+        guard let segments = PathPattern.segments(of: request.path) else {
+            guard canFallBack else { return nil }
+            guard let immediateFallback else { return nil }
+            return {
+                var response = immediateFallback(request)
+                response.route = Self.fallbackRoute
+                return response
+            }
+        }
+        if let (route, parameters) = find(request.method, segments) {
+            guard let immediate = route.immediate else { return nil }
+            var routed = request
+            routed.parameters = parameters
+            let label = route.pattern.description
+            return {
+                var response = immediate(routed)
+                response.route = label
+                return response
+            }
+        }
+        guard canFallBack, let immediateFallback else { return nil }
+        return {
+            var response = immediateFallback(request)
+            response.route = Self.fallbackRoute
+            return response
+        }
+    }
 
     public func bodyLimit(for head: HTTPRequestHead) -> Int {
         guard let segments = PathPattern.segments(of: head.path),

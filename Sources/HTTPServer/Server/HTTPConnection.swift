@@ -174,7 +174,12 @@ final class HTTPConnection: @unchecked Sendable {
         disarm()
         let responder = self.responder
         let queue = stream.queue
-
+        if let response = responder.respondImmediately(to: request) {
+            // Answered without a task. Sent from a fresh turn of the queue, so a long run of pipelined requests
+            // does not become a deep recursion.
+            queue.async { self.finish(request.head, response) }
+            return
+        }
         Task {
             let response = await responder.respond(to: request)
             queue.async { self.finish(request.head, response) }

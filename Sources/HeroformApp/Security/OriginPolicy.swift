@@ -3,7 +3,7 @@ import HTTPServer
 /// Which web pages may talk to heroform from a browser: its own, and the company sites in
 /// `security.allowed_origins`. Others get 403 on the lead and token endpoints; allowed ones get CORS headers
 /// that name them (never `*`). Requests without an `Origin` (curl, servers, same-origin GETs) pass.
-struct OriginPolicy: HTTPMiddleware {
+struct OriginPolicy: HTTPFilter {
     let allowedOrigins: Set<String>
     /// The paths site JavaScript may call cross-origin.
     let guardedPaths: Set<String>
@@ -13,13 +13,17 @@ struct OriginPolicy: HTTPMiddleware {
         self.guardedPaths = guardedPaths
     }
 
-    func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
+    /// The request's origin when the policy applies to it: (normalized origin, allowed by config, own host).
+    private func verdict(_ request: HTTPRequest) -> (origin: String, allowed: Bool, own: Bool)? {
         guard let path = request.routePath, guardedPaths.contains(path), let origin = request.headers["Origin"] else {
-            return await next(request)
+            return nil
         }
         let normalized = Self.normalize(origin)
-        let isOwn = Self.isSameHost(normalized, host: request.headers["Host"])
-        let isAllowed = allowedOrigins.contains(normalized)
+        return (normalized, allowedOrigins.contains(normalized), Self.isSameHost(normalized, host: request.headers["Host"]))
+    }
+
+    func before(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let (normalized, isAllowed, isOwn) = verdict(request) else { return nil }
         guard isOwn || isAllowed else {
             var response = HTTPResponse.error(.forbidden, "this origin may not send to this form")
             response.headers.set("Vary", "Origin")
@@ -35,7 +39,12 @@ struct OriginPolicy: HTTPMiddleware {
             response.headers.set("Vary", "Origin")
             return response
         }
-        var response = await next(request)
+        return nil
+    }
+
+    func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
+        guard let (normalized, isAllowed, _) = verdict(request) else { return answer }
+        var response = answer
         if isAllowed {
             response.headers.set("Access-Control-Allow-Origin", normalized)
         }

@@ -2,7 +2,7 @@ import HTTPServer
 
 /// Headers every HTML answer carries: a Content-Security-Policy without inline script or style and without any
 /// third party, `frame-ancestors` limited to this server and the company's sites, and the usual hardening.
-struct SecurityHeaders: HTTPMiddleware {
+struct SecurityHeaders: HTTPFilter {
     let contentSecurityPolicy: String
 
     /// - Parameters:
@@ -18,8 +18,8 @@ struct SecurityHeaders: HTTPMiddleware {
         ].joined(separator: "; ")
     }
 
-    func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
-        var response = await next(request)
+    func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
+        var response = answer
         response.headers.set("X-Content-Type-Options", "nosniff")
         if response.headers["Content-Type"]?.hasPrefix("text/html") == true {
             response.headers.set("Content-Security-Policy", contentSecurityPolicy)
