@@ -58,8 +58,14 @@ import Testing
     @Test func unreachableHeroIsRetried() async throws {
         let reference = try stored()
         await hero.stop()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(3)) == .retryLater)
+        // Port 9 (discard) on loopback: nothing listens there. Not the stand-in's old port, which a test running in
+        // parallel may already have been given again.
+        let nowhere = try #require(URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
+        let worker = DeliveryWorker(store: outbox.store, sender: HeroClient(endpoint: nowhere, apiKey: "k", timeout: .seconds(5)),
+                                    logger: quietLogger)
+        #expect(await worker.deliverNow(reference, deadline: .seconds(6)) == .retryLater)
         #expect(try outbox.store.find(reference)?.status == .pending)
+        #expect(try outbox.store.find(reference)?.lastError?.hasPrefix("network error") == true)
     }
 
     @Test func rejectedKeyKeepsLeadsAndIsReported() async throws {
