@@ -59,28 +59,13 @@ struct LeadEndpoint: Sendable {
             if json { return Self.json(["status": "success", "reference": fake]) }
             return Self.redirect(to: form.successURL ?? "/thanks?ref=\(fake)&form=\(form.id)")
         }
+        let again = SendAgain(form: form, language: language, values: values, json: json)
         if let problem = guards.tokenProblem(values, form: form, now: now()) {
-            logger.info("lead refused: form token \(problem) (form \(form.id))")
-            metrics.lead(.spam)
-            let texts = Texts.forLanguage(language)
-            if json {
-                return Self.json(["status": "error", "message": texts.tokenRetry, "errors": [SubmissionGuard.tokenField: texts.tokenRetry]],
-                                 status: .unprocessableContent)
-            }
-            return pages.formPage(form, language: language, state: .init(values: values, notice: texts.tokenRetry),
-                                  status: .unprocessableContent)
+            return refuse(again, "form token \(problem)", field: SubmissionGuard.tokenField, message: \.tokenRetry)
         }
 
         if let problem = guards.proofOfWorkProblem(values, now: now(), consume: false) {
-            logger.info("lead refused: proof of work \(problem) (form \(form.id))")
-            metrics.lead(.spam)
-            let texts = Texts.forLanguage(language)
-            if json {
-                return Self.json(["status": "error", "message": texts.proofOfWorkRetry,
-                                  "errors": [SubmissionGuard.proofOfWorkField: texts.proofOfWorkRetry]], status: .unprocessableContent)
-            }
-            return pages.formPage(form, language: language, state: .init(values: values, notice: texts.proofOfWorkRetry),
-                                  status: .unprocessableContent)
+            return refuse(again, "proof of work \(problem)", field: SubmissionGuard.proofOfWorkField, message: \.proofOfWorkRetry)
         }
 
         let lead: Lead
@@ -103,15 +88,7 @@ struct LeadEndpoint: Sendable {
 
         // Only now, with everything else in order, is the proof of work used up.
         if let problem = guards.proofOfWorkProblem(values, now: now(), consume: true) {
-            logger.info("lead refused: proof of work \(problem) (form \(form.id))")
-            metrics.lead(.spam)
-            let texts = Texts.forLanguage(language)
-            if json {
-                return Self.json(["status": "error", "message": texts.proofOfWorkRetry,
-                                  "errors": [SubmissionGuard.proofOfWorkField: texts.proofOfWorkRetry]], status: .unprocessableContent)
-            }
-            return pages.formPage(form, language: language, state: .init(values: values, notice: texts.proofOfWorkRetry),
-                                  status: .unprocessableContent)
+            return refuse(again, "proof of work \(problem)", field: SubmissionGuard.proofOfWorkField, message: \.proofOfWorkRetry)
         }
         let idempotencyKey = request.headers["Idempotency-Key"]
         if let key = idempotencyKey, !Self.isValidIdempotencyKey(key) {
@@ -157,6 +134,27 @@ struct LeadEndpoint: Sendable {
             response.headers.set("Retry-After", "60")
             return response
         }
+    }
+
+    /// What a "please send again" refusal needs to show the form again.
+    private struct SendAgain {
+        let form: FormDefinition
+        let language: Language
+        let values: [String: String]
+        let json: Bool
+    }
+
+    /// A spam guard's refusal a person can get past by sending again: 422 with the guard's field and a friendly
+    /// message, or the form again with the input kept.
+    private func refuse(_ again: SendAgain, _ reason: String, field: String, message: KeyPath<Texts, String>) -> HTTPResponse {
+        logger.info("lead refused: \(reason) (form \(again.form.id))")
+        metrics.lead(.spam)
+        let text = Texts.forLanguage(again.language)[keyPath: message]
+        if again.json {
+            return Self.json(["status": "error", "message": text, "errors": [field: text]], status: .unprocessableContent)
+        }
+        return pages.formPage(again.form, language: again.language, state: .init(values: again.values, notice: text),
+                              status: .unprocessableContent)
     }
 
     static func isValidIdempotencyKey(_ key: String) -> Bool {
