@@ -18,6 +18,21 @@ public final class Listener: @unchecked Sendable {
         var resolved = try SocketAddress.resolve(host: host, port: port)
         // IPv6 first, so with port 0 the chosen port is then bound on IPv4 as well.
         resolved.sort { $0.family == .ipv6 && $1.family == .ipv4 }
+        // With port 0, the port the kernel picked for the first address may be taken for another family;
+        // then the whole set is bound again on a new pick.
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                (sockets, addresses) = try Self.bind(resolved, port: port, backlog: backlog)
+                return
+            } catch let error as SocketError where port == 0 && resolved.count > 1 && error.code == EADDRINUSE && attempts < 20 {
+                continue
+            }
+        }
+    }
+
+    private static func bind(_ resolved: [SocketAddress], port: UInt16, backlog: Int32) throws -> ([Socket], [SocketAddress]) {
         let hasIPv4 = resolved.contains { $0.family == .ipv4 }
         var sockets: [Socket] = []
         var bound: [SocketAddress] = []
@@ -35,8 +50,7 @@ public final class Listener: @unchecked Sendable {
             sockets.forEach { $0.close() }
             throw error
         }
-        self.sockets = sockets
-        self.addresses = bound
+        return (sockets, bound)
     }
 
     public var port: UInt16 { addresses.first?.port ?? 0 }
