@@ -41,6 +41,11 @@ public final class ServerProcess: Sendable {
         try process.run()
     }
 
+    /// A test that ends early (a failed expectation) must not leave its server running.
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
     public var text: String { output.text.withLock { $0 } }
 
     /// Waits until the output contains `marker`; returns the output then, or nil on timeout or exit.

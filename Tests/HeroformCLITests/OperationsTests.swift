@@ -1,6 +1,7 @@
 import Foundation
 import HeroStandIn
 import HTTPTesting
+import Sockets
 import Testing
 
 /// The running binary: draining on SIGTERM, reloading on SIGHUP, JSON logs, one server per data dir.
@@ -69,11 +70,16 @@ import Testing
     }
 
     @Test func healthcheckCommandAsksTheRunningServer() async throws {
-        let workspace = try Workspace(config: #"{"server": {"port": 18471}, "storage": {"data_dir": "data"}, "# + forms + "}")
+        // A port that is free now (the healthcheck reads it from the config, so it cannot be 0).
+        guard let loopback = try SocketAddress.resolve(host: "127.0.0.1", port: 0).first else { return }
+        let probe = try Socket.listening(on: loopback, v6Only: false)
+        let port = probe.localAddress?.port ?? 0
+        probe.close()
+        let workspace = try Workspace(config: #"{"server": {"port": \#(port)}, "storage": {"data_dir": "data"}, "# + forms + "}")
         let (downStatus, _) = try await ServerProcess.run(["healthcheck", "--timeout", "1"], directory: workspace.url)
         #expect(downStatus == 1)
         let server = try ServerProcess(["serve"], directory: workspace.url)
-        #expect(await server.listeningPort() == 18471)
+        #expect(await server.listeningPort() == port)
         let (upStatus, output) = try await ServerProcess.run(["healthcheck"], directory: workspace.url)
         #expect(upStatus == 0)
         #expect(output.contains("ok"))
