@@ -13,7 +13,7 @@ let package = Package(
     ],
     targets: [
         // Non-blocking POSIX sockets driven by Dispatch; knows nothing of HTTP.
-        .target(name: "Sockets"),
+        .target(name: "Sockets", dependencies: ["CEpoll"]),
         // HTTP/1.1 parser, connections, router, middleware and static files; knows nothing of forms or HERO.
         .target(name: "HTTPServer", dependencies: [
             "Sockets", "CZlib",
@@ -29,6 +29,8 @@ let package = Package(
         // System libraries: SQLite for the outbox, OpenSSL's libcrypto for hashes, HMAC and randomness.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Linux epoll, which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CEpoll"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // SHA-256, HMAC and secure random bytes from libcrypto.
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),

@@ -91,6 +91,27 @@ public struct Socket: Hashable, Sendable {
         }
     }
 
+    /// Sends two buffers in one system call (a response's head and body, without copying them together).
+    public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> WriteResult {
+        var vectors = (
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count)
+        )
+        while true {
+            let n = withUnsafeMutableBytes(of: &vectors) { raw -> Int in
+                var message = msghdr()
+                message.msg_iov = raw.baseAddress?.assumingMemoryBound(to: iovec.self)
+                message.msg_iovlen = 2
+                return sendmsg(fd, &message, noSignalFlag)
+            }
+            if n >= 0 { return .written(n) }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
+            return .failed(code)
+        }
+    }
+
     /// Sends FIN: the peer sees the end of our data while we can still read what it sends.
     public func shutdownWrite() {
         _ = shutdown(fd, Int32(SHUT_WR))

@@ -1,17 +1,19 @@
 import Dispatch
 
-/// A connected, non-blocking socket driven by Dispatch read and write sources on its own serial queue.
+/// A connected, non-blocking socket on an `EventLoop`: its descriptor sits in the loop's edge-triggered epoll set
+/// from `start()` to `close()`, and every callback runs on the loop's serial queue.
 ///
 /// Writes are buffered: what the kernel does not take at once is sent when the socket becomes writable,
-/// so a slow reader never blocks a thread. Every method and callback runs on `queue`.
+/// so a slow reader never blocks a thread.
 ///
-/// `@unchecked Sendable`: all mutable state is read and written only on `queue`: the Dispatch sources' handlers run
+/// `@unchecked Sendable`: all mutable state is read and written only on `queue`: the loop delivers readiness
 /// there, and every public method must be called there (callers hop with `queue.async`), so no two threads ever
 /// touch it at once.
 public final class StreamSocket: @unchecked Sendable {
     public let socket: Socket
     public let peer: SocketAddress
-    public let queue: DispatchQueue
+    public let loop: EventLoop
+    public var queue: DispatchQueue { loop.queue }
 
     /// Callbacks are dropped when the socket closes, which breaks any cycle through what they capture; during a
     /// call the socket holds its own reference to the callback, so closing from inside one is safe.
@@ -25,10 +27,14 @@ public final class StreamSocket: @unchecked Sendable {
     /// Everything queued with `write` has reached the kernel.
     public var onDrained: (() -> Void)?
 
-    private let readSource: DispatchSourceRead
-    private let writeSource: DispatchSourceWrite
-    private var readSuspended = true
-    private var writeSuspended = true
+    /// Set by `start()`; nil before, or when the loop refused the descriptor.
+    private var token: UInt64?
+    private var readPaused = true
+    /// Edge-triggered epoll reports a change once: whether unread input (or the peer's FIN) may be waiting is
+    /// remembered here until a read finds the buffer empty.
+    private var mayHaveInput = false
+    private var peerClosed = false
+    private var readScheduled = false
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var shutdownAfterDrain = false
@@ -36,57 +42,75 @@ public final class StreamSocket: @unchecked Sendable {
 
     public static let readChunkSize = 16 * 1024
 
-    public init(socket: Socket, peer: SocketAddress, queue: DispatchQueue) {
+    public init(socket: Socket, peer: SocketAddress, loop: EventLoop) {
         self.socket = socket
         self.peer = peer
-        self.queue = queue
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-        self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
-        installHandlers()
+        self.loop = loop
     }
 
-    /// Starts reading. Call once, on `queue`.
+    /// Joins the loop's epoll set and starts reading. Call once, on `queue`.
     public func start() {
+        guard !closed, token == nil else { return }
+        guard let token = loop.register(self) else {
+            close()
+            return
+        }
+        self.token = token
         resumeReading()
-    }
-
-    /// Installed at once, so that even a socket closed before `start()` closes its descriptor.
-    private func installHandlers() {
-        readSource.setEventHandler { [weak self] in self?.readAvailable() }
-        writeSource.setEventHandler { [weak self] in self?.flush() }
-        // The descriptor is closed only after both sources are cancelled, as Dispatch requires;
-        // closing it earlier could let a new connection reuse the number under a live source.
-        let cancelled = DispatchGroup()
-        cancelled.enter()
-        cancelled.enter()
-        readSource.setCancelHandler { cancelled.leave() }
-        writeSource.setCancelHandler { cancelled.leave() }
-        cancelled.notify(queue: queue) { [socket] in socket.close() }
     }
 
     public var isClosed: Bool { closed }
     public var pendingOutputBytes: Int { output.count - outputOffset }
 
     public func pauseReading() {
-        guard !readSuspended, !closed else { return }
-        readSuspended = true
-        readSource.suspend()
+        readPaused = true
     }
 
     public func resumeReading() {
-        guard readSuspended, !closed else { return }
-        readSuspended = false
-        readSource.resume()
+        guard readPaused, !closed else { return }
+        readPaused = false
+        // Input that arrived while paused raised its edge then: read it now, from a fresh turn of the queue so the
+        // caller is not re-entered.
+        if mayHaveInput && !readScheduled {
+            readScheduled = true
+            queue.async { [self] in
+                readScheduled = false
+                readAvailable()
+            }
+        }
     }
 
     /// Queues bytes for sending and sends as much as the kernel takes now.
     public func write(_ bytes: [UInt8]) {
-        guard !closed, !bytes.isEmpty else { return }
-        if pendingOutputBytes == 0 {
-            output = bytes
-            outputOffset = 0
-        } else {
-            output.append(contentsOf: bytes)
+        write(bytes, [])
+    }
+
+    /// Queues `head` then `body` and sends as much as the kernel takes now, in one system call when nothing else
+    /// is waiting; only what the kernel did not take is copied into the output buffer.
+    public func write(_ head: [UInt8], _ body: [UInt8]) {
+        guard !closed, !(head.isEmpty && body.isEmpty) else { return }
+        guard pendingOutputBytes == 0 else {
+            output.append(contentsOf: head)
+            output.append(contentsOf: body)
+            flush()
+            return
+        }
+        let result = head.withUnsafeBytes { first in body.withUnsafeBytes { second in socket.write(first, second) } }
+        var sent = 0
+        switch result {
+        case .written(let count): sent = count
+        case .wouldBlock: break
+        case .failed:
+            close()
+            return
+        }
+        output = []
+        outputOffset = 0
+        if sent < head.count {
+            output.append(contentsOf: head[sent...])
+            output.append(contentsOf: body)
+        } else if sent < head.count + body.count {
+            output.append(contentsOf: body[(sent - head.count)...])
         }
         flush()
     }
@@ -107,36 +131,50 @@ public final class StreamSocket: @unchecked Sendable {
         onRead = nil
         onDrained = nil
         onEndOfInput = nil
-        // A suspended source never runs its cancel handler, so resume before cancelling.
-        if readSuspended { readSuspended = false; readSource.resume() }
-        if writeSuspended { writeSuspended = false; writeSource.resume() }
-        readSource.cancel()
-        writeSource.cancel()
+        if let token { loop.unregister(token) }
+        // Closing the descriptor also takes it out of the epoll set; the token is gone first, so an event for it
+        // still in the batch being handled finds nothing.
+        socket.close()
         let handler = onClose
         onClose = nil
         handler?()
     }
 
+    /// Readiness reported by the loop.
+    func handle(events: UInt32) {
+        let readiness = Readiness(events: events)
+        if readiness.readable {
+            mayHaveInput = true
+            if readiness.peerClosed { peerClosed = true }
+            if !readPaused { readAvailable() }
+        }
+        if readiness.writable && pendingOutputBytes > 0 && !closed { flush() }
+    }
+
     private func readAvailable() {
-        guard !closed else { return }
         withUnsafeTemporaryAllocation(byteCount: Self.readChunkSize, alignment: 1) { buffer in
-            switch socket.read(into: buffer) {
-            case .bytes(let count):
-                // Held for the call: the handler may close the socket, which drops `onRead` (and what it keeps alive).
-                let handler = onRead
-                handler?(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            case .wouldBlock:
-                break
-            case .endOfStream:
-                if let handler = onEndOfInput {
-                    // The read source stays readable at EOF; stop it or it would fire forever.
-                    pauseReading()
-                    handler()
-                } else {
+            while mayHaveInput && !readPaused && !closed {
+                switch socket.read(into: buffer) {
+                case .bytes(let count):
+                    // A short read emptied the kernel's buffer (new input raises a new edge) — unless the FIN is
+                    // still queued behind it, which only another read reports.
+                    if count < buffer.count && !peerClosed { mayHaveInput = false }
+                    // Held for the call: the handler may close the socket, which drops `onRead` (and what it keeps alive).
+                    let handler = onRead
+                    handler?(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                case .wouldBlock:
+                    mayHaveInput = false
+                case .endOfStream:
+                    // `mayHaveInput` stays set: reading again after a resume reports the end again.
+                    if let handler = onEndOfInput {
+                        pauseReading()
+                        handler()
+                    } else {
+                        close()
+                    }
+                case .failed:
                     close()
                 }
-            case .failed:
-                close()
             }
         }
     }
@@ -151,8 +189,7 @@ public final class StreamSocket: @unchecked Sendable {
             case .written(let count):
                 outputOffset += count
             case .wouldBlock:
-                if writeSuspended { writeSuspended = false; writeSource.resume() }
-                return
+                return // the loop calls again when the socket turns writable
             case .failed:
                 close()
                 return
@@ -160,7 +197,6 @@ public final class StreamSocket: @unchecked Sendable {
         }
         output = []
         outputOffset = 0
-        if !writeSuspended { writeSuspended = true; writeSource.suspend() }
         if shutdownAfterDrain { socket.shutdownWrite() }
         let drained = onDrained
         drained?()

@@ -16,7 +16,7 @@ struct Pair {
         let client = try connect(port: listener.port)
         for _ in 0..<200 where accepted.withLock({ $0 == nil }) { try await Task.sleep(for: .milliseconds(5)) }
         guard let (socket, peer) = accepted.withLock({ $0 }) else { throw SocketError("accept", code: 0) }
-        let stream = StreamSocket(socket: socket, peer: peer, queue: DispatchQueue(label: "test.stream"))
+        let stream = StreamSocket(socket: socket, peer: peer, loop: try EventLoop(label: "test.stream"))
         return Pair(listener: listener, client: client, server: stream)
     }
 }
@@ -64,7 +64,7 @@ func receive(_ socket: Socket, count: Int) -> [UInt8] {
             pair.server.write(payload)
             return pair.server.pendingOutputBytes
         }
-        // Far more than the kernel buffers: the rest waits for the write source, not a blocked thread.
+        // Far more than the kernel buffers: the rest waits for the socket to turn writable, not a blocked thread.
         #expect(pendingAfterWrite > 0)
         #expect(!drained.withLock { $0 })
         // Blocking reads belong on a Dispatch queue, not on Swift's cooperative threads.

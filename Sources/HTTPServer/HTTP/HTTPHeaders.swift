@@ -1,15 +1,42 @@
 /// Header fields in the order they came, with case-insensitive lookup (RFC 9110 §5.1).
 public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public struct Field: Sendable, Equatable {
-        public var name: String
-        public var value: String
+        public let name: String
+        public let value: String
         /// Lowercased once on insert, so lookups need not fold case again.
         let key: String
+        /// Whether the field can go out in a response as it is: a token name and a value without CR, LF or NUL
+        /// (response splitting). Checked once when the field is made, not every time it is sent.
+        let isWritable: Bool
 
         public init(name: String, value: String) {
             self.name = name
             self.value = value
             self.key = name.asciiLowercased()
+            self.isWritable = HTTPSyntax.isToken(name.utf8) && value.utf8.allSatisfy { HTTPSyntax.fieldValueTable[Int($0)] }
+        }
+
+        /// A field whose name the parser found to be a token and whose value it found free of CR, LF and NUL.
+        init(parsedName name: String, value: String) {
+            self.name = name
+            self.value = value
+            self.key = name.asciiLowercased()
+            self.isWritable = true
+        }
+
+        public static func == (lhs: Field, rhs: Field) -> Bool {
+            lhs.name == rhs.name && lhs.value == rhs.value
+        }
+
+        /// Whether this field is called `name`, ignoring ASCII case, without making a folded copy of `name`.
+        func hasName(_ name: String) -> Bool {
+            var other = name.utf8.makeIterator()
+            for byte in key.utf8 {
+                guard let next = other.next() else { return false }
+                let folded = next >= 0x41 && next <= 0x5A ? next + 0x20 : next
+                if folded != byte { return false }
+            }
+            return other.next() == nil
         }
     }
 
@@ -35,18 +62,15 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
-        let key = name.asciiLowercased()
-        return fields.first { $0.key == key }?.value
+        fields.first { $0.hasName(name) }?.value
     }
 
     public func values(_ name: String) -> [String] {
-        let key = name.asciiLowercased()
-        return fields.filter { $0.key == key }.map(\.value)
+        fields.filter { $0.hasName(name) }.map(\.value)
     }
 
     public func contains(_ name: String) -> Bool {
-        let key = name.asciiLowercased()
-        return fields.contains { $0.key == key }
+        fields.contains { $0.hasName(name) }
     }
 
     /// The comma-separated list elements of every `name` field, trimmed, lowercased, empty ones dropped
@@ -63,14 +87,20 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// Replaces every `name` field with one holding `value`.
     public mutating func set(_ name: String, _ value: String) {
-        remove(name)
-        add(name, value)
+        set(Field(name: name, value: value))
+    }
+
+    /// Replaces every field of the same name with `field` (made once, its name folded once, for headers that are
+    /// set on every answer).
+    public mutating func set(_ field: Field) {
+        let key = field.key
+        if fields.contains(where: { $0.key == key }) { fields.removeAll { $0.key == key } }
+        fields.append(field)
     }
 
     public mutating func remove(_ name: String) {
-        let key = name.asciiLowercased()
-        guard fields.contains(where: { $0.key == key }) else { return }
-        fields.removeAll { $0.key == key }
+        guard fields.contains(where: { $0.hasName(name) }) else { return }
+        fields.removeAll { $0.hasName(name) }
     }
 }
 

@@ -332,7 +332,7 @@ public struct HTTPRequestParser: Sendable {
         guard value.allSatisfy({ HTTPSyntax.fieldValueTable[Int($0)] }) else {
             return .failure(.badRequest("invalid character in header field value"))
         }
-        return .success(HTTPHeaders.Field(name: String(decoding: name, as: UTF8.self),
+        return .success(HTTPHeaders.Field(parsedName: String(decoding: name, as: UTF8.self),
                                           value: String(decoding: value, as: UTF8.self)))
     }
 

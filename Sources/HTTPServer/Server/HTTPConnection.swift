@@ -32,7 +32,12 @@ final class HTTPConnection: @unchecked Sendable {
     private var deadline: DispatchTime?
     /// When the Dispatch timer fires next (nil: not scheduled).
     private var scheduledFor: DispatchTime?
+    /// The peer's address as text, made once per connection rather than per request.
+    private lazy var peerHost = stream.peer.host
     private var headStarted = true
+    /// Set while `processInput` runs: an answer sent from inside it lets its loop read the next pipelined request,
+    /// instead of recursing into it.
+    private var processing = false
     private var requestStart = ContinuousClock.now
     private var inputEnded = false
     private var shuttingDown = false
@@ -115,6 +120,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// Turns buffered bytes into requests until one is complete and handed off, more bytes are needed,
     /// or the connection is done.
     private func processInput() {
+        processing = true
+        defer { processing = false }
         while true {
             switch state {
             case .awaitingHead, .readingBody: break
@@ -147,8 +154,8 @@ final class HTTPConnection: @unchecked Sendable {
 
             case .end(let trailers):
                 guard case .readingBody(let head, let body, _) = state else { return }
-                dispatch(HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: stream.peer.host))
-                return
+                // An immediate answer may be out (and the connection back to `.awaitingHead`) when this returns.
+                dispatch(HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: peerHost))
 
             case .error(let error):
                 return fail(error.status, error.description, head: nil)
@@ -175,9 +182,7 @@ final class HTTPConnection: @unchecked Sendable {
         let responder = self.responder
         let queue = stream.queue
         if let response = responder.respondImmediately(to: request) {
-            // Answered without a task. Sent from a fresh turn of the queue, so a long run of pipelined requests
-            // does not become a deep recursion.
-            queue.async { self.finish(request.head, response) }
+            finish(request.head, response) // answered without a task
             return
         }
         Task {
@@ -199,12 +204,12 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func send(_ response: HTTPResponse, for head: HTTPRequestHead?, keepAlive: Bool) {
         let includeBody = head?.method != .head
-        let bytes = ResponseEncoder.encode(response, includeBody: includeBody, keepAlive: keepAlive,
-                                           version: head?.version ?? .http1_1)
+        let (bytesHead, body) = ResponseEncoder.encode(response, includeBody: includeBody, keepAlive: keepAlive,
+                                                       version: head?.version ?? .http1_1)
         logAccess(head, response)
         state = .draining(keepAlive: keepAlive)
         arm(.write, after: configuration.writeTimeout)
-        stream.write(bytes) // may call outputDrained() before it returns
+        stream.write(bytesHead, body) // may call outputDrained() before it returns
     }
 
     private func outputDrained() {
@@ -228,7 +233,7 @@ final class HTTPConnection: @unchecked Sendable {
         } else {
             headStarted = true
             arm(.head, after: configuration.headTimeout)
-            processInput()
+            if !processing { processInput() } // else its loop goes on with the next request
         }
     }
 
@@ -304,9 +309,7 @@ final class HTTPConnection: @unchecked Sendable {
         observer?.requestCompleted(method: head?.method, route: response.route ?? "-", status: status, duration: duration)
         let elapsed = duration.components
         let tenths = elapsed.seconds * 10_000 + elapsed.attoseconds / 100_000_000_000_000
-        let method = head?.method.rawValue ?? "-"
-        // The path only: a query may carry personal data.
-        let path = head.map { String($0.path.prefix(200)) } ?? "-"
-        logger.info("\(method) \(path) \(status.code) \(tenths / 10).\(tenths % 10)ms")
+        // The path only: a query may carry personal data. Built only when the line is logged.
+        logger.info("\(head?.method.rawValue ?? "-") \(head.map { String($0.path.prefix(200)) } ?? "-") \(status.code) \(tenths / 10).\(tenths % 10)ms")
     }
 }

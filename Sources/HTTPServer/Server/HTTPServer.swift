@@ -3,18 +3,18 @@ import Logging
 import Sockets
 import Synchronization
 
-/// An HTTP/1.1 server on non-blocking POSIX sockets. Connections are driven by Dispatch sources on a few
-/// serial queues (one per core), so idle or slow clients cost memory, not threads.
+/// An HTTP/1.1 server on non-blocking POSIX sockets. Connections are spread over a few event loops (one per core,
+/// each a serial Dispatch queue with its own epoll set), so idle or slow clients cost memory, not threads.
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let logger: Logger
     private let observer: (any HTTPObserver)?
-    private let loops: [DispatchQueue]
     private let state = Mutex(State())
 
     private struct State {
         var listener: Listener?
+        var loops: [EventLoop] = []
         var connections: [ObjectIdentifier: HTTPConnection] = [:]
         var accepted = 0
         var stopping = false
@@ -26,8 +26,6 @@ public final class HTTPServer: Sendable {
         self.observer = observer
         self.responder = responder
         self.logger = logger
-        let count = max(2, System.coreCount)
-        self.loops = (0..<count).map { DispatchQueue(label: "heroform.loop.\($0)") }
     }
 
     /// Binds and starts accepting. Returns the addresses listened on (with the real port when 0 was asked).
@@ -35,8 +33,12 @@ public final class HTTPServer: Sendable {
     public func start() throws -> [SocketAddress] {
         ProcessSetup.ignoreSIGPIPE()
         ProcessSetup.raiseFileDescriptorLimit()
+        let loops = try (0..<max(2, System.coreCount)).map { try EventLoop(label: "heroform.loop.\($0)") }
         let listener = try Listener(host: configuration.host, port: configuration.port)
-        state.withLock { $0.listener = listener }
+        state.withLock { state in
+            state.listener = listener
+            state.loops = loops
+        }
         listener.start { [self] socket, peer in self.accept(socket, peer) }
         return listener.addresses
     }
@@ -74,16 +76,19 @@ public final class HTTPServer: Sendable {
     }
 
     private func accept(_ socket: Socket, _ peer: SocketAddress) {
-        let (admitted, index) = state.withLock { state -> (Bool, Int) in
+        let loop = state.withLock { state -> EventLoop? in
             state.accepted &+= 1
-            return (!state.stopping && state.connections.count < configuration.maxConnections, state.accepted)
+            guard !state.stopping, state.connections.count < configuration.maxConnections, !state.loops.isEmpty else {
+                return nil
+            }
+            return state.loops[state.accepted % state.loops.count]
         }
-        guard admitted else {
+        guard let loop else {
             socket.close()
             return
         }
-        let queue = DispatchQueue(label: "heroform.connection", target: loops[index % loops.count])
-        let stream = StreamSocket(socket: socket, peer: peer, queue: queue)
+        let queue = loop.queue
+        let stream = StreamSocket(socket: socket, peer: peer, loop: loop)
         let connection = HTTPConnection(stream: stream, configuration: configuration, responder: responder, logger: logger,
                                         observer: observer)
         let id = ObjectIdentifier(connection)

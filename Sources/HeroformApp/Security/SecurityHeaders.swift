@@ -4,6 +4,9 @@ import HTTPServer
 /// third party, `frame-ancestors` limited to this server and the company's sites, and the usual hardening.
 struct SecurityHeaders: HTTPFilter {
     let contentSecurityPolicy: String
+    /// Made once: these are set on every answer, and a field's name is folded when it is made.
+    private let everyAnswer = HTTPHeaders.Field(name: "X-Content-Type-Options", value: "nosniff")
+    private let pages: [HTTPHeaders.Field]
 
     /// - Parameters:
     ///   - frameAncestors: origins allowed to embed the form in an iframe, besides this server.
@@ -16,16 +19,20 @@ struct SecurityHeaders: HTTPFilter {
             "connect-src 'self'", "worker-src 'self'", "form-action \(actions)", "frame-ancestors \(ancestors)",
             "base-uri 'none'",
         ].joined(separator: "; ")
+        pages = [
+            HTTPHeaders.Field(name: "Content-Security-Policy", value: contentSecurityPolicy),
+            HTTPHeaders.Field(name: "Referrer-Policy", value: "strict-origin-when-cross-origin"),
+            HTTPHeaders.Field(name: "Permissions-Policy",
+                              value: "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+            HTTPHeaders.Field(name: "Cross-Origin-Opener-Policy", value: "same-origin"),
+        ]
     }
 
     func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
         var response = answer
-        response.headers.set("X-Content-Type-Options", "nosniff")
+        response.headers.set(everyAnswer)
         if response.headers["Content-Type"]?.hasPrefix("text/html") == true {
-            response.headers.set("Content-Security-Policy", contentSecurityPolicy)
-            response.headers.set("Referrer-Policy", "strict-origin-when-cross-origin")
-            response.headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
-            response.headers.set("Cross-Origin-Opener-Policy", "same-origin")
+            for field in pages { response.headers.set(field) }
         }
         return response
     }
