@@ -77,12 +77,13 @@ struct MediaType: Equatable {
 
     /// RFC 9110 `token`: rejects spaces, control characters and anything else a client shouldn't send.
     static func isToken(_ text: Substring) -> Bool {
-        let punctuation = Set("!#$%&'*+-.^_`|~".unicodeScalars)
-        return !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+        !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
             ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-                || punctuation.contains(scalar)
+                || tokenPunctuation.contains(scalar)
         }
     }
+
+    private static let tokenPunctuation = Set("!#$%&'*+-.^_`|~".unicodeScalars)
 
     /// Absent charset means UTF-8 for our types (HTML forms and JSON, RFC 8259 §8.1).
     var isUTF8: Bool {

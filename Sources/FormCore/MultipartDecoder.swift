@@ -134,11 +134,12 @@ public enum MultipartDecoder: Sendable {
 
     /// RFC 2046 `bchars`: digits, letters, `'()+_,-./:=?` and space, but not ending in a space.
     static func isValidBoundary(_ boundary: String) -> Bool {
-        let punctuation = Set("'()+_,-./:=? ".unicodeScalars)
         guard boundary.last != " " else { return false }
         return boundary.unicodeScalars.allSatisfy { scalar in
             ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-                || punctuation.contains(scalar)
+                || boundaryPunctuation.contains(scalar)
         }
     }
+
+    private static let boundaryPunctuation = Set("'()+_,-./:=? ".unicodeScalars)
 }

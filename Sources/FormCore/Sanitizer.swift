@@ -11,7 +11,8 @@ public enum Sanitizer: Sendable {
     public static func clean(_ value: String, for field: Field) -> String {
         let filtered = stripInvisibles(value, keepLineBreaks: field.isMultiline)
         // NFC after stripping, so a zero-width char between a letter and its accent can't block composition.
-        let composed = filtered.precomposedStringWithCanonicalMapping
+        // ASCII text is already in NFC; Foundation's normalization was the largest cost of a refused submission.
+        let composed = filtered.utf8.allSatisfy { $0 < 0x80 } ? filtered : filtered.precomposedStringWithCanonicalMapping
         let cleaned = field.isMultiline ? tidyLines(composed) : collapseWhitespace(composed)
         switch field {
         case .email:

@@ -8,10 +8,10 @@ public enum Validator: Sendable {
 
     public static func validate(_ raw: [String: String], form: FormDefinition) -> Result<Lead, ValidationFailure> {
         let texts = Texts.forLanguage(form.language)
-        // Re-applied here as well, so a hand-built definition can't skip the fields HERO needs.
-        let shownFields = FormDefinition.normalizedShown(form.shownFields)
+        // Already normalized by FormDefinition (its init and `didSet`): HERO's mandatory fields are always shown.
+        let shownFields = form.shownFields
         let shown = Set(shownFields)
-        let required = FormDefinition.normalizedRequired(form.requiredFields)
+        let required = form.requiredFields
 
         // Unshown fields are ignored entirely: a visitor can't inject data the form didn't ask for.
         var values: [Field: String] = [:]

@@ -77,7 +77,7 @@ public final class HeroformApplication: HTTPResponder, Sendable {
 
     public func respond(to request: HTTPRequest) async -> HTTPResponse { await router.respond(to: request) }
 
-    public func respondImmediately(to request: HTTPRequest) -> HTTPResponse? { router.respondImmediately(to: request) }
+    public func answer(to request: HTTPRequest) -> HTTPAnswer { router.answer(to: request) }
 
     // MARK: - Life cycle
 
@@ -212,7 +212,8 @@ public final class HeroformApplication: HTTPResponder, Sendable {
             let demo = try Template.load((config.server.publicDir as NSString).appendingPathComponent("templates/demo.html"))
             router.get("/demo") { _ in Pages.html(demo.render([:])) }
         }
-        router.post("/leads") { request in await leads.respond(to: request) }
+        // Refusals are answered at once; only a lead to store and deliver waits.
+        router.post("/leads", staged: { request in leads.answer(to: request) })
         if let proofOfWork {
             router.get("/challenge") { _ in
                 let data = (try? JSONEncoder().encode(proofOfWork.challenge(now: now()))) ?? Data()

@@ -70,4 +70,51 @@ import FormCore
         let value = String(repeating: "Ä<\u{202E}", count: 250_000)
         #expect(Self.decode(#"{"message":""# + value + #""}"#) == .success(["message": value]))
     }
+
+    /// The scanner's own corners: escapes, trailing comma, duplicates, number grammar and the nesting limit.
+    @Test(arguments: [
+        (#"{"a":"x\/y\b\f\t\u00e4\u00C4","b":"\ud83d\ude00!"}"#, ["a": "x/y\u{8}\u{C}\tä\u{C4}", "b": "😀!"]),
+        (#"{"a":"1",}"#, ["a": "1"]),
+        (#"{"a":"first","a":"last"}"#, ["a": "last"]),
+        (#"{"e":1E2,"m":-0.0,"s":-1.25e+1}"#, ["e": "100", "m": "0", "s": "-12.5"]),
+        ("\t{\r\n\"a\"\t:\n\"b\"\r}\n", ["a": "b"]),
+        (#"{"max":9223372036854775807,"min":-9223372036854775808}"#, ["max": "9223372036854775807", "min": "-9223372036854775808"]),
+    ] as [(String, [String: String])])
+    func scannerCorners(json: String, expected: [String: String]) {
+        #expect(Self.decode(json) == .success(expected))
+    }
+
+    @Test(arguments: [
+        (#"{"a":-}"#, "the body is not valid JSON"),
+        (#"{"a":1.}"#, "the body is not valid JSON"),
+        (#"{"a":.5}"#, "the body is not valid JSON"),
+        (#"{"a":1e}"#, "the body is not valid JSON"),
+        (#"{"a":01}"#, "the body is not valid JSON"),
+        (#"{"a":tru}"#, "the body is not valid JSON"),
+        (#"{,}"#, "the body is not valid JSON"),
+        (#"{"a":1,,}"#, "the body is not valid JSON"),
+        (#"{"a" 1}"#, "the body is not valid JSON"),
+        (#"{"a":1 "b":2}"#, "the body is not valid JSON"),
+        (#"{"a":"unterminated}"#, "the body is not valid JSON"),
+        (#"{"a":"ends in backslash\"#, "the body is not valid JSON"),
+        (#"{"a":[1,}"#, "the body is not valid JSON"),
+        (#"{"a":[1 2]}"#, "the body is not valid JSON"),
+        (#"{"a":{"k" 1}}"#, "the body is not valid JSON"),
+        (#"{"a":"\u12"}"#, #"field "a": invalid string or number out of range"#),
+        (#"{"a":"\uZZZZ"}"#, #"field "a": invalid string or number out of range"#),
+        (#"{"a":"\udc00"}"#, #"field "a": invalid string or number out of range"#),
+        (#"{"a":"\ud83dx"}"#, #"field "a": invalid string or number out of range"#),
+        (#"{"b":[],"a":"\q"}"#, #"field "a": invalid string or number out of range"#),
+        (#"{"k\q":1}"#, "the body is not valid JSON"),
+    ])
+    func scannerRejects(json: String, message: String) {
+        #expect(Self.decode(json) == .failure(.malformed(message)))
+    }
+
+    @Test func nestingUpToTheLimitIsANestedValueBeyondItInvalid() {
+        let within = #"{"a":"# + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "}"
+        #expect(Self.decode(within) == .failure(.malformed(#"field "a": arrays and objects are not accepted, only strings, numbers, booleans or null"#)))
+        let beyond = #"{"a":"# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"
+        #expect(Self.decode(beyond) == .failure(.malformed("the body is not valid JSON")))
+    }
 }

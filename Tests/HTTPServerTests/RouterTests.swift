@@ -1,3 +1,4 @@
+import Synchronization
 import HTTPTesting
 import HTTPServer
 import Testing
@@ -101,6 +102,13 @@ import Testing
     }
 }
 
+/// Counts calls from any thread.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func bump() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
+}
+
 /// The immediate path gives the same answers as the asynchronous one, without a task.
 @Suite struct ImmediateRouterTests {
     struct Mark: HTTPFilter {
@@ -134,36 +142,115 @@ import Testing
         return router
     }
 
+    /// The answer when the router gives it at once; nil when it is work for later.
+    private func now(_ router: Router, _ request: HTTPRequest) -> HTTPResponse? {
+        if case .now(let response) = router.answer(to: request) { return response }
+        return nil
+    }
+
     @Test func sameAnswersAsTheAsynchronousPath() async throws {
         let router = router()
         for target in ["/page/7", "/secret", "/style.css"] {
-            let immediate = try #require(router.respondImmediately(to: request(.get, target)), "\(target)")
+            let immediate = try #require(now(router, request(.get, target)), "\(target)")
             let awaited = await router.respond(to: request(.get, target))
             #expect(immediate.status == awaited.status, "\(target)")
             #expect(immediate.body == awaited.body, "\(target)")
             #expect(immediate.headers.values("X-Order") == awaited.headers.values("X-Order"), "\(target)")
             #expect(immediate.route == awaited.route, "\(target)")
         }
-        let page = try #require(router.respondImmediately(to: request(.get, "/page/7")))
+        let page = try #require(now(router, request(.get, "/page/7")))
         #expect(page.body == Array("page 7".utf8))
         #expect(page.headers.values("X-Order") == ["inner", "outer"])
         #expect(page.route == "/page/{id}")
         // A filter's own early answer skips its own `after`, but the outer ones see it.
-        let secret = try #require(router.respondImmediately(to: request(.get, "/secret")))
+        let secret = try #require(now(router, request(.get, "/secret")))
         #expect(secret.status == .forbidden)
         #expect(secret.headers.values("X-Order") == ["outer"])
     }
 
     @Test func waitingHandlersAndOtherMiddlewareTakeTheAsynchronousPath() {
         let router = router()
-        #expect(router.respondImmediately(to: request(.get, "/slow")) == nil)
-        #expect(router.respondImmediately(to: request(.post, "/page/1")) == nil)
+        #expect(now(router, request(.get, "/slow")) == nil)
+        #expect(now(router, request(.post, "/page/1")) == nil)
         struct Plain: HTTPMiddleware {
             func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse { await next(request) }
         }
         var mixed = self.router()
         mixed.use(Plain())
-        #expect(mixed.respondImmediately(to: request(.get, "/page/1")) == nil)
+        #expect(now(mixed, request(.get, "/page/1")) == nil)
+    }
+
+    /// A staged route: `/form/ok` needs to wait, anything else is refused at once. Counts how often it runs, so a
+    /// test can tell the work done at once is not done again later.
+    func stagedRouter(runs: Counter) -> Router {
+        var router = Router()
+        router.use(Mark(name: "outer"))
+        router.use(Mark(name: "inner", refuse: "/form/secret"))
+        router.post("/form/{id}", staged: { request in
+            runs.bump()
+            guard request.parameters["id"] == "ok" else { return .now(.error(.unprocessableContent)) }
+            return .later {
+                try? await Task.sleep(for: .milliseconds(1))
+                return .text("stored")
+            }
+        })
+        return router
+    }
+
+    @Test func stagedRoutesAnswerRefusalsAtOnceAndHandBackOnlyTheWaitingWork() async throws {
+        let runs = Counter()
+        let router = stagedRouter(runs: runs)
+        let refused = try #require(now(router, request(.post, "/form/bad")))
+        #expect(refused.status == .unprocessableContent)
+        #expect(refused.headers.values("X-Order") == ["inner", "outer"])
+        #expect(refused.route == "/form/{id}")
+
+        guard case .later(let work) = router.answer(to: request(.post, "/form/ok")) else {
+            Issue.record("a lead that must be stored was answered at once")
+            return
+        }
+        #expect(runs.count == 2)
+        let stored = await work()
+        // The filters' `after` and the route label apply to the answer that came later, and the handler's
+        // first part did not run again.
+        #expect(stored.body == Array("stored".utf8))
+        #expect(stored.headers.values("X-Order") == ["inner", "outer"])
+        #expect(stored.route == "/form/{id}")
+        #expect(runs.count == 2)
+
+        // A filter's early answer skips the handler entirely.
+        let secret = try #require(now(router, request(.post, "/form/secret")))
+        #expect(secret.status == .forbidden)
+        #expect(secret.headers.values("X-Order") == ["outer"])
+        #expect(runs.count == 2)
+    }
+
+    @Test func stagedRoutesGiveTheSameAnswersOnTheAsynchronousPath() async {
+        let runs = Counter()
+        let router = stagedRouter(runs: runs)
+        for target in ["/form/bad", "/form/ok", "/form/secret"] {
+            let staged = await router.answer(to: request(.post, target)).response()
+            let awaited = await router.respond(to: request(.post, target))
+            #expect(staged.status == awaited.status, "\(target)")
+            #expect(staged.body == awaited.body, "\(target)")
+            #expect(staged.headers.values("X-Order") == awaited.headers.values("X-Order"), "\(target)")
+            #expect(staged.route == awaited.route, "\(target)")
+        }
+    }
+
+    @Test func stagedRoutesOverTheWire() async throws {
+        let runs = Counter()
+        try await TestServer.with(stagedRouter(runs: runs)) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("POST /form/bad HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"
+                                  + "POST /form/ok HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+            let first = try await client.readResponse()
+            let second = try await client.readResponse()
+            #expect(first.status == 422)
+            #expect(second.status == 200)
+            #expect(second.body == Array("stored".utf8))
+            #expect(runs.count == 2)
+        }
     }
 
     @Test func manyPipelinedImmediateRequestsAreAnsweredInOrder() async throws {

@@ -16,4 +16,21 @@ import Testing
         #expect(parsed["count"] as? Int == 3)
         #expect((parsed["errors"] as? [String: String])?["zipcode"] == "</script>\u{2028}")
     }
+
+    /// Written byte by byte: characters that share U+2028's first bytes (’ is E2 80 99, – is E2 80 93) must pass
+    /// through unchanged, and every string must read back as itself.
+    @Test(arguments: ["’quoted’", "a – b", "\u{2028}\u{2029}", "x\u{2028}", "\u{E2}", "€ 100", "😀 ok", "\u{0}\u{1F}\u{7F}",
+                      "", "\\\"", "Straße\r\n\t"])
+    func roundTrips(text: String) throws {
+        let encoded = JSONText.encode(["v": text])
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(encoded.utf8)) as? [String: String])
+        #expect(parsed["v"] == text)
+        #expect(!encoded.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{2028}" || $0 == "\u{2029}" })
+    }
+
+    @Test func escapesControlCharactersAsHex() {
+        #expect(JSONText.encode("\u{1}\u{1F}") == #""\u0001\u001f""#)
+        #expect(JSONText.encode("a\u{2028}b") == #""a\u2028b""#)
+        #expect(JSONText.encode("’") == "\"’\"")
+    }
 }

@@ -4,12 +4,36 @@ public protocol HTTPResponder: Sendable {
     /// is refused (413) before it is read.
     func bodyLimit(for head: HTTPRequestHead) -> Int
     func respond(to request: HTTPRequest) async -> HTTPResponse
-    /// The answer when it can be given without waiting (no task needed); nil to take the asynchronous path.
-    func respondImmediately(to request: HTTPRequest) -> HTTPResponse?
+    /// The same answer as `respond`, given on the connection's queue as far as it can be without waiting: the
+    /// response itself, or the part of the work that has to wait (which the connection runs in a task).
+    func answer(to request: HTTPRequest) -> HTTPAnswer
 }
 
 extension HTTPResponder {
-    public func respondImmediately(to request: HTTPRequest) -> HTTPResponse? { nil }
+    public func answer(to request: HTTPRequest) -> HTTPAnswer { .later { await respond(to: request) } }
+}
+
+/// An answer given at once, or the rest of the work when it has to wait (for storage or another server).
+/// Handing back only that rest means what was done at once (decoding, checks, rate counting) is not done twice.
+public enum HTTPAnswer: Sendable {
+    case now(HTTPResponse)
+    case later(@Sendable () async -> HTTPResponse)
+
+    /// The response, waiting for it if need be.
+    public func response() async -> HTTPResponse {
+        switch self {
+        case .now(let response): response
+        case .later(let work): await work()
+        }
+    }
+
+    /// The same answer with `transform` applied to its response, once that is there.
+    public func map(_ transform: @escaping @Sendable (HTTPResponse) -> HTTPResponse) -> HTTPAnswer {
+        switch self {
+        case .now(let response): .now(transform(response))
+        case .later(let work): .later { transform(await work()) }
+        }
+    }
 }
 
 /// A step around the rest of the chain: it may answer itself, or call `next` and change the answer.
@@ -28,6 +52,8 @@ public struct Next: Sendable {
 
 public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 public typealias HTTPImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse
+/// A handler that does what it can at once and hands back only what has to wait.
+public typealias HTTPStagedHandler = @Sendable (HTTPRequest) -> HTTPAnswer
 
 /// A middleware that never waits: it may answer before the handler (`before`) and adjust the answer after it
 /// (`after`). Filters also run on the immediate path, without a task.

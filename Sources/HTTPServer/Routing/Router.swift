@@ -8,8 +8,8 @@ public struct Router: HTTPResponder {
         let pattern: PathPattern
         let bodyLimit: Int?
         let handler: HTTPHandler
-        /// The same handler when it never waits, for the immediate path.
-        var immediate: HTTPImmediateHandler?
+        /// The same handler, staged: it answers at once where it can (for the immediate path).
+        var staged: HTTPStagedHandler?
     }
 
     private var routes: [Route] = []
@@ -19,6 +19,7 @@ public struct Router: HTTPResponder {
     private var allFilters = true
     private var fallback: HTTPHandler?
     private var immediateFallback: HTTPImmediateHandler?
+    private typealias Staged = () -> HTTPAnswer
     public var defaultBodyLimit: Int
 
     public init(defaultBodyLimit: Int = 64 * 1024) {
@@ -35,11 +36,18 @@ public struct Router: HTTPResponder {
     /// A GET route whose handler never waits: it can answer on the connection's queue, without a task.
     /// (A trailing closure that does not `await` picks this one by itself, which is what it should do.)
     public mutating func get(_ path: String, immediate handler: @escaping HTTPImmediateHandler) {
-        routes.append(Route(method: .get, pattern: PathPattern(path), bodyLimit: nil, handler: { handler($0) }, immediate: handler))
+        routes.append(Route(method: .get, pattern: PathPattern(path), bodyLimit: nil, handler: { handler($0) },
+                            staged: { .now(handler($0)) }))
     }
 
     public mutating func post(_ path: String, bodyLimit: Int? = nil, _ handler: @escaping HTTPHandler) {
         on(.post, path, bodyLimit: bodyLimit, handler)
+    }
+
+    /// A POST route that answers at once when it can (a refusal, say) and hands back only the work that waits.
+    public mutating func post(_ path: String, bodyLimit: Int? = nil, staged handler: @escaping HTTPStagedHandler) {
+        routes.append(Route(method: .post, pattern: PathPattern(path), bodyLimit: bodyLimit,
+                            handler: { await handler($0).response() }, staged: handler))
     }
 
     /// Middleware run in the order added, the first one outermost, around routes and fallback alike.
@@ -59,30 +67,33 @@ public struct Router: HTTPResponder {
         immediateFallback = handler
     }
 
-    /// Answers without a task when the route (or fallback) and every middleware never wait; nil otherwise.
-    /// Same answers as `respond`: filters run in the same order, around the same handler.
-    public func respondImmediately(to request: HTTPRequest) -> HTTPResponse? {
-        guard allFilters, let inner = immediateHandler(for: request) else { return nil }
-        var response: HTTPResponse?
+    /// Answers without a task as far as the route (or fallback) and every middleware allow; else the whole request
+    /// is work for later. Same answers as `respond`: filters run in the same order, around the same handler.
+    public func answer(to request: HTTPRequest) -> HTTPAnswer {
+        guard allFilters, let inner = stagedHandler(for: request) else { return .later { await respond(to: request) } }
+        var early: HTTPResponse?
         var outer = filters.count
         for (depth, filter) in filters.enumerated() {
-            if let early = filter.before(request) {
-                response = early
+            if let answer = filter.before(request) {
+                early = answer
                 outer = depth
                 break
             }
         }
-        var answer = response ?? inner()
-        for filter in filters[..<outer].reversed() {
-            answer = filter.after(request, answer)
+        let afters = filters[..<outer].reversed()
+        let finish: @Sendable (HTTPResponse) -> HTTPResponse = { [self] response in
+            var answer = response
+            for filter in afters { answer = filter.after(request, answer) }
+            if answer.route == nil { answer.route = routeLabel(for: request) }
+            return answer
         }
-        if answer.route == nil { answer.route = routeLabel(for: request) }
-        return answer
+        if let early { return .now(finish(early)) }
+        return inner().map(finish)
     }
 
-    /// What would answer the request, when it never waits: a route's immediate handler, the immediate fallback, or
-    /// an answer the router gives itself (404, 405, OPTIONS).
-    private func immediateHandler(for request: HTTPRequest) -> (() -> HTTPResponse)? {
+    /// What would answer the request when it can start without waiting: a route's staged handler, the immediate
+    /// fallback, or an answer the router gives itself (404, 405, OPTIONS).
+    private func stagedHandler(for request: HTTPRequest) -> Staged? {
         let canFallBack = (request.method == .get || request.method == .head) && fallback != nil
         if request.path == "*" { return nil }
         guard let segments = PathPattern.segments(of: request.path) else {
@@ -91,25 +102,27 @@ public struct Router: HTTPResponder {
             return {
                 var response = immediateFallback(request)
                 response.route = Self.fallbackRoute
-                return response
+                return .now(response)
             }
         }
         if let (route, parameters) = find(request.method, segments) {
-            guard let immediate = route.immediate else { return nil }
+            guard let staged = route.staged else { return nil }
             var routed = request
             routed.parameters = parameters
             let label = route.pattern.description
             return {
-                var response = immediate(routed)
-                response.route = label
-                return response
+                staged(routed).map { response in
+                    var labelled = response
+                    labelled.route = label
+                    return labelled
+                }
             }
         }
         guard canFallBack, let immediateFallback else { return nil }
         return {
             var response = immediateFallback(request)
             response.route = Self.fallbackRoute
-            return response
+            return .now(response)
         }
     }
 

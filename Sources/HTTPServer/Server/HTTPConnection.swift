@@ -179,15 +179,15 @@ final class HTTPConnection: @unchecked Sendable {
     private func dispatch(_ request: HTTPRequest) {
         state = .responding
         disarm()
-        let responder = self.responder
         let queue = stream.queue
-        if let response = responder.respondImmediately(to: request) {
+        switch responder.answer(to: request) {
+        case .now(let response):
             finish(request.head, response) // answered without a task
-            return
-        }
-        Task {
-            let response = await responder.respond(to: request)
-            queue.async { self.finish(request.head, response) }
+        case .later(let work):
+            Task {
+                let response = await work()
+                queue.async { self.finish(request.head, response) }
+            }
         }
     }
 

@@ -14,6 +14,12 @@ struct LeadEndpoint: Sendable {
     let now: @Sendable () -> Date
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
+        await answer(to: request).response()
+    }
+
+    /// Everything up to storing the lead happens at once, so a refusal (validation, spam guards, rate limit) is
+    /// answered without a task; only a lead that is stored and delivered is work for later.
+    func answer(to request: HTTPRequest) -> HTTPAnswer {
         let json = Negotiation.prefersJSON(request)
         if let retryAfter = guards.rateLimit(request, now: now()) {
             logger.info("lead refused: rate limit")
@@ -23,7 +29,7 @@ struct LeadEndpoint: Sendable {
                 ? Self.json(["status": "error", "message": texts.rateLimitedText], status: .tooManyRequests)
                 : pages.messagePage(title: texts.rateLimitedTitle, text: texts.rateLimitedText, language: .de, status: .tooManyRequests)
             response.headers.set("Retry-After", String(retryAfter))
-            return response
+            return .now(response)
         }
         let values: [String: String]
         switch BodyDecoder.decode(request.body, contentType: request.headers["Content-Type"]) {
@@ -33,9 +39,9 @@ struct LeadEndpoint: Sendable {
             let status = HTTPStatus(error.statusCode, error.statusCode == 415 ? "Unsupported Media Type" : "Bad Request")
             logger.info("lead refused: \(error.statusCode) \(error)")
             metrics.lead(.rejected)
-            if json { return Self.json(["status": "error", "message": error.description], status: status) }
+            if json { return .now(Self.json(["status": "error", "message": error.description], status: status)) }
             let texts = Texts.forLanguage(.de)
-            return pages.messagePage(title: texts.invalidRequestTitle, text: texts.invalidRequestText, language: .de, status: status)
+            return .now(pages.messagePage(title: texts.invalidRequestTitle, text: texts.invalidRequestText, language: .de, status: status))
         }
 
         let formID = (values[Field.form.rawValue]?.isEmpty == false ? values[Field.form.rawValue] : nil) ?? "default"
@@ -43,10 +49,10 @@ struct LeadEndpoint: Sendable {
             metrics.lead(.rejected)
             let texts = Texts.forLanguage(.de)
             if json {
-                return Self.json(["status": "error", "message": texts.unknownForm, "errors": [Field.form.rawValue: texts.unknownForm]],
-                                 status: .unprocessableContent)
+                return .now(Self.json(["status": "error", "message": texts.unknownForm,
+                                       "errors": [Field.form.rawValue: texts.unknownForm]], status: .unprocessableContent))
             }
-            return pages.messagePage(title: texts.notFoundTitle, text: texts.unknownForm, language: .de, status: .unprocessableContent)
+            return .now(pages.messagePage(title: texts.notFoundTitle, text: texts.unknownForm, language: .de, status: .unprocessableContent))
         }
 
         // The page's language (`?lang=en` on a German form) comes back in the hidden field `lang`.
@@ -56,16 +62,16 @@ struct LeadEndpoint: Sendable {
             logger.info("lead refused: honeypot filled (form \(form.id))")
             metrics.lead(.spam)
             let fake = Reference.generate()
-            if json { return Self.json(["status": "success", "reference": fake]) }
-            return Self.redirect(to: form.successURL ?? "/thanks?ref=\(fake)&form=\(form.id)")
+            if json { return .now(Self.json(["status": "success", "reference": fake])) }
+            return .now(Self.redirect(to: form.successURL ?? "/thanks?ref=\(fake)&form=\(form.id)"))
         }
         let again = SendAgain(form: form, language: language, values: values, json: json)
         if let problem = guards.tokenProblem(values, form: form, now: now()) {
-            return refuse(again, "form token \(problem)", field: SubmissionGuard.tokenField, message: \.tokenRetry)
+            return .now(refuse(again, "form token \(problem)", field: SubmissionGuard.tokenField, message: \.tokenRetry))
         }
 
         if let problem = guards.proofOfWorkProblem(values, now: now(), consume: false) {
-            return refuse(again, "proof of work \(problem)", field: SubmissionGuard.proofOfWorkField, message: \.proofOfWorkRetry)
+            return .now(refuse(again, "proof of work \(problem)", field: SubmissionGuard.proofOfWorkField, message: \.proofOfWorkRetry))
         }
 
         let lead: Lead
@@ -80,22 +86,22 @@ struct LeadEndpoint: Sendable {
             let summary = failure.message(language: language)
             if json {
                 let errors = Dictionary(uniqueKeysWithValues: failure.errors.map { ($0.key.rawValue, $0.value) })
-                return Self.json(["status": "error", "message": summary, "errors": errors], status: .unprocessableContent)
+                return .now(Self.json(["status": "error", "message": summary, "errors": errors], status: .unprocessableContent))
             }
-            return pages.formPage(form, language: language, state: .init(values: values, errors: failure.errors),
-                                  status: .unprocessableContent)
+            return .now(pages.formPage(form, language: language, state: .init(values: values, errors: failure.errors),
+                                       status: .unprocessableContent))
         }
 
         // Only now, with everything else in order, is the proof of work used up.
         if let problem = guards.proofOfWorkProblem(values, now: now(), consume: true) {
-            return refuse(again, "proof of work \(problem)", field: SubmissionGuard.proofOfWorkField, message: \.proofOfWorkRetry)
+            return .now(refuse(again, "proof of work \(problem)", field: SubmissionGuard.proofOfWorkField, message: \.proofOfWorkRetry))
         }
         let idempotencyKey = request.headers["Idempotency-Key"]
         if let key = idempotencyKey, !Self.isValidIdempotencyKey(key) {
             metrics.lead(.rejected)
             let message = "Idempotency-Key must be 1 to 200 visible ASCII characters"
-            if json { return Self.json(["status": "error", "message": message], status: .badRequest) }
-            return .error(.badRequest, message)
+            if json { return .now(Self.json(["status": "error", "message": message], status: .badRequest)) }
+            return .now(.error(.badRequest, message))
         }
         let consentAt = now()
         let submission = Submission(
@@ -103,6 +109,12 @@ struct LeadEndpoint: Sendable {
             fields: Dictionary(uniqueKeysWithValues: lead.values.map { ($0.key.rawValue, $0.value) }),
             idempotencyKey: idempotencyKey,
             payload: { reference in HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: consentAt) })
+        return .later { await deliver(submission, form: form, language: language, values: values, json: json) }
+    }
+
+    /// Stores the lead, tries to deliver it, and says how that went.
+    private func deliver(_ submission: Submission, form: FormDefinition, language: Language, values: [String: String],
+                         json: Bool) async -> HTTPResponse {
         let result = await delivery.submit(submission)
         switch result {
         case .delivered: metrics.lead(.delivered)
@@ -163,7 +175,7 @@ struct LeadEndpoint: Sendable {
 
     static func json(_ object: [String: Any], status: HTTPStatus = .ok) -> HTTPResponse {
         var response = HTTPResponse(status: status, headers: ["Content-Type": "application/json; charset=utf-8"],
-                                    body: Array(JSONText.encode(object).utf8))
+                                    body: JSONText.bytes(object))
         response.headers.set("Cache-Control", "no-store")
         return response
     }
