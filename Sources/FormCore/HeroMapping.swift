@@ -52,16 +52,9 @@ public enum HeroMapping: Sendable {
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
-    /// "yyyy-MM-dd HH:mm:ss" in UTC with a fixed POSIX locale and Gregorian calendar, so the
-    /// output doesn't depend on the server's locale or time zone. Made per call: DateFormatter
-    /// isn't Sendable, and leads are rare enough that the cost doesn't matter.
+    /// "yyyy-MM-dd HH:mm:ss" in UTC, whatever the server's locale or time zone.
     static func utcTimestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.calendar = Calendar(identifier: .gregorian)
-        formatter.timeZone = .gmt
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date)
+        UTCTime(secondsSince1970: date.timeIntervalSince1970).dateTime
     }
 
     static func nonEmpty(_ value: String) -> String? {

@@ -31,7 +31,7 @@ public final class RawClient: @unchecked Sendable {
         guard let address = try SocketAddress.resolve(host: host, port: port).first else {
             throw Failure(description: "no address for \(host)")
         }
-        let fd = Glibc.socket(address.family == .ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = Glibc.socket(address.family == .ipv6 ? AF_INET6 : AF_INET, socketStreamCloseOnExec, 0)
         guard fd >= 0 else { throw SocketError("socket") }
         socket = Socket(fd: fd)
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))

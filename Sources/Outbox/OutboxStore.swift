@@ -4,11 +4,24 @@ import Synchronization
 /// Every accepted lead, in one SQLite file under the data dir. Each write is a synced commit.
 ///
 /// Thread-safe: the connection lives in a Mutex. Calls block for the length of a commit (an fsync), so async
-/// callers run them off Swift's cooperative threads (see `OutboxStore.perform`).
+/// callers run them off Swift's cooperative threads (see `OutboxStore.perform`), which also commits the work of
+/// concurrent callers together (group commit).
 public final class OutboxStore: Sendable {
     public let path: String
-    private let database: Mutex<Database>
+    let database: Mutex<Database>
     private let queue = DispatchQueue(label: "heroform.outbox.store")
+    /// Work handed to `perform` and not yet run; the store's queue takes it all in one go.
+    private let pending = Mutex<[PendingWork]>([])
+
+    private struct PendingWork: Sendable {
+        /// Runs the work inside the group's transaction; its result is held back until the commit is done.
+        let run: @Sendable (OutboxStore) -> (@Sendable (Error?) -> Void)
+    }
+
+    /// The most works committed together: bounds how long the first of them waits.
+    static let maxGroup = 64
+    /// How many group commits ran (for tests: concurrent callers share commits).
+    let groupCommits = Atomic<Int>(0)
 
     /// Opens or creates `outbox.sqlite3` in `dataDir` (created with mode 0700) and migrates it.
     public init(dataDir: String) throws {
@@ -24,9 +37,66 @@ public final class OutboxStore: Sendable {
     }
 
     /// Runs blocking store work on the store's own queue, off the cooperative thread pool.
+    ///
+    /// Group commit: the work of every caller waiting at that moment runs in one transaction, each in a savepoint
+    /// of its own (one that throws undoes only its own writes), and one synced commit makes them all durable. No
+    /// caller hears of its result before that commit is done; if the commit fails, they all get its error.
     public func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try work(self) }) }
+            let item = PendingWork { store in
+                let result = store.inSavepoint { try work(store) }
+                return { commitError in continuation.resume(with: commitError.map { .failure($0) } ?? result) }
+            }
+            let first = pending.withLock { queue in
+                queue.append(item)
+                return queue.count == 1
+            }
+            if first { queue.async { self.runPending() } }
+        }
+    }
+
+    /// On `queue`: runs what is pending, a group at a time, each group in one transaction and one commit.
+    private func runPending() {
+        while true {
+            let group = pending.withLock { queue -> [PendingWork] in
+                let taken = Array(queue.prefix(Self.maxGroup))
+                queue.removeFirst(taken.count)
+                return taken
+            }
+            guard !group.isEmpty else { return }
+            let began = Result { try database.withLock { try $0.execute("BEGIN IMMEDIATE") } }
+            if case .failure(let error) = began {
+                // No transaction: nothing can be stored now; every caller of the group hears why.
+                for item in group { item.run(self)(error) }
+                continue
+            }
+            let finishers = group.map { $0.run(self) }
+            groupCommits.add(1, ordering: .relaxed)
+            let committed = Result { try database.withLock { try $0.execute("COMMIT") } }
+            if case .failure = committed { _ = try? database.withLock { try $0.execute("ROLLBACK") } }
+            let error: Error? = if case .failure(let failure) = committed { failure } else { nil }
+            for finish in finishers { finish(error) }
+        }
+    }
+
+    /// Runs `work` (which takes the connection's lock per call) inside a savepoint of the open transaction, so
+    /// that if it throws, only its own writes are undone.
+    private func inSavepoint<T>(_ work: () throws -> T) -> Result<T, Error> {
+        do {
+            try database.withLock { try $0.execute("SAVEPOINT work") }
+        } catch {
+            return .failure(error)
+        }
+        do {
+            let value = try work()
+            try database.withLock { try $0.execute("RELEASE work") }
+            return .success(value)
+        } catch {
+            _ = try? database.withLock { db in
+                try db.execute("ROLLBACK TO work")
+                try db.execute("RELEASE work")
+            }
+            return .failure(error)
         }
     }
 
@@ -297,7 +367,8 @@ public final class OutboxStore: Sendable {
 
     /// True when a write can be committed now (for readiness checks).
     public func isWritable() -> Bool {
-        (try? database.withLock { db in try db.execute("BEGIN IMMEDIATE; ROLLBACK") }) != nil
+        // Inside a group commit the write lock is already held.
+        (try? database.withLock { db in try db.isInTransaction ? () : db.execute("BEGIN IMMEDIATE; ROLLBACK") }) != nil
     }
 
     static func record(_ row: [String: SQLValue]) -> LeadRecord? {

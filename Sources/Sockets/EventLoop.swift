@@ -1,40 +1,118 @@
 import CEpoll
 import Dispatch
+import Foundation
 
 /// One serial Dispatch queue and one edge-triggered epoll set for the sockets that live on it.
 ///
 /// Why not a Dispatch source per socket: on Linux each one costs an `ioctl` and two `epoll_ctl` calls per event and a
-/// wake-up of a worker thread, which is most of the cost of a small keep-alive request. Here a single Dispatch
-/// source watches the epoll descriptor; when it fires, one `epoll_wait` collects every ready socket of the loop, and
-/// each socket's descriptor is registered once, for its whole life.
+/// wake-up of a worker thread, which is most of the cost of a small keep-alive request. Here each socket's
+/// descriptor is registered once, for its whole life, and one `epoll_wait` collects every ready socket of the loop.
 ///
-/// `@unchecked Sendable`: `sockets` and `nextToken` are read and written only on `queue` — the Dispatch source's
-/// handler runs there, and `register`/`unregister` are called only from socket methods, which run there too.
-/// The epoll descriptor itself is thread-safe.
+/// Why a thread of its own waits in `epoll_wait`, and not a Dispatch source on the epoll descriptor: libdispatch
+/// keeps its registrations by descriptor number, and a library that closes a descriptor before cancelling its
+/// source (FoundationNetworking's libcurl sockets can) leaves a stale entry that a new descriptor with the same
+/// number inherits — a loop whose epoll descriptor got such a number would never be woken again. No descriptor of
+/// ours is known to libdispatch. The waiting thread hands each batch to `queue` and waits for it to be handled,
+/// so the sockets' state is still touched on `queue` only.
+///
+/// `@unchecked Sendable`: `sockets` and `nextToken` are read and written only on `queue` — batches are handled
+/// there, and `register`/`unregister` are called only from socket methods, which run there too. The epoll and
+/// eventfd descriptors are thread-safe and belong to `Descriptors`, which outlives the loop until its thread ends.
 public final class EventLoop: @unchecked Sendable {
     public let queue: DispatchQueue
-    private let epollFD: Int32
-    private let source: DispatchSourceRead
+    private let descriptors: Descriptors
     /// Tokens, not descriptors, name sockets in the epoll set: a descriptor number can be reused by a new socket
     /// while an event for the old one is still in the batch being handled.
     private var sockets: [UInt64: StreamSocket] = [:]
     private var nextToken: UInt64 = 0
 
     private static let batchSize = 256
+    /// The token of the loop's own eventfd, which wakes the thread when the loop goes away.
+    private static let wakeToken: UInt64 = 0
+
+    /// How the waiting thread refers to its loop.
+    private final class WeakLoop: @unchecked Sendable {
+        // `@unchecked`: the reference is set once, in init, and only read afterwards (weak loads are atomic).
+        weak var loop: EventLoop?
+        init(_ loop: EventLoop) { self.loop = loop }
+    }
+
+    /// The loop's kernel objects; closed by the waiting thread when it ends.
+    private final class Descriptors: Sendable {
+        let epoll: Int32
+        let wake: Int32
+
+        init() throws {
+            epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+            guard epoll >= 0 else { throw SocketError("epoll_create1") }
+            wake = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
+            guard wake >= 0 else {
+                let error = SocketError("eventfd")
+                _ = Glibc.close(epoll)
+                throw error
+            }
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.u64 = EventLoop.wakeToken
+            guard epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event) == 0 else {
+                let error = SocketError("epoll_ctl eventfd")
+                close()
+                throw error
+            }
+        }
+
+        func signal() {
+            var one: UInt64 = 1
+            _ = withUnsafeBytes(of: &one) { Glibc.write(wake, $0.baseAddress, $0.count) }
+        }
+
+        func close() {
+            _ = Glibc.close(wake)
+            _ = Glibc.close(epoll)
+        }
+    }
 
     public init(label: String = "heroform.loop") throws {
-        let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard fd >= 0 else { throw SocketError("epoll_create1") }
-        epollFD = fd
+        descriptors = try Descriptors()
         queue = DispatchQueue(label: label)
-        source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.handleReadySockets() }
-        source.setCancelHandler { _ = Glibc.close(fd) }
-        source.resume()
+        let descriptors = self.descriptors
+        let owner = WeakLoop(self)
+        let thread = Thread {
+            // The thread keeps only a weak reference: the loop goes away with its last socket (and its owner).
+            Self.wait(on: descriptors, for: owner)
+        }
+        thread.name = label
+        thread.start()
     }
 
     deinit {
-        source.cancel()
+        descriptors.signal()
+    }
+
+    /// The waiting thread: collects ready sockets and has `queue` handle them, until the loop is gone.
+    private static func wait(on descriptors: Descriptors, for owner: WeakLoop) {
+        let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: batchSize)
+        defer {
+            events.deallocate()
+            descriptors.close()
+        }
+        guard let base = events.baseAddress else { return }
+        while true {
+            let count = epoll_wait(descriptors.epoll, base, Int32(batchSize), -1)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            var ready: [(token: UInt64, events: UInt32)] = []
+            ready.reserveCapacity(Int(count))
+            for index in 0..<Int(count) where events[index].data.u64 != wakeToken {
+                ready.append((events[index].data.u64, events[index].events))
+            }
+            guard let current = owner.loop else { return }
+            if !ready.isEmpty {
+                current.queue.sync { current.handle(ready) }
+            }
+        }
     }
 
     /// The number of sockets registered; on `queue`.
@@ -47,7 +125,7 @@ public final class EventLoop: @unchecked Sendable {
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
         event.data.u64 = token
-        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, socket.socket.fd, &event) == 0 else { return nil }
+        guard epoll_ctl(descriptors.epoll, EPOLL_CTL_ADD, socket.socket.fd, &event) == 0 else { return nil }
         sockets[token] = socket
         return token
     }
@@ -57,19 +135,9 @@ public final class EventLoop: @unchecked Sendable {
         sockets[token] = nil
     }
 
-    private func handleReadySockets() {
-        withUnsafeTemporaryAllocation(of: epoll_event.self, capacity: Self.batchSize) { events in
-            guard let base = events.baseAddress else { return }
-            while true {
-                let count = epoll_wait(epollFD, base, Int32(Self.batchSize), 0)
-                guard count > 0 else { return }
-                for index in 0..<Int(count) {
-                    let event = events[index]
-                    sockets[event.data.u64]?.handle(events: event.events)
-                }
-                // A full batch may have left more behind.
-                if count < Self.batchSize { return }
-            }
+    private func handle(_ ready: [(token: UInt64, events: UInt32)]) {
+        for (token, events) in ready {
+            sockets[token]?.handle(events: events)
         }
     }
 }

@@ -1,16 +1,22 @@
-import Dispatch
+import CEpoll
+import Foundation
+import Synchronization
 
-/// Listening sockets for one host and port (both IPv6 and IPv4 where the host has both), with a Dispatch
-/// source accepting connections as they come. No thread waits on a socket.
+/// Listening sockets for one host and port (both IPv6 and IPv4 where the host has both), with one thread accepting
+/// connections as they come (it waits in `poll` on the sockets and a wake-up eventfd).
 ///
-/// `@unchecked Sendable`: the mutable state (`sources`, `paused`) is touched only on `queue`.
-public final class Listener: @unchecked Sendable {
+/// A thread of its own rather than Dispatch sources, for the reason given at `EventLoop`: no descriptor of ours is
+/// left to libdispatch's bookkeeping by number.
+public final class Listener: Sendable {
     public let addresses: [SocketAddress]
     private let sockets: [Socket]
-    private let queue = DispatchQueue(label: "heroform.listener")
-    private var sources: [DispatchSourceRead] = []
-    private var stopped = false
-    private var paused = false
+    private let state = Mutex(State())
+
+    private struct State {
+        /// The accepting thread's wake-up eventfd, once started.
+        var wake: Int32?
+        var stopped = false
+    }
 
     /// Binds every address `host` resolves to. With port 0 the kernel picks one free port for the first
     /// address and the others reuse it.
@@ -55,54 +61,78 @@ public final class Listener: @unchecked Sendable {
 
     public var port: UInt16 { addresses.first?.port ?? 0 }
 
-    /// Starts accepting. `onAccept` runs on the listener's queue and must hand the socket off quickly.
+    /// Starts accepting. `onAccept` runs on the listener's thread and must hand the socket off quickly.
     public func start(onAccept: @escaping @Sendable (Socket, SocketAddress) -> Void) {
-        queue.sync {
-            for socket in sockets {
-                let source = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-                source.setEventHandler { [weak self] in self?.acceptAll(on: socket, onAccept) }
-                source.setCancelHandler { socket.close() }
-                source.resume()
-                sources.append(source)
+        let wake = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
+        let started = state.withLock { state -> Bool in
+            guard !state.stopped, state.wake == nil, wake >= 0 else { return false }
+            state.wake = wake
+            return true
+        }
+        guard started else {
+            if wake >= 0 { _ = Glibc.close(wake) }
+            return
+        }
+        let sockets = self.sockets
+        let thread = Thread { Self.accept(on: sockets, wake: wake, onAccept) }
+        thread.name = "heroform.listener"
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    /// Stops accepting and closes the listening sockets; established connections are not touched.
+    public func stop() {
+        let wake: Int32? = state.withLock { state in
+            guard !state.stopped else { return nil }
+            state.stopped = true
+            return state.wake ?? -1
+        }
+        guard let wake else { return }
+        if wake >= 0 {
+            // The accepting thread closes the sockets as it ends.
+            var one: UInt64 = 1
+            _ = withUnsafeBytes(of: &one) { Glibc.write(wake, $0.baseAddress, $0.count) }
+        } else {
+            sockets.forEach { $0.close() }
+        }
+    }
+
+    /// The accepting thread: waits for connections or the wake-up, then closes everything.
+    private static func accept(on sockets: [Socket], wake: Int32,
+                               _ onAccept: @Sendable (Socket, SocketAddress) -> Void) {
+        var watched = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        watched.append(pollfd(fd: wake, events: Int16(POLLIN), revents: 0))
+        defer {
+            sockets.forEach { $0.close() }
+            _ = Glibc.close(wake)
+        }
+        while true {
+            let ready = poll(&watched, nfds_t(watched.count), -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if watched[sockets.count].revents != 0 { return }
+            for (index, socket) in sockets.enumerated() where watched[index].revents != 0 {
+                acceptPending(on: socket, onAccept)
             }
         }
     }
 
-    /// Stops accepting and closes the listening sockets; established connections are not touched.
-    public func stop() {
-        queue.sync {
-            guard !stopped else { return }
-            stopped = true
-            if paused { paused = false; sources.forEach { $0.resume() } }
-            sources.forEach { $0.cancel() }
-            sources = []
-        }
-    }
-
-    private func acceptAll(on socket: Socket, _ onAccept: (Socket, SocketAddress) -> Void) {
-        // Bounded, so one busy listener cannot monopolise the queue.
+    private static func acceptPending(on socket: Socket, _ onAccept: (Socket, SocketAddress) -> Void) {
+        // Bounded, so one busy socket cannot starve the other.
         for _ in 0..<64 {
             do {
                 guard let (client, peer) = try socket.accept() else { return }
                 onAccept(client, peer)
             } catch let error as SocketError where error.code == EMFILE || error.code == ENFILE {
-                // Out of descriptors: the source would fire again at once and spin; pause briefly instead.
-                pauseAccepting(for: .milliseconds(100))
+                // Out of descriptors: poll would report the socket again at once and spin; pause briefly instead.
+                usleep(100_000)
                 return
             } catch {
                 return
             }
-        }
-    }
-
-    private func pauseAccepting(for delay: DispatchTimeInterval) {
-        guard !paused else { return }
-        paused = true
-        sources.forEach { $0.suspend() }
-        queue.asyncAfter(deadline: .now() + delay) { [weak self] in
-            guard let self, self.paused else { return }
-            self.paused = false
-            self.sources.forEach { $0.resume() }
         }
     }
 }

@@ -2,6 +2,9 @@
 @_exported import Glibc
 
 let sockStream = Int32(SOCK_STREAM.rawValue)
+/// Sockets are never inherited by child processes: a child holding a copy would keep a closed connection open
+/// (no FIN reaches the peer) for as long as it lives.
+public let socketStreamCloseOnExec = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
 /// Per-call protection against SIGPIPE, on top of ignoring the signal process-wide.
 let noSignalFlag = Int32(MSG_NOSIGNAL)
 

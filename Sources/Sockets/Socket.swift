@@ -21,7 +21,7 @@ public struct Socket: Hashable, Sendable {
     /// so an IPv4 socket can share the port; otherwise they accept IPv4-mapped peers too.
     public static func listening(on address: SocketAddress, backlog: Int32 = 1024, v6Only: Bool) throws -> Socket {
         let domain = address.family == .ipv6 ? AF_INET6 : AF_INET
-        let fd = socket(domain, sockStream, 0)
+        let fd = socket(domain, socketStreamCloseOnExec, 0)
         guard fd >= 0 else { throw SocketError("socket") }
         let socket = Socket(fd: fd)
         do {
@@ -54,6 +54,8 @@ public struct Socket: Hashable, Sendable {
         }
         let socket = Socket(fd: client)
         do {
+            // Not inherited by child processes (see `socketStreamCloseOnExec`).
+            guard fcntl(client, F_SETFD, FD_CLOEXEC) == 0 else { throw SocketError("fcntl FD_CLOEXEC") }
             try socket.setNonBlocking()
             // Small responses go out at once instead of waiting for Nagle's algorithm.
             try socket.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)

@@ -153,7 +153,7 @@ public final class StreamSocket: @unchecked Sendable {
 
     private func readAvailable() {
         withUnsafeTemporaryAllocation(byteCount: Self.readChunkSize, alignment: 1) { buffer in
-            while mayHaveInput && !readPaused && !closed {
+            reading: while mayHaveInput && !readPaused && !closed {
                 switch socket.read(into: buffer) {
                 case .bytes(let count):
                     // A short read emptied the kernel's buffer (new input raises a new edge) — unless the FIN is
@@ -169,6 +169,9 @@ public final class StreamSocket: @unchecked Sendable {
                     if let handler = onEndOfInput {
                         pauseReading()
                         handler()
+                        // Even if the handler resumed reading, the end is reported again only on a later turn of
+                        // the queue, so a handler that always resumes cannot spin here.
+                        break reading
                     } else {
                         close()
                     }

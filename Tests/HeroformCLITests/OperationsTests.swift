@@ -70,17 +70,24 @@ import Testing
     }
 
     @Test func healthcheckCommandAsksTheRunningServer() async throws {
-        // A port that is free now (the healthcheck reads it from the config, so it cannot be 0).
-        guard let loopback = try SocketAddress.resolve(host: "127.0.0.1", port: 0).first else { return }
-        let probe = try Socket.listening(on: loopback, v6Only: false)
-        let port = probe.localAddress?.port ?? 0
-        probe.close()
-        let workspace = try Workspace(config: #"{"server": {"port": \#(port)}, "storage": {"data_dir": "data"}, "# + forms + "}")
-        let (downStatus, _) = try await ServerProcess.run(["healthcheck", "--timeout", "1"], directory: workspace.url)
+        // The healthcheck reads the port from the config, so it cannot be 0. A port picked free and released
+        // beforehand could be taken by a parallel test meanwhile; so the server takes port 0 and the healthcheck
+        // gets a config of its own with the port the server reports.
+        let workspace = try Workspace(config: #"{"server": {"port": 0}, "storage": {"data_dir": "data"}, "# + forms + "}")
+        func healthcheckConfig(port: UInt16) throws -> String {
+            let path = workspace.url.appendingPathComponent("healthcheck-\(port).json").path
+            try (#"{"server": {"port": \#(port)}, "storage": {"data_dir": "data"}, "# + forms + "}")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        // Port 9 (discard) on loopback: nothing listens there.
+        let (downStatus, _) = try await ServerProcess.run(["healthcheck", "--timeout", "1", "--config", try healthcheckConfig(port: 9)],
+                                                          directory: workspace.url)
         #expect(downStatus == 1)
         let server = try ServerProcess(["serve"], directory: workspace.url)
-        #expect(await server.listeningPort() == port)
-        let (upStatus, output) = try await ServerProcess.run(["healthcheck"], directory: workspace.url)
+        let port = try #require(await server.listeningPort())
+        let (upStatus, output) = try await ServerProcess.run(["healthcheck", "--config", try healthcheckConfig(port: port)],
+                                                             directory: workspace.url)
         #expect(upStatus == 0)
         #expect(output.contains("ok"))
         server.signal(SIGTERM)

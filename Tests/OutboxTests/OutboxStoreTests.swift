@@ -213,3 +213,59 @@ final class ReferenceDraws: Sendable {
     init(_ references: [String]) { queue = Mutex(references) }
     func next() -> String { queue.withLock { $0.count > 1 ? $0.removeFirst() : $0.first ?? "" } }
 }
+
+/// `perform` commits the work of concurrent callers together.
+@Suite struct GroupCommitTests {
+    /// Group commit: concurrent callers share commits, each caller's work stays atomic on its own, and a result
+    /// is only handed back once it is committed (another connection already sees it).
+    @Test func concurrentWorkIsCommittedTogetherAndEachStaysAtomic() async throws {
+        let outbox = try TemporaryOutbox()
+        let store = outbox.store
+        let dataDir = outbox.dataDir
+        struct Refused: Error {}
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    let reference = String(format: "G%02d-AAA-%03d", index % 7, index)
+                    do {
+                        try await store.perform { store in
+                            try store.add(reference, now: Date())
+                            // Every tenth caller fails after writing: only its own row must go.
+                            if index % 10 == 0 { throw Refused() }
+                        }
+                        // Committed before we hear of it: a second connection finds the row.
+                        let other = try OutboxStore(dataDir: dataDir)
+                        return (index, try other.find(reference) != nil)
+                    } catch is Refused {
+                        do { return (index, try store.find(reference) == nil) } catch { return (index, false) }
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            var all: [Int: Bool] = [:]
+            for await (index, ok) in group { all[index] = ok }
+            return all
+        }
+        #expect(results.count == 200)
+        #expect(results.values.allSatisfy { $0 })
+        #expect(try store.counts().pending == 180)
+        #expect(store.groupCommits.load(ordering: .relaxed) < 200, "concurrent callers did not share a commit")
+    }
+
+    @Test func aGroupWhoseCommitCannotStartTellsEveryCaller() async throws {
+        let outbox = try TemporaryOutbox()
+        // Another connection holds the write lock past the busy timeout: BEGIN IMMEDIATE fails.
+        let other = try OutboxStore(dataDir: outbox.dataDir)
+        outbox.store.database.withLock { $0.setBusyTimeout(milliseconds: 100) }
+        try await other.holdWriteLock {
+            await #expect(throws: SQLiteError.self) {
+                try await outbox.store.perform { try $0.add("LCK-AAA-AAA", now: Date()) }
+            }
+        }
+        #expect(try outbox.store.find("LCK-AAA-AAA") == nil)
+        // Afterwards the store works again.
+        try await outbox.store.perform { try $0.add("LCK-AAA-BBB", now: Date()) }
+        #expect(try outbox.store.find("LCK-AAA-BBB") != nil)
+    }
+}

@@ -43,3 +43,12 @@ extension OutboxStore {
                    reference: { reference }, payloadFor: { _ in samplePayload }, now: now, maxAge: maxAge)
     }
 }
+
+extension OutboxStore {
+    /// Holds the database's write lock (an open BEGIN IMMEDIATE) while `body` runs.
+    func holdWriteLock(_ body: () async throws -> Void) async throws {
+        try database.withLock { try $0.execute("BEGIN IMMEDIATE") }
+        defer { _ = try? database.withLock { try $0.execute("ROLLBACK") } }
+        try await body()
+    }
+}

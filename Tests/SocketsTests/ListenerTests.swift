@@ -45,7 +45,7 @@ import Testing
 /// A blocking client socket for these tests.
 func connect(port: UInt16) throws -> Socket {
     guard let address = try SocketAddress.resolve(host: "127.0.0.1", port: port).first else { throw SocketError("resolve", code: 0) }
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, socketStreamCloseOnExec, 0)
     let rc = address.withSockaddr { Glibc.connect(fd, $0, $1) }
     guard rc == 0 else {
         let error = SocketError("connect")

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 @testable import Sockets
@@ -67,9 +68,9 @@ func receive(_ socket: Socket, count: Int) -> [UInt8] {
         // Far more than the kernel buffers: the rest waits for the socket to turn writable, not a blocked thread.
         #expect(pendingAfterWrite > 0)
         #expect(!drained.withLock { $0 })
-        // Blocking reads belong on a Dispatch queue, not on Swift's cooperative threads.
+        // Blocking reads get a thread of their own: not Swift's cooperative threads, nor Dispatch's global ones.
         let got = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: receive(pair.client, count: payload.count)) }
+            Thread.detachNewThread { continuation.resume(returning: receive(pair.client, count: payload.count)) }
         }
         #expect(got.count == payload.count)
         for _ in 0..<200 where !drained.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }

@@ -1,4 +1,5 @@
 import Foundation
+import FormCore
 import Logging
 
 /// One JSON object per line on standard error, for log collectors (`--log-format json`).
@@ -35,9 +36,8 @@ public struct JSONLogHandler: LogHandler {
         write(String(decoding: data, as: UTF8.self) + "\n")
     }
 
+    /// RFC 3339 in UTC with milliseconds; no formatter object made per log line.
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        UTCTime(secondsSince1970: date.timeIntervalSince1970).iso8601
     }
 }

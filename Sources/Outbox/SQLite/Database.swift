@@ -46,7 +46,7 @@ final class Database {
         }
         handle = pointer
         // Another process (the operator CLI) may hold the lock for a moment.
-        sqlite3_busy_timeout(handle, 5000)
+        setBusyTimeout(milliseconds: 5000)
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA synchronous = FULL")
     }
@@ -131,7 +131,10 @@ final class Database {
     }
 
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE`, so two writers never deadlock on upgrade).
+    /// Runs `body` atomically: a transaction of its own, or — inside one already (a group commit) — a savepoint,
+    /// so its writes land together with the others' in the enclosing commit, or not at all.
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction { return try savepoint(body) }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -142,6 +145,28 @@ final class Database {
             throw error
         }
     }
+
+    /// Runs `body` inside an open transaction so that, if it throws, only its own writes are undone.
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT step")
+        do {
+            let result = try body()
+            try execute("RELEASE step")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO step")
+            try? execute("RELEASE step")
+            throw error
+        }
+    }
+
+    /// How long a statement waits for another connection's lock before it fails with SQLITE_BUSY.
+    func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
+    /// Whether a transaction is open on this connection.
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     private var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
