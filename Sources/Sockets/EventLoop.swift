@@ -9,10 +9,11 @@ import Foundation
 /// descriptor is registered once, for its whole life, and one `epoll_wait` collects every ready socket of the loop.
 ///
 /// Why a thread of its own waits in `epoll_wait`, and not a Dispatch source on the epoll descriptor: libdispatch
-/// keeps its registrations by descriptor number, and a library that closes a descriptor before cancelling its
-/// source (FoundationNetworking's libcurl sockets can) leaves a stale entry that a new descriptor with the same
-/// number inherits — a loop whose epoll descriptor got such a number would never be woken again. No descriptor of
-/// ours is known to libdispatch. The waiting thread hands each batch to `queue` and waits for it to be handled,
+/// keeps its registrations by descriptor number, so a descriptor some other code in the process closes before
+/// cancelling its source leaves a stale entry that a new descriptor with the same number can meet. Under the test
+/// suite's load (URLSession, child processes, thousands of sockets) loops behind Dispatch sources stalled for
+/// seconds now and then, and strace showed libdispatch re-arming descriptors that were already closed; with a
+/// thread of its own, no descriptor of ours is known to libdispatch, and the stalls were gone. The waiting thread hands each batch to `queue` and waits for it to be handled,
 /// so the sockets' state is still touched on `queue` only.
 ///
 /// `@unchecked Sendable`: `sockets` and `nextToken` are read and written only on `queue` — batches are handled
