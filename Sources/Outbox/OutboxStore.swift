@@ -8,7 +8,7 @@ import Synchronization
 /// concurrent callers together (group commit).
 public final class OutboxStore: Sendable {
     public let path: String
-    let database: Mutex<Database>
+    let database: LockedDatabase
     private let queue = DispatchQueue(label: "heroform.outbox.store")
     /// Work handed to `perform` and not yet run; the store's queue takes it all in one go.
     private let pending = Mutex<[PendingWork]>([])
@@ -16,6 +16,8 @@ public final class OutboxStore: Sendable {
     private struct PendingWork: Sendable {
         /// Runs the work inside the group's transaction; its result is held back until the commit is done.
         let run: @Sendable (OutboxStore) -> (@Sendable (Error?) -> Void)
+        /// Answers without running the work (no transaction could be started).
+        let fail: @Sendable (Error) -> Void
     }
 
     /// The most works committed together: bounds how long the first of them waits.
@@ -33,7 +35,7 @@ public final class OutboxStore: Sendable {
         defer { umask(previous) }
         let database = try Database(path: path)
         try Self.migrate(database)
-        self.database = Mutex(database)
+        self.database = LockedDatabase(database)
     }
 
     /// Runs blocking store work on the store's own queue, off the cooperative thread pool.
@@ -43,10 +45,10 @@ public final class OutboxStore: Sendable {
     /// caller hears of its result before that commit is done; if the commit fails, they all get its error.
     public func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let item = PendingWork { store in
+            let item = PendingWork(run: { store in
                 let result = store.inSavepoint { try work(store) }
                 return { commitError in continuation.resume(with: commitError.map { .failure($0) } ?? result) }
-            }
+            }, fail: { error in continuation.resume(throwing: error) })
             let first = pending.withLock { queue in
                 queue.append(item)
                 return queue.count == 1
@@ -64,18 +66,31 @@ public final class OutboxStore: Sendable {
                 return taken
             }
             guard !group.isEmpty else { return }
-            let began = Result { try database.withLock { try $0.execute("BEGIN IMMEDIATE") } }
-            if case .failure(let error) = began {
-                // No transaction: nothing can be stored now; every caller of the group hears why.
-                for item in group { item.run(self)(error) }
-                continue
+            // The connection stays locked for the whole group, so a call from another thread (not through
+            // `perform`) waits for the commit instead of slipping into the open transaction; the works themselves
+            // run on this thread and take the (recursive) lock again.
+            let (finishers, commitError) = database.withLock { db -> ([@Sendable (Error?) -> Void], Error?) in
+                do {
+                    try db.execute("BEGIN IMMEDIATE")
+                } catch {
+                    // No transaction: nothing is run, so nothing is stored; every caller of the group hears why.
+                    for item in group { item.fail(error) }
+                    return ([], nil)
+                }
+                let finishers = group.map { $0.run(self) }
+                groupCommits.add(1, ordering: .relaxed)
+                let commitError: Error?
+                do {
+                    try db.execute("COMMIT")
+                    commitError = nil
+                } catch {
+                    commitError = error
+                    try? db.execute("ROLLBACK")
+                }
+                return (finishers, commitError)
             }
-            let finishers = group.map { $0.run(self) }
-            groupCommits.add(1, ordering: .relaxed)
-            let committed = Result { try database.withLock { try $0.execute("COMMIT") } }
-            if case .failure = committed { _ = try? database.withLock { try $0.execute("ROLLBACK") } }
-            let error: Error? = if case .failure(let failure) = committed { failure } else { nil }
-            for finish in finishers { finish(error) }
+            // Answered only now, with the lock given back.
+            for finish in finishers { finish(commitError) }
         }
     }
 

@@ -38,7 +38,8 @@ public final class EventLoop: @unchecked Sendable {
         init(_ loop: EventLoop) { self.loop = loop }
     }
 
-    /// The loop's kernel objects; closed by the waiting thread when it ends.
+    /// The loop's kernel objects, shared by the loop and its thread; closed when both are done with them, so neither
+    /// can use a number that was closed and handed to someone else.
     private final class Descriptors: Sendable {
         let epoll: Int32
         let wake: Int32
@@ -57,7 +58,8 @@ public final class EventLoop: @unchecked Sendable {
             event.data.u64 = EventLoop.wakeToken
             guard epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event) == 0 else {
                 let error = SocketError("epoll_ctl eventfd")
-                close()
+                _ = Glibc.close(wake)
+                _ = Glibc.close(epoll)
                 throw error
             }
         }
@@ -67,7 +69,7 @@ public final class EventLoop: @unchecked Sendable {
             _ = withUnsafeBytes(of: &one) { Glibc.write(wake, $0.baseAddress, $0.count) }
         }
 
-        func close() {
+        deinit {
             _ = Glibc.close(wake)
             _ = Glibc.close(epoll)
         }
@@ -93,16 +95,16 @@ public final class EventLoop: @unchecked Sendable {
     /// The waiting thread: collects ready sockets and has `queue` handle them, until the loop is gone.
     private static func wait(on descriptors: Descriptors, for owner: WeakLoop) {
         let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: batchSize)
-        defer {
-            events.deallocate()
-            descriptors.close()
-        }
+        defer { events.deallocate() }
         guard let base = events.baseAddress else { return }
         while true {
             let count = epoll_wait(descriptors.epoll, base, Int32(batchSize), -1)
             if count < 0 {
-                if errno == EINTR { continue }
-                return
+                // EINTR, or a failure that should not happen with valid arguments: wait on (briefly pausing,
+                // so it cannot spin); only the loop's end ends the thread.
+                if errno != EINTR { usleep(10_000) }
+                if owner.loop == nil { return }
+                continue
             }
             var ready: [(token: UInt64, events: UInt32)] = []
             ready.reserveCapacity(Int(count))

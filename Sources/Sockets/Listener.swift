@@ -110,8 +110,10 @@ public final class Listener: Sendable {
         while true {
             let ready = poll(&watched, nfds_t(watched.count), -1)
             if ready < 0 {
-                if errno == EINTR { continue }
-                return
+                // Only `stop()` ends the thread (and so the sockets): it must not close them while the listener
+                // could still use their numbers. An unexpected failure pauses briefly instead of spinning.
+                if errno != EINTR { usleep(10_000) }
+                continue
             }
             if watched[sockets.count].revents != 0 { return }
             for (index, socket) in sockets.enumerated() where watched[index].revents != 0 {

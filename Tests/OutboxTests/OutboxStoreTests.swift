@@ -253,19 +253,61 @@ final class ReferenceDraws: Sendable {
         #expect(store.groupCommits.load(ordering: .relaxed) < 200, "concurrent callers did not share a commit")
     }
 
-    @Test func aGroupWhoseCommitCannotStartTellsEveryCaller() async throws {
+    @Test func aGroupWhoseTransactionCannotStartRunsNothingAndTellsEveryCaller() async throws {
         let outbox = try TemporaryOutbox()
         // Another connection holds the write lock past the busy timeout: BEGIN IMMEDIATE fails.
         let other = try OutboxStore(dataDir: outbox.dataDir)
         outbox.store.database.withLock { $0.setBusyTimeout(milliseconds: 100) }
+        let ran = Shared(false)
         try await other.holdWriteLock {
             await #expect(throws: SQLiteError.self) {
-                try await outbox.store.perform { try $0.add("LCK-AAA-AAA", now: Date()) }
+                try await outbox.store.perform { store in
+                    // Outside a transaction this would commit on its own while the caller hears of a failure.
+                    ran.value = true
+                    try store.add("LCK-AAA-AAA", now: Date())
+                }
             }
         }
+        #expect(!ran.value, "work ran although its group had no transaction")
         #expect(try outbox.store.find("LCK-AAA-AAA") == nil)
         // Afterwards the store works again.
         try await outbox.store.perform { try $0.add("LCK-AAA-BBB", now: Date()) }
         #expect(try outbox.store.find("LCK-AAA-BBB") != nil)
+    }
+
+    /// A call made directly (not through `perform`) from another thread while a group is open waits for the group
+    /// instead of joining its transaction, where a failing work's rollback would take it along.
+    @Test func aDirectCallDuringAGroupIsNotPartOfIt() async throws {
+        let outbox = try TemporaryOutbox()
+        let store = outbox.store
+        let inside = DispatchSemaphore(value: 0)
+        let proceed = DispatchSemaphore(value: 0)
+        struct Refused: Error {}
+        let grouped = Task {
+            try await store.perform { store in
+                try store.add("GRP-AAA-AAA", now: Date())
+                inside.signal()
+                _ = proceed.wait(timeout: .now() + 10)
+                throw Refused()
+            }
+        }
+        // Waited for on a thread of its own: not on the cooperative pool.
+        let entered = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: inside.wait(timeout: .now() + 10) == .success) }
+        }
+        #expect(entered)
+        let direct = Shared(0)  // 0 running, 1 stored, 2 failed
+        Thread.detachNewThread {
+            let stored = (try? store.add("DIR-AAA-AAA", now: Date())) != nil
+            direct.value = stored ? 1 : 2
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(direct.value == 0, "the direct call ran inside the open group")
+        proceed.signal()
+        await #expect(throws: Refused.self) { try await grouped.value }
+        for _ in 0..<1000 where direct.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(direct.value == 1)
+        #expect(try store.find("DIR-AAA-AAA") != nil, "the direct call's lead went with the failed group")
+        #expect(try store.find("GRP-AAA-AAA") == nil)
     }
 }

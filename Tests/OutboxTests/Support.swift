@@ -52,3 +52,13 @@ extension OutboxStore {
         try await body()
     }
 }
+
+/// A value shared between a test and the threads it starts.
+final class Shared<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

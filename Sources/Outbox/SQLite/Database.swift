@@ -27,6 +27,25 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var description: String { "SQLite error \(code): \(message)" }
 }
 
+/// A connection behind a recursive lock: the outbox's group commit holds it for a whole group while the grouped
+/// work, on the same thread, takes it again for each statement.
+///
+/// `@unchecked Sendable`: `database` is only reached through `withLock`, which holds `lock` for the call.
+final class LockedDatabase: @unchecked Sendable {
+    private let lock = NSRecursiveLock()
+    private let database: Database
+
+    init(_ database: Database) {
+        self.database = database
+    }
+
+    func withLock<T>(_ body: (Database) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(database)
+    }
+}
+
 /// One SQLite connection. Not thread-safe by itself: its owner serializes access.
 final class Database {
     private let handle: OpaquePointer
