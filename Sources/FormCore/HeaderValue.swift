@@ -67,6 +67,15 @@ struct MediaType: Equatable {
     var essence: String { type + "/" + subtype }
 
     init?(_ header: String) {
+        // Almost every request sends one of a handful of exact values: parsed once, looked up after that.
+        if let known = Self.common[header] {
+            self = known
+            return
+        }
+        self.init(parsing: header)
+    }
+
+    private init?(parsing header: String) {
         let parsed = HeaderValue(header)
         let parts = parsed.value.lowercased().split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, Self.isToken(parts[0]), Self.isToken(parts[1]) else { return nil }
@@ -74,6 +83,14 @@ struct MediaType: Equatable {
         subtype = String(parts[1])
         parameters = parsed.parameters
     }
+
+    /// The Content-Type values browsers and scripts send most, each parsed by the same rules as any other.
+    private static let common: [String: MediaType] = {
+        let headers = ["application/json", "application/json; charset=utf-8", "application/json; charset=UTF-8",
+                       "application/json;charset=UTF-8", "application/x-www-form-urlencoded",
+                       "application/x-www-form-urlencoded; charset=UTF-8", "application/x-www-form-urlencoded;charset=UTF-8"]
+        return Dictionary(uniqueKeysWithValues: headers.compactMap { header in MediaType(parsing: header).map { (header, $0) } })
+    }()
 
     /// RFC 9110 `token`: rejects spaces, control characters and anything else a client shouldn't send.
     static func isToken(_ text: Substring) -> Bool {

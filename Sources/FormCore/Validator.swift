@@ -10,11 +10,11 @@ public enum Validator: Sendable {
         let texts = Texts.forLanguage(form.language)
         // Already normalized by FormDefinition (its init and `didSet`): HERO's mandatory fields are always shown.
         let shownFields = form.shownFields
-        let shown = Set(shownFields)
         let required = form.requiredFields
 
         // Unshown fields are ignored entirely: a visitor can't inject data the form didn't ask for.
         var values: [Field: String] = [:]
+        values.reserveCapacity(shownFields.count + 2)
         for field in shownFields where field != .consent {
             values[field] = Sanitizer.clean(raw[field.rawValue] ?? "", for: field)
         }
@@ -41,7 +41,7 @@ public enum Validator: Sendable {
         }
 
         var consent = false
-        if shown.contains(.consent) {
+        if shownFields.contains(.consent) {
             consent = isTruthy(raw[Field.consent.rawValue])
             if required.contains(.consent) && !consent {
                 errors[.consent] = texts.consentRequired

@@ -22,6 +22,10 @@ import Testing
 
     @Test(arguments: [
         ("application/json", "application", "json", true),
+        // The common values come from a table made by the same parser.
+        ("application/json; charset=utf-8", "application", "json", true),
+        ("application/json;charset=UTF-8", "application", "json", true),
+        ("application/x-www-form-urlencoded; charset=UTF-8", "application", "x-www-form-urlencoded", true),
         ("Application/JSON; Charset=UTF-8", "application", "json", true),
         ("application/x-www-form-urlencoded; charset=\"utf8\"", "application", "x-www-form-urlencoded", true),
         ("application/json; charset=latin1", "application", "json", false),

@@ -28,6 +28,12 @@ import Testing
         #expect(!encoded.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{2028}" || $0 == "\u{2029}" })
     }
 
+    @Test func stringDictionariesAtAnyLevelKeepSortedKeys() {
+        #expect(JSONText.encode(["b": "2", "a": "1"] as [String: String]) == #"{"a":"1","b":"2"}"#)
+        let nested: [String: Any] = ["z": ["y": "1", "x": "2"] as [String: String], "a": true, "n": 3]
+        #expect(JSONText.encode(nested) == #"{"a":true,"n":3,"z":{"x":"2","y":"1"}}"#)
+    }
+
     @Test func escapesControlCharactersAsHex() {
         #expect(JSONText.encode("\u{1}\u{1F}") == #""\u0001\u001f""#)
         #expect(JSONText.encode("a\u{2028}b") == #""a\u2028b""#)

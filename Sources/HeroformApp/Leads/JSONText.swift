@@ -14,20 +14,19 @@ enum JSONText {
     }
 
     private static func write(_ value: Any, to out: inout [UInt8]) {
+        // By exact type first: a cast of a [String: String] to [String: Any] converts it element by element, and a
+        // failed cast of a [String: Any] to [String: String] checks every element too.
+        if type(of: value) == [String: String].self, let strings = value as? [String: String] {
+            writeObject(strings, to: &out) { writeString($0, to: &$1) }
+            return
+        }
         switch value {
         case let text as String:
             writeString(text, to: &out)
         // Before the scalar types: the top level is always an object, and a failed cast to a dictionary type
-        // is slow. A nested [String: String] is read through this case too.
+        // is slow.
         case let object as [String: Any]:
-            out.append(UInt8(ascii: "{"))
-            for (index, key) in object.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                write(object[key] ?? NullMarker(), to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            writeObject(object, to: &out) { write($0, to: &$1) }
         case let flag as Bool:
             out.append(contentsOf: (flag ? "true" : "false").utf8)
         case let number as Int:
@@ -44,7 +43,18 @@ enum JSONText {
         }
     }
 
-    private struct NullMarker {}
+    /// An object with sorted keys.
+    private static func writeObject<Value>(_ object: [String: Value], to out: inout [UInt8],
+                                           value writeValue: (Value, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "{"))
+        for (index, (key, value)) in object.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            writeValue(value, &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
