@@ -94,25 +94,10 @@ public final class OutboxStore: Sendable {
         }
     }
 
-    /// Runs `work` (which takes the connection's lock per call) inside a savepoint of the open transaction, so
-    /// that if it throws, only its own writes are undone.
+    /// Runs `work` inside a savepoint of the group's open transaction, so that if it throws, only its own writes are
+    /// undone. The work takes the (recursive) connection lock again for each of its calls.
     private func inSavepoint<T>(_ work: () throws -> T) -> Result<T, Error> {
-        do {
-            try database.withLock { try $0.execute("SAVEPOINT work") }
-        } catch {
-            return .failure(error)
-        }
-        do {
-            let value = try work()
-            try database.withLock { try $0.execute("RELEASE work") }
-            return .success(value)
-        } catch {
-            _ = try? database.withLock { db in
-                try db.execute("ROLLBACK TO work")
-                try db.execute("RELEASE work")
-            }
-            return .failure(error)
-        }
+        Result { try database.withLock { db in try db.savepoint(work) } }
     }
 
     static func migrate(_ db: Database) throws {
