@@ -9,11 +9,7 @@ public enum Sanitizer: Sendable {
     static let maxConsecutiveNewlines = 3
 
     public static func clean(_ value: String, for field: Field) -> String {
-        let filtered = stripInvisibles(value, keepLineBreaks: field.isMultiline)
-        // NFC after stripping, so a zero-width char between a letter and its accent can't block composition.
-        // ASCII text is already in NFC; Foundation's normalization was the largest cost of a refused submission.
-        let composed = filtered.utf8.allSatisfy { $0 < 0x80 } ? filtered : filtered.precomposedStringWithCanonicalMapping
-        let cleaned = field.isMultiline ? tidyLines(composed) : collapseWhitespace(composed)
+        let cleaned = !field.isMultiline && isTidySingleLineASCII(value) ? value : normalized(value, for: field)
         switch field {
         case .email:
             return lowercasingDomain(cleaned)
@@ -22,6 +18,25 @@ public enum Sanitizer: Sendable {
         default:
             return cleaned
         }
+    }
+
+    /// Printable ASCII with single inner spaces is what every pass below would return unchanged; most input is
+    /// like that, and this check is all a spam flood costs.
+    static func isTidySingleLineASCII(_ value: String) -> Bool {
+        var previous: UInt8 = 0x20 // so a leading space fails
+        for byte in value.utf8 {
+            guard byte >= 0x20 && byte < 0x7f, !(byte == 0x20 && previous == 0x20) else { return false }
+            previous = byte
+        }
+        return previous != 0x20 || value.isEmpty
+    }
+
+    static func normalized(_ value: String, for field: Field) -> String {
+        let filtered = stripInvisibles(value, keepLineBreaks: field.isMultiline)
+        // NFC after stripping, so a zero-width char between a letter and its accent can't block composition.
+        // ASCII text is already in NFC; Foundation's normalization was the largest cost of a refused submission.
+        let composed = filtered.utf8.allSatisfy { $0 < 0x80 } ? filtered : filtered.precomposedStringWithCanonicalMapping
+        return field.isMultiline ? tidyLines(composed) : collapseWhitespace(composed)
     }
 
     /// Drops control (Cc) and format (Cf) characters: NUL, ESC, bidi overrides, zero-width chars, BOM, tags.

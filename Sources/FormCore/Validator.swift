@@ -7,53 +7,59 @@ public enum Validator: Sendable {
     static let projectLocationFields: [Field] = [.projectStreet, .projectZipcode, .projectCity]
 
     public static func validate(_ raw: [String: String], form: FormDefinition) -> Result<Lead, ValidationFailure> {
-        let texts = Texts.forLanguage(form.language)
         // Already normalized by FormDefinition (its init and `didSet`): HERO's mandatory fields are always shown.
         let shownFields = form.shownFields
         let required = form.requiredFields
 
         // Unshown fields are ignored entirely: a visitor can't inject data the form didn't ask for.
-        var values: [Field: String] = [:]
-        values.reserveCapacity(shownFields.count + 2)
-        for field in shownFields where field != .consent {
-            values[field] = Sanitizer.clean(raw[field.rawValue] ?? "", for: field)
+        // A fixed table instead of a dictionary: this runs for every submission, spam included.
+        var values = FieldTable<String>(repeating: "")
+        var shown = FieldTable<Bool>(repeating: false)
+        for field in shownFields {
+            shown[field] = true
+            if field != .consent, let value = raw[field.rawValue] { values[field] = Sanitizer.clean(value, for: field) }
         }
 
         // The postcode was checked against this country, so the address always carries it, shown or not.
-        let country = nonEmpty(values[.countryCode]) ?? Countries.defaultCode
+        let country = values[.countryCode].isEmpty ? Countries.defaultCode : values[.countryCode]
         values[.countryCode] = country
-        let projectCountry = nonEmpty(values[.projectCountryCode]) ?? country
+        let projectCountry = values[.projectCountryCode].isEmpty ? country : values[.projectCountryCode]
 
         var errors: [Field: String] = [:]
         for field in shownFields where field != .consent {
-            let value = values[field] ?? ""
+            let value = values[field]
             if value.isEmpty {
-                if required.contains(field) { errors[field] = texts.requiredField }
+                if required.contains(field) { errors[field] = Texts.forLanguage(form.language).requiredField }
                 continue
             }
-            if value.count > field.maxLength {
-                errors[field] = texts.tooLong(max: field.maxLength)
+            // A string has at most as many Characters as UTF-8 bytes; counting Characters is the slow part.
+            if value.utf8.count > field.maxLength && value.count > field.maxLength {
+                errors[field] = Texts.forLanguage(form.language).tooLong(max: field.maxLength)
                 continue
             }
-            if let message = formatError(field, value, country: country, projectCountry: projectCountry, texts: texts) {
+            if let message = formatError(field, value, country: country, projectCountry: projectCountry, language: form.language) {
                 errors[field] = message
             }
         }
 
         var consent = false
-        if shownFields.contains(.consent) {
+        if shown[.consent] {
             consent = isTruthy(raw[Field.consent.rawValue])
             if required.contains(.consent) && !consent {
-                errors[.consent] = texts.consentRequired
+                errors[.consent] = Texts.forLanguage(form.language).consentRequired
             }
         }
 
         guard errors.isEmpty else { return .failure(ValidationFailure(errors: errors)) }
         // Filled in only now, so an invalid customer country is reported once, not twice.
-        if projectLocationFields.contains(where: { !(values[$0] ?? "").isEmpty }) {
+        if projectLocationFields.contains(where: { !values[$0].isEmpty }) {
             values[.projectCountryCode] = projectCountry
         }
-        return .success(Lead(values: values.filter { !$0.value.isEmpty }, consent: consent, formID: form.id))
+        var lead: [Field: String] = [:]
+        for field in Field.allCases where (shown[field] || field == .countryCode || field == .projectCountryCode) && !values[field].isEmpty {
+            lead[field] = values[field]
+        }
+        return .success(Lead(values: lead, consent: consent, formID: form.id))
     }
 
     public static func isTruthy(_ value: String?) -> Bool {
@@ -62,7 +68,7 @@ public enum Validator: Sendable {
     }
 
     /// The format check for one non-empty, length-checked value; nil when it is fine.
-    static func formatError(_ field: Field, _ value: String, country: String, projectCountry: String, texts: Texts) -> String? {
+    static func formatError(_ field: Field, _ value: String, country: String, projectCountry: String, language: Language) -> String? {
         let isValid: Bool
         switch field {
         case .salutation: isValid = salutations.contains(value)
@@ -75,6 +81,8 @@ public enum Validator: Sendable {
         case .form, .companyName, .street, .city, .projectStreet, .projectCity, .message, .consent: isValid = true
         }
         guard !isValid else { return nil }
+        // Looked up only for a value that failed: `Texts` is large, and copying it showed up in the profile.
+        let texts = Texts.forLanguage(language)
         switch field {
         case .salutation: return texts.invalidSalutation
         case .firstName, .lastName: return texts.invalidName
@@ -86,8 +94,4 @@ public enum Validator: Sendable {
         }
     }
 
-    static func nonEmpty(_ value: String?) -> String? {
-        guard let value, !value.isEmpty else { return nil }
-        return value
-    }
 }

@@ -143,3 +143,28 @@ import Testing
         #expect(Sanitizer.clean(invisible, for: .email) == "")
     }
 }
+
+@Suite struct SanitizerFastPathTests {
+    @Test func tidyASCIIIsRecognised() {
+        for tidy in ["", "a", "Max Mustermann", "a b c", "max@example.org", "30449"] {
+            #expect(Sanitizer.isTidySingleLineASCII(tidy), "\(tidy)")
+        }
+        for untidy in [" a", "a ", "a  b", " ", "a\tb", "a\nb", "a\u{7f}b", "a\u{0}b", "Müller", "a\u{200B}b"] {
+            #expect(!Sanitizer.isTidySingleLineASCII(untidy), "\(untidy.debugDescription)")
+        }
+    }
+
+    @Test func theFastPathAgreesWithTheFullPasses() {
+        // Whatever the shortcut lets through must be exactly what the full normalization would have made of it.
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [String] = [" ", " ", "a", "Z", "@", ".", "\t", "\r\n", "\u{7f}", "\u{1b}", "é", "\u{00A0}", "\u{200B}"]
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...6, using: &generator)
+            let value = (0..<length).map { _ in alphabet.randomElement(using: &generator) ?? "" }.joined()
+            if Sanitizer.isTidySingleLineASCII(value) {
+                #expect(Sanitizer.normalized(value, for: .city) == value, "\(value.debugDescription)")
+            }
+            #expect(Sanitizer.clean(value, for: .city) == Sanitizer.normalized(value, for: .city), "\(value.debugDescription)")
+        }
+    }
+}

@@ -30,6 +30,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
         /// Whether this field is called `name`, ignoring ASCII case, without making a folded copy of `name`.
         func hasName(_ name: String) -> Bool {
+            // Most fields of a lookup are another name, and most of those differ in length: an O(1) answer.
+            guard key.utf8.count == name.utf8.count else { return false }
             var other = name.utf8.makeIterator()
             for byte in key.utf8 {
                 guard let next = other.next() else { return false }

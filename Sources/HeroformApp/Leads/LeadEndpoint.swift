@@ -173,11 +173,11 @@ struct LeadEndpoint: Sendable {
         (1...200).contains(key.utf8.count) && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 
+    /// Made once: every refusal of a flood is one of these answers.
+    private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"]
+
     static func json(_ object: [String: Any], status: HTTPStatus = .ok) -> HTTPResponse {
-        var response = HTTPResponse(status: status, headers: ["Content-Type": "application/json; charset=utf-8"],
-                                    body: JSONText.bytes(object))
-        response.headers.set("Cache-Control", "no-store")
-        return response
+        HTTPResponse(status: status, headers: jsonHeaders, body: JSONText.bytes(object))
     }
 
     /// Post/redirect/get: a reload of the thank-you page does not submit again.

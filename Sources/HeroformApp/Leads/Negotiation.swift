@@ -4,12 +4,29 @@ import HTTPServer
 /// submitting the HTML form.
 enum Negotiation {
     static func prefersJSON(_ request: HTTPRequest) -> Bool {
-        if let type = request.headers["Content-Type"]?.lowercased() {
-            let media = type.split(separator: ";").first.map { $0.trimmingWhitespace() } ?? ""
-            if media == "application/json" || media.hasSuffix("+json") { return true }
-        }
+        if let type = request.headers["Content-Type"], isJSON(mediaType: type) { return true }
         guard let accept = request.headers["Accept"] else { return false }
         return quality(of: "application/json", in: accept) > quality(of: "text/html", in: accept)
+    }
+
+    /// `application/json` or `…+json`, in any case, parameters ignored; read in place, as every submission asks.
+    static func isJSON(mediaType header: String) -> Bool {
+        let utf8 = header.utf8
+        var essence = utf8[..<(utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex)]
+        while let first = essence.first, first == 0x20 || first == 0x09 { essence = essence.dropFirst() }
+        while let last = essence.last, last == 0x20 || last == 0x09 { essence = essence.dropLast() }
+        return equalsIgnoringCase(essence, "application/json")
+            || equalsIgnoringCase(essence.suffix(5), "+json")
+    }
+
+    private static func equalsIgnoringCase(_ bytes: Substring.UTF8View, _ lowercase: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard bytes.count == expected.count else { return false }
+        for (byte, wanted) in zip(bytes, expected) {
+            let folded: UInt8 = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if folded != wanted { return false }
+        }
+        return true
     }
 
     /// The q-value the Accept header gives a media type (exact match, then `type/*`, then `*/*`).

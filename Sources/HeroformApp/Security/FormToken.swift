@@ -7,10 +7,16 @@ import Foundation
 ///
 /// Format: `<issued unix seconds>.<base64url HMAC-SHA256(secret, "heroform-token|v1|<form id>|<issued>")>`.
 struct FormToken: Sendable {
-    let secret: [UInt8]
+    let key: HMACKey
     /// A token younger than this is refused: nobody fills in a contact form that fast.
     let minimumAge: TimeInterval
     let maximumAge: TimeInterval
+
+    init(secret: [UInt8], minimumAge: TimeInterval, maximumAge: TimeInterval) {
+        key = HMACKey(secret)
+        self.minimumAge = minimumAge
+        self.maximumAge = maximumAge
+    }
 
     enum Problem: Equatable, Sendable {
         case missing, malformed, forged, expired, tooFresh
@@ -24,10 +30,11 @@ struct FormToken: Sendable {
     /// nil when the token is good for `formID` at `now`.
     func problem(with token: String?, formID: String, now: Date) -> Problem? {
         guard let token, !token.isEmpty else { return .missing }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count <= 12, let issued = Int(parts[0]), issued > 0 else { return .malformed }
+        let bytes = Array(token.utf8)
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot <= 12, !bytes[(dot + 1)...].contains(UInt8(ascii: ".")),
+              let issued = Int(String(decoding: bytes[..<dot], as: UTF8.self)), issued > 0 else { return .malformed }
         let expected = Array(signature(formID: formID, issued: issued).utf8)
-        guard CryptoPrimitives.constantTimeEquals(Array(parts[1].utf8), expected) else { return .forged }
+        guard CryptoPrimitives.constantTimeEquals(Array(bytes[(dot + 1)...]), expected) else { return .forged }
         let age = now.timeIntervalSince1970 - TimeInterval(issued)
         // A little clock skew between replicas is fine; a token from the future is not.
         if age < -60 { return .forged }
@@ -37,6 +44,6 @@ struct FormToken: Sendable {
     }
 
     private func signature(formID: String, issued: Int) -> String {
-        CryptoPrimitives.base64URL(CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-token|v1|\(formID)|\(issued)".utf8)))
+        CryptoPrimitives.base64URL(key.authenticate(Array("heroform-token|v1|\(formID)|\(issued)".utf8)))
     }
 }

@@ -27,14 +27,14 @@ final class ProofOfWork: Sendable {
         case missing, malformed, forged, wrong, expired, replayed
     }
 
-    let secret: [UInt8]
+    let key: HMACKey
     let maxNumber: Int
     let lifetime: TimeInterval
     /// Solved challenges and when they expire; an expired challenge is refused anyway, so it can be forgotten.
     private let used = Mutex<[String: TimeInterval]>([:])
 
     init(secret: [UInt8], maxNumber: Int, lifetime: TimeInterval = 3600) {
-        self.secret = secret
+        self.key = HMACKey(secret)
         self.maxNumber = maxNumber
         self.lifetime = lifetime
     }
@@ -79,7 +79,7 @@ final class ProofOfWork: Sendable {
     }
 
     private func sign(salt: String, challenge: String) -> String {
-        CryptoPrimitives.hex(CryptoPrimitives.hmacSHA256(key: secret, message: Array("heroform-pow|\(salt)|\(challenge)".utf8)))
+        CryptoPrimitives.hex(key.authenticate(Array("heroform-pow|\(salt)|\(challenge)".utf8)))
     }
 
     /// The expiry of a salt of exactly the shape `challenge(now:)` makes: 24 hex digits, `?expires=`, 10 digits.

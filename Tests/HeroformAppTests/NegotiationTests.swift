@@ -1,0 +1,33 @@
+import HTTPServer
+import Testing
+@testable import HeroformApp
+
+@Suite struct NegotiationTests {
+    private func request(_ headers: HTTPHeaders) -> HTTPRequest {
+        HTTPRequest(head: HTTPRequestHead(method: .post, target: "/leads", headers: headers))
+    }
+
+    @Test(arguments: ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8",
+                      " application/json ; charset=utf-8", "\tapplication/json", "application/problem+json",
+                      "application/vnd.api+JSON; q=1", "+json"])
+    func jsonMediaTypes(header: String) {
+        #expect(Negotiation.isJSON(mediaType: header))
+        #expect(Negotiation.prefersJSON(request(["Content-Type": header])))
+    }
+
+    @Test(arguments: ["", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx",
+                      "application/json+", "text/json5", "json", "application/ json", "application/json-seq", "application/jso"])
+    func otherMediaTypes(header: String) {
+        #expect(!Negotiation.isJSON(mediaType: header))
+        #expect(!Negotiation.prefersJSON(request(["Content-Type": header])))
+    }
+
+    @Test func acceptDecidesForAForm() {
+        let form = "application/x-www-form-urlencoded"
+        #expect(Negotiation.prefersJSON(request(["Content-Type": form, "Accept": "application/json"])))
+        #expect(!Negotiation.prefersJSON(request(["Content-Type": form, "Accept": "text/html,application/json;q=0.9"])))
+        #expect(Negotiation.prefersJSON(request(["Content-Type": form, "Accept": "text/html;q=0.5, application/*"])))
+        #expect(!Negotiation.prefersJSON(request(["Content-Type": form])))
+        #expect(!Negotiation.prefersJSON(request(["Content-Type": form, "Accept": "*/*"])))
+    }
+}
