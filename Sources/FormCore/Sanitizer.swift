@@ -114,7 +114,9 @@ public enum Sanitizer: Sendable {
 
     /// Domains are case-insensitive, local parts are not (RFC 5321 §2.4), so only the part after the last "@" is lowered.
     static func lowercasingDomain(_ value: String) -> String {
-        guard let at = value.lastIndex(of: "@") else { return value }
+        guard let at = value.utf8.lastIndex(of: UInt8(ascii: "@")) else { return value }
+        // Nearly every domain is lowercase ASCII already; lowercasing builds new strings.
+        if value.utf8[at...].allSatisfy({ $0 < 0x80 && !(0x41...0x5A).contains($0) }) { return value }
         return String(value[..<at]) + value[at...].lowercased()
     }
 

@@ -94,6 +94,14 @@ public struct Texts: Sendable, Equatable {
         }
     }
 
+    /// One text of a language without copying the whole table, which is large: refusals under a flood need a few.
+    public static func pick(_ language: Language, _ text: (borrowing Texts) -> String) -> String {
+        switch language {
+        case .de: text(german)
+        case .en: text(english)
+        }
+    }
+
     /// Falls back to the raw field name so a missing translation is visible but harmless.
     public func label(for field: Field) -> String {
         fieldLabels[field] ?? field.rawValue

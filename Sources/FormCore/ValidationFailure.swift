@@ -8,6 +8,6 @@ public struct ValidationFailure: Error, Sendable, Equatable {
 
     /// The summary line shown above the form.
     public func message(language: Language) -> String {
-        Texts.forLanguage(language).errorSummary
+        Texts.pick(language) { $0.errorSummary }
     }
 }

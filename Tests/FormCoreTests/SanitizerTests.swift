@@ -89,6 +89,7 @@ import Testing
         ("a@B@C.DE", "a@B@c.de"),
         (" max@example.de ", "max@example.de"),
         ("NOAT", "NOAT"),
+        ("Max.Muster@example.de", "Max.Muster@example.de"),
         ("max@example.de\r\nBcc: X@Y.DE", "max@example.de Bcc: X@y.de"),
     ])
     func emailLowercasesOnlyTheDomain(input: String, expected: String) {
