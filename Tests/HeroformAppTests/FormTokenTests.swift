@@ -31,6 +31,19 @@ import Testing
         #expect(tokens.problem(with: token, formID: "default", now: t0.addingTimeInterval(86401)) == .expired)
         #expect(tokens.problem(with: token, formID: "default", now: t0.addingTimeInterval(-120)) == .forged)
     }
+
+    @Test func rememberedSignaturesAreTheComputedOnes() {
+        // Past the memo's capacity, so it is emptied and refilled on the way; a fresh FormToken has no memory.
+        let fresh = { FormToken(secret: Array("0123456789abcdef0123456789abcdef".utf8), minimumAge: 3, maximumAge: 86400) }
+        for second in 0..<(RecentSignatures.capacity + 50) {
+            let issued = 1_800_000_000 + second
+            let form = second % 3 == 0 ? "default" : "roof"
+            #expect(tokens.signature(formID: form, issued: issued) == fresh().signature(formID: form, issued: issued))
+        }
+        // Asked twice, answered the same; and a form's signature is never another form's.
+        #expect(tokens.signature(formID: "default", issued: 1_800_000_000) == tokens.signature(formID: "default", issued: 1_800_000_000))
+        #expect(tokens.signature(formID: "default", issued: 1_800_000_000) != tokens.signature(formID: "roof", issued: 1_800_000_000))
+    }
 }
 
 @Suite struct SecretStoreTests {

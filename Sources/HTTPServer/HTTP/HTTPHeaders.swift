@@ -87,6 +87,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         fields.append(Field(name: name, value: value))
     }
 
+    /// Adds a field made once, for headers added to many answers.
+    public mutating func add(_ field: Field) {
+        fields.append(field)
+    }
+
     /// Replaces every `name` field with one holding `value`.
     public mutating func set(_ name: String, _ value: String) {
         set(Field(name: name, value: value))
@@ -96,7 +101,9 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// set on every answer).
     public mutating func set(_ field: Field) {
         let key = field.key
-        if fields.contains(where: { $0.key == key }) { fields.removeAll { $0.key == key } }
+        let length = key.utf8.count
+        // Lengths first: most fields have another name, and most of those another length.
+        if fields.contains(where: { $0.key.utf8.count == length && $0.key == key }) { fields.removeAll { $0.key == key } }
         fields.append(field)
     }
 

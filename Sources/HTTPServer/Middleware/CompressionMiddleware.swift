@@ -9,11 +9,13 @@ public struct CompressionMiddleware: HTTPFilter {
         self.minimumSize = minimumSize
     }
 
+    private static let vary = HTTPHeaders.Field(name: "Vary", value: "Accept-Encoding")
+
     public func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
         var response = answer
         guard let type = response.headers["Content-Type"], MediaTypes.isText(type),
               response.headers["Content-Encoding"] == nil else { return response }
-        response.headers.add("Vary", "Accept-Encoding")
+        response.headers.add(Self.vary)
         guard response.status.allowsBody, response.body.count >= minimumSize,
               Self.acceptsGzip(request.headers.values("Accept-Encoding")),
               let compressed = Gzip.compress(response.body), compressed.count < response.body.count else { return response }

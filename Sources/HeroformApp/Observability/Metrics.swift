@@ -30,6 +30,12 @@ public final class Metrics: HTTPObserver, Sendable {
         var counts = [Int](repeating: 0, count: Metrics.buckets.count)
         var sum = 0.0
         var total = 0
+
+        mutating func record(_ seconds: Double) {
+            for (index, bound) in Metrics.buckets.enumerated() where seconds <= bound { counts[index] += 1 }
+            sum += seconds
+            total += 1
+        }
     }
 
     private struct State {
@@ -48,11 +54,8 @@ public final class Metrics: HTTPObserver, Sendable {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         state.withLock { state in
             state.requests[RequestKey(method: methodLabel, route: route, status: status.code), default: 0] += 1
-            var histogram = state.durations[route] ?? Histogram()
-            for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.counts[index] += 1 }
-            histogram.sum += seconds
-            histogram.total += 1
-            state.durations[route] = histogram
+            // In place: a copy taken out and written back would copy the bucket array on every request.
+            state.durations[route, default: Histogram()].record(seconds)
         }
     }
 

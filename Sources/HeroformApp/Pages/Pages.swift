@@ -49,10 +49,11 @@ struct Pages: Sendable {
         body.reserveCapacity(parts.before.count + token.utf8.count + parts.after.count)
         body.append(contentsOf: token.utf8)
         body.append(contentsOf: parts.after)
-        var response = HTTPResponse(status: status, headers: ["Content-Type": "text/html; charset=utf-8"], body: body)
-        response.headers.set("Cache-Control", "no-store")
-        return response
+        return HTTPResponse(status: status, headers: Self.formHeaders, body: body)
     }
+
+    /// Made once; every page carries a fresh token, so none may be cached.
+    private static let formHeaders: HTTPHeaders = ["Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"]
 
     /// Rendered empty forms, split around their token; shared by copies of `Pages`.
     final class RenderedPages: Sendable {

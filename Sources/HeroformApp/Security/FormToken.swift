@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import Synchronization
 
 /// The signed time token `_token`: when the form was handed out, and for which form, signed with HMAC-SHA256.
 /// A bot that posts without loading the form has none; one that posts faster than a person can type has one
@@ -8,6 +9,7 @@ import Foundation
 /// Format: `<issued unix seconds>.<base64url HMAC-SHA256(secret, "heroform-token|v1|<form id>|<issued>")>`.
 struct FormToken: Sendable {
     let key: HMACKey
+    private let recent = RecentSignatures()
     /// A token younger than this is refused: nobody fills in a contact form that fast.
     let minimumAge: TimeInterval
     let maximumAge: TimeInterval
@@ -43,7 +45,28 @@ struct FormToken: Sendable {
         return nil
     }
 
-    private func signature(formID: String, issued: Int) -> String {
-        CryptoPrimitives.base64URL(key.authenticate(Array("heroform-token|v1|\(formID)|\(issued)".utf8)))
+    /// A signature depends only on the form and the second it was issued, so every page served in one second
+    /// carries the same token, and a flood replays one: each is computed once and remembered for a while.
+    func signature(formID: String, issued: Int) -> String {
+        let slot = RecentSignatures.Slot(formID: formID, issued: issued)
+        if let known = recent.entries.withLock({ $0[slot] }) { return known }
+        let signature = CryptoPrimitives.base64URL(key.authenticate(Array("heroform-token|v1|\(formID)|\(issued)".utf8)))
+        recent.entries.withLock { entries in
+            // Bounded: tokens of any age can be sent, but only this many are kept.
+            if entries.count >= RecentSignatures.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[slot] = signature
+        }
+        return signature
     }
+}
+
+/// Signatures computed lately, shared by copies of a `FormToken`.
+final class RecentSignatures: Sendable {
+    struct Slot: Hashable, Sendable {
+        let formID: String
+        let issued: Int
+    }
+
+    static let capacity = 1024
+    let entries = Mutex<[Slot: String]>([:])
 }
