@@ -13,6 +13,9 @@ struct FieldTable<Value> {
 }
 
 extension Field {
+    /// The fields by their names (raw values).
+    static let named: [String: Field] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
     /// The position in `allCases`, without searching it.
     var ordinal: Int {
         switch self {

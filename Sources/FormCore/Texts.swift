@@ -95,7 +95,7 @@ public struct Texts: Sendable, Equatable {
     }
 
     /// One text of a language without copying the whole table, which is large: refusals under a flood need a few.
-    public static func pick(_ language: Language, _ text: (borrowing Texts) -> String) -> String {
+    public static func pick<Text>(_ language: Language, _ text: (borrowing Texts) -> Text) -> Text {
         switch language {
         case .de: text(german)
         case .en: text(english)

@@ -13,11 +13,13 @@ public enum Validator: Sendable {
 
         // Unshown fields are ignored entirely: a visitor can't inject data the form didn't ask for.
         // A fixed table instead of a dictionary: this runs for every submission, spam included.
-        var values = FieldTable<String>(repeating: "")
         var shown = FieldTable<Bool>(repeating: false)
-        for field in shownFields {
-            shown[field] = true
-            if field != .consent, let value = raw[field.rawValue] { values[field] = Sanitizer.clean(value, for: field) }
+        for field in shownFields { shown[field] = true }
+        var values = FieldTable<String>(repeating: "")
+        // The request's few keys are looked up among the fields, not every field among the keys.
+        for (name, value) in raw {
+            guard let field = Field.named[name], shown[field], field != .consent else { continue }
+            values[field] = Sanitizer.clean(value, for: field)
         }
 
         // The postcode was checked against this country, so the address always carries it, shown or not.
@@ -29,12 +31,12 @@ public enum Validator: Sendable {
         for field in shownFields where field != .consent {
             let value = values[field]
             if value.isEmpty {
-                if required.contains(field) { errors[field] = Texts.forLanguage(form.language).requiredField }
+                if required.contains(field) { errors[field] = Texts.pick(form.language) { $0.requiredField } }
                 continue
             }
             // A string has at most as many Characters as UTF-8 bytes; counting Characters is the slow part.
             if value.utf8.count > field.maxLength && value.count > field.maxLength {
-                errors[field] = Texts.forLanguage(form.language).tooLong(max: field.maxLength)
+                errors[field] = Texts.pick(form.language) { $0.tooLong(max: field.maxLength) }
                 continue
             }
             if let message = formatError(field, value, country: country, projectCountry: projectCountry, language: form.language) {
@@ -46,7 +48,7 @@ public enum Validator: Sendable {
         if shown[.consent] {
             consent = isTruthy(raw[Field.consent.rawValue])
             if required.contains(.consent) && !consent {
-                errors[.consent] = Texts.forLanguage(form.language).consentRequired
+                errors[.consent] = Texts.pick(form.language) { $0.consentRequired }
             }
         }
 
@@ -81,17 +83,16 @@ public enum Validator: Sendable {
         case .form, .companyName, .street, .city, .projectStreet, .projectCity, .message, .consent: isValid = true
         }
         guard !isValid else { return nil }
-        // Looked up only for a value that failed: `Texts` is large, and copying it showed up in the profile.
-        let texts = Texts.forLanguage(language)
-        switch field {
-        case .salutation: return texts.invalidSalutation
-        case .firstName, .lastName: return texts.invalidName
-        case .email: return texts.invalidEmail
-        case .phone: return texts.invalidPhone
-        case .zipcode, .projectZipcode: return texts.invalidPostcode
-        case .countryCode, .projectCountryCode: return texts.invalidCountry
-        case .form, .companyName, .street, .city, .projectStreet, .projectCity, .message, .consent: return nil
+        return Texts.pick(language) { texts in
+            switch field {
+            case .salutation: texts.invalidSalutation
+            case .firstName, .lastName: texts.invalidName
+            case .email: texts.invalidEmail
+            case .phone: texts.invalidPhone
+            case .zipcode, .projectZipcode: texts.invalidPostcode
+            case .countryCode, .projectCountryCode: texts.invalidCountry
+            case .form, .companyName, .street, .city, .projectStreet, .projectCity, .message, .consent: nil
+            }
         }
     }
-
 }
