@@ -69,7 +69,7 @@ let package = Package(
         // Drives the form in headless Chromium (skipped when chromium is not installed, unless CI requires it).
         .testTarget(name: "HeroformBrowserTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn", "FormCore"]),
         // Runs the built `heroform` binary as a user would.
-        .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "HTTPTesting", "HeroStandIn", "Outbox", "Sockets"]),
+        .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "hero-stand-in", "HTTPTesting", "HeroStandIn", "Outbox", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,8 @@
 # Benchmarks heroform side by side with nginx on this machine, in one run:
 #   (1) GET / keep-alive, 64 connections — heroform vs nginx serving the same rendered page
 #   (2) POST /leads refused by validation (422)
-#   (3) POST /leads accepted, stored and relayed to a local HERO stand-in — no lead lost or doubled
+#   (3) POST /leads accepted, stored and relayed to a local HERO stand-in — no lead lost or doubled;
+#       then again in front of a stand-in that takes HERO_DELAY_MS (100) per call, like a remote API
 #   (4) 10,000 idle keep-alive connections held while /healthz is probed
 # and the server's resident memory idle and under each load.
 #
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${DURATION:-10}
 idle=${IDLE_CONNECTIONS:-10000}
+hero_delay=${HERO_DELAY_MS:-100}
 
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -31,18 +33,24 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-hf=18600; standin=18601; ngx=18602
+hf=18600; standin=18601; ngx=18602; slow_hf=18603; slow_standin=18604
 "$bin/hero-stand-in" $standin bench-key >/dev/null & pids+=($!)
-cat > "$work/config.json" <<JSON
-{"server": {"port": $hf, "public_dir": "$PWD/Public", "keep_alive_timeout_seconds": 300, "max_connections": 20000},
- "hero": {"endpoint": "http://127.0.0.1:$standin/api/v1/Projects/create", "timeout_seconds": 5},
- "storage": {"data_dir": "$work/data"},
+"$bin/hero-stand-in" $slow_standin bench-key "$hero_delay" >/dev/null & pids+=($!)
+# A heroform in front of a stand-in: start_heroform NAME PORT STAND-IN-PORT; sets $server to its pid.
+start_heroform() {
+  cat > "$work/$1.json" <<JSON
+{"server": {"port": $2, "public_dir": "$PWD/Public", "keep_alive_timeout_seconds": 300, "max_connections": 20000},
+ "hero": {"endpoint": "http://127.0.0.1:$3/api/v1/Projects/create", "timeout_seconds": 5},
+ "storage": {"data_dir": "$work/$1-data"},
  "security": {"min_fill_seconds": 0, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
  "forms": {"default": {"measure": "DOG", "partner_source": "Benchmark", "privacy_url": "/datenschutz"}}}
 JSON
-HERO_API_KEY=bench-key "$bin/heroform" serve --config "$work/config.json" --log-level error & server=$!; pids+=($server)
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$hf/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "http://127.0.0.1:$hf/healthz" >/dev/null || { echo "heroform did not start" >&2; exit 1; }
+  HERO_API_KEY=bench-key "$bin/heroform" serve --config "$work/$1.json" --log-level error & server=$!; pids+=($server)
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$2/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fs "http://127.0.0.1:$2/healthz" >/dev/null || { echo "heroform did not start" >&2; exit 1; }
+}
+start_heroform slow $slow_hf $slow_standin; slow_server=$server
+start_heroform main $hf $standin
 
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
 # The highest RSS seen while a command runs.
@@ -82,24 +90,30 @@ done = function(summary, latency, requests)
     errors, summary.errors.status, summary.requests))
 end
 LUA
-token=$(curl -fs "http://127.0.0.1:$hf/token" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+token_of() { curl -fs "http://127.0.0.1:$1/token" | sed 's/.*"token":"\([^"]*\)".*/\1/'; }
+token=$(token_of $hf)
 cat "$work/report.lua" > "$work/invalid.lua"
 cat >> "$work/invalid.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"email":"not-an-email","zipcode":"1","consent":false,"_token":"$token"}'
 LUA
-cat "$work/report.lua" > "$work/leads.lua"
-cat >> "$work/leads.lua" <<LUA
+# Every lead differs (the outbox would take a repeat for the same submission); the token is the server's own.
+leads_script() {
+  cat "$work/report.lua" > "$1"
+  cat >> "$1" <<LUA
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 counter = 0
 request = function()
   counter = counter + 1
   return wrk.format("POST", "/leads", {["Content-Type"] = "application/json"},
-    string.format('{"email":"b%d.%d@example.org","last_name":"Bench","zipcode":"30449","consent":true,"_token":"$token"}', tid, counter))
+    string.format('{"email":"b%d.%d@example.org","last_name":"Bench","zipcode":"30449","consent":true,"_token":"$2"}', tid, counter))
 end
 LUA
+}
+leads_script "$work/leads.lua" "$token"
+leads_script "$work/slow-leads.lua" "$(token_of $slow_hf)"
 cat "$work/report.lua" > "$work/hero.lua"
 cat >> "$work/hero.lua" <<LUA
 wrk.method = "POST"
@@ -121,17 +135,29 @@ peak_rss run 64 "http://127.0.0.1:$hf/" "$work/report.lua"; r_page=$(result "$wo
 # (2)
 peak_rss run 64 "http://127.0.0.1:$hf/leads" "$work/invalid.lua"; r_invalid=$(result "$work/out"); rss_invalid=$(cat "$work/peak")
 # (3): the stand-in alone first, then heroform in front of it.
-r_hero=$(run 16 "http://127.0.0.1:$standin/api/v1/Projects/create" "$work/hero.lua")
-before=$(curl -fs "http://127.0.0.1:$standin/stats" | sed 's/.*"created":\([0-9]*\).*/\1/')
+created_in() { curl -fs "http://127.0.0.1:$1/stats" | sed 's/.*"created":\([0-9]*\).*/\1/'; }
+# Waits until the outbox of heroform NAME has nothing pending, then prints its counts.
+settled_outbox() {
+  for _ in $(seq 1 100); do
+    pending=$("$bin/heroform" outbox list --config "$work/$1.json" --status pending | tail -n 1 | awk '{print $1}')
+    [ "$pending" = 0 ] && break; sleep 0.2
+  done
+  "$bin/heroform" outbox list --config "$work/$1.json" | tail -n 1
+}
+# wrk stops with calls still in flight; they land before the count is taken.
+r_hero=$(run 16 "http://127.0.0.1:$standin/api/v1/Projects/create" "$work/hero.lua"); sleep 1
+before=$(created_in $standin)
 peak_rss run 16 "http://127.0.0.1:$hf/leads" "$work/leads.lua"; r_leads=$(result "$work/out"); rss_leads=$(cat "$work/peak")
-for _ in $(seq 1 100); do
-  pending=$("$bin/heroform" outbox list --config "$work/config.json" --status pending | tail -n 1 | awk '{print $1}')
-  [ "$pending" = 0 ] && break; sleep 0.2
-done
-after=$(curl -fs "http://127.0.0.1:$standin/stats" | sed 's/.*"created":\([0-9]*\).*/\1/')
-counts=$("$bin/heroform" outbox list --config "$work/config.json" | tail -n 1)
+counts=$(settled_outbox main)
 accepted=$(field "$r_leads" requests)
-created=$((after - before))
+created=$(($(created_in $standin) - before))
+# (3) again, in front of the stand-in with a delay: the other heroform, so the first one's figures stay apart.
+r_slow_hero=$(run 16 "http://127.0.0.1:$slow_standin/api/v1/Projects/create" "$work/hero.lua"); sleep 1
+before=$(created_in $slow_standin)
+r_slow=$(run 16 "http://127.0.0.1:$slow_hf/leads" "$work/slow-leads.lua")
+slow_counts=$(settled_outbox slow)
+slow_created=$(($(created_in $slow_standin) - before))
+kill "$slow_server" 2>/dev/null || true
 # (4)
 python3 Scripts/idle-connections.py $hf "$idle" 200 3 > "$work/idle" &
 idle_job=$!
@@ -163,6 +189,9 @@ line "(2) heroform: POST /leads refused (422), 64 conn." "$r_invalid" "$rss_inva
 line "    HERO stand-in alone, 16 connections" "$r_hero" "-" "-"
 line "(3) heroform: POST /leads accepted + relayed, 16 c." "$r_leads" "$rss_leads" "$(ratio "$(field "$r_leads" rps)" "$(field "$r_hero" rps)") of stand-in"
 printf '    leads answered %s, created in HERO %s, outbox: %s\n' "$accepted" "$created" "$counts"
+line "    HERO stand-in alone, ${hero_delay} ms per call, 16 conn." "$r_slow_hero" "-" "-"
+line "(3) the same in front of that stand-in, 16 conn." "$r_slow" "-" "$(ratio "$(field "$r_slow" rps)" "$(field "$r_slow_hero" rps)") of stand-in"
+printf '    leads answered %s, created in HERO %s, outbox: %s\n' "$(field "$r_slow" requests)" "$slow_created" "$slow_counts"
 printf '(4) %s idle keep-alive connections: /healthz p50 %s ms, p99 %s ms, max %s ms, failures %s, %s; RSS %s MB\n' \
   "$(field "$r_idle" held)" "$(field "$r_idle" p50)" "$(field "$r_idle" p99)" "$(field "$r_idle" max)" "$(field "$r_idle" failures)" \
   "idle ones still served $(field "$r_idle" sampled_alive)" "$rss_idle_conns"

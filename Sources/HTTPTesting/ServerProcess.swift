@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// The built `heroform` binary run as a child process, the way an operator runs it.
+/// A built binary of this package (`heroform` unless told otherwise) run as a child process, the way an operator
+/// runs it.
 public final class ServerProcess: Sendable {
     public let process: Process
     private let output = OutputBuffer()
@@ -12,19 +13,22 @@ public final class ServerProcess: Sendable {
     }
 
     /// The executable next to the test bundle (SwiftPM puts both in the same build folder).
-    public static var executable: URL {
+    public static var executable: URL { executable(named: "heroform") }
+
+    public static func executable(named name: String) -> URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [bundle, bundle.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("heroform")
+            let url = candidate.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        return URL(fileURLWithPath: ".build/debug/heroform")
+        return URL(fileURLWithPath: ".build/debug/\(name)")
     }
 
-    /// Starts `heroform` with `arguments`; stdout and stderr are collected together.
-    public init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) throws {
+    /// Starts `program` with `arguments`; stdout and stderr are collected together.
+    public init(_ arguments: [String], program: String = "heroform", directory: URL? = nil,
+                environment: [String: String] = [:]) throws {
         process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = Self.executable(named: program)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
@@ -87,8 +91,8 @@ public final class ServerProcess: Sendable {
     }
 
     /// Runs to completion and returns (status, output).
-    public static func run(_ arguments: [String], directory: URL? = nil) async throws -> (Int32?, String) {
-        let child = try ServerProcess(arguments, directory: directory)
+    public static func run(_ arguments: [String], program: String = "heroform", directory: URL? = nil) async throws -> (Int32?, String) {
+        let child = try ServerProcess(arguments, program: program, directory: directory)
         let status = await child.exitCode()
         try? await Task.sleep(for: .milliseconds(50))
         return (status, child.text)

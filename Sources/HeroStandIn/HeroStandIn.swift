@@ -38,6 +38,8 @@ public final class HeroStandIn: Sendable {
         var calls: [Call] = []
         var nextID = 1000
         var server: HTTPServer?
+        var inFlight = 0
+        var peakInFlight = 0
     }
 
     /// `port` 0 picks a free one.
@@ -87,7 +89,15 @@ public final class HeroStandIn: Sendable {
     /// Projects created so far (successful calls).
     public var createdProjects: [[String: Any]] { calls.filter { $0.status == 200 }.compactMap(\.json) }
 
+    /// The most calls that were being answered at one moment.
+    public var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
+
     private func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        state.withLock { state in
+            state.inFlight += 1
+            state.peakInFlight = max(state.peakInFlight, state.inFlight)
+        }
+        defer { state.withLock { $0.inFlight -= 1 } }
         let mode = self.mode
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluate(request, mode: mode)

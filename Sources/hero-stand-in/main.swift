@@ -1,6 +1,6 @@
 // A local stand-in for HERO's Lead API as a process, for benchmarks and manual trials:
-//   hero-stand-in [port] [api key]
-// It enforces the same contract as in the tests and answers GET /stats with {"created": N, "calls": M}.
+//   hero-stand-in [port] [api key] [delay in milliseconds]
+// With a delay it answers each call that much later, like a remote API would. It enforces the same contract as in the tests and answers GET /stats with {"created": N, "calls": M}.
 import Dispatch
 import Foundation
 import HeroStandIn
@@ -9,9 +9,18 @@ let arguments = CommandLine.arguments
 let port = arguments.count > 1 ? UInt16(arguments[1]) ?? 18500 : 18500
 let key = arguments.count > 2 ? arguments[2] : "bench-key"
 let hero = HeroStandIn(apiKey: key, port: port)
+if arguments.count > 3 {
+    guard let delay = Int(arguments[3]), delay >= 0 else {
+        print("the delay must be a whole number of milliseconds, not \(arguments[3])")
+        exit(2)
+    }
+    hero.mode = .slow(.milliseconds(delay))
+}
 do {
     let endpoint = try hero.start(withStats: true)
     print("HERO stand-in at \(endpoint.absoluteString) (key \(key))")
+    // Whoever started it (a script, a test) reads the port from this line, also through a pipe.
+    fflush(nil)
 } catch {
     print("cannot start: \(error)")
     exit(1)

@@ -61,6 +61,28 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
         #expect(await HeroClient(endpoint: endpoint, apiKey: hero.apiKey).createProject(payload: minimalPayload) == expected)
     }
 
+    @Test func aBurstOfLeadsIsSentSideBySide() async throws {
+        // At a remote API's latency, how many calls run at once decides how fast a burst gets through.
+        let hero = HeroStandIn(apiKey: "k")
+        let endpoint = try hero.start()
+        // Long enough that the calls overlap even when the parallel suite delays URLSession's set-up of some.
+        hero.mode = .slow(.seconds(2))
+        let client = HeroClient(endpoint: endpoint, apiKey: "k", timeout: .seconds(30))
+        let created = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<HeroClient.maxConcurrentCalls {
+                group.addTask {
+                    if case .created = await client.createProject(payload: minimalPayload) { return true }
+                    return false
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(created == HeroClient.maxConcurrentCalls)
+        // URLSession's default would have let only 6 of them in at a time.
+        #expect(hero.peakConcurrentCalls > 6, "peak \(hero.peakConcurrentCalls)")
+        await hero.stop()
+    }
+
     @Test func slowHeroTimesOut() async throws {
         let hero = HeroStandIn()
         let endpoint = try hero.start()
