@@ -271,7 +271,7 @@ final class ReferenceDraws: Sendable {
         #expect(!ran.value, "work ran although its group had no transaction")
         #expect(try outbox.store.find("LCK-AAA-AAA") == nil)
         // Afterwards the store works again.
-        try await outbox.store.perform { try $0.add("LCK-AAA-BBB", now: Date()) }
+        _ = try await outbox.store.perform { try $0.add("LCK-AAA-BBB", now: Date()) }
         #expect(try outbox.store.find("LCK-AAA-BBB") != nil)
     }
 
