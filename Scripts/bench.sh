@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 duration=${DURATION:-10}
 idle=${IDLE_CONNECTIONS:-10000}
 hero_delay=${HERO_DELAY_MS:-100}
+case "$hero_delay" in ''|*[!0-9]*) echo "HERO_DELAY_MS must be a whole number of milliseconds" >&2; exit 2 ;; esac
 
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -113,7 +114,8 @@ end
 LUA
 }
 leads_script "$work/leads.lua" "$token"
-leads_script "$work/slow-leads.lua" "$(token_of $slow_hf)"
+slow_token=$(token_of $slow_hf)
+leads_script "$work/slow-leads.lua" "$slow_token"
 cat "$work/report.lua" > "$work/hero.lua"
 cat >> "$work/hero.lua" <<LUA
 wrk.method = "POST"
@@ -158,6 +160,9 @@ r_slow=$(run 16 "http://127.0.0.1:$slow_hf/leads" "$work/slow-leads.lua")
 slow_counts=$(settled_outbox slow)
 slow_created=$(($(created_in $slow_standin) - before))
 kill "$slow_server" 2>/dev/null || true
+wait "$slow_server" 2>/dev/null || true
+# Gone now: the clean-up must not signal its number, which may be another process's by then.
+remaining=(); for pid in "${pids[@]}"; do [ "$pid" = "$slow_server" ] || remaining+=("$pid"); done; pids=("${remaining[@]}")
 # (4)
 python3 Scripts/idle-connections.py $hf "$idle" 200 3 > "$work/idle" &
 idle_job=$!

@@ -21,6 +21,8 @@ public struct HeroClient: Sendable, CustomStringConvertible {
     public init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10)) {
         self.endpoint = endpoint
         self.apiKey = apiKey
+        // URLSession on Linux cut a timeout under a second to a few milliseconds; the config only has whole seconds.
+        let timeout = max(timeout, .seconds(1))
         self.timeout = timeout
         let configuration = URLSessionConfiguration.ephemeral
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18

@@ -14,8 +14,9 @@ func withDeadline<T: Sendable>(_ timeout: Duration, sleep: @escaping @Sendable (
     let gate = Gate()
     return await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
         let timer = Task {
+            try? await sleep(timeout)
             // Cancelled: the work finished first and has answered.
-            guard (try? await sleep(timeout)) != nil, !Task.isCancelled else { return }
+            guard !Task.isCancelled else { return }
             if gate.open() { continuation.resume(returning: nil) }
         }
         Task {

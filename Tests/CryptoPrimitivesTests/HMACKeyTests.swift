@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func anEmptyKeyStillAuthenticates() {
-        // OpenSSL reads a missing key as "keep the old one"; the one-shot fallback must answer instead.
+        // OpenSSL reads a missing key as "keep the old one": whichever path answers, it must be the right MAC.
         #expect(CryptoPrimitives.hex(HMACKey([]).authenticate([]))
                 == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
     }
