@@ -3,6 +3,7 @@ import Foundation
 import HeroClient
 import Logging
 import Outbox
+import Synchronization
 
 /// A validated lead on its way: everything the outbox needs to store it once and build HERO's payload.
 public struct Submission: Sendable {
@@ -48,10 +49,13 @@ struct OutboxDelivery: LeadDelivery {
         let instant = now()
         let maxAge = self.maxAge
         let makePayload = submission.payload
+        // HERO's payload is made before the store's turn, not inside it: the store's work is done one caller after
+        // another, and encoding the JSON was over half of it. Only a clash of references makes another one.
+        let prepared = PreparedPayload(makePayload)
         let inserted: OutboxStore.InsertResult
         do {
             inserted = try await store.perform { store in
-                try store.insert(lead, reference: { Reference.generate() }, payloadFor: { makePayload($0).jsonData() },
+                try store.insert(lead, reference: { prepared.nextReference() }, payloadFor: { prepared.payload(for: $0) },
                                  now: instant, maxAge: maxAge, claim: true)
             }
         } catch {
@@ -72,5 +76,27 @@ struct OutboxDelivery: LeadDelivery {
             case .retryLater, .failed: return .queued(reference: record.reference)
             }
         }
+    }
+}
+
+/// HERO's payload for a new lead, made for a reference drawn up front; another reference (the store found the first
+/// one taken) gets a payload of its own.
+final class PreparedPayload: Sendable {
+    let reference = Reference.generate()
+    let payload: Data
+    private let make: @Sendable (String) -> HeroPayload
+    private let firstHandedOut = Atomic<Bool>(false)
+
+    init(_ make: @escaping @Sendable (String) -> HeroPayload) {
+        self.make = make
+        payload = make(reference).jsonData()
+    }
+
+    func nextReference() -> String {
+        firstHandedOut.exchange(true, ordering: .acquiringAndReleasing) ? Reference.generate() : reference
+    }
+
+    func payload(for reference: String) -> Data {
+        reference == self.reference ? payload : make(reference).jsonData()
     }
 }
