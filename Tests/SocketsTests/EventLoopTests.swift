@@ -165,6 +165,16 @@ private final class Acceptor: Sendable {
 
 /// What one server socket saw, written on its loop's queue and read by the test.
 private final class Record: Sendable {
+    /// A record attached to `server`, which is then started: the plain set-up most tests share.
+    static func started(on server: StreamSocket) -> Record {
+        let record = Record()
+        server.queue.sync {
+            record.attach(to: server)
+            server.start()
+        }
+        return record
+    }
+
     let bytes = Mutex<[UInt8]>([])
     let reads = Mutex(0)
     let ends = Mutex(0)
@@ -199,11 +209,7 @@ private final class Record: Sendable {
         let pair = try await Pair.make()
         defer { pair.listener.stop(); pair.client.close() }
         let server = pair.server
-        let record = Record()
-        server.queue.sync {
-            record.attach(to: server)
-            server.start()
-        }
+        let record = Record.started(on: server)
         // Reading works and leaves the socket drained (a short read cleared `mayHaveInput`).
         var expected = Array("first".utf8)
         #expect(sendSmall(pair.client, expected) == expected.count)
@@ -305,11 +311,7 @@ private final class Record: Sendable {
             let pair = try await Pair.make()
             defer { pair.listener.stop(); pair.client.close() }
             let server = pair.server
-            let record = Record()
-            server.queue.sync {
-                record.attach(to: server)
-                server.start()
-            }
+            let record = Record.started(on: server)
             let message = Array("request \(round)".utf8)
             #expect(sendSmall(pair.client, message) == message.count)
             pair.client.shutdownWrite()
@@ -325,11 +327,7 @@ private final class Record: Sendable {
         let pair = try await Pair.make()
         defer { pair.listener.stop(); pair.client.close() }
         let server = pair.server
-        let record = Record()
-        server.queue.sync {
-            record.attach(to: server)
-            server.start()
-        }
+        let record = Record.started(on: server)
         let message = Array("last words".utf8)
         #expect(sendSmall(pair.client, message) == message.count)
         pair.client.shutdownWrite()
