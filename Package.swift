@@ -26,9 +26,9 @@ let package = Package(
         ]),
         // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
         .target(name: "FormCore"),
-        // System libraries: SQLite for the outbox, OpenSSL's libcrypto for hashes, HMAC and randomness.
+        // System libraries: SQLite for the outbox, OpenSSL for hashes, HMAC, randomness and TLS.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Linux epoll, which Swift's Glibc module leaves out.
         .systemLibrary(name: "CEpoll"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -36,11 +36,13 @@ let package = Package(
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries.
         .target(name: "Outbox", dependencies: [
-            "CSQLite", "CryptoPrimitives", "HeroClient",
+            "CSQLite", "CryptoPrimitives", "HeroClient", "HTTPClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The outbound HTTPS client for HERO's Lead API (URLSession).
-        .target(name: "HeroClient"),
+        // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
+        .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL"]),
+        // The outbound HTTPS client for HERO's Lead API.
+        .target(name: "HeroClient", dependencies: ["HTTPClient"]),
         // A local stand-in for HERO that enforces its contract, for tests and benchmarks.
         .target(name: "HeroStandIn", dependencies: [
             "HTTPServer",
@@ -54,7 +56,7 @@ let package = Package(
         // HERO's stand-in as a process, for benchmarks.
         .executableTarget(name: "hero-stand-in", dependencies: ["HeroStandIn"]),
         .executableTarget(name: "heroform", dependencies: [
-            "HeroformApp",
+            "HeroformApp", "HTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTesting"]),
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"]),
         .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "HeroStandIn", "HTTPTesting"]),

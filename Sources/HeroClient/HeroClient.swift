@@ -1,13 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import HTTPClient
 
 /// Sends one project to HERO's Lead API (`POST .../api/v1/Projects/create`, Bearer key, JSON both ways).
 /// It never retries by itself: HERO creates a new project on every call, so retrying is the caller's decision.
 public struct HeroClient: Sendable, CustomStringConvertible {
-    /// Calls to HERO at the same time. URLSession's default on Linux is 6, which, at a remote API's latency,
-    /// held a burst of leads to about 60 a second behind a stand-in that took 100 ms per call.
+    /// Calls to HERO at the same time: at a remote API's latency this decides how fast a burst of leads gets through.
     public static let maxConcurrentCalls = 16
 
     public static let defaultEndpoint = URL(string: "https://login.hero-software.de/api/v1/Projects/create")
@@ -16,22 +13,20 @@ public struct HeroClient: Sendable, CustomStringConvertible {
     public let endpoint: URL
     private let apiKey: String
     public let timeout: Duration
-    private let session: URLSession
+    private let http: HTTPClient
 
-    public init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10)) {
+    /// `trustedCertificatesFile`: PEM certificates to trust instead of the system's, for a TLS-intercepting proxy's
+    /// CA or tests; nil for the system's store.
+    public init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10),
+                trustedCertificatesFile: String? = nil) {
         self.endpoint = endpoint
         self.apiKey = apiKey
-        // URLSession on Linux cut a timeout under a second to a few milliseconds; the config only has whole seconds.
-        let timeout = max(timeout, .seconds(1))
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        configuration.timeoutIntervalForRequest = seconds
-        configuration.timeoutIntervalForResource = seconds
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        configuration.httpMaximumConnectionsPerHost = Self.maxConcurrentCalls
-        self.session = URLSession(configuration: configuration)
+        var configuration = HTTPClient.Configuration()
+        configuration.maxConcurrentRequests = Self.maxConcurrentCalls
+        configuration.maxIdleConnectionsPerHost = Self.maxConcurrentCalls
+        configuration.trustedCertificatesFile = trustedCertificatesFile
+        http = HTTPClient(configuration: configuration)
     }
 
     /// Never shows the key.
@@ -39,21 +34,18 @@ public struct HeroClient: Sendable, CustomStringConvertible {
 
     /// Posts `payload` (the JSON body) and classifies the answer.
     public func createProject(payload: Data) async -> HeroOutcome {
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue("heroform", forHTTPHeaderField: "User-Agent")
-        request.httpBody = payload
+        let request = HTTPClientRequest(method: "POST", url: endpoint, headers: [
+            ("Authorization", "Bearer \(apiKey)"),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+            ("User-Agent", "heroform"),
+        ], body: Array(payload))
         do {
-            let (body, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else { return .unavailable("not an HTTP answer") }
-            return HeroOutcome.classify(status: http.statusCode, body: body)
-        } catch let error as URLError {
-            return .unavailable(error.code == .timedOut ? "timed out" : "network error \(error.code.rawValue)")
+            let response = try await http.send(request, timeout: timeout)
+            return HeroOutcome.classify(status: response.status, body: Data(response.body))
         } catch {
-            return .unavailable("network error")
+            // The client's reasons never hold what was sent; a key with a line break is refused before sending.
+            return .unavailable(error == .timedOut ? "timed out" : error.description)
         }
     }
 }

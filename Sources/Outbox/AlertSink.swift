@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import HTTPClient
 import Logging
 
 /// Something an operator should hear about without reading logs.
@@ -31,28 +29,28 @@ public protocol AlertSink: Sendable {
 public struct WebhookAlerts: AlertSink {
     let url: URL
     let logger: Logger
-    private let session: URLSession
+    private let http = HTTPClient(configuration: {
+        var configuration = HTTPClient.Configuration()
+        configuration.maxConcurrentRequests = 2
+        return configuration
+    }())
 
     public init(url: URL, logger: Logger) {
         self.url = url
         self.logger = logger
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        session = URLSession(configuration: configuration)
     }
 
     public func send(_ alert: Alert) async {
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try? JSONSerialization.data(withJSONObject: alert.json, options: [.sortedKeys])
+        let body = (try? JSONSerialization.data(withJSONObject: alert.json, options: [.sortedKeys])) ?? Data()
+        let request = HTTPClientRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")],
+                                        body: Array(body))
         do {
-            let (_, response) = try await session.data(for: request)
-            if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                logger.warning("alert webhook answered HTTP \(http.statusCode)")
+            let response = try await http.send(request, timeout: .seconds(10))
+            if !(200..<300).contains(response.status) {
+                logger.warning("alert webhook answered HTTP \(response.status)")
             }
         } catch {
-            logger.warning("alert webhook not reachable: \(error.localizedDescription)")
+            logger.warning("alert webhook not reachable: \(error)")
         }
     }
 }

@@ -1,0 +1,77 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs blocking work (DNS, connect, TLS, reads) on threads of its own, at most `limit` at a time, so it never
+/// holds one of Swift's few cooperative threads or a Dispatch worker. Threads start when work waits for one and
+/// then stay, parked on a semaphore, until they were idle for `idleSeconds`.
+final class BlockingThreads: Sendable {
+    private struct State {
+        var jobs: [@Sendable () -> Void] = []
+        var threads = 0
+        var busy = 0
+    }
+
+    private let state = Mutex(State())
+    private let waiting = DispatchSemaphore(value: 0)
+    let limit: Int
+    static let idleSeconds = 10
+    private let name: String
+
+    init(limit: Int, name: String) {
+        self.limit = max(1, limit)
+        self.name = name
+    }
+
+    /// `work`'s result, computed on one of the threads; waits for a free one when all `limit` are busy.
+    func run<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let result: Result<T, E> = await withCheckedContinuation { continuation in
+            submit {
+                do throws(E) {
+                    continuation.resume(returning: .success(try work()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    private func submit(_ job: @escaping @Sendable () -> Void) {
+        let spawn = state.withLock { state in
+            state.jobs.append(job)
+            // Threads not busy are parked (or about to be) and will take the job.
+            guard state.threads - state.busy < state.jobs.count, state.threads < limit else { return false }
+            state.threads += 1
+            return true
+        }
+        if spawn {
+            let thread = Thread { [self] in loop() }
+            thread.name = name
+            thread.start()
+        }
+        waiting.signal()
+    }
+
+    private func loop() {
+        while true {
+            if waiting.wait(timeout: .now() + .seconds(Self.idleSeconds)) == .timedOut {
+                // Idle for a while: the thread ends, unless a job came in the meantime (its signal is still due).
+                let exit = state.withLock { state in
+                    guard state.jobs.isEmpty else { return false }
+                    state.threads -= 1
+                    return true
+                }
+                if exit { return }
+                continue
+            }
+            guard let job = state.withLock({ state -> (@Sendable () -> Void)? in
+                guard !state.jobs.isEmpty else { return nil }
+                state.busy += 1
+                return state.jobs.removeFirst()
+            }) else { continue }
+            job()
+            state.withLock { $0.busy -= 1 }
+        }
+    }
+}

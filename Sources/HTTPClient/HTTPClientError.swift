@@ -1,0 +1,27 @@
+/// Why a request got no usable answer. Descriptions name the cause for an operator and never contain what was sent.
+public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The request cannot be sent as given (URL, scheme, a header with a line break): a bug or a config mistake.
+    case invalidRequest(String)
+    case cannotResolve(host: String, reason: String)
+    case cannotConnect(String)
+    /// The TLS handshake failed: an untrusted or expired certificate, a wrong host name, no common protocol.
+    case tls(String)
+    case timedOut
+    /// The peer closed the connection (or reset it) before a whole answer came.
+    case connectionClosed
+    case malformedResponse(String)
+    case responseTooLarge
+
+    public var description: String {
+        switch self {
+        case .invalidRequest(let reason): return "invalid request: \(reason)"
+        case .cannotResolve(let host, let reason): return "cannot resolve \(host): \(reason)"
+        case .cannotConnect(let reason): return "cannot connect: \(reason)"
+        case .tls(let reason): return "TLS failed: \(reason)"
+        case .timedOut: return "timed out"
+        case .connectionClosed: return "connection closed before the answer was complete"
+        case .malformedResponse(let reason): return "malformed answer: \(reason)"
+        case .responseTooLarge: return "answer too large"
+        }
+    }
+}

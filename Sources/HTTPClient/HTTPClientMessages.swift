@@ -1,0 +1,127 @@
+import Foundation
+
+/// One request: the client adds `Host`, `Content-Length` and framing; everything else is the caller's.
+public struct HTTPClientRequest: Sendable {
+    public var method: String
+    public var url: URL
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: String = "GET", url: URL, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct HTTPClientResponse: Sendable {
+    public let status: Int
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of a header, its name compared without case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+}
+
+/// Where a request goes, checked once: scheme, host, port and the request target (path and query as written).
+struct Endpoint: Hashable, Sendable {
+    let secure: Bool
+    let host: String
+    let port: UInt16
+    let target: String
+
+    init(_ url: URL) throws(HTTPClientError) {
+        guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
+            throw .invalidRequest("not a URL")
+        }
+        switch components.scheme?.lowercased() {
+        case "http": secure = false
+        case "https": secure = true
+        default: throw .invalidRequest("only http and https URLs are supported")
+        }
+        // URLComponents keeps an IPv6 literal's brackets in the host.
+        var host = components.host ?? ""
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw .invalidRequest("the URL has no host") }
+        guard components.user == nil && components.password == nil else {
+            throw .invalidRequest("credentials in the URL are not supported")
+        }
+        self.host = host
+        guard let port = UInt16(exactly: components.port ?? (secure ? 443 : 80)), port > 0 else {
+            throw .invalidRequest("bad port")
+        }
+        self.port = port
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        target = components.percentEncodedQuery.map { "\(path)?\($0)" } ?? path
+        guard target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw .invalidRequest("the path holds characters that need percent-encoding")
+        }
+    }
+
+    /// The `Host` header: the port only when it is not the scheme's default, an IPv6 literal in brackets.
+    var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
+    }
+
+    /// A numeric host is checked against the certificate's IP addresses and gets no SNI (RFC 6066 §3).
+    var hostIsIPAddress: Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+}
+
+enum RequestEncoder {
+    /// The request's bytes, head and body. Refuses header names that are not tokens and values with control
+    /// characters: a line break in a value would let it add headers of its own (request splitting).
+    static func encode(_ request: HTTPClientRequest, to endpoint: Endpoint) throws(HTTPClientError) -> [UInt8] {
+        guard isToken(request.method) else { throw .invalidRequest("bad method") }
+        var head = "\(request.method) \(endpoint.target) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\n"
+        for (name, value) in request.headers {
+            guard isToken(name) else { throw .invalidRequest("bad header name") }
+            guard !["host", "content-length", "transfer-encoding", "connection"].contains(name.lowercased()) else {
+                throw .invalidRequest("\(name) is set by the client")
+            }
+            guard value.utf8.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
+                throw .invalidRequest("header \(name) holds a control character")
+            }
+            head += "\(name): \(value)\r\n"
+        }
+        if !request.body.isEmpty || !["GET", "HEAD", "DELETE", "OPTIONS"].contains(request.method) {
+            head += "Content-Length: \(request.body.count)\r\n"
+        }
+        head += "\r\n"
+        return Array(head.utf8) + request.body
+    }
+
+    /// RFC 9110 §5.6.2 token characters.
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return true
+            default:
+                return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive comparison, for header names.
+    func caseInsensitiveEquals(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { a, b in
+            a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
+        }
+    }
+}
