@@ -13,8 +13,8 @@ final class ClientConnection: @unchecked Sendable {
     /// When it last finished an answer: idle connections are reused only for a while (see `ConnectionPool`).
     var idleSince = ContinuousClock.now
 
-    /// Resolves the host, connects to its addresses in turn and, for https, completes the TLS handshake.
-    init(to endpoint: Endpoint, context: () throws(HTTPClientError) -> TLSContext, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+    /// Resolves the host, connects to its addresses in turn and, with a TLS context (https), completes the handshake.
+    init(to endpoint: Endpoint, tls context: TLSContext?, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
         self.endpoint = endpoint
         let addresses: [SocketAddress]
         do {
@@ -35,12 +35,12 @@ final class ClientConnection: @unchecked Sendable {
         }
         guard let socket = connected else { throw .cannotConnect(lastFailure) }
         self.socket = socket
-        guard endpoint.secure else {
+        guard let context else {
             tls = nil
             return
         }
         do {
-            let session = try context().session(fd: socket.fd, for: endpoint)
+            let session = try context.session(fd: socket.fd, for: endpoint)
             try Self.handshake(session, socket: socket, deadline: deadline)
             tls = session
         } catch {

@@ -52,7 +52,7 @@ public final class HTTPClient: Sendable {
                 case .closedUnanswered: break
                 }
             }
-            let connection = try ClientConnection(to: endpoint, context: context, deadline: deadline)
+            let connection = try ClientConnection(to: endpoint, tls: endpoint.secure ? context() : nil, deadline: deadline)
             switch exchange(bytes, method: method, on: connection, deadline: deadline) {
             case .answered(let response): return response
             case .failed(let error): throw error

@@ -1,0 +1,241 @@
+import Foundation
+import HTTPClient
+import Synchronization
+import Testing
+
+/// The client over real sockets, against servers scripted to answer, stall, close or reset.
+@Suite struct HTTPClientTests {
+    @Test func postsTheRequestAndReadsTheAnswer() async throws {
+        let seen = Mutex<[String]>([])
+        let server = try TestServer { connection in
+            guard let request = connection.readRequest() else { return }
+            seen.withLock { $0.append(request) }
+            connection.answer(#"{"status":"success"}"#, headers: "Content-Type: application/json\r\n")
+        }
+        defer { server.stop() }
+        let request = HTTPClientRequest(method: "POST", url: server.url("/api/v1/x?y=1"),
+                                        headers: [("Authorization", "Bearer k")], body: Array("{}".utf8))
+        let response = try await HTTPClient().send(request, timeout: .seconds(10))
+        #expect(response.status == 200)
+        #expect(response.header("content-type") == "application/json")
+        #expect(String(decoding: response.body, as: UTF8.self) == #"{"status":"success"}"#)
+        #expect(seen.withLock { $0 } == [
+            "POST /api/v1/x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nAuthorization: Bearer k\r\nContent-Length: 2\r\n\r\n{}",
+        ])
+    }
+
+    @Test func keepAliveConnectionsAreReused() async throws {
+        let server = try TestServer { connection in
+            while connection.readRequest() != nil { connection.answer() }
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        for _ in 0..<3 {
+            #expect(try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(10)).status == 200)
+        }
+        #expect(server.connections == 1)
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        let server = try TestServer { connection in
+            while connection.readRequest() != nil { connection.answer(headers: "Connection: close\r\n") }
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        for _ in 0..<2 {
+            #expect(try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(10)).status == 200)
+        }
+        #expect(server.connections == 2)
+    }
+
+    @Test func anIdleConnectionTheServerClosedIsNotUsed() async throws {
+        // The server closes after each answer without saying so: the client must see the close before it sends,
+        // so each request reaches the server exactly once.
+        let requests = Mutex(0)
+        let server = try TestServer { connection in
+            guard connection.readRequest() != nil else { return }
+            requests.withLock { $0 += 1 }
+            connection.answer()
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        for _ in 0..<3 {
+            #expect(try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(10)).status == 200)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(requests.withLock { $0 } == 3)
+        #expect(server.connections == 3)
+    }
+
+    @Test func connectionsIdleLongerThanTheIdleTimeoutAreNotReused() async throws {
+        let server = try TestServer { connection in
+            while connection.readRequest() != nil { connection.answer() }
+        }
+        defer { server.stop() }
+        var configuration = HTTPClient.Configuration()
+        configuration.idleTimeout = .milliseconds(100)
+        let client = HTTPClient(configuration: configuration)
+        _ = try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(10))
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(10))
+        #expect(server.connections == 2)
+    }
+
+    @Test func aReusedConnectionResetBeforeAnyAnswerIsRetriedOnceOnAFreshOne() async throws {
+        // The keep-alive race: the server drops the connection just as the next request goes out.
+        let server = try TestServer { connection in
+            guard connection.readRequest() != nil else { return }
+            connection.answer("first")
+            guard connection.readRequest() != nil else { return }
+            connection.reset()
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        #expect(try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(10)).body == Array("first".utf8))
+        let second = try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(10))
+        #expect(second.body == Array("first".utf8))
+        #expect(server.connections == 2)
+    }
+
+    @Test func aFreshConnectionClosedWithoutAnswerIsNotRetried() async throws {
+        let requests = Mutex(0)
+        let server = try TestServer { connection in
+            guard connection.readRequest() != nil else { return }
+            requests.withLock { $0 += 1 }
+        }
+        defer { server.stop() }
+        await #expect(throws: HTTPClientError.connectionClosed) {
+            try await HTTPClient().send(HTTPClientRequest(method: "POST", url: server.url()), timeout: .seconds(10))
+        }
+        #expect(requests.withLock { $0 } == 1)
+        #expect(server.connections == 1)
+    }
+
+    @Test func anAnswerCutShortIsConnectionClosed() async throws {
+        let server = try TestServer { connection in
+            guard connection.readRequest() != nil else { return }
+            connection.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nonly")
+        }
+        defer { server.stop() }
+        await #expect(throws: HTTPClientError.connectionClosed) {
+            try await HTTPClient().send(HTTPClientRequest(url: server.url()), timeout: .seconds(10))
+        }
+    }
+
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        let server = try TestServer { connection in
+            _ = connection.readRequest()
+            Thread.sleep(forTimeInterval: 5)
+        }
+        defer { server.stop() }
+        let started = ContinuousClock.now
+        await #expect(throws: HTTPClientError.timedOut) {
+            try await HTTPClient().send(HTTPClientRequest(url: server.url()), timeout: .milliseconds(300))
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(280) && waited < .seconds(3), "\(waited)")
+    }
+
+    @Test func closeDelimitedAndChunkedAnswersAreReadWhole() async throws {
+        let server = try TestServer { connection in
+            guard let request = connection.readRequest() else { return }
+            if request.hasPrefix("GET /chunked") {
+                connection.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n")
+            } else {
+                connection.write("HTTP/1.0 200 OK\r\n\r\nuntil the end")
+            }
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        #expect(try await client.send(HTTPClientRequest(url: server.url("/chunked")), timeout: .seconds(10)).body == Array("Wikipedia".utf8))
+        #expect(try await client.send(HTTPClientRequest(url: server.url("/close")), timeout: .seconds(10)).body == Array("until the end".utf8))
+    }
+
+    @Test func anAnswerOverTheBodyLimitIsRefused() async throws {
+        let server = try TestServer { connection in
+            guard connection.readRequest() != nil else { return }
+            connection.answer(String(repeating: "x", count: 2000))
+        }
+        defer { server.stop() }
+        var configuration = HTTPClient.Configuration()
+        configuration.maxResponseBodyBytes = 1000
+        await #expect(throws: HTTPClientError.responseTooLarge) {
+            try await HTTPClient(configuration: configuration).send(HTTPClientRequest(url: server.url()), timeout: .seconds(10))
+        }
+    }
+
+    @Test func aMalformedAnswerIsReportedNotTrusted() async throws {
+        let server = try TestServer { connection in
+            guard connection.readRequest() != nil else { return }
+            connection.write("SMTP ready\r\n\r\n")
+        }
+        defer { server.stop() }
+        await #expect(throws: HTTPClientError.malformedResponse("bad status line")) {
+            try await HTTPClient().send(HTTPClientRequest(url: server.url()), timeout: .seconds(10))
+        }
+    }
+
+    @Test func requestsBeyondTheLimitWaitForATurn() async throws {
+        let current = Mutex((now: 0, peak: 0))
+        let server = try TestServer { connection in
+            while connection.readRequest() != nil {
+                current.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                Thread.sleep(forTimeInterval: 0.2)
+                current.withLock { $0.now -= 1 }
+                connection.answer()
+            }
+        }
+        defer { server.stop() }
+        var configuration = HTTPClient.Configuration()
+        configuration.maxConcurrentRequests = 2
+        let client = HTTPClient(configuration: configuration)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(20)).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 6))
+        #expect(current.withLock { $0.peak } == 2)
+    }
+
+    @Test func nothingListeningIsCannotConnect() async throws {
+        // Port 9 (discard) on loopback: nothing listens there.
+        let error = await failure { try await HTTPClient().send(HTTPClientRequest(url: URL(string: "http://127.0.0.1:9/")!), timeout: .seconds(5)) }
+        guard case .cannotConnect(let reason) = error else {
+            Issue.record("expected cannotConnect, got \(String(describing: error))")
+            return
+        }
+        #expect(reason == "Connection refused")
+    }
+
+    @Test func anUnknownHostIsCannotResolve() async throws {
+        // `.invalid` never resolves (RFC 6761).
+        let error = await failure { try await HTTPClient().send(HTTPClientRequest(url: URL(string: "http://heroform.invalid/")!), timeout: .seconds(10)) }
+        guard case .cannotResolve(let host, _) = error else {
+            Issue.record("expected cannotResolve, got \(String(describing: error))")
+            return
+        }
+        #expect(host == "heroform.invalid")
+    }
+
+    @Test func aBadRequestIsRefusedBeforeConnecting() async throws {
+        await #expect(throws: HTTPClientError.invalidRequest("only http and https URLs are supported")) {
+            try await HTTPClient().send(HTTPClientRequest(url: URL(string: "ftp://127.0.0.1/")!), timeout: .seconds(1))
+        }
+        await #expect(throws: HTTPClientError.invalidRequest("header X holds a control character")) {
+            try await HTTPClient().send(HTTPClientRequest(url: URL(string: "http://127.0.0.1:9/")!, headers: [("X", "a\r\nInjected: 1")]),
+                                        timeout: .seconds(1))
+        }
+    }
+}
+
+/// The client's error from `body`; nil when it succeeded (or, never expected, threw something else).
+func failure(_ body: () async throws -> HTTPClientResponse) async -> HTTPClientError? {
+    do {
+        _ = try await body()
+        return nil
+    } catch {
+        return error as? HTTPClientError
+    }
+}

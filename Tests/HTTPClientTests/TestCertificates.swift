@@ -1,0 +1,70 @@
+/// Test-only certificates, made once with the `openssl` command line (P-256 keys): a CA, and leaves it signed.
+/// The private keys below protect nothing; they exist so the client's certificate checks can be tested offline.
+/// Valid until 2126, except `expiredCertificate` (2020-01-01 to 2020-01-02).
+enum TestCertificates {
+    /// "heroform test CA", the root the tests trust.
+    static let caCertificate = """
+-----BEGIN CERTIFICATE-----
+MIIBnTCCAUOgAwIBAgIUEF0sHYbTNCPwYZR8Qtc95W+/SMIwCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQaGVyb2Zvcm0gdGVzdCBDQTAgFw0yNjExMjkwOTQ2MjlaGA8y
+MTI2MTEwNTA5NDYyOVowGzEZMBcGA1UEAwwQaGVyb2Zvcm0gdGVzdCBDQTBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABAnKkon7z3WUrzyMY7VeCkm4Pa2DiXkHLbyd
+NImGODammX+SJxLNAT7wvKGDn8APPO3Tft5jNvckstys/GtdkZOjYzBhMB0GA1Ud
+DgQWBBROMWlpXJvppODwO+GPEFgfUMO+EDAfBgNVHSMEGDAWgBROMWlpXJvppODw
+O+GPEFgfUMO+EDAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIBBjAKBggq
+hkjOPQQDAgNIADBFAiAfjehK/2MdfbS5QVYBLbpIM3pzKSSa7CzGUuPTg7zrIAIh
+APi7wbbn9HE8T5QLdKc1ezprMket8gC/ngCbhB1A/zh7
+-----END CERTIFICATE-----
+"""
+    /// The one key of all three leaves.
+    static let leafKey = """
+-----BEGIN EC PRIVATE KEY-----
+MHcCAQEEIA79DMgyrM+A7+wNulWBV2z0XSw/elMMceueRJZl8JSgoAoGCCqGSM49
+AwEHoUQDQgAEJ5CJWbDl7rDrTAMvx0gxz+WeVfsVvRw1onDtV3vRxjIBqdWIxyr9
+XJKxotlDQdeCgaD9PWm/wz19L4wnkyzx4A==
+-----END EC PRIVATE KEY-----
+"""
+    /// For DNS `localhost` and IP `127.0.0.1`.
+    static let localhostCertificate = """
+-----BEGIN CERTIFICATE-----
+MIIBsTCCAVegAwIBAgIULh6CrQGbHTchbmtSIBhwBVdu0BcwCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQaGVyb2Zvcm0gdGVzdCBDQTAgFw0yNjExMjkwOTQ2MjlaGA8y
+MTI2MTEwNTA5NDYyOVowFDESMBAGA1UEAwwJbG9jYWxob3N0MFkwEwYHKoZIzj0C
+AQYIKoZIzj0DAQcDQgAEJ5CJWbDl7rDrTAMvx0gxz+WeVfsVvRw1onDtV3vRxjIB
+qdWIxyr9XJKxotlDQdeCgaD9PWm/wz19L4wnkyzx4KN+MHwwCQYDVR0TBAIwADAa
+BgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwEwYDVR0lBAwwCgYIKwYBBQUHAwEw
+HQYDVR0OBBYEFG67YClvvpMcRmSCNyZrUySr4n5cMB8GA1UdIwQYMBaAFE4xaWlc
+m+mk4PA74Y8QWB9Qw74QMAoGCCqGSM49BAMCA0gAMEUCIEs/B4rMPLCGPJMj5DqN
+sHiWobLO4z2mSArDcf6qsgjkAiEAmBwynKxPBFbZA7EzN23bHpErgyMnwX5KTbU+
+ZiVyOo8=
+-----END CERTIFICATE-----
+"""
+    /// For DNS `other.example` only: a host name mismatch when reached as `localhost`.
+    static let otherCertificate = """
+-----BEGIN CERTIFICATE-----
+MIIBrDCCAVGgAwIBAgIULh6CrQGbHTchbmtSIBhwBVdu0BgwCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQaGVyb2Zvcm0gdGVzdCBDQTAgFw0yNjExMjkwOTQ2MzBaGA8y
+MTI2MTEwNTA5NDYzMFowEDEOMAwGA1UEAwwFb3RoZXIwWTATBgcqhkjOPQIBBggq
+hkjOPQMBBwNCAAQnkIlZsOXusOtMAy/HSDHP5Z5V+xW9HDWicO1Xe9HGMgGp1YjH
+Kv1ckrGi2UNB14KBoP09ab/DPX0vjCeTLPHgo3wwejAJBgNVHRMEAjAAMBgGA1Ud
+EQQRMA+CDW90aGVyLmV4YW1wbGUwEwYDVR0lBAwwCgYIKwYBBQUHAwEwHQYDVR0O
+BBYEFG67YClvvpMcRmSCNyZrUySr4n5cMB8GA1UdIwQYMBaAFE4xaWlcm+mk4PA7
+4Y8QWB9Qw74QMAoGCCqGSM49BAMCA0kAMEYCIQD+ibDSD+v5nXMYgdEuS105peto
+X54rtQp6+BImGKV2EgIhALGLmnnNKKhJYSm6dULTbpUujeHOfQGQWadn2IixQpE4
+-----END CERTIFICATE-----
+"""
+    /// For `localhost` and `127.0.0.1`, expired in 2020.
+    static let expiredCertificate = """
+-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgICEAAwCgYIKoZIzj0EAwIwGzEZMBcGA1UEAwwQaGVyb2Zv
+cm0gdGVzdCBDQTAeFw0yMDAxMDEwMDAwMDBaFw0yMDAxMDIwMDAwMDBaMBIxEDAO
+BgNVBAMMB2V4cGlyZWQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQnkIlZsOXu
+sOtMAy/HSDHP5Z5V+xW9HDWicO1Xe9HGMgGp1YjHKv1ckrGi2UNB14KBoP09ab/D
+PX0vjCeTLPHgo34wfDAJBgNVHRMEAjAAMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcE
+fwAAATATBgNVHSUEDDAKBggrBgEFBQcDATAdBgNVHQ4EFgQUbrtgKW++kxxGZII3
+JmtTJKviflwwHwYDVR0jBBgwFoAUTjFpaVyb6aTg8DvhjxBYH1DDvhAwCgYIKoZI
+zj0EAwIDSAAwRQIhAM0ePiDEjFH46AhPky9zsmfkCRNzS0DLhwfy6H4B3CjmAiB3
+t4Zi8dz54+96971GHIKhMxeFqlOCn9DyaHQES4L6AA==
+-----END CERTIFICATE-----
+"""
+}
