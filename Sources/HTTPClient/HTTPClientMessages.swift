@@ -50,8 +50,14 @@ struct Endpoint: Hashable, Sendable {
         }
         // URLComponents keeps an IPv6 literal's brackets in the host.
         var host = components.host ?? ""
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
+        if bracketed { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { throw .invalidRequest("the URL has no host") }
+        // URLComponents decodes percent-escapes in the host, so a `%0D%0A` there would break the Host line and add
+        // headers (request splitting). Only a name of unreserved characters or, in brackets, an IPv6 address.
+        guard bracketed ? Self.isIPv6Address(host) : host.utf8.allSatisfy(Self.isHostNameByte) else {
+            throw .invalidRequest("the host holds characters not allowed in a host name")
+        }
         guard components.user == nil && components.password == nil else {
             throw .invalidRequest("credentials in the URL are not supported")
         }
@@ -76,8 +82,23 @@ struct Endpoint: Hashable, Sendable {
     /// A numeric host is checked against the certificate's IP addresses and gets no SNI (RFC 6066 §3).
     var hostIsIPAddress: Bool {
         var v4 = in_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || Self.isIPv6Address(host)
+    }
+
+    private static func isIPv6Address(_ text: String) -> Bool {
         var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+        return inet_pton(AF_INET6, text, &v6) == 1
+    }
+
+    /// RFC 3986 unreserved characters: letters, digits, `-`, `.`, `_`, `~`.
+    private static func isHostNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
     }
 }
 

@@ -97,7 +97,9 @@ struct ResponseParser {
                 guard let line = try nextLine(from: &offset) else { return }
                 // The size, in hex, before any `;extension`.
                 let digits = line.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
-                guard !digits.isEmpty, digits.count <= 8, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
+                // Hex digits only: `Int(_:radix:)` alone would take a sign, and a negative size would trap below.
+                guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy(Self.isHexDigit),
+                      let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
                     throw .malformedResponse("bad chunk size")
                 }
                 guard body.count + size <= limits.bodyBytes else { throw .responseTooLarge }
@@ -143,6 +145,8 @@ struct ResponseParser {
             guard buffer.count - offset <= 4096 else { throw .malformedResponse("chunk line too long") }
             return nil
         }
+        // The same limit with the newline here, so a line's fate does not depend on how its bytes were split.
+        guard newline - offset <= 4096 else { throw .malformedResponse("chunk line too long") }
         guard newline > offset, buffer[newline - 1] == UInt8(ascii: "\r") else {
             throw .malformedResponse("chunk line without CRLF")
         }
@@ -174,6 +178,10 @@ struct ResponseParser {
             guard RequestEncoder.isToken(name) else { throw .malformedResponse("bad header name") }
             let value = line[(colon + 1)...].drop { $0 == 0x20 || $0 == 0x09 }
             let trimmed = value.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+            // RFC 9110 §5.5: a field value with CR or NUL is rejected (LF cannot be in one: it ends the line).
+            guard !trimmed.contains(where: { $0 == 0x0D || $0 == 0x00 }) else {
+                throw .malformedResponse("bad header value")
+            }
             fields.append((name, String(decoding: trimmed, as: UTF8.self)))
         }
         if (100...199).contains(code) {
@@ -193,20 +201,23 @@ struct ResponseParser {
         }
         let codings = fields.filter { $0.name.caseInsensitiveEquals("Transfer-Encoding") }
             .flatMap { $0.value.lowercased().split(separator: ",").map { $0.trimmingSpaces } }
-        let lengths = fields.filter { $0.name.caseInsensitiveEquals("Content-Length") }
-            .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }
+        let lengthFields = fields.filter { $0.name.caseInsensitiveEquals("Content-Length") }
+        let lengths = lengthFields.flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }
         if !codings.isEmpty {
             // Both framings at once is a smuggling pattern (RFC 9112 §6.3): read by the chunks, never reuse.
-            if !lengths.isEmpty { closeAfter = true }
+            if !lengthFields.isEmpty { closeAfter = true }
+            // Transfer-Encoding in HTTP/1.0 is faulty framing: close after this answer (RFC 9112 §6.1).
+            if minor == UInt8(ascii: "0") { closeAfter = true }
             if codings.last == "chunked" {
                 state = .chunkSize
             } else {
                 closeAfter = true
                 state = .untilClose
             }
-        } else if let first = lengths.first {
-            guard lengths.allSatisfy({ $0 == first }), first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                  first.utf8.count <= 15, let length = Int(first) else {
+        } else if !lengthFields.isEmpty {
+            // An empty `Content-Length:` is invalid too, not the same as none (which would read until close).
+            guard let first = lengths.first, lengths.allSatisfy({ $0 == first }),
+                  first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), first.utf8.count <= 15, let length = Int(first) else {
                 throw .malformedResponse("bad Content-Length")
             }
             guard length <= limits.bodyBytes else { throw .responseTooLarge }
@@ -215,6 +226,15 @@ struct ResponseParser {
         } else {
             closeAfter = true
             state = .untilClose
+        }
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+            return true
+        default:
+            return false
         }
     }
 

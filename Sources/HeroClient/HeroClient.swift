@@ -15,17 +15,15 @@ public struct HeroClient: Sendable, CustomStringConvertible {
     public let timeout: Duration
     private let http: HTTPClient
 
-    /// `trustedCertificatesFile`: PEM certificates to trust instead of the system's, for a TLS-intercepting proxy's
-    /// CA or tests; nil for the system's store.
-    public init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10),
-                trustedCertificatesFile: String? = nil) {
+    /// HERO's certificate is checked against the system's trusted roots (OpenSSL's default paths; `SSL_CERT_FILE`
+    /// points elsewhere).
+    public init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10)) {
         self.endpoint = endpoint
         self.apiKey = apiKey
         self.timeout = timeout
         var configuration = HTTPClient.Configuration()
         configuration.maxConcurrentRequests = Self.maxConcurrentCalls
         configuration.maxIdleConnectionsPerHost = Self.maxConcurrentCalls
-        configuration.trustedCertificatesFile = trustedCertificatesFile
         http = HTTPClient(configuration: configuration)
     }
 
