@@ -9,10 +9,9 @@
 # Same Debian release (bookworm) as the runtime stage, so the shared libraries match. Keep the Swift version in step
 # with the one CI tests (6.3).
 FROM swift:6.3-bookworm AS build
-# Headers for the system libraries heroform links: OpenSSL's libcrypto, SQLite, zlib, and libcurl for Foundation's
-# URLSession when the Swift runtime is linked statically.
+# Headers for the system libraries heroform links: OpenSSL (libssl, libcrypto), SQLite and zlib.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev libsqlite3-dev zlib1g-dev libcurl4-openssl-dev \
+ && apt-get install -y --no-install-recommends libssl-dev libsqlite3-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first: this layer stays cached while only sources change.
@@ -21,8 +20,8 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 # --static-swift-stdlib: the Swift runtime and Foundation go into the binary, so the runtime image needs only the
-# C libraries below (checked with `readelf -d`: libcrypto.so.3, libsqlite3.so.0, libcurl.so.4, libz via curl,
-# libstdc++, libgcc_s, libm, libc).
+# C libraries below (checked with `readelf -d`: libssl.so.3, libcrypto.so.3, libsqlite3.so.0, libz.so.1, libstdc++,
+# libgcc_s, libm, libc). ca-certificates holds the roots HERO's certificate is checked against.
 RUN swift build -c release --static-swift-stdlib --product heroform \
  && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/heroform" /out/heroform \
  && strip /out/heroform
@@ -30,7 +29,7 @@ RUN swift build -c release --static-swift-stdlib --product heroform \
 # ---- run ------------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl3 libsqlite3-0 libcurl4 zlib1g libstdc++6 ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends libssl3 libsqlite3-0 zlib1g libstdc++6 ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/heroform --shell /usr/sbin/nologin heroform \
  && mkdir -p /var/lib/heroform /etc/heroform \

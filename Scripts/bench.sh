@@ -24,8 +24,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 ulimit -n 65536 2>/dev/null || true
 
-swift build -c release --product heroform >/dev/null
-swift build -c release --product hero-stand-in >/dev/null
+# Built as the Docker image and the systemd guide build it: the Swift runtime and Foundation linked in.
+swift build -c release --static-swift-stdlib --product heroform >/dev/null
+swift build -c release --static-swift-stdlib --product hero-stand-in >/dev/null
 bin=.build/release
 work=$(mktemp -d)
 # nginx's workers run as another user: they must be able to enter the folder with the page.

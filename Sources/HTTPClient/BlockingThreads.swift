@@ -4,7 +4,7 @@ import Synchronization
 
 /// Runs blocking work (DNS, connect, TLS, reads) on threads of its own, at most `limit` at a time, so it never
 /// holds one of Swift's few cooperative threads or a Dispatch worker. Threads start when work waits for one and
-/// then stay, parked on a semaphore, until they were idle for `idleSeconds`.
+/// then stay, parked on a semaphore, until they were idle for `idleTimeout`.
 final class BlockingThreads: Sendable {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
@@ -15,13 +15,17 @@ final class BlockingThreads: Sendable {
     private let state = Mutex(State())
     private let waiting = DispatchSemaphore(value: 0)
     let limit: Int
-    static let idleSeconds = 10
     private let name: String
+    private let idleTimeout: DispatchTimeInterval
 
-    init(limit: Int, name: String) {
+    init(limit: Int, name: String, idleTimeout: DispatchTimeInterval = .seconds(10)) {
         self.limit = max(1, limit)
         self.name = name
+        self.idleTimeout = idleTimeout
     }
+
+    /// Threads started and not yet ended.
+    var threadCount: Int { state.withLock { $0.threads } }
 
     /// `work`'s result, computed on one of the threads; waits for a free one when all `limit` are busy.
     func run<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
@@ -46,16 +50,16 @@ final class BlockingThreads: Sendable {
             return true
         }
         if spawn {
-            let thread = Thread { [self] in loop() }
-            thread.name = name
-            thread.start()
+            Thread { [self] in loop() }.start()
         }
         waiting.signal()
     }
 
     private func loop() {
+        // Linux keeps 15 bytes of a thread's name; it shows in `top -H`, perf and gdb.
+        Thread.current.name = name
         while true {
-            if waiting.wait(timeout: .now() + .seconds(Self.idleSeconds)) == .timedOut {
+            if waiting.wait(timeout: .now() + idleTimeout) == .timedOut {
                 // Idle for a while: the thread ends, unless a job came in the meantime (its signal is still due).
                 let exit = state.withLock { state in
                     guard state.jobs.isEmpty else { return false }

@@ -31,7 +31,7 @@ public final class HTTPClient: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        threads = BlockingThreads(limit: configuration.maxConcurrentRequests, name: "heroform.http-client")
+        threads = BlockingThreads(limit: configuration.maxConcurrentRequests, name: "http-client")
         pool = ConnectionPool(idleTimeout: configuration.idleTimeout, maxIdlePerEndpoint: configuration.maxIdleConnectionsPerHost)
     }
 

@@ -26,6 +26,9 @@ struct ResponseParser {
     private var headers: [(name: String, value: String)] = []
     private var body: [UInt8] = []
     private var closeAfter = false
+    /// How far into the unfinished head the search for its end got: a head that trickles in byte by byte is then
+    /// searched once, not once per byte.
+    private var headSearched = 0
 
     /// `method` decides whether a body can follow (`HEAD` never has one).
     init(method: String, limits: Limits = Limits()) {
@@ -75,10 +78,13 @@ struct ResponseParser {
         while true {
             switch state {
             case .head:
-                guard let end = headEnd(from: offset) else {
+                guard let end = headEnd(searchingFrom: offset + headSearched) else {
                     guard buffer.count - offset <= limits.headBytes else { throw .malformedResponse("head too large") }
+                    // The end may start in the last two bytes ("\n\r" waiting for "\n").
+                    headSearched = max(0, buffer.count - offset - 2)
                     return
                 }
+                headSearched = 0
                 guard end.bodyStart - offset <= limits.headBytes else { throw .malformedResponse("head too large") }
                 try parseHead(buffer[offset..<end.headEnd])
                 offset = end.bodyStart
@@ -126,8 +132,8 @@ struct ResponseParser {
 
     /// The end of the head (before its blank line) and where the body starts. Lines end in CRLF; a bare LF is
     /// read as a line end too, as RFC 9112 §2.2 allows.
-    private func headEnd(from offset: Int) -> (headEnd: Int, bodyStart: Int)? {
-        var index = offset
+    private func headEnd(searchingFrom start: Int) -> (headEnd: Int, bodyStart: Int)? {
+        var index = start
         while let newline = buffer[index...].firstIndex(of: UInt8(ascii: "\n")) {
             let next = newline + 1
             if next < buffer.count, buffer[next] == UInt8(ascii: "\n") { return (newline, next + 1) }
@@ -217,7 +223,8 @@ struct ResponseParser {
         } else if !lengthFields.isEmpty {
             // An empty `Content-Length:` is invalid too, not the same as none (which would read until close).
             guard let first = lengths.first, lengths.allSatisfy({ $0 == first }),
-                  first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), first.utf8.count <= 15, let length = Int(first) else {
+                  first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), first.utf8.count <= 15,
+                  let length = Int(first) else {
                 throw .malformedResponse("bad Content-Length")
             }
             guard length <= limits.bodyBytes else { throw .responseTooLarge }
@@ -231,7 +238,8 @@ struct ResponseParser {
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+             UInt8(ascii: "A")...UInt8(ascii: "F"):
             return true
         default:
             return false

@@ -176,12 +176,12 @@ import Testing
     }
 
     @Test func requestsBeyondTheLimitWaitForATurn() async throws {
-        let current = Mutex((now: 0, peak: 0))
+        let current = Peak()
         let server = try TestServer { connection in
             while connection.readRequest() != nil {
-                current.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                current.enter()
                 Thread.sleep(forTimeInterval: 0.2)
-                current.withLock { $0.now -= 1 }
+                current.leave()
                 connection.answer()
             }
         }
@@ -196,7 +196,7 @@ import Testing
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(statuses == Array(repeating: 200, count: 6))
-        #expect(current.withLock { $0.peak } == 2)
+        #expect(current.peak == 2)
     }
 
     @Test func nothingListeningIsCannotConnect() async throws {

@@ -15,7 +15,8 @@ private func encode(_ url: String, method: String = "GET", headers: [(name: Stri
 }
 
 /// The error encoding a request throws, or nil when it encodes.
-private func encodingError(_ method: String = "GET", headers: [(name: String, value: String)]) throws -> HTTPClientError? {
+private func encodingError(_ method: String = "GET",
+                           headers: [(name: String, value: String)]) throws -> HTTPClientError? {
     let url = try #require(URL(string: "http://example.com/"))
     let request = HTTPClientRequest(method: method, url: url, headers: headers)
     do throws(HTTPClientError) {
@@ -131,15 +132,17 @@ extension RequestEncoderTests {
         }
 
         @Test(arguments: [
-            "http://ex%0D%0Aample.com/", "http://evil.com%0D%0AX-Injected%3A%201/", "http://a%20b/", "http://exa%2Fmple.com/", "http://%00/",
-            "http://a%40b/", "http://[::1%25eth0]/", "http://b%C3%BCcher.de/",
+            "http://ex%0D%0Aample.com/", "http://evil.com%0D%0AX-Injected%3A%201/", "http://a%20b/",
+            "http://exa%2Fmple.com/", "http://%00/", "http://a%40b/", "http://[::1%25eth0]/", "http://b%C3%BCcher.de/",
         ])
         func rejectsAHostWithCharactersThatDoNotBelongInAHostName(url: String) throws {
             // URLComponents decodes percent-escapes in the host, so a CR LF there would otherwise reach the Host line.
             #expect(try endpointError(url) == .invalidRequest("the host holds characters not allowed in a host name"))
         }
 
-        @Test(arguments: ["http://my-host_1.example.com/", "http://192.0.2.1/", "http://[::ffff:192.0.2.1]/", "http://LOCALHOST/"])
+        @Test(arguments: [
+            "http://my-host_1.example.com/", "http://192.0.2.1/", "http://[::ffff:192.0.2.1]/", "http://LOCALHOST/",
+        ])
         func acceptsOrdinaryHostNamesAndAddresses(url: String) throws {
             #expect(try endpointError(url) == nil)
         }
@@ -162,14 +165,15 @@ extension RequestEncoderTests {
     }
 
     @Test func encodesAPOSTWithItsBodyAndContentLength() throws {
-        let text = try encode("https://api.example.com:8443/leads", method: "POST", headers: [("Content-Type", "application/json")],
-                              body: #"{"a":1}"#)
+        let text = try encode("https://api.example.com:8443/leads", method: "POST",
+                              headers: [("Content-Type", "application/json")], body: #"{"a":1}"#)
         #expect(text == "POST /leads HTTP/1.1\r\nHost: api.example.com:8443\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 7\r\n\r\n{\"a\":1}")
     }
 
     @Test func sendsContentLengthZeroForAPOSTWithEmptyBody() throws {
-        #expect(try encode("http://example.com/", method: "POST") == "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n")
+        #expect(try encode("http://example.com/", method: "POST")
+            == "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n")
     }
 
     @Test(arguments: ["PUT", "PATCH"])
@@ -180,7 +184,8 @@ extension RequestEncoderTests {
 
     @Test(arguments: ["GET", "HEAD", "DELETE", "OPTIONS"])
     func sendsNoContentLengthForMethodsWithoutBody(method: String) throws {
-        #expect(try encode("http://example.com/", method: method) == "\(method) / HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        #expect(try encode("http://example.com/", method: method)
+            == "\(method) / HTTP/1.1\r\nHost: example.com\r\n\r\n")
     }
 
     @Test func sendsContentLengthForAGETWithABody() throws {
@@ -191,7 +196,8 @@ extension RequestEncoderTests {
     @Test func keepsTheCallersHeadersInOrderWithDuplicates() throws {
         let text = try encode("http://example.com/", headers: [("B", "2"), ("A", "1"), ("B", "3"), ("X-Tab", "a\tb"),
                                                                ("X-Empty", "")])
-        #expect(text == "GET / HTTP/1.1\r\nHost: example.com\r\nB: 2\r\nA: 1\r\nB: 3\r\nX-Tab: a\tb\r\nX-Empty: \r\n\r\n")
+        #expect(text
+            == "GET / HTTP/1.1\r\nHost: example.com\r\nB: 2\r\nA: 1\r\nB: 3\r\nX-Tab: a\tb\r\nX-Empty: \r\n\r\n")
     }
 
     @Test func passesNonASCIIHeaderValuesAsUTF8() throws {
@@ -206,13 +212,15 @@ extension RequestEncoderTests {
     @Test func sendsTheBodyBytesUnchanged() throws {
         let url = try #require(URL(string: "http://example.com/"))
         let body: [UInt8] = [0, 13, 10, 255, 128]
-        let bytes = try RequestEncoder.encode(HTTPClientRequest(method: "POST", url: url, body: body), to: Endpoint(url))
+        let request = HTTPClientRequest(method: "POST", url: url, body: body)
+        let bytes = try RequestEncoder.encode(request, to: Endpoint(url))
         #expect(bytes == Array("POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\n".utf8) + body)
     }
 
     @Test(arguments: ["a\r\nX-Injected: 1", "a\rb", "a\nb", "a\u{0}b", "a\u{7F}b", "a\u{1B}b"])
     func rejectsAHeaderValueWithAControlCharacter(value: String) throws {
-        #expect(try encodingError(headers: [("X-Note", value)]) == .invalidRequest("header X-Note holds a control character"))
+        #expect(try encodingError(headers: [("X-Note", value)])
+            == .invalidRequest("header X-Note holds a control character"))
     }
 
     @Test(arguments: ["X Note", "", "X:Note", "X-Note\r\nY", "Ünicode", "(x)", "a/b"])

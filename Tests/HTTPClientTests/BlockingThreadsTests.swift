@@ -1,0 +1,74 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+@testable import HTTPClient
+
+@Suite struct BlockingThreadsTests {
+    @Test func runsWorkOnThreadsOfItsOwnAndReturnsItsResult() async throws {
+        let threads = BlockingThreads(limit: 2, name: "test.blocking")
+        let name = await threads.run { Thread.current.name ?? "" }
+        #expect(name == "test.blocking")
+        #expect(await threads.run { 42 } == 42)
+        await #expect(throws: HTTPClientError.timedOut) {
+            try await threads.run { () throws(HTTPClientError) -> Int in throw .timedOut }
+        }
+    }
+
+    @Test func blockedWorkLeavesSwiftsCooperativeThreadsFree() async throws {
+        // Three jobs wait for a signal that only an async task sends. Had they run on the cooperative pool (as many
+        // threads as cores), they would hold it and the signal would never come: each would time out.
+        let threads = BlockingThreads(limit: 3, name: "test.blocking")
+        let signal = DispatchSemaphore(value: 0)
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<3 {
+                group.addTask { await threads.run { signal.wait(timeout: .now() + 10) == .success } }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(100))
+                for _ in 0..<3 { signal.signal() }
+                return true
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results == [true, true, true, true])
+    }
+
+    @Test func neverRunsMoreThanTheLimitAtOnce() async throws {
+        let threads = BlockingThreads(limit: 3, name: "test.blocking")
+        let running = Peak()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    await threads.run {
+                        running.enter()
+                        Thread.sleep(forTimeInterval: 0.05)
+                        running.leave()
+                    }
+                }
+            }
+        }
+        #expect(running.peak == 3)
+        #expect(threads.threadCount == 3)
+    }
+
+    @Test func idleThreadsEndAndNewWorkStartsOneAgain() async throws {
+        let threads = BlockingThreads(limit: 4, name: "test.blocking", idleTimeout: .milliseconds(100))
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { await threads.run { Thread.sleep(forTimeInterval: 0.05) } } }
+        }
+        #expect(threads.threadCount == 4)
+        for _ in 0..<100 where threads.threadCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(threads.threadCount == 0)
+        #expect(await threads.run { 42 } == 42)
+        #expect(threads.threadCount == 1)
+    }
+}
+
+/// How many ran at once, at most.
+final class Peak: Sendable {
+    private let state = Mutex((now: 0, peak: 0))
+    func enter() { state.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) } }
+    func leave() { state.withLock { $0.now -= 1 } }
+    var peak: Int { state.withLock { $0.peak } }
+}
