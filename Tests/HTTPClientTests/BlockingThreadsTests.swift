@@ -53,12 +53,21 @@ import Testing
     }
 
     @Test func idleThreadsEndAndNewWorkStartsOneAgain() async throws {
-        let threads = BlockingThreads(limit: 4, name: "test.blocking", idleTimeout: .milliseconds(100))
+        let threads = BlockingThreads(limit: 4, name: "test.blocking", idleTimeout: .milliseconds(300))
+        // Four jobs that each wait until all four run: four threads must have started.
+        let running = Peak()
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 { group.addTask { await threads.run { Thread.sleep(forTimeInterval: 0.05) } } }
+            for _ in 0..<4 {
+                group.addTask {
+                    await threads.run {
+                        running.enter()
+                        for _ in 0..<1000 where running.peak < 4 { Thread.sleep(forTimeInterval: 0.01) }
+                    }
+                }
+            }
         }
-        #expect(threads.threadCount == 4)
-        for _ in 0..<100 where threads.threadCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(running.peak == 4)
+        for _ in 0..<500 where threads.threadCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
         #expect(threads.threadCount == 0)
         #expect(await threads.run { 42 } == 42)
         #expect(threads.threadCount == 1)

@@ -14,7 +14,7 @@ import Testing
     }()
 
     static func client(trusting file: String? = trustedCAFile) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
+        var configuration = HTTPClient.Configuration.patient
         configuration.trustedCertificatesFile = file
         return HTTPClient(configuration: configuration)
     }

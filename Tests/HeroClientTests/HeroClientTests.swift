@@ -97,21 +97,16 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
     }
 
     @Test func aTimeoutUnderASecondIsKept() async throws {
-        // URLSession on Linux cut a 500 ms timeout to a few milliseconds; the own client keeps it.
+        // URLSession on Linux cut a 500 ms timeout to a few milliseconds; the own client waits the whole 500 ms.
         let hero = HeroStandIn()
         let endpoint = try hero.start()
-        hero.mode = .slow(.milliseconds(100))
+        defer { Task { await hero.stop() } }
+        hero.mode = .slow(.seconds(60))
         let client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .milliseconds(500))
-        guard case .created = await client.createProject(payload: minimalPayload) else {
-            Issue.record("a call answered after 100 ms was given up")
-            return
-        }
-        hero.mode = .slow(.seconds(5))
         let started = ContinuousClock.now
         #expect(await client.createProject(payload: minimalPayload) == .unavailable("timed out"))
         let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(450) && waited < .seconds(3), "\(waited)")
-        await hero.stop()
+        #expect(waited >= .milliseconds(450) && waited < .seconds(30), "\(waited)")
     }
 
     @Test func unreachableHeroIsUnavailable() async throws {
