@@ -15,6 +15,3 @@ static inline long heroform_SSL_CTX_set_min_tls12(SSL_CTX *ctx) {
 static inline long heroform_SSL_set_sni(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);
 }
-static inline void heroform_SSL_CTX_ignore_unexpected_eof(SSL_CTX *ctx) {
-    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-}

@@ -24,13 +24,16 @@ final class ClientConnection: @unchecked Sendable {
         }
         var connected: Socket?
         var lastFailure = "no address"
-        for address in addresses {
+        for (index, address) in addresses.enumerated() {
+            // Each address left gets an equal share of the time left: one that drops packets must not use it all.
+            let now = ContinuousClock.now
+            let share = now + now.duration(to: deadline) / (addresses.count - index)
             do {
-                connected = try Socket.connected(to: address, deadline: deadline)
+                connected = try Socket.connected(to: address, deadline: share)
                 break
             } catch {
-                if error.code == ETIMEDOUT { throw .timedOut }
                 lastFailure = String(cString: strerror(error.code))
+                if error.code == ETIMEDOUT && index == addresses.count - 1 { throw .timedOut }
             }
         }
         guard let socket = connected else { throw .cannotConnect(lastFailure) }
@@ -64,6 +67,9 @@ final class ClientConnection: @unchecked Sendable {
     func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(HTTPClientError) {
         var offset = 0
         while offset < bytes.count {
+            // Checked on every turn, not only when the socket is full: a peer that keeps taking bytes slowly must
+            // not stretch the call past its deadline.
+            guard ContinuousClock.now < deadline else { throw .timedOut }
             let result: Int = bytes[offset...].withUnsafeBytes { chunk in
                 if let tls {
                     ERR_clear_error()
@@ -97,6 +103,9 @@ final class ClientConnection: @unchecked Sendable {
 
     private func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant) throws(HTTPClientError) -> Int {
         while true {
+            // Checked on every turn, not only when a read would block: a peer that keeps sending must not stretch
+            // the call past its deadline either.
+            guard ContinuousClock.now < deadline else { throw .timedOut }
             if let tls {
                 ERR_clear_error()
                 let n = SSL_read(tls.ssl, buffer.baseAddress, Int32(clamping: buffer.count))
@@ -125,6 +134,10 @@ final class ClientConnection: @unchecked Sendable {
         case SSL_ERROR_ZERO_RETURN, SSL_ERROR_SYSCALL:
             ERR_clear_error()
             throw .connectionClosed
+        case SSL_ERROR_SSL where ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING:
+            // Closed without TLS's close_notify: the end of an answer that runs until the close cannot be trusted.
+            ERR_clear_error()
+            throw .connectionClosed
         default:
             throw .tls(TLSContext.lastError("TLS error"))
         }
@@ -132,6 +145,7 @@ final class ClientConnection: @unchecked Sendable {
 
     private static func handshake(_ tls: TLSSession, socket: Socket, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
         while true {
+            guard ContinuousClock.now < deadline else { throw .timedOut }
             ERR_clear_error()
             let rc = SSL_connect(tls.ssl)
             if rc == 1 { return }

@@ -1,13 +1,14 @@
 import Foundation
+import Sockets
 import Synchronization
 
 /// A small HTTP/1.1 client over plain sockets and OpenSSL: one request at a time per connection, keep-alive
 /// connections reused, answers framed by length or chunks. It knows nothing of what it sends.
 ///
 /// Each request runs start to end (resolve, connect, TLS, send, read) on a thread of the client's own, bounded by one
-/// deadline. It never repeats a request on its own, with one exception that is what browsers and curl do too:
-/// when a reused keep-alive connection turns out closed before any byte of an answer came, the request goes once
-/// more on a fresh connection (the server closed the idle connection; it never saw the request).
+/// deadline. It never repeats a request that may have reached the server whole: the one repeat is for a reused
+/// keep-alive connection that failed while the request was still being written (the server had closed it; the
+/// request's last byte never left), and it goes once, on a fresh connection.
 public final class HTTPClient: Sendable {
     public struct Configuration: Sendable {
         /// Requests in flight at once; more wait for a turn.
@@ -27,12 +28,15 @@ public final class HTTPClient: Sendable {
     private let threads: BlockingThreads
     private let pool: ConnectionPool
     /// Made on the first https request: plain-http users never load the system's certificates.
-    private let tlsContext = Mutex<Result<TLSContext, HTTPClientError>?>(nil)
+    private let tlsContext = Mutex<TLSContext?>(nil)
 
     public init(configuration: Configuration = Configuration()) {
+        // OpenSSL writes to its socket with write(2), without MSG_NOSIGNAL: a peer that resets mid-request would
+        // otherwise kill the process with SIGPIPE.
+        ProcessSetup.ignoreSIGPIPE()
         self.configuration = configuration
         threads = BlockingThreads(limit: configuration.maxConcurrentRequests, name: "http-client")
-        pool = ConnectionPool(idleTimeout: configuration.idleTimeout, maxIdlePerEndpoint: configuration.maxIdleConnectionsPerHost)
+        pool = ConnectionPool(idleTimeout: configuration.idleTimeout, maxIdlePerOrigin: configuration.maxIdleConnectionsPerHost)
     }
 
     deinit { pool.closeAll() }
@@ -45,18 +49,17 @@ public final class HTTPClient: Sendable {
         return try await threads.run { [self] () throws(HTTPClientError) -> HTTPClientResponse in
             // The deadline starts when a thread takes the request, like a timeout per call, not per queue.
             let deadline = ContinuousClock.now + timeout
-            if let reused = pool.take(for: endpoint) {
+            if let reused = pool.take(for: endpoint.origin) {
                 switch exchange(bytes, method: method, on: reused, deadline: deadline) {
                 case .answered(let response): return response
                 case .failed(let error): throw error
-                case .closedUnanswered: break
+                case .unsent: break
                 }
             }
             let connection = try ClientConnection(to: endpoint, tls: endpoint.secure ? context() : nil, deadline: deadline)
             switch exchange(bytes, method: method, on: connection, deadline: deadline) {
             case .answered(let response): return response
-            case .failed(let error): throw error
-            case .closedUnanswered: throw HTTPClientError.connectionClosed
+            case .failed(let error), .unsent(let error): throw error
             }
         }
     }
@@ -66,33 +69,35 @@ public final class HTTPClient: Sendable {
         pool.closeAll()
     }
 
+    /// Keep-alive connections waiting for a request.
+    public var idleConnections: Int { pool.idleCount }
+
     private enum Exchange {
         case answered(HTTPClientResponse)
+        /// The request may have reached the server whole: it must not go again.
         case failed(HTTPClientError)
-        /// The connection was closed (or reset) before any byte of an answer.
-        case closedUnanswered
+        /// Writing failed before the request's last byte left: the server cannot have acted on it.
+        case unsent(HTTPClientError)
     }
 
     private func exchange(_ bytes: [UInt8], method: String, on connection: ClientConnection, deadline: ContinuousClock.Instant) -> Exchange {
-        var parser = ResponseParser(method: method, limits: .init(bodyBytes: configuration.maxResponseBodyBytes))
         do throws(HTTPClientError) {
             try connection.write(bytes, deadline: deadline)
+        } catch {
+            connection.close()
+            return .unsent(error)
+        }
+        var parser = ResponseParser(method: method, limits: .init(bodyBytes: configuration.maxResponseBodyBytes))
+        do throws(HTTPClientError) {
             var chunk = [UInt8](repeating: 0, count: 16 * 1024)
             while parser.response == nil {
                 let count = try connection.read(into: &chunk, deadline: deadline)
                 if count == 0 {
-                    guard parser.receivedAnything else {
-                        connection.close()
-                        return .closedUnanswered
-                    }
                     try parser.finish()
                 } else {
                     try parser.feed(chunk[0..<count])
                 }
             }
-        } catch .connectionClosed where !parser.receivedAnything {
-            connection.close()
-            return .closedUnanswered
         } catch {
             connection.close()
             return .failed(error)
@@ -105,14 +110,13 @@ public final class HTTPClient: Sendable {
         return .answered(response)
     }
 
+    /// A failure is not kept: a trust store fixed while heroform runs is used on the next request.
     private func context() throws(HTTPClientError) -> TLSContext {
         try tlsContext.withLock { cached throws(HTTPClientError) -> TLSContext in
-            if let cached { return try cached.get() }
-            let made = Result { () throws(HTTPClientError) -> TLSContext in
-                try TLSContext(trustedCertificatesFile: configuration.trustedCertificatesFile)
-            }
+            if let cached { return cached }
+            let made = try TLSContext(trustedCertificatesFile: configuration.trustedCertificatesFile)
             cached = made
-            return try made.get()
+            return made
         }
     }
 }

@@ -32,6 +32,13 @@ public struct HTTPClientResponse: Sendable {
     }
 }
 
+/// Who answers: connections are kept and reused per origin.
+struct Origin: Hashable, Sendable {
+    let secure: Bool
+    let host: String
+    let port: UInt16
+}
+
 /// Where a request goes, checked once: scheme, host, port and the request target (path and query as written).
 struct Endpoint: Hashable, Sendable {
     let secure: Bool
@@ -72,6 +79,8 @@ struct Endpoint: Hashable, Sendable {
             throw .invalidRequest("the path holds characters that need percent-encoding")
         }
     }
+
+    var origin: Origin { Origin(secure: secure, host: host, port: port) }
 
     /// The `Host` header: the port only when it is not the scheme's default, an IPv6 literal in brackets.
     var hostHeader: String {
@@ -146,4 +155,14 @@ extension String {
             a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
         }
     }
+}
+
+extension HTTPClientRequest: CustomStringConvertible, CustomReflectable {
+    /// Only method, scheme and host: header values may hold an API key, the body personal data, and a webhook's
+    /// path its secret.
+    public var description: String {
+        "\(method) \(url.scheme ?? "?")://\(url.host ?? "?") (\(headers.count) headers, \(body.count) bytes)"
+    }
+
+    public var customMirror: Mirror { Mirror(self, children: ["request": description]) }
 }

@@ -29,6 +29,10 @@ struct ResponseParser {
     /// How far into the unfinished head the search for its end got: a head that trickles in byte by byte is then
     /// searched once, not once per byte.
     private var headSearched = 0
+    /// Interim answers and trailer bytes so far: both could otherwise go on for ever within the limits per head.
+    private var interimAnswers = 0
+    private var trailerBytes = 0
+    static let maxInterimAnswers = 8
 
     /// `method` decides whether a body can follow (`HEAD` never has one).
     init(method: String, limits: Limits = Limits()) {
@@ -38,8 +42,6 @@ struct ResponseParser {
 
     /// The response, once complete.
     private(set) var response: HTTPClientResponse?
-    /// Whether any byte came at all: a reused connection that closes before one did most likely timed out idle.
-    private(set) var receivedAnything = false
     /// Whether the connection may carry another request: HTTP/1.1 without `Connection: close`, framed by length
     /// or chunks, and nothing beyond the response's end.
     var connectionReusable: Bool {
@@ -50,7 +52,6 @@ struct ResponseParser {
     /// Takes the next bytes. Throws on anything that is not a well-formed response within the limits.
     mutating func feed(_ bytes: ArraySlice<UInt8>) throws(HTTPClientError) {
         guard !bytes.isEmpty else { return }
-        receivedAnything = true
         if case .done = state {
             // Bytes after a complete answer: the connection is out of step and is not reused.
             buffer.append(contentsOf: bytes.prefix(1))
@@ -120,8 +121,10 @@ struct ResponseParser {
                 guard line.isEmpty else { throw .malformedResponse("chunk data longer than its size") }
                 state = .chunkSize
             case .trailers:
-                // Trailer fields are read past, never used.
+                // Trailer fields are read past, never used; together they count against the head's limit.
                 guard let line = try nextLine(from: &offset) else { return }
+                trailerBytes += line.count + 2
+                guard trailerBytes <= limits.headBytes else { throw .malformedResponse("trailers too large") }
                 if line.isEmpty { complete() }
             case .done:
                 // Anything left after the end stays in the buffer, which keeps the connection from being reused.
@@ -193,6 +196,8 @@ struct ResponseParser {
         if (100...199).contains(code) {
             guard code != 101 else { throw .malformedResponse("unexpected protocol switch") }
             // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+            interimAnswers += 1
+            guard interimAnswers <= Self.maxInterimAnswers else { throw .malformedResponse("too many interim answers") }
             return
         }
         status = code

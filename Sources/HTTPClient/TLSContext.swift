@@ -16,9 +16,6 @@ final class TLSContext: @unchecked Sendable {
         self.context = context
         guard heroform_SSL_CTX_set_min_tls12(context) == 1 else { throw .tls(TLSContext.lastError("cannot require TLS 1.2")) }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
-        // A peer that closes without TLS's close_notify ends the stream like a plain close. Answers are framed by
-        // length or chunks, so a cut-short answer is still caught by the parser.
-        heroform_SSL_CTX_ignore_unexpected_eof(context)
         if let file = trustedCertificatesFile {
             guard SSL_CTX_load_verify_locations(context, file, nil) == 1 else {
                 throw .tls(TLSContext.lastError("cannot load trusted certificates from \(file)"))

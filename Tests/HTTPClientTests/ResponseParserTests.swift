@@ -208,7 +208,6 @@ private let chunkedHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n
     @Test func finishBeforeAnyByteThrowsConnectionClosed() {
         var parser = ResponseParser(method: "GET")
         #expect(throws: HTTPClientError.connectionClosed) { try parser.finish() }
-        #expect(parser.receivedAnything == false)
         #expect(parser.response == nil)
     }
 
@@ -553,22 +552,21 @@ private let chunkedHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n
         #expect(parser.response == nil)
     }
 
-    // MARK: receivedAnything
+    // MARK: Endless input within the per-head limits
 
-    @Test func receivedAnythingIsFalseBeforeAnyByte() throws {
-        var parser = ResponseParser(method: "GET")
-        #expect(parser.receivedAnything == false)
-        try parser.feed([])
-        #expect(parser.receivedAnything == false)
+    @Test func stopsAfterEightInterimAnswers() {
+        let eight = String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 8)
+        #expect(parseInAllSplits(eight + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            == .complete(status: 200, headers: ["Content-Length: 0"], body: "", reusable: true))
+        #expect(parseInAllSplits(eight + "HTTP/1.1 100 Continue\r\n\r\n") == malformed("too many interim answers"))
     }
 
-    @Test func receivedAnythingIsTrueAfterOneByte() throws {
-        var parser = ResponseParser(method: "GET")
-        try parser.feed(Array("H".utf8)[...])
-        #expect(parser.receivedAnything)
-        #expect(parser.response == nil)
-        // Cut short after some bytes: still closed, but the flag tells it from an idle connection's timeout.
-        #expect(throws: HTTPClientError.connectionClosed) { try parser.finish() }
-        #expect(parser.receivedAnything)
+    @Test func trailersTogetherCountAgainstTheHeadLimit() {
+        let limits = ResponseParser.Limits(headBytes: 100, bodyBytes: 10)
+        let trailers = String(repeating: "X-T: 123456789\r\n", count: 6)
+        #expect(parseInAllSplits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + trailers + "\r\n", limits: limits)
+            == .complete(status: 200, headers: ["Transfer-Encoding: chunked"], body: "", reusable: true))
+        #expect(parseInAllSplits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + trailers + trailers, limits: limits)
+            == malformed("trailers too large"))
     }
 }

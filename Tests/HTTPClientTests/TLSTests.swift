@@ -96,6 +96,26 @@ import Testing
         }
     }
 
+    @Test func aReusedTLSConnectionThatFailsWhileWritingIsRetriedOnAFreshOne() async throws {
+        try await retriesAfterAFailedWrite(tls: true)
+    }
+
+    @Test func anAnswerThatRunsUntilTheCloseNeedsCloseNotify() async throws {
+        // Without TLS's close_notify, the end of such an answer cannot be told from an attacker's cut.
+        let server = try TestServer(certificate: TestCertificates.localhostCertificate, key: TestCertificates.leafKey) { connection in
+            guard let request = connection.readRequest() else { return }
+            connection.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nthe whole answer")
+            if request.hasPrefix("GET /notify") { connection.closeNotify() }
+        }
+        defer { server.stop() }
+        let client = Self.client()
+        let whole = try await client.send(HTTPClientRequest(url: server.url("/notify", host: "localhost")), timeout: .seconds(10))
+        #expect(whole.body == Array("the whole answer".utf8))
+        await #expect(throws: HTTPClientError.connectionClosed) {
+            try await client.send(HTTPClientRequest(url: server.url("/cut", host: "localhost")), timeout: .seconds(10))
+        }
+    }
+
     @Test func aMissingTrustFileIsReported() async throws {
         let server = try Self.server()
         defer { server.stop() }

@@ -106,6 +106,19 @@ final class TestConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads until a request's head (not its body) is here; false when the client closed first.
+    func readHead() -> Bool {
+        while buffer.firstRange(of: Array("\r\n\r\n".utf8)) == nil {
+            guard receive() else { return false }
+        }
+        return true
+    }
+
+    /// Sends TLS's close_notify: the client can tell this end of the stream from a cut.
+    func closeNotify() {
+        if let ssl { SSL_shutdown(ssl) }
+    }
+
     /// Reads until the client sends something or closes; false when it closed.
     private func receive() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
