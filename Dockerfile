@@ -19,7 +19,7 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
-# --static-swift-stdlib: the Swift runtime and Foundation go into the binary, so the runtime image needs only the
+# --static-swift-stdlib: the Swift runtime and FoundationEssentials go into the binary, so the runtime image needs only the
 # C libraries below (checked with `readelf -d`: libssl.so.3, libcrypto.so.3, libsqlite3.so.0, libz.so.1, libstdc++,
 # libgcc_s, libm, libc). ca-certificates holds the roots HERO's certificate is checked against.
 RUN swift build -c release --static-swift-stdlib --product heroform \

@@ -24,6 +24,8 @@ let package = Package(
             "Sockets", "HTTPServer",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // JSON as a value: a strict parser and a writer with sorted keys, in pure Swift (no Foundation).
+        .target(name: "JSON"),
         // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
         .target(name: "FormCore"),
         // System libraries: SQLite for the outbox, OpenSSL for hashes, HMAC, randomness and TLS.
@@ -36,13 +38,13 @@ let package = Package(
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries.
         .target(name: "Outbox", dependencies: [
-            "CSQLite", "CryptoPrimitives", "HeroClient", "HTTPClient",
+            "CSQLite", "CryptoPrimitives", "HeroClient", "HTTPClient", "JSON",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
         .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL"]),
         // The outbound HTTPS client for HERO's Lead API.
-        .target(name: "HeroClient", dependencies: ["HTTPClient"]),
+        .target(name: "HeroClient", dependencies: ["HTTPClient", "JSON"]),
         // A local stand-in for HERO that enforces its contract, for tests and benchmarks.
         .target(name: "HeroStandIn", dependencies: [
             "HTTPServer",
@@ -50,13 +52,13 @@ let package = Package(
         ]),
         // Wires config, routes and pages together; everything the executable runs.
         .target(name: "HeroformApp", dependencies: [
-            "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives",
+            "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // HERO's stand-in as a process, for benchmarks.
         .executableTarget(name: "hero-stand-in", dependencies: ["HeroStandIn"]),
         .executableTarget(name: "heroform", dependencies: [
-            "HeroformApp", "HTTPClient",
+            "HeroformApp", "HTTPClient", "JSON", "FormCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTesting"]),
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"]),
         .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),

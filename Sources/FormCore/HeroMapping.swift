@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Maps a validated lead onto HERO's fields. Pure: the reference and consent time come from the caller.
 public enum HeroMapping: Sendable {

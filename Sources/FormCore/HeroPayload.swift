@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The JSON body for HERO's `POST /api/v1/Projects/create` (see hero-lead-api.txt).
 ///

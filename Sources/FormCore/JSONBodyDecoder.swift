@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Decodes `application/json` bodies: a flat object whose values become strings.
 ///

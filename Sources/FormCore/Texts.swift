@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Every user-facing text, one instance per language, so translations live in exactly one place.
 ///
@@ -113,15 +114,15 @@ public struct Texts: Sendable, Equatable {
     }
 
     public func consentSentence(privacy: String) -> String {
-        consentTemplate.replacingOccurrences(of: "{privacy}", with: privacy)
+        consentTemplate.replacing("{privacy}", with: privacy)
     }
 
     public func thankYouText(reference: String) -> String {
-        thankYouTemplate.replacingOccurrences(of: "{reference}", with: reference)
+        thankYouTemplate.replacing("{reference}", with: reference)
     }
 
     public func tooLong(max: Int) -> String {
-        tooLongTemplate.replacingOccurrences(of: "{max}", with: String(max))
+        tooLongTemplate.replacing("{max}", with: String(max))
     }
 
     static let german = Texts(

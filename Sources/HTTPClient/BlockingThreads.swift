@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Sockets
 import Synchronization
 
 /// Runs blocking work (DNS, connect, TLS, reads) on threads of its own, at most `limit` at a time, so it never
@@ -50,14 +50,17 @@ final class BlockingThreads: Sendable {
             return true
         }
         if spawn {
-            Thread { [self] in loop() }.start()
+            // A thread refused by the system leaves the job queued for the threads there are (at least one:
+            // the first start's failure is retried by the next submit, as `threads` goes back down).
+            if !OSThread.start(name: name, { [self] in loop() }) {
+                state.withLock { $0.threads -= 1 }
+            }
         }
         waiting.signal()
     }
 
     private func loop() {
         // Linux keeps 15 bytes of a thread's name; it shows in `top -H`, perf and gdb.
-        Thread.current.name = name
         while true {
             if waiting.wait(timeout: .now() + idleTimeout) == .timedOut {
                 // Idle for a while: the thread ends, unless a job came in the meantime (its signal is still due).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One request: the client adds `Host`, `Content-Length` and framing; everything else is the caller's.
 public struct HTTPClientRequest: Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPClient
 
 /// Sends one project to HERO's Lead API (`POST .../api/v1/Projects/create`, Bearer key, JSON both ways).
@@ -40,7 +41,7 @@ public struct HeroClient: Sendable, CustomStringConvertible {
         ], body: Array(payload))
         do {
             let response = try await http.send(request, timeout: timeout)
-            return HeroOutcome.classify(status: response.status, body: Data(response.body))
+            return HeroOutcome.classify(status: response.status, body: response.body)
         } catch {
             // The client's reasons never hold what was sent; a key with a line break is refused before sending.
             return .unavailable(error == .timedOut ? "timed out" : error.description)

@@ -1,4 +1,4 @@
-import Foundation
+import JSON
 
 /// What one call to HERO's Lead API came to, classified for the caller's retry decision.
 public enum HeroOutcome: Sendable, Equatable {
@@ -13,16 +13,16 @@ public enum HeroOutcome: Sendable, Equatable {
     case rejected(status: Int, message: String)
 
     /// Classifies an HTTP answer from HERO (RFC 9110 status semantics plus HERO's JSON envelope).
-    public static func classify(status: Int, body: Data) -> HeroOutcome {
-        let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        let message = (json?["message"] as? String).map { String($0.prefix(500)) }
-            ?? String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    public static func classify(status: Int, body: [UInt8]) -> HeroOutcome {
+        let json = try? JSONValue.parse(body)
+        let message = json?["message"]?.string.map { String($0.prefix(500)) }
+            ?? String(decoding: body.prefix(200), as: UTF8.self).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         switch status {
         case 200:
-            guard json?["status"] as? String == "success" else {
+            guard json?["status"]?.string == "success" else {
                 return .rejected(status: status, message: message.isEmpty ? "answer without \"status\":\"success\"" : message)
             }
-            return .created(id: (json?["id"] as? NSNumber)?.intValue ?? (json?["id"] as? String).flatMap(Int.init))
+            return .created(id: json?["id"]?.integer ?? json?["id"]?.string.flatMap { Int($0) })
         case 401, 403:
             return .unauthorized(status: status, message: message)
         case 408, 425, 429, 500...599:
@@ -34,3 +34,4 @@ public enum HeroOutcome: Sendable, Equatable {
         }
     }
 }
+

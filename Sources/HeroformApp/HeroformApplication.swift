@@ -1,5 +1,6 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import HeroClient
 import HTTPServer
 import Logging
@@ -209,7 +210,7 @@ public final class HeroformApplication: HTTPResponder, Sendable {
                                 body: Array(css.utf8))
         }
         if config.demo {
-            let demo = try Template.load((config.server.publicDir as NSString).appendingPathComponent("templates/demo.html"))
+            let demo = try Template.load(config.server.publicDir.joiningPath("templates/demo.html"))
             router.get("/demo") { _ in Pages.html(demo.render([:])) }
         }
         // Refusals are answered at once; only a lead to store and deliver waits.

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import JSON
+import Glibc
 import HTTPServer
 import Outbox
 
@@ -11,17 +13,16 @@ enum Readiness {
         let counts = try? await store.perform { try $0.counts() }
         let health = worker.health
         let status = !writable ? "not ready" : health.keyRejected ? "degraded" : "ready"
-        var hero: [String: Any] = ["key_rejected": health.keyRejected]
-        if let error = health.lastError { hero["last_error"] = error }
-        let body: [String: Any] = [
-            "status": status,
-            "mode": mode.rawValue,
-            "storage": writable ? "ok" : "not writable",
-            "outbox": ["pending": counts?.pending ?? -1, "failed": counts?.failed ?? -1],
-            "hero": hero,
+        var hero: [String: JSONValue] = ["key_rejected": .bool(health.keyRejected)]
+        if let error = health.lastError { hero["last_error"] = .string(error) }
+        let body: JSONValue = [
+            "status": .string(status),
+            "mode": .string(mode.rawValue),
+            "storage": .string(writable ? "ok" : "not writable"),
+            "outbox": ["pending": .number(Double(counts?.pending ?? -1)), "failed": .number(Double(counts?.failed ?? -1))],
+            "hero": .object(hero),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        var response = HTTPResponse.json(data, status: writable ? .ok : .serviceUnavailable)
+        var response = HTTPResponse.json(Data(body.serialized().utf8), status: writable ? .ok : .serviceUnavailable)
         response.headers.set("Cache-Control", "no-store")
         return response
     }

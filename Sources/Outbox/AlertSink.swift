@@ -1,5 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPClient
+import JSON
 import Logging
 
 /// Something an operator should hear about without reading logs.
@@ -41,9 +43,9 @@ public struct WebhookAlerts: AlertSink {
     }
 
     public func send(_ alert: Alert) async {
-        let body = (try? JSONSerialization.data(withJSONObject: alert.json, options: [.sortedKeys])) ?? Data()
+        let body = JSONValue.object(alert.json.mapValues { .string($0) }).serialized()
         let request = HTTPClientRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")],
-                                        body: Array(body))
+                                        body: Array(body.utf8))
         do {
             let response = try await http.send(request, timeout: .seconds(10))
             if !(200..<300).contains(response.status) {

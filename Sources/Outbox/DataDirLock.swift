@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,10 +14,16 @@ public final class DataDirLock: Sendable {
         public var description: String { "another heroform process is using \(path); one data dir per running server" }
     }
 
+    public struct CannotOpen: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "cannot open \(path): \(reason)" }
+    }
+
     public init(dataDir: String) throws {
-        let path = (dataDir as NSString).appendingPathComponent("heroform.lock")
+        let path = dataDir.joiningPath("heroform.lock")
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        guard fd >= 0 else { throw CannotOpen(path: path, reason: String(cString: strerror(errno))) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             throw Busy(path: dataDir)

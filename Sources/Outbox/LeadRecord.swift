@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One lead as the outbox keeps it.
 public struct LeadRecord: Sendable, Equatable {

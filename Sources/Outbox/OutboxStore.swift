@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Every accepted lead, in one SQLite file under the data dir. Each write is a synced commit.
@@ -29,7 +31,7 @@ public final class OutboxStore: Sendable {
     public init(dataDir: String) throws {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        path = (dataDir as NSString).appendingPathComponent("outbox.sqlite3")
+        path = dataDir.joiningPath("outbox.sqlite3")
         // Personal data: readable by the service user only (also the -wal and -shm files SQLite creates).
         let previous = umask(0o077)
         defer { umask(previous) }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// When to try again. Exponential backoff with jitter, so a HERO outage does not end in a synchronized stampede.
 public struct RetryPolicy: Sendable, Equatable {

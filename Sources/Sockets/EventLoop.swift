@@ -1,6 +1,5 @@
 import CEpoll
 import Dispatch
-import Foundation
 
 /// One serial Dispatch queue and one edge-triggered epoll set for the sockets that live on it.
 ///
@@ -80,12 +79,10 @@ public final class EventLoop: @unchecked Sendable {
         queue = DispatchQueue(label: label)
         let descriptors = self.descriptors
         let owner = WeakLoop(self)
-        let thread = Thread {
-            // The thread keeps only a weak reference: the loop goes away with its last socket (and its owner).
-            Self.wait(on: descriptors, for: owner)
+        // The thread keeps only a weak reference: the loop goes away with its last socket (and its owner).
+        guard OSThread.start(name: label, { Self.wait(on: descriptors, for: owner) }) else {
+            throw SocketError("pthread_create", code: EAGAIN)
         }
-        thread.name = label
-        thread.start()
     }
 
     deinit {

@@ -1,5 +1,4 @@
 import CEpoll
-import Foundation
 import Synchronization
 
 /// Listening sockets for one host and port (both IPv6 and IPv4 where the host has both), with one thread accepting
@@ -74,9 +73,14 @@ public final class Listener: Sendable {
             return
         }
         let sockets = self.sockets
-        let thread = Thread { Self.accept(on: sockets, wake: wake, onAccept) }
-        thread.name = "heroform.listener"
-        thread.start()
+        guard OSThread.start(name: "listener", { Self.accept(on: sockets, wake: wake, onAccept) }) else {
+            // No thread, no accepting: stopped at once, its sockets closed, so connecting clients are refused
+            // instead of left waiting.
+            state.withLock { $0.stopped = true }
+            sockets.forEach { $0.close() }
+            _ = Glibc.close(wake)
+            return
+        }
     }
 
     deinit { stop() }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPClient
 
 /// `heroform healthcheck`: asks the running server's `/healthz` (for Docker's HEALTHCHECK, so the image needs no

@@ -1,4 +1,6 @@
-import Foundation
+import FormCore
+import FoundationEssentials
+import JSON
 import Outbox
 
 /// Plain-text views of outbox records for the operator CLI.
@@ -18,8 +20,8 @@ enum OutboxTable {
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
+            zip(cells, widths).map { $0 + String(repeating: " ", count: max(0, $1 - $0.count)) }.joined(separator: "  ")
+                .trimmingWhitespaceAndNewlines()
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
@@ -41,20 +43,15 @@ enum OutboxTable {
         if let erased = record.erasedAt {
             lines.append("personal data erased \(timestamp(erased)) UTC (retention period)")
         } else if let payload = record.payload {
-            let pretty = (try? JSONSerialization.jsonObject(with: payload))
-                .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) }
-                .map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: payload, as: UTF8.self)
+            let pretty = (try? JSONValue.parse(payload))?.serialized(pretty: true) ?? String(decoding: payload, as: UTF8.self)
             lines.append("payload sent to HERO:")
             lines.append(pretty)
         }
         return lines.joined(separator: "\n")
     }
 
+    /// "yyyy-MM-dd HH:mm:ss" in UTC, whatever the server's locale and time zone.
     static func timestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date)
+        UTCTime(secondsSince1970: date.timeIntervalSince1970).dateTime
     }
 }

@@ -127,9 +127,9 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
     }
 
     @Test func classifiesWithoutNetwork() {
-        #expect(HeroOutcome.classify(status: 200, body: Data(#"{"status":"success","id":7}"#.utf8)) == .created(id: 7))
-        #expect(HeroOutcome.classify(status: 200, body: Data("not json".utf8)) == .rejected(status: 200, message: "not json"))
-        #expect(HeroOutcome.classify(status: 502, body: Data()) == .unavailable("HTTP 502"))
-        #expect(HeroOutcome.classify(status: 404, body: Data()) == .rejected(status: 404, message: "HTTP 404"))
+        #expect(HeroOutcome.classify(status: 200, body: Array(#"{"status":"success","id":7}"#.utf8)) == .created(id: 7))
+        #expect(HeroOutcome.classify(status: 200, body: Array("not json".utf8)) == .rejected(status: 200, message: "not json"))
+        #expect(HeroOutcome.classify(status: 502, body: []) == .unavailable("HTTP 502"))
+        #expect(HeroOutcome.classify(status: 404, body: []) == .rejected(status: 404, message: "HTTP 404"))
     }
 }

@@ -148,7 +148,11 @@ import Testing
     }
 
     @Test func brokenJSONIsReported() {
-        #expect(problems("{").first?.hasPrefix("not valid JSON") == true)
+        // Where the mistake is, so the operator can find it in the file.
+        #expect(problems("{") == ["not valid JSON: expected a key in double quotes at line 1, column 2"])
+        #expect(problems("{\n  \"server\": {\"port\": 80,}\n}") == ["not valid JSON: expected a key in double quotes at line 2, column 25"])
+        // A key written twice: which one was meant is anybody's guess.
+        #expect(problems(#"{"server": {}, "server": {}}"#) == [#"not valid JSON: the key "server" appears twice at line 1, column 16"#])
         #expect(problems("[]") == ["the top level must be a JSON object"])
     }
 

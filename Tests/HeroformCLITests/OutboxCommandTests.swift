@@ -58,7 +58,7 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
         #expect(output.contains("reference:    CCC-CCC-CCC"))
         #expect(output.contains("status:       failed"))
         #expect(output.contains("last error:   HERO rejected it (HTTP 422): Fehlende Postleitzahl"))
-        #expect(output.contains("\"email\" : \"geheim@example.org\""))
+        #expect(output.contains("\"email\": \"geheim@example.org\""))
         #expect(output.contains("heroform outbox retry CCC-CCC-CCC"))
         let (missing, message) = try await run(["show", "ZZZ-ZZZ-ZZZ"])
         #expect(missing != 0)

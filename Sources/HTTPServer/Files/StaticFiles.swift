@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Serves files below one folder. Nothing outside it is ever served: paths are decoded and checked segment by

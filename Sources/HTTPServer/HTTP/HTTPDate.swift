@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// IMF-fixdate for the `Date` header (RFC 9110 §5.6.7), formatted at most once per second.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A response the application builds; the connection adds the framing headers
 /// (`Content-Length`, `Connection`, `Date`).

@@ -1,5 +1,7 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import JSON
+import Glibc
 import HTTPServer
 import Sockets
 
@@ -97,16 +99,15 @@ public struct AppConfig: Sendable {
     }
 
     public static func parse(_ data: Data, path: String = "config") throws(Invalid) -> AppConfig {
-        let root: [String: Any]
+        let parsed: JSONValue
         do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw Invalid(path: path, problems: ["the top level must be a JSON object"])
-            }
-            root = object
-        } catch let invalid as Invalid {
-            throw invalid
+            parsed = try JSONValue.parse(data)
         } catch {
-            throw Invalid(path: path, problems: ["not valid JSON: \(error.localizedDescription)"])
+            // Where, so the operator finds it: "not valid JSON: expected ',' or '}' at line 7, column 3".
+            throw Invalid(path: path, problems: ["not valid JSON: \(error)"])
+        }
+        guard case .object(let root) = parsed else {
+            throw Invalid(path: path, problems: ["the top level must be a JSON object"])
         }
         var reader = JSONObjectReader(root, path: "")
         var config = AppConfig()
@@ -224,14 +225,14 @@ public struct AppConfig: Sendable {
 
     /// The HERO API key from `HERO_API_KEY`, else from `hero.api_key_file`; nil means dry-run mode.
     public func apiKey(environment: [String: String]) throws(Invalid) -> String? {
-        if let key = environment["HERO_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty {
+        if let key = environment["HERO_API_KEY"]?.trimmingWhitespaceAndNewlines(), !key.isEmpty {
             return key
         }
         guard let file = hero.apiKeyFile else { return nil }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Invalid(path: sourcePath, problems: ["hero.api_key_file: cannot read '\(file)'"])
         }
-        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         guard !key.isEmpty else { throw Invalid(path: sourcePath, problems: ["hero.api_key_file: '\(file)' is empty"]) }
         return key
     }

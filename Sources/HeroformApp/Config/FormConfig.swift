@@ -1,5 +1,6 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Reads one entry of `forms` into a FormDefinition, naming every problem with its key.
 enum FormConfig {
@@ -18,7 +19,7 @@ enum FormConfig {
         if let measure, !isValidMeasure(measure) { problem("measure", "must be 1 to 20 letters, digits, '-' or '_'") }
         let source = reader.string("partner_source")
         if source == nil { problem("partner_source", "missing (the project source shown in HERO)") }
-        if let source, source.trimmingCharacters(in: .whitespaces).isEmpty || source.count > 100 {
+        if let source, source.trimmingWhitespaceAndNewlines().isEmpty || source.count > 100 {
             problem("partner_source", "must be 1 to 100 characters")
         }
         let title = reader.string("title")
@@ -77,12 +78,12 @@ enum FormConfig {
 
     static func isValidID(_ id: String) -> Bool {
         guard let first = id.unicodeScalars.first, id.unicodeScalars.count <= 64 else { return false }
-        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789-_")
+        let allowed = "abcdefghijklmnopqrstuvwxyz0123456789-_".unicodeScalars
         return id.unicodeScalars.allSatisfy(allowed.contains) && first != "-" && first != "_"
     }
 
     static func isValidMeasure(_ measure: String) -> Bool {
-        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".unicodeScalars
         return (1...20).contains(measure.unicodeScalars.count) && measure.unicodeScalars.allSatisfy(allowed.contains)
     }
 

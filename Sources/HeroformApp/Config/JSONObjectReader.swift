@@ -1,14 +1,14 @@
-import Foundation
+import JSON
 
 /// Reads one JSON object of a config file, remembering its path (`server.port`) for messages, collecting
 /// every problem rather than stopping at the first, and reporting keys nobody asked for.
 struct JSONObjectReader {
     let path: String
-    private let object: [String: Any]
+    private let object: [String: JSONValue]
     private var read: Set<String> = []
     private(set) var problems: [String] = []
 
-    init(_ object: [String: Any], path: String) {
+    init(_ object: [String: JSONValue], path: String) {
         self.object = object
         self.path = path
     }
@@ -17,8 +17,8 @@ struct JSONObjectReader {
 
     mutating func string(_ key: String) -> String? {
         read.insert(key)
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let text = value as? String else {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.string else {
             problems.append("\(name(key)): must be a string")
             return nil
         }
@@ -27,8 +27,8 @@ struct JSONObjectReader {
 
     mutating func integer(_ key: String, in range: ClosedRange<Int>) -> Int? {
         read.insert(key)
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !Self.isBool(number), let int = Int(exactly: number.doubleValue) else {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let int = value.integer else {
             problems.append("\(name(key)): must be a whole number")
             return nil
         }
@@ -41,22 +41,22 @@ struct JSONObjectReader {
 
     mutating func bool(_ key: String) -> Bool? {
         read.insert(key)
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, Self.isBool(number) else {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let flag = value.bool else {
             problems.append("\(name(key)): must be true or false")
             return nil
         }
-        return number.boolValue
+        return flag
     }
 
     mutating func stringArray(_ key: String) -> [String]? {
         read.insert(key)
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let array = value as? [Any], array.allSatisfy({ $0 is String }) else {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard case .array(let array) = value, array.allSatisfy({ $0.string != nil }) else {
             problems.append("\(name(key)): must be a list of strings")
             return nil
         }
-        return array.compactMap { $0 as? String }
+        return array.compactMap(\.string)
     }
 
     /// Every key of this object whose value is a string (others are reported), marking them all read.
@@ -71,8 +71,8 @@ struct JSONObjectReader {
     /// A nested object; nil (and a problem) when it is something else.
     mutating func object(_ key: String) -> JSONObjectReader? {
         read.insert(key)
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let nested = value as? [String: Any] else {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard case .object(let nested) = value else {
             problems.append("\(name(key)): must be an object")
             return nil
         }
@@ -84,7 +84,7 @@ struct JSONObjectReader {
         guard let map = object(key) else { return nil }
         var result: [(String, JSONObjectReader)] = []
         for entryKey in map.object.keys.sorted() {
-            guard let nested = map.object[entryKey] as? [String: Any] else {
+            guard case .object(let nested)? = map.object[entryKey] else {
                 problems.append("\(name(key)).\(entryKey): must be an object")
                 continue
             }
@@ -109,10 +109,5 @@ struct JSONObjectReader {
 
     mutating func absorb(_ nested: JSONObjectReader) {
         problems += nested.finish()
-    }
-
-    /// JSONSerialization gives NSNumber for both; a Bool's type is the Objective-C `c` (char).
-    private static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
     }
 }

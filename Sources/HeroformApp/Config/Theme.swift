@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// How a form looks beyond the default stylesheet: an accent colour, a logo, CSS variables, an extra stylesheet.
 /// Everything is served from this server (the CSP allows nothing else), and every value is checked so that no
@@ -62,16 +63,16 @@ public struct Theme: Sendable, Equatable {
 
     static func isLocalPath(_ text: String) -> Bool {
         text.hasPrefix("/") && !text.hasPrefix("//") && text.count <= 200
-            && text.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-").contains($0) }
+            && text.unicodeScalars.allSatisfy { "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-".unicodeScalars.contains($0) }
     }
 
     static func isVariableName(_ text: String) -> Bool {
         text.hasPrefix("--hf-") && text.count <= 64
-            && text.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789-").contains($0) }
+            && text.unicodeScalars.allSatisfy { "abcdefghijklmnopqrstuvwxyz0123456789-".unicodeScalars.contains($0) }
     }
 
     static func isSafeValue(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 200
-            && text.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 #.,%()-").contains($0) }
+            && text.unicodeScalars.allSatisfy { "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 #.,%()-".unicodeScalars.contains($0) }
     }
 }

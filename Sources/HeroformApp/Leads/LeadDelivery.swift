@@ -1,5 +1,6 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import HeroClient
 import Logging
 import Outbox

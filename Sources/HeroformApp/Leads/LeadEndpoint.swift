@@ -1,5 +1,6 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPServer
 import Logging
 

@@ -1,5 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import FormCore
+import JSON
 import Logging
 
 /// One JSON object per line on standard error, for log collectors (`--log-format json`).
@@ -10,8 +12,16 @@ public struct JSONLogHandler: LogHandler {
     let write: @Sendable (String) -> Void
 
     public init(label: String, write: @escaping @Sendable (String) -> Void = { line in
-        // Not `write(_:)`, which traps when the reader of standard error has gone away.
-        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
+        // write(2) on the descriptor: a reader of standard error that has gone away makes it fail, nothing worse.
+        var bytes = Array(line.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+        bytes.removeAll()
     }) {
         self.label = label
         self.write = write
@@ -23,17 +33,16 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: Any] = [
-            "time": Self.timestamp(Date()),
-            "level": event.level.rawValue,
-            "label": label,
-            "source": event.source,
-            "message": event.message.description,
+        var object: [String: JSONValue] = [
+            "time": .string(Self.timestamp(Date())),
+            "level": .string(event.level.rawValue),
+            "label": .string(label),
+            "source": .string(event.source),
+            "message": .string(event.message.description),
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        if !merged.isEmpty { object["metadata"] = merged.mapValues { "\($0)" } }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        write(String(decoding: data, as: UTF8.self) + "\n")
+        if !merged.isEmpty { object["metadata"] = .object(merged.mapValues { .string("\($0)") }) }
+        write(JSONValue.object(object).serialized() + "\n")
     }
 
     /// RFC 3339 in UTC with milliseconds; no formatter object made per log line.

@@ -1,5 +1,7 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import Glibc
+import JSON
 
 /// Renders the contact form from `Public/templates/form.html`: one accessible block per field (label with the
 /// required marker in text, the value kept, the error tied to the field with `aria-describedby`), an error
@@ -106,9 +108,7 @@ struct FormPage: Sendable {
 
     /// `[[name, label], …]` in page order, for the script's error summary and its focus on the first error.
     static func labelsJSON(form: FormDefinition, texts: Texts) -> String {
-        let labels = form.shownFields.map { [$0.rawValue, texts.label(for: $0)] }
-        let data = (try? JSONSerialization.data(withJSONObject: labels)) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
+        JSONValue.array(form.shownFields.map { [.string($0.rawValue), .string(texts.label(for: $0))] }).serialized()
     }
 
     private func fieldBlock(_ field: Field, form: FormDefinition, texts: Texts, state: State, autofocus: Bool) -> String {
@@ -123,14 +123,14 @@ struct FormPage: Sendable {
         if autofocus { attributes += " autofocus" }
         let marker = required ? " <span class=\"hf-required\">(\(HTML.escape(texts.requiredMarker)))</span>" : ""
         let errorHTML = error.map { "<p class=\"hf-error\" id=\"\(id)-error\">\(HTML.escape($0))</p>" } ?? ""
-        let classes = "hf-field hf-field--\(name.replacingOccurrences(of: "_", with: "-"))" + (error != nil ? " hf-field--invalid" : "")
+        let classes = "hf-field hf-field--\(name.replacing("_", with: "-"))" + (error != nil ? " hf-field--invalid" : "")
 
         if field == .consent {
             let checked = ["on", "true", "1", "yes", "ja"].contains(value.lowercased()) ? " checked" : ""
             let link = form.privacyURL.map {
                 "<a href=\"\(HTML.escape($0))\" target=\"_blank\" rel=\"noopener\">\(HTML.escape(texts.privacyLinkText))</a>"
             } ?? HTML.escape(texts.privacyLinkText)
-            let sentence = HTML.escape(texts.consentTemplate).replacingOccurrences(of: "{privacy}", with: link)
+            let sentence = HTML.escape(texts.consentTemplate).replacing("{privacy}", with: link)
             return "<div class=\"\(classes)\"><input type=\"checkbox\" value=\"on\" \(attributes)\(checked)>"
                 + "<label for=\"\(id)\">\(sentence)\(marker)</label>\(errorHTML)</div>\n"
         }

@@ -1,5 +1,6 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPServer
 import Synchronization
 
@@ -19,7 +20,7 @@ struct Pages: Sendable {
          issueToken: @escaping @Sendable (String) -> String) throws {
         self.issueToken = issueToken
         self.themes = themes
-        let folder = (publicDir as NSString).appendingPathComponent(Self.templateFolder)
+        let folder = publicDir.joiningPath(Self.templateFolder)
         form = FormPage(template: try Template.load(folder + "/form.html"), proofOfWork: proofOfWork)
         thanks = try Template.load(folder + "/thanks.html")
         message = try Template.load(folder + "/message.html")
@@ -84,7 +85,7 @@ struct Pages: Sendable {
         var body = HTML.escape(text)
         if let reference {
             let escaped = HTML.escape(reference)
-            body = body.replacingOccurrences(of: escaped, with: "<strong class=\"hf-reference\">\(escaped)</strong>")
+            body = body.replacing(escaped, with: "<strong class=\"hf-reference\">\(escaped)</strong>")
         }
         return Self.html(thanks.render([
             "lang": language.rawValue,

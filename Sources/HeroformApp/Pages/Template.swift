@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A page template from `Public/templates/` with `{{name}}` slots. Slots are filled with HTML the renderer has
 /// already escaped; a slot without a value becomes empty, and text between slots is copied as is.
@@ -13,10 +14,10 @@ struct Template: Sendable {
     init(_ source: String) {
         var pieces: [Piece] = []
         var rest = Substring(source)
-        while let open = rest.range(of: "{{") {
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+        while let open = rest.firstRange(of: "{{") {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { break }
             pieces.append(.text(String(rest[..<open.lowerBound])))
-            pieces.append(.slot(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)))
+            pieces.append(.slot(rest[open.upperBound..<close.lowerBound].trimmingWhitespaceAndNewlines()))
             rest = rest[close.upperBound...]
         }
         pieces.append(.text(String(rest)))

@@ -1,5 +1,6 @@
 import CryptoPrimitives
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The signed time token `_token`: when the form was handed out, and for which form, signed with HMAC-SHA256.

@@ -1,5 +1,6 @@
 import CryptoPrimitives
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Optional proof of work in the style of ALTCHA: the server hands out a signed SHA-256 puzzle; the form's own

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// At most `limit` events per `window` per key (a client address), as a sliding window. Kept in memory: a

@@ -1,5 +1,6 @@
 import CryptoPrimitives
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The key that signs form tokens: `HEROFORM_SECRET` when set (share it between replicas), else one generated
 /// once and kept in the data dir with mode 0600.
@@ -15,9 +16,9 @@ enum SecretStore {
             }
             return Array(configured.utf8)
         }
-        let path = (dataDir as NSString).appendingPathComponent("secret")
+        let path = dataDir.joiningPath("secret")
         if let data = FileManager.default.contents(atPath: path) {
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
             guard text.utf8.count >= 32 else { throw Failure(description: "\(path) is too short; delete it to get a new one") }
             return Array(text.utf8)
         }

@@ -1,5 +1,6 @@
 import FormCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import CryptoPrimitives
 import HTTPServer
 import Sockets
@@ -32,7 +33,7 @@ struct SubmissionGuard: Sendable {
     func honeypotTripped(_ values: [String: String]) -> Bool {
         // Nearly always absent or empty; Foundation's trimming is slow enough to show under a flood.
         guard let value = values[Self.honeypotField], !value.isEmpty else { return false }
-        return !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        return !value.trimmingWhitespaceAndNewlines().isEmpty
     }
 
     func proofOfWorkProblem(_ values: [String: String], now: Date, consume: Bool) -> ProofOfWork.Problem? {

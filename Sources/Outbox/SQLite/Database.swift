@@ -1,5 +1,6 @@
 import CSQLite
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A value bound to or read from SQLite.
 public enum SQLValue: Sendable, Equatable {
@@ -32,7 +33,7 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 ///
 /// `@unchecked Sendable`: `database` is only reached through `withLock`, which holds `lock` for the call.
 final class LockedDatabase: @unchecked Sendable {
-    private let lock = NSRecursiveLock()
+    private let lock = RecursiveLock()
     private let database: Database
 
     init(_ database: Database) {

@@ -1,0 +1,249 @@
+/// Why a text is not the JSON it should be, and where (line and column count from 1), for a person fixing a file.
+public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public let line: Int
+    public let column: Int
+
+    public var description: String { "\(reason) at line \(line), column \(column)" }
+}
+
+extension JSONValue {
+    /// Reads one JSON document (RFC 8259): exactly one value, surrounded by nothing but white space. Strict: no
+    /// comments, trailing commas, single quotes, NaN, invalid UTF-8 or lone surrogates; a key twice in one object
+    /// is refused too (which one would win is anybody's guess). Nesting deeper than `maxDepth` is refused, so a
+    /// hostile document cannot exhaust the stack.
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: Array(bytes), maxDepth: maxDepth)
+        return try parser.document()
+    }
+
+    public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+}
+
+private struct JSONParser {
+    let bytes: [UInt8]
+    let maxDepth: Int
+    var index = 0
+    var depth = 0
+
+    init(bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    mutating func document() throws(JSONParseError) -> JSONValue {
+        // A UTF-8 byte order mark is tolerated (RFC 8259 §8.1), as editors on Windows write one.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        skipSpace()
+        let value = try self.value()
+        skipSpace()
+        guard index == bytes.count else { throw failure("unexpected text after the end") }
+        return value
+    }
+
+    private mutating func value() throws(JSONParseError) -> JSONValue {
+        guard index < bytes.count else { throw failure("unexpected end") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        default: throw failure("unexpected character")
+        }
+    }
+
+    private mutating func object() throws(JSONParseError) -> JSONValue {
+        try enter()
+        index += 1
+        var members: [String: JSONValue] = [:]
+        skipSpace()
+        if peek(UInt8(ascii: "}")) {
+            index += 1
+            depth -= 1
+            return .object(members)
+        }
+        while true {
+            skipSpace()
+            guard peek(UInt8(ascii: "\"")) else { throw failure("expected a key in double quotes") }
+            let keyStart = index
+            let key = try string()
+            guard members[key] == nil else {
+                index = keyStart
+                throw failure("the key \"\(key)\" appears twice")
+            }
+            skipSpace()
+            guard peek(UInt8(ascii: ":")) else { throw failure("expected ':' after a key") }
+            index += 1
+            skipSpace()
+            members[key] = try value()
+            skipSpace()
+            if peek(UInt8(ascii: ",")) {
+                index += 1
+                continue
+            }
+            guard peek(UInt8(ascii: "}")) else { throw failure("expected ',' or '}'") }
+            index += 1
+            depth -= 1
+            return .object(members)
+        }
+    }
+
+    private mutating func array() throws(JSONParseError) -> JSONValue {
+        try enter()
+        index += 1
+        var elements: [JSONValue] = []
+        skipSpace()
+        if peek(UInt8(ascii: "]")) {
+            index += 1
+            depth -= 1
+            return .array(elements)
+        }
+        while true {
+            skipSpace()
+            elements.append(try value())
+            skipSpace()
+            if peek(UInt8(ascii: ",")) {
+                index += 1
+                continue
+            }
+            guard peek(UInt8(ascii: "]")) else { throw failure("expected ',' or ']'") }
+            index += 1
+            depth -= 1
+            return .array(elements)
+        }
+    }
+
+    private mutating func enter() throws(JSONParseError) {
+        depth += 1
+        guard depth <= maxDepth else { throw failure("nested deeper than \(maxDepth) levels") }
+    }
+
+    private mutating func string() throws(JSONParseError) -> String {
+        index += 1 // the opening quote
+        var utf8: [UInt8] = []
+        while true {
+            guard index < bytes.count else { throw failure("unterminated string") }
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                guard let text = String(validating: utf8, as: UTF8.self) else { throw failure("invalid UTF-8 in a string") }
+                return text
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { throw failure("unterminated string") }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"): utf8.append(contentsOf: try unicodeEscape())
+                default:
+                    index -= 2
+                    throw failure("invalid escape in a string")
+                }
+            case 0x00..<0x20:
+                throw failure("control character in a string (write it as \\u00XX)")
+            default:
+                utf8.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    /// After `\u`: four hex digits, or a surrogate pair written as two escapes. The scalar's UTF-8 bytes.
+    private mutating func unicodeEscape() throws(JSONParseError) -> [UInt8] {
+        let first = try hex4()
+        var value = first
+        if (0xD800...0xDBFF).contains(first) {
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                throw failure("lone surrogate in a \\u escape")
+            }
+            index += 2
+            let second = try hex4()
+            guard (0xDC00...0xDFFF).contains(second) else { throw failure("lone surrogate in a \\u escape") }
+            value = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(first) {
+            throw failure("lone surrogate in a \\u escape")
+        }
+        guard let scalar = Unicode.Scalar(value) else { throw failure("invalid \\u escape") }
+        return Array(String(Character(scalar)).utf8)
+    }
+
+    private mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw failure("invalid \\u escape") }
+        var value: UInt32 = 0
+        for byte in bytes[index..<(index + 4)] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw failure("invalid \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        index += 4
+        return value
+    }
+
+    /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    private mutating func number() throws(JSONParseError) -> Double {
+        let start = index
+        if peek(UInt8(ascii: "-")) { index += 1 }
+        if peek(UInt8(ascii: "0")) {
+            index += 1
+        } else {
+            guard digits() > 0 else { throw failure("invalid number") }
+        }
+        if peek(UInt8(ascii: ".")) {
+            index += 1
+            guard digits() > 0 else { throw failure("invalid number") }
+        }
+        if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
+            index += 1
+            if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
+            guard digits() > 0 else { throw failure("invalid number") }
+        }
+        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite else {
+            index = start
+            throw failure("number out of range")
+        }
+        return number
+    }
+
+    private mutating func digits() -> Int {
+        let start = index
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+        return index - start
+    }
+
+    private mutating func literal(_ word: String) throws(JSONParseError) {
+        let expected = Array(word.utf8)
+        guard bytes[index...].starts(with: expected) else { throw failure("unexpected character") }
+        index += expected.count
+    }
+
+    private func peek(_ byte: UInt8) -> Bool { index < bytes.count && bytes[index] == byte }
+
+    private mutating func skipSpace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    /// The error at the current position, as a line and a column (in bytes, from 1).
+    private func failure(_ reason: String) -> JSONParseError {
+        let upTo = bytes[..<min(index, bytes.count)]
+        let line = upTo.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let lineStart = upTo.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        return JSONParseError(reason: reason, line: line, column: min(index, bytes.count) - lineStart + 1)
+    }
+}

@@ -1,0 +1,121 @@
+/// A JSON document as a value (RFC 8259), read strictly and written with sorted keys. Pure Swift: heroform needs
+/// JSON for its config, HERO's answers, alerts and logs, and Foundation's `JSONSerialization` alone would pull
+/// Foundation (with ICU) into the binary.
+public enum JSONValue: Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// The value at `key` of an object; nil for a missing key or when this is not an object.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members[key]
+    }
+
+    public var string: String? {
+        guard case .string(let text) = self else { return nil }
+        return text
+    }
+
+    /// A number without a fractional part that fits an `Int`.
+    public var integer: Int? {
+        guard case .number(let number) = self else { return nil }
+        return Int(exactly: number)
+    }
+
+    public var bool: Bool? {
+        guard case .bool(let value) = self else { return nil }
+        return value
+    }
+
+    public var isNull: Bool { self == .null }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue {
+    /// The document's text: object keys sorted (stable output for logs, alerts and tests), `/` not escaped,
+    /// control characters as `\uXXXX`. `pretty` indents by two spaces, one member or element per line.
+    public func serialized(pretty: Bool = false) -> String {
+        var output = ""
+        write(to: &output, pretty: pretty, indent: 0)
+        return output
+    }
+
+    private func write(to output: inout String, pretty: Bool, indent: Int) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .number(let number): output += Self.text(of: number)
+        case .string(let text): Self.writeString(text, to: &output)
+        case .array(let elements):
+            guard !elements.isEmpty else { output += "[]"; return }
+            output += "["
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output += "," }
+                if pretty { Self.newline(&output, indent + 1) }
+                element.write(to: &output, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { Self.newline(&output, indent) }
+            output += "]"
+        case .object(let members):
+            guard !members.isEmpty else { output += "{}"; return }
+            output += "{"
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { output += "," }
+                if pretty { Self.newline(&output, indent + 1) }
+                Self.writeString(key, to: &output)
+                output += pretty ? ": " : ":"
+                members[key]?.write(to: &output, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { Self.newline(&output, indent) }
+            output += "}"
+        }
+    }
+
+    private static func newline(_ output: inout String, _ indent: Int) {
+        output += "\n" + String(repeating: "  ", count: indent)
+    }
+
+    /// Whole numbers without a fraction (`7`, not `7.0`); JSON has no NaN or infinity, so those become `null`.
+    private static func text(of number: Double) -> String {
+        guard number.isFinite else { return "null" }
+        // Up to 2^53, where `description` would still write `1000000000000000.0`; beyond, it uses an exponent.
+        if number == number.rounded(), abs(number) <= 9_007_199_254_740_992 { return String(Int64(number)) }
+        return "\(number)"
+    }
+
+    private static func writeString(_ text: String, to output: inout String) {
+        output += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case "\u{08}": output += "\\b"
+            case "\u{0C}": output += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default:
+                output.unicodeScalars.append(scalar)
+            }
+        }
+        output += "\""
+    }
+}

@@ -1,0 +1,36 @@
+import CEpoll
+
+/// A detached POSIX thread of its own, for loops that block in system calls (`epoll_wait`, `accept`, `poll`) and
+/// so must never hold one of the few threads Swift's concurrency or Dispatch share.
+public enum OSThread {
+    /// Starts `body` on a new thread named `name` (shown by `top -H`, perf and gdb; Linux keeps 15 bytes).
+    /// False when the system refused a thread (out of memory or over the process's thread limit).
+    @discardableResult
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+        let start = Unmanaged.passRetained(Start(name: name, body: body))
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
+            _ = heroform_set_thread_name(start.name)
+            start.body()
+            return nil
+        }, start.toOpaque())
+        guard rc == 0 else {
+            start.release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
+    }
+
+    private final class Start: Sendable {
+        let name: String
+        let body: @Sendable () -> Void
+
+        init(name: String, body: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+}
