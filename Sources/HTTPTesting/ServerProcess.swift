@@ -37,12 +37,19 @@ public final class ServerProcess: Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        }
         try process.run()
+        // Read by a thread of its own until the child's end of the pipe closes, not by `readabilityHandler`: its
+        // Dispatch source stays registered by descriptor number when the handle closes the pipe, and libdispatch then
+        // crashed on an event for the next socket that got the same number.
+        let output = self.output
+        let reading = pipe.fileHandleForReading
+        Thread.detachNewThread {
+            while true {
+                let data = reading.availableData
+                if data.isEmpty { return }
+                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
     }
 
     /// A test that ends early (a failed expectation) must not leave its server running.
