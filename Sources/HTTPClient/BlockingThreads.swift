@@ -18,10 +18,16 @@ final class BlockingThreads: Sendable {
     private let name: String
     private let idleTimeout: DispatchTimeInterval
 
-    init(limit: Int, name: String, idleTimeout: DispatchTimeInterval = .seconds(10)) {
+    /// Starts a thread; `OSThread.start` but for tests of a system that refuses threads.
+    typealias ThreadStarter = @Sendable (String, @escaping @Sendable () -> Void) throws -> Void
+    private let startThread: ThreadStarter
+
+    init(limit: Int, name: String, idleTimeout: DispatchTimeInterval = .seconds(10),
+         startThread: @escaping ThreadStarter = { try OSThread.start(name: $0, $1) }) {
         self.limit = max(1, limit)
         self.name = name
         self.idleTimeout = idleTimeout
+        self.startThread = startThread
     }
 
     /// Threads started and not yet ended.
@@ -50,17 +56,26 @@ final class BlockingThreads: Sendable {
             return true
         }
         if spawn {
-            // A thread refused by the system leaves the job queued for the threads there are (at least one:
-            // the first start's failure is retried by the next submit, as `threads` goes back down).
-            if !OSThread.start(name: name, { [self] in loop() }) {
-                state.withLock { $0.threads -= 1 }
+            do {
+                try startThread(name) { [self] in loop() }
+            } catch {
+                // Refused by the system. With no thread at all, nobody would ever take the job: it runs on a
+                // Dispatch thread instead, which it blocks, but the caller gets its answer.
+                let orphan = state.withLock { state -> (@Sendable () -> Void)? in
+                    state.threads -= 1
+                    guard state.threads == 0, !state.jobs.isEmpty else { return nil }
+                    return state.jobs.removeLast()
+                }
+                if let orphan {
+                    DispatchQueue.global().async(execute: orphan)
+                    return
+                }
             }
         }
         waiting.signal()
     }
 
     private func loop() {
-        // Linux keeps 15 bytes of a thread's name; it shows in `top -H`, perf and gdb.
         while true {
             if waiting.wait(timeout: .now() + idleTimeout) == .timedOut {
                 // Idle for a while: the thread ends, unless a job came in the meantime (its signal is still due).

@@ -14,7 +14,9 @@ public enum HeroOutcome: Sendable, Equatable {
 
     /// Classifies an HTTP answer from HERO (RFC 9110 status semantics plus HERO's JSON envelope).
     public static func classify(status: Int, body: [UInt8]) -> HeroOutcome {
-        let json = try? JSONValue.parse(body)
+        // Lenient with what HERO may send: a repeated key (the last one counts, as JSONSerialization read it) or deep
+        // nesting elsewhere must not turn a created project into a "failed" lead that someone then sends again.
+        let json = try? JSONValue.parse(body, maxDepth: 512, lastKeyWins: true)
         let message = json?["message"]?.string.map { String($0.prefix(500)) }
             ?? String(decoding: body.prefix(200), as: UTF8.self).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         switch status {

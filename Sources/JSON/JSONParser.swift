@@ -9,28 +9,32 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 
 extension JSONValue {
     /// Reads one JSON document (RFC 8259): exactly one value, surrounded by nothing but white space. Strict: no
-    /// comments, trailing commas, single quotes, NaN, invalid UTF-8 or lone surrogates; a key twice in one object
-    /// is refused too (which one would win is anybody's guess). Nesting deeper than `maxDepth` is refused, so a
-    /// hostile document cannot exhaust the stack.
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: Array(bytes), maxDepth: maxDepth)
+    /// comments, trailing commas, single quotes, NaN, invalid UTF-8 or lone surrogates. A key twice in one object
+    /// is refused (in a config file, which one was meant is anybody's guess) unless `lastKeyWins`, for answers
+    /// from other programs, which JSON allows to repeat keys. Nesting deeper than `maxDepth` is refused, so a
+    /// hostile document cannot exhaust the stack (each level is one stack frame of a few hundred bytes).
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64,
+                             lastKeyWins: Bool = false) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: Array(bytes), maxDepth: maxDepth, lastKeyWins: lastKeyWins)
         return try parser.document()
     }
 
-    public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8), maxDepth: maxDepth)
+    public static func parse(_ text: String, maxDepth: Int = 64, lastKeyWins: Bool = false) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth, lastKeyWins: lastKeyWins)
     }
 }
 
 private struct JSONParser {
     let bytes: [UInt8]
     let maxDepth: Int
+    let lastKeyWins: Bool
     var index = 0
     var depth = 0
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    init(bytes: [UInt8], maxDepth: Int, lastKeyWins: Bool) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.lastKeyWins = lastKeyWins
     }
 
     mutating func document() throws(JSONParseError) -> JSONValue {
@@ -72,7 +76,7 @@ private struct JSONParser {
             guard peek(UInt8(ascii: "\"")) else { throw failure("expected a key in double quotes") }
             let keyStart = index
             let key = try string()
-            guard members[key] == nil else {
+            guard lastKeyWins || members[key] == nil else {
                 index = keyStart
                 throw failure("the key \"\(key)\" appears twice")
             }

@@ -74,15 +74,13 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    public init(label: String = "heroform.loop") throws {
+    public init(label: String = "hf-loop") throws {
         descriptors = try Descriptors()
         queue = DispatchQueue(label: label)
         let descriptors = self.descriptors
         let owner = WeakLoop(self)
         // The thread keeps only a weak reference: the loop goes away with its last socket (and its owner).
-        guard OSThread.start(name: label, { Self.wait(on: descriptors, for: owner) }) else {
-            throw SocketError("pthread_create", code: EAGAIN)
-        }
+        try OSThread.start(name: label) { Self.wait(on: descriptors, for: owner) }
     }
 
     deinit {

@@ -61,7 +61,8 @@ public final class Listener: Sendable {
     public var port: UInt16 { addresses.first?.port ?? 0 }
 
     /// Starts accepting. `onAccept` runs on the listener's thread and must hand the socket off quickly.
-    public func start(onAccept: @escaping @Sendable (Socket, SocketAddress) -> Void) {
+    /// Throws when no thread could be started for it; the listener is then stopped and its sockets closed.
+    public func start(onAccept: @escaping @Sendable (Socket, SocketAddress) -> Void) throws(SocketError) {
         let wake = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
         let started = state.withLock { state -> Bool in
             guard !state.stopped, state.wake == nil, wake >= 0 else { return false }
@@ -73,13 +74,15 @@ public final class Listener: Sendable {
             return
         }
         let sockets = self.sockets
-        guard OSThread.start(name: "listener", { Self.accept(on: sockets, wake: wake, onAccept) }) else {
+        do {
+            try OSThread.start(name: "hf-listener") { Self.accept(on: sockets, wake: wake, onAccept) }
+        } catch {
             // No thread, no accepting: stopped at once, its sockets closed, so connecting clients are refused
             // instead of left waiting.
             state.withLock { $0.stopped = true }
             sockets.forEach { $0.close() }
             _ = Glibc.close(wake)
-            return
+            throw error
         }
     }
 

@@ -4,9 +4,8 @@ import CEpoll
 /// so must never hold one of the few threads Swift's concurrency or Dispatch share.
 public enum OSThread {
     /// Starts `body` on a new thread named `name` (shown by `top -H`, perf and gdb; Linux keeps 15 bytes).
-    /// False when the system refused a thread (out of memory or over the process's thread limit).
-    @discardableResult
-    public static func start(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+    /// Throws when the system refused a thread (out of memory, or over the process's thread limit).
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(SocketError) {
         let start = Unmanaged.passRetained(Start(name: name, body: body))
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in
@@ -18,10 +17,9 @@ public enum OSThread {
         }, start.toOpaque())
         guard rc == 0 else {
             start.release()
-            return false
+            throw SocketError("pthread_create", code: rc)
         }
         pthread_detach(thread)
-        return true
     }
 
     private final class Start: Sendable {

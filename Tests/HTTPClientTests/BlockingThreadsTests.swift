@@ -72,6 +72,13 @@ import Testing
         #expect(await threads.run { 42 } == 42)
         #expect(threads.threadCount == 1)
     }
+
+    @Test func workStillRunsWhenTheSystemRefusesThreads() async throws {
+        struct Refused: Error {}
+        let threads = BlockingThreads(limit: 2, name: "test.blocking", startThread: { _, _ in throw Refused() })
+        #expect(await threads.run { 42 } == 42)
+        #expect(threads.threadCount == 0)
+    }
 }
 
 /// How many ran at once, at most.

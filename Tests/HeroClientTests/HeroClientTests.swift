@@ -130,6 +130,10 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
         #expect(HeroOutcome.classify(status: 200, body: Array(#"{"status":"success","id":7}"#.utf8)) == .created(id: 7))
         #expect(HeroOutcome.classify(status: 200, body: Array("not json".utf8)) == .rejected(status: 200, message: "not json"))
         #expect(HeroOutcome.classify(status: 502, body: []) == .unavailable("HTTP 502"))
+        // What HERO may send is read leniently: a created project must never count as refused (and be sent again).
+        #expect(HeroOutcome.classify(status: 200, body: Array(#"{"status":"success","id":5,"id":6}"#.utf8)) == .created(id: 6))
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(HeroOutcome.classify(status: 200, body: Array(#"{"status":"success","id":7,"x":\#(deep)}"#.utf8)) == .created(id: 7))
         #expect(HeroOutcome.classify(status: 404, body: []) == .rejected(status: 404, message: "HTTP 404"))
     }
 }

@@ -155,6 +155,11 @@ import Testing
 }
 
 @Suite struct JSONLogHandlerTests {
+    @Test func metricLabelValuesAreEscapedScalarByScalar() {
+        // "\r\n" is one Character: a Character-wise replace of "\n" would let a line break into the exposition.
+        #expect(Metrics.escape("a\r\nb\"c\\d\ne") == "a\r\\nb\\\"c\\\\d\\ne")
+    }
+
     @Test func writesOneJSONObjectPerLine() throws {
         let lines = Mutex<[String]>([])
         var handler = JSONLogHandler(label: "heroform") { line in lines.withLock { $0.append(line) } }

@@ -541,4 +541,9 @@ struct Failure: Equatable, Sendable, CustomStringConvertible {
         }
         #expect(parsedCount > 0)
     }
+
+    @Test func aRepeatedKeyCountsOnceLastWinsWhenAskedFor() throws {
+        #expect(try JSONValue.parse(#"{"id":1,"id":2}"#, lastKeyWins: true) == ["id": 2])
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"id":1,"id":2}"#) }
+    }
 }

@@ -128,7 +128,7 @@ private final class Acceptor: Sendable {
 
     init() throws {
         listener = try Listener(host: "127.0.0.1", port: 0)
-        listener.start { [weak self] socket, peer in
+        try listener.start { [weak self] socket, peer in
             guard let self else { socket.close(); return }
             self.accepted.withLock { $0[peer.port] = (socket, peer) }
         }

@@ -16,7 +16,7 @@ import Testing
         let listener = try Listener(host: "127.0.0.1", port: 0)
         defer { listener.stop() }
         let peers = Mutex<[String]>([])
-        listener.start { socket, peer in
+        try listener.start { socket, peer in
             peers.withLock { $0.append(peer.host) }
             socket.close()
         }
@@ -29,7 +29,7 @@ import Testing
     @Test func stopClosesTheListeningSocket() async throws {
         let listener = try Listener(host: "127.0.0.1", port: 0)
         let port = listener.port
-        listener.start { socket, _ in socket.close() }
+        try listener.start { socket, _ in socket.close() }
         listener.stop()
         // The accepting thread closes the socket as it ends, which a loaded machine may take a while to schedule.
         var refused = false

@@ -13,7 +13,7 @@ struct Pair {
     static func make() async throws -> Pair {
         let listener = try Listener(host: "127.0.0.1", port: 0)
         let accepted = Mutex<(Socket, SocketAddress)?>(nil)
-        listener.start { socket, peer in accepted.withLock { $0 = (socket, peer) } }
+        try listener.start { socket, peer in accepted.withLock { $0 = (socket, peer) } }
         let client = try connect(port: listener.port)
         for _ in 0..<200 where accepted.withLock({ $0 == nil }) { try await Task.sleep(for: .milliseconds(5)) }
         guard let (socket, peer) = accepted.withLock({ $0 }) else { throw SocketError("accept", code: 0) }

@@ -33,13 +33,13 @@ public final class HTTPServer: Sendable {
     public func start() throws -> [SocketAddress] {
         ProcessSetup.ignoreSIGPIPE()
         ProcessSetup.raiseFileDescriptorLimit()
-        let loops = try (0..<max(2, System.coreCount)).map { try EventLoop(label: "heroform.loop.\($0)") }
+        let loops = try (0..<max(2, System.coreCount)).map { try EventLoop(label: "hf-loop-\($0)") }
         let listener = try Listener(host: configuration.host, port: configuration.port)
         state.withLock { state in
             state.listener = listener
             state.loops = loops
         }
-        listener.start { [self] socket, peer in self.accept(socket, peer) }
+        try listener.start { [self] socket, peer in self.accept(socket, peer) }
         return listener.addresses
     }
 

@@ -117,9 +117,19 @@ public final class Metrics: HTTPObserver, Sendable {
         return out
     }
 
+    /// Prometheus label values: backslash, double quote and line feed escaped. Scalar by scalar, because a CR LF
+    /// pair is one Character and a Character-wise replace of "\n" would miss it.
     static func escape(_ value: String) -> String {
-        value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
-            .replacing("\n", with: "\\n")
+        var escaped = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": escaped.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            default: escaped.append(scalar)
+            }
+        }
+        return String(escaped)
     }
 
     static func format(_ value: Double) -> String {
