@@ -13,30 +13,23 @@ final class ClientConnection: @unchecked Sendable {
     /// When it last finished an answer: idle connections are reused only for a while (see `ConnectionPool`).
     var idleSince = ContinuousClock.now
 
-    /// Resolves the host, connects to its addresses in turn and, with a TLS context (https), completes the handshake.
-    init(to endpoint: Endpoint, tls context: TLSContext?, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+    /// Resolves the host, connects to its addresses in turn (through `proxy`'s tunnel when given) and, with a TLS
+    /// context (https), completes the handshake.
+    init(to endpoint: Endpoint, tls context: TLSContext?, proxy: HTTPProxy? = nil,
+         deadline: ContinuousClock.Instant) throws(HTTPClientError) {
         self.endpoint = endpoint
-        let addresses: [SocketAddress]
-        do {
-            addresses = try SocketAddress.resolve(host: endpoint.host, port: endpoint.port)
-        } catch {
-            throw .cannotResolve(host: endpoint.host, reason: (error as? ResolveError)?.reason ?? "\(error)")
-        }
-        var connected: Socket?
-        var lastFailure = "no address"
-        for (index, address) in addresses.enumerated() {
-            // Each address left gets an equal share of the time left: one that drops packets must not use it all.
-            let now = ContinuousClock.now
-            let share = now + now.duration(to: deadline) / (addresses.count - index)
+        let socket: Socket
+        if let proxy {
+            socket = try Self.connect(host: proxy.host, port: proxy.port, deadline: deadline)
             do {
-                connected = try Socket.connected(to: address, deadline: share)
-                break
+                try Self.tunnel(socket, to: endpoint, through: proxy, deadline: deadline)
             } catch {
-                lastFailure = String(cString: strerror(error.code))
-                if error.code == ETIMEDOUT && index == addresses.count - 1 { throw .timedOut }
+                socket.close()
+                throw error
             }
+        } else {
+            socket = try Self.connect(host: endpoint.host, port: endpoint.port, deadline: deadline)
         }
-        guard let socket = connected else { throw .cannotConnect(lastFailure) }
         self.socket = socket
         guard let context else {
             tls = nil
@@ -50,6 +43,66 @@ final class ClientConnection: @unchecked Sendable {
             socket.close()
             throw error
         }
+    }
+
+    private static func connect(host: String, port: UInt16, deadline: ContinuousClock.Instant) throws(HTTPClientError) -> Socket {
+        let addresses: [SocketAddress]
+        do {
+            addresses = try SocketAddress.resolve(host: host, port: port)
+        } catch {
+            throw .cannotResolve(host: host, reason: (error as? ResolveError)?.reason ?? "\(error)")
+        }
+        var lastFailure = "no address"
+        for (index, address) in addresses.enumerated() {
+            // Each address left gets an equal share of the time left: one that drops packets must not use it all.
+            let now = ContinuousClock.now
+            let share = now + now.duration(to: deadline) / (addresses.count - index)
+            do {
+                return try Socket.connected(to: address, deadline: share)
+            } catch {
+                lastFailure = String(cString: strerror(error.code))
+                if error.code == ETIMEDOUT && index == addresses.count - 1 { throw .timedOut }
+            }
+        }
+        throw .cannotConnect(lastFailure)
+    }
+
+    /// Asks the proxy for a tunnel to the endpoint and reads its answer: a 2xx opens it, anything else is refused.
+    private static func tunnel(_ socket: Socket, to endpoint: Endpoint, through proxy: HTTPProxy,
+                               deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+        let authority = "\(endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host):\(endpoint.port)"
+        var request = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\n"
+        if let authorization = proxy.authorization { request += "Proxy-Authorization: \(authorization)\r\n" }
+        request += "\r\n"
+        let bytes = Array(request.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            guard ContinuousClock.now < deadline else { throw .timedOut }
+            switch bytes[offset...].withUnsafeBytes({ socket.write($0) }) {
+            case .written(let n): offset += n
+            case .wouldBlock: guard socket.wait(for: .writable, until: deadline) else { throw .timedOut }
+            case .failed: throw .cannotConnect("the proxy closed the connection")
+            }
+        }
+        // Byte by byte up to the blank line: what follows it belongs to the tunnel (the server's TLS), not to us.
+        var head: [UInt8] = []
+        var byte: UInt8 = 0
+        while !head.suffix(4).elementsEqual([0x0D, 0x0A, 0x0D, 0x0A]) {
+            guard head.count < 16 * 1024 else { throw .malformedResponse("the proxy's answer is too large") }
+            guard ContinuousClock.now < deadline else { throw .timedOut }
+            switch withUnsafeMutableBytes(of: &byte, { socket.read(into: $0) }) {
+            case .bytes: head.append(byte)
+            case .wouldBlock: guard socket.wait(for: .readable, until: deadline) else { throw .timedOut }
+            case .endOfStream, .failed: throw .cannotConnect("the proxy closed the connection")
+            }
+        }
+        // "HTTP/1.x NNN ..."
+        let statusLine = head.prefix { $0 != 0x0D }
+        guard statusLine.starts(with: Array("HTTP/1.".utf8)), statusLine.count >= 12,
+              let status = Int(String(decoding: statusLine.dropFirst(9).prefix(3), as: UTF8.self)) else {
+            throw .malformedResponse("the proxy's answer is not HTTP")
+        }
+        guard (200...299).contains(status) else { throw .cannotConnect("the proxy refused the tunnel: HTTP \(status)") }
     }
 
     deinit { close() }

@@ -21,6 +21,8 @@ public final class HTTPClient: Sendable {
         public var maxResponseBodyBytes = 1024 * 1024
         /// PEM certificates to trust instead of the system's (`/etc/ssl/certs`): a private CA, or tests.
         public var trustedCertificatesFile: String?
+        /// Proxies to tunnel through; none by default (`ProxySettings.fromEnvironment` reads curl's variables).
+        public var proxies = ProxySettings.none
 
         public init() {}
     }
@@ -57,7 +59,8 @@ public final class HTTPClient: Sendable {
                 case .unsent: break
                 }
             }
-            let connection = try ClientConnection(to: endpoint, tls: endpoint.secure ? context() : nil, deadline: deadline)
+            let connection = try ClientConnection(to: endpoint, tls: endpoint.secure ? context() : nil,
+                                                  proxy: configuration.proxies.proxy(for: endpoint.origin), deadline: deadline)
             switch exchange(bytes, method: method, on: connection, deadline: deadline) {
             case .answered(let response): return response
             case .failed(let error), .unsent(let error): throw error

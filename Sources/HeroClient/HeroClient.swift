@@ -25,6 +25,8 @@ public struct HeroClient: Sendable, CustomStringConvertible {
         var configuration = HTTPClient.Configuration()
         configuration.maxConcurrentRequests = Self.maxConcurrentCalls
         configuration.maxIdleConnectionsPerHost = Self.maxConcurrentCalls
+        // An office network may only reach the internet through a proxy: curl's variables, as URLSession read them.
+        configuration.proxies = .fromEnvironment(ProcessInfo.processInfo.environment)
         http = HTTPClient(configuration: configuration)
     }
 

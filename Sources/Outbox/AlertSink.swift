@@ -34,6 +34,7 @@ public struct WebhookAlerts: AlertSink {
     private let http = HTTPClient(configuration: {
         var configuration = HTTPClient.Configuration()
         configuration.maxConcurrentRequests = 2
+        configuration.proxies = .fromEnvironment(ProcessInfo.processInfo.environment)
         return configuration
     }())
 

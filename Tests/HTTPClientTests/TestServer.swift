@@ -114,6 +114,47 @@ final class TestConnection: @unchecked Sendable {
         return true
     }
 
+    /// The next request's head as text (its body, if any, stays unread); nil when the client closed first.
+    func readHeadText() -> String? {
+        while true {
+            if let end = buffer.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: buffer[..<end.upperBound], as: UTF8.self)
+                buffer.removeFirst(end.upperBound)
+                return head
+            }
+            guard receive() else { return nil }
+        }
+    }
+
+    /// Acts as a CONNECT proxy's tunnel: relays bytes both ways between this (plain) connection and a new one to
+    /// 127.0.0.1:`port`, until either side closes.
+    func relay(toPort port: UInt16) {
+        let target = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(target, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return }
+        let client = fd
+        let copy: @Sendable (Int32, Int32) -> Void = { from, to in
+            var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
+                guard n > 0 else { break }
+                guard chunk[0..<n].withUnsafeBytes({ send(to, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == n else { break }
+            }
+            shutdown(to, Int32(SHUT_WR))
+        }
+        let back = Thread { copy(target, client) }
+        back.start()
+        copy(client, target)
+        while !back.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        Glibc.close(target)
+    }
+
     /// Sends TLS's close_notify: the client can tell this end of the stream from a cut.
     func closeNotify() {
         if let ssl { SSL_shutdown(ssl) }

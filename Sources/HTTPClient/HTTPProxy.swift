@@ -1,0 +1,77 @@
+import FoundationEssentials
+
+/// An HTTP proxy to tunnel through with `CONNECT` (RFC 9110 §9.3.6), as curl and URLSession do: the proxy only
+/// relays bytes, so TLS still runs end to end with the real server and its certificate is checked as without one.
+public struct HTTPProxy: Sendable, Equatable {
+    public let host: String
+    public let port: UInt16
+    /// `Proxy-Authorization` for a user and password in the proxy's URL (Basic).
+    let authorization: String?
+
+    /// From `http://[user:password@]host[:port]` (curl's default port, 1080, when none is given); nil for anything
+    /// else, `https://` proxies included.
+    public init?(url text: String) {
+        let text = text.contains("://") ? text : "http://" + text
+        guard let components = URLComponents(string: text), components.scheme?.lowercased() == "http",
+              var host = components.host, !host.isEmpty else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let port = UInt16(exactly: components.port ?? 1080), port > 0 else { return nil }
+        self.host = host
+        self.port = port
+        if let user = components.user {
+            let credentials = "\(user):\(components.password ?? "")"
+            authorization = "Basic " + Data(credentials.utf8).base64EncodedString()
+        } else {
+            authorization = nil
+        }
+    }
+}
+
+/// Which requests go through which proxy: curl's environment variables and rules.
+public struct ProxySettings: Sendable, Equatable {
+    public var http: HTTPProxy?
+    public var https: HTTPProxy?
+    /// Hosts reached directly: a name matches itself and its subdomains, `*` matches all. Loopback addresses and
+    /// `localhost` never go through a proxy.
+    public var noProxy: [String]
+
+    public static let none = ProxySettings(http: nil, https: nil, noProxy: [])
+
+    public init(http: HTTPProxy?, https: HTTPProxy?, noProxy: [String]) {
+        self.http = http
+        self.https = https
+        self.noProxy = noProxy
+    }
+
+    /// `https_proxy` (or `HTTPS_PROXY`), `http_proxy` (lowercase only: a CGI program gets a client's `Proxy:`
+    /// header as `HTTP_PROXY`, so curl ignores that spelling), and `no_proxy` (or `NO_PROXY`), comma-separated.
+    public static func fromEnvironment(_ environment: [String: String]) -> ProxySettings {
+        func value(_ names: String...) -> String? {
+            names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        }
+        let noProxy = (value("no_proxy", "NO_PROXY") ?? "").split(separator: ",").map {
+            String($0.filter { $0 != " " && $0 != "\t" }).lowercased()
+        }.filter { !$0.isEmpty }
+        return ProxySettings(http: value("http_proxy").flatMap(HTTPProxy.init(url:)),
+                             https: value("https_proxy", "HTTPS_PROXY").flatMap(HTTPProxy.init(url:)),
+                             noProxy: noProxy)
+    }
+
+    /// The proxy for a request to `origin`, if any.
+    func proxy(for origin: Origin) -> HTTPProxy? {
+        guard let proxy = origin.secure ? https : http else { return nil }
+        let host = origin.host.lowercased()
+        if host == "localhost" || host == "::1" || host.hasPrefix("127.") { return nil }
+        for entry in noProxy {
+            if entry == "*" { return nil }
+            // "example.com", ".example.com" and "example.com:443" all name example.com and its subdomains.
+            var name = Substring(entry)
+            if name.hasPrefix(".") { name = name.dropFirst() }
+            if let colon = name.lastIndex(of: ":"), !name.contains("["), name.filter({ $0 == ":" }).count == 1 {
+                name = name[..<colon]
+            }
+            if host == name || host.hasSuffix("." + name) { return nil }
+        }
+        return proxy
+    }
+}
