@@ -27,6 +27,12 @@ public struct HTTPProxy: Sendable, Equatable {
     }
 }
 
+extension HTTPProxy: CustomStringConvertible, CustomReflectable {
+    /// Never the credentials.
+    public var description: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var customMirror: Mirror { Mirror(self, children: ["proxy": description]) }
+}
+
 /// Which requests go through which proxy: curl's environment variables and rules.
 public struct ProxySettings: Sendable, Equatable {
     public var http: HTTPProxy?

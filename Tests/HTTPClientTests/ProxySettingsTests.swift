@@ -7,6 +7,10 @@ import Testing
         let proxy = try #require(HTTPProxy(url: "http://user:p%40ss@proxy.example:3128"))
         #expect(proxy.host == "proxy.example" && proxy.port == 3128)
         #expect(proxy.authorization == "Basic dXNlcjpwQHNz")
+        // Printed or logged, it never shows the credentials.
+        for text in ["\(proxy)", String(reflecting: proxy), "\(ProxySettings(http: proxy, https: proxy, noProxy: []))"] {
+            #expect(!text.contains("p@ss") && !text.contains("dXNlcjpwQHNz") && !text.contains("user"), "\(text)")
+        }
         // No scheme means http; no port means curl's 1080.
         #expect(HTTPProxy(url: "proxy.example")?.port == 1080)
         #expect(HTTPProxy(url: "http://[fd00::1]:8080")?.host == "fd00::1")
