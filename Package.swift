@@ -27,7 +27,7 @@ let package = Package(
         // JSON as a value: a strict parser and a writer with sorted keys, in pure Swift (no Foundation).
         .target(name: "JSON"),
         // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
-        .target(name: "FormCore"),
+        .target(name: "FormCore", dependencies: ["JSON"]),
         // System libraries: SQLite for the outbox, OpenSSL for hashes, HMAC, randomness and TLS.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),

@@ -25,7 +25,14 @@ http_sources=(Fuzz/HTTPParser/*.swift Sources/HTTPServer/Parser/*.swift Sources/
   Sources/HTTPServer/HTTP/HTTPMethod.swift Sources/HTTPServer/HTTP/HTTPStatus.swift Sources/HTTPServer/HTTP/HTTPRequest.swift
   Sources/HTTPServer/HTTP/FormURLEncoding.swift Sources/HTTPServer/Routing/PathPattern.swift)
 build http-parser "${http_sources[@]}"
-build form-decoders Fuzz/FormDecoders/*.swift Sources/FormCore/*.swift
+# FormCore imports the JSON module: built first, instrumented the same way, and linked in.
+if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name JSON -emit-module -emit-module-path "$out/JSON.swiftmodule" \
+     -emit-library -static Sources/JSON/*.swift -o "$out/libJSON.a" >"$out/json.build.log" 2>&1; then
+  cat "$out/json.build.log" >&2
+  echo "cannot build the JSON module" >&2
+  exit 1
+fi
+build form-decoders Fuzz/FormDecoders/*.swift Sources/FormCore/*.swift -I "$out" -L "$out" -lJSON
 
 status=0
 for target in http-parser:http form-decoders:forms; do

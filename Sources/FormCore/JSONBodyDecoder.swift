@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import JSON
 
 /// Decodes `application/json` bodies: a flat object whose values become strings.
 ///
@@ -218,63 +219,8 @@ public enum JSONBodyDecoder: Sendable {
             if !raw.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
                 return String.fromValidUTF8(raw)
             }
-            var out: [UInt8] = []
-            out.reserveCapacity(raw.count)
-            var position = raw.startIndex
-            func hex4() -> UInt32? {
-                guard raw.endIndex - position >= 4 else { return nil }
-                var value: UInt32 = 0
-                for _ in 0..<4 {
-                    let byte = raw[position]
-                    let digit: UInt8
-                    switch byte {
-                    case 0x30...0x39: digit = byte - 0x30
-                    case 0x41...0x46: digit = byte - 0x41 + 10
-                    case 0x61...0x66: digit = byte - 0x61 + 10
-                    default: return nil
-                    }
-                    value = value << 4 | UInt32(digit)
-                    position += 1
-                }
-                return value
-            }
-            while position < raw.endIndex {
-                let byte = raw[position]
-                position += 1
-                if byte < 0x20 { return nil }
-                guard byte == UInt8(ascii: "\\") else {
-                    out.append(byte)
-                    continue
-                }
-                guard position < raw.endIndex else { return nil }
-                let escape = raw[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard var value = hex4() else { return nil }
-                    if (0xD800...0xDBFF).contains(value) {
-                        // A high surrogate must be followed by an escaped low one.
-                        guard raw.endIndex - position >= 6, raw[position] == UInt8(ascii: "\\"),
-                              raw[position + 1] == UInt8(ascii: "u") else { return nil }
-                        position += 2
-                        guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
-                        value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(value) {
-                        return nil
-                    }
-                    guard let scalar = Unicode.Scalar(value) else { return nil }
-                    out.append(contentsOf: UTF8.encode(scalar).map(Array.init) ?? [])
-                default:
-                    return nil
-                }
-            }
-            return String.fromValidUTF8(out)
+            // Escapes: the rules the config parser follows too.
+            return try? JSONStringDecoding.decode(raw).get()
         }
 
         /// A number as text: integers as written (without a minus on zero); 1.0 and 1e3 as "1" and "1000"; other

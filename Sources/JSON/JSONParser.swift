@@ -127,77 +127,29 @@ private struct JSONParser {
         guard depth <= maxDepth else { throw failure("nested deeper than \(maxDepth) levels") }
     }
 
+    /// After the opening quote: the string up to its closing quote, decoded by the rules both JSON readers share.
     private mutating func string() throws(JSONParseError) -> String {
         index += 1 // the opening quote
-        var utf8: [UInt8] = []
+        let start = index
         while true {
             guard index < bytes.count else { throw failure("unterminated string") }
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                index += 1
-                guard let text = String(validating: utf8, as: UTF8.self) else { throw failure("invalid UTF-8 in a string") }
-                return text
-            case UInt8(ascii: "\\"):
-                index += 1
-                guard index < bytes.count else { throw failure("unterminated string") }
-                let escaped = bytes[index]
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"): utf8.append(contentsOf: try unicodeEscape())
-                default:
-                    index -= 2
-                    throw failure("invalid escape in a string")
-                }
-            case 0x00..<0x20:
-                throw failure("control character in a string (write it as \\u00XX)")
-            default:
-                utf8.append(byte)
-                index += 1
+            switch bytes[index] {
+            case UInt8(ascii: "\""): break
+            case UInt8(ascii: "\\"): index += 2; continue // the escaped byte cannot end the string
+            default: index += 1; continue
             }
+            break
         }
-    }
-
-    /// After `\u`: four hex digits, or a surrogate pair written as two escapes. The scalar's UTF-8 bytes.
-    private mutating func unicodeEscape() throws(JSONParseError) -> [UInt8] {
-        let first = try hex4()
-        var value = first
-        if (0xD800...0xDBFF).contains(first) {
-            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                throw failure("lone surrogate in a \\u escape")
-            }
-            index += 2
-            let second = try hex4()
-            guard (0xDC00...0xDFFF).contains(second) else { throw failure("lone surrogate in a \\u escape") }
-            value = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-        } else if (0xDC00...0xDFFF).contains(first) {
-            throw failure("lone surrogate in a \\u escape")
+        let end = index
+        index += 1 // the closing quote
+        switch JSONStringDecoding.decode(bytes[start..<end]) {
+        case .success(let text):
+            return text
+        case .failure(let error):
+            // Invalid UTF-8 is found when the whole string is read: reported after it, the rest where it is.
+            if error.kind != .invalidUTF8 { index = start + error.offset }
+            throw failure(error.reason)
         }
-        guard let scalar = Unicode.Scalar(value) else { throw failure("invalid \\u escape") }
-        return Array(String(Character(scalar)).utf8)
-    }
-
-    private mutating func hex4() throws(JSONParseError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw failure("invalid \\u escape") }
-        var value: UInt32 = 0
-        for byte in bytes[index..<(index + 4)] {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw failure("invalid \\u escape")
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        index += 4
-        return value
     }
 
     /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
