@@ -50,72 +50,53 @@ extension JSONValue {
     /// The document's text: object keys sorted (stable output for logs, alerts and tests), `/` not escaped,
     /// control characters as `\uXXXX`. `pretty` indents by two spaces, one member or element per line.
     public func serialized(pretty: Bool = false) -> String {
-        var output = ""
+        var output: [UInt8] = []
+        output.reserveCapacity(128)
         write(to: &output, pretty: pretty, indent: 0)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private func write(to output: inout String, pretty: Bool, indent: Int) {
+    private func write(to output: inout [UInt8], pretty: Bool, indent: Int) {
         switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .number(let number): output += Self.text(of: number)
-        case .string(let text): Self.writeString(text, to: &output)
+        case .null: output += "null".utf8
+        case .bool(let value): output += (value ? "true" : "false").utf8
+        case .number(let number): output += Self.text(of: number).utf8
+        case .string(let text): JSONStringEncoding.write(text, to: &output)
         case .array(let elements):
-            guard !elements.isEmpty else { output += "[]"; return }
-            output += "["
+            guard !elements.isEmpty else { output += "[]".utf8; return }
+            output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 if pretty { Self.newline(&output, indent + 1) }
                 element.write(to: &output, pretty: pretty, indent: indent + 1)
             }
             if pretty { Self.newline(&output, indent) }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard !members.isEmpty else { output += "{}"; return }
-            output += "{"
+            guard !members.isEmpty else { output += "{}".utf8; return }
+            output.append(UInt8(ascii: "{"))
             for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 if pretty { Self.newline(&output, indent + 1) }
-                Self.writeString(key, to: &output)
-                output += pretty ? ": " : ":"
+                JSONStringEncoding.write(key, to: &output)
+                output += (pretty ? ": " : ":").utf8
                 members[key]?.write(to: &output, pretty: pretty, indent: indent + 1)
             }
             if pretty { Self.newline(&output, indent) }
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func newline(_ output: inout String, _ indent: Int) {
-        output += "\n" + String(repeating: "  ", count: indent)
+    private static func newline(_ output: inout [UInt8], _ indent: Int) {
+        output.append(UInt8(ascii: "\n"))
+        output += repeatElement(UInt8(ascii: " "), count: 2 * indent)
     }
 
     /// Whole numbers without a fraction (`7`, not `7.0`); JSON has no NaN or infinity, so those become `null`.
     private static func text(of number: Double) -> String {
         guard number.isFinite else { return "null" }
-        // Up to 2^53, where `description` would still write `1000000000000000.0`; beyond, it uses an exponent.
+        // Up to 2^53 every whole Double converts to Int64 exactly; beyond, Swift's own text (with an exponent).
         if number == number.rounded(), abs(number) <= 9_007_199_254_740_992 { return String(Int64(number)) }
         return "\(number)"
-    }
-
-    private static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
     }
 }

@@ -171,8 +171,8 @@ import JSON
         ("\n", #""\n""#),
         ("\r", #""\r""#),
         ("\t", #""\t""#),
-        ("\u{08}", #""\b""#),
-        ("\u{0C}", #""\f""#),
+        ("\u{08}", #""\u0008""#),
+        ("\u{0C}", #""\u000c""#),
         ("\u{0}", #""\u0000""#),
         ("\u{01}", #""\u0001""#),
         ("\u{0B}", #""\u000b""#),
@@ -181,7 +181,8 @@ import JSON
         ("\u{7F}", "\"\u{7F}\""),
         ("é€😀日本", #""é€😀日本""#),
         ("e\u{301}", "\"e\u{301}\""),
-        ("\u{2028}\u{FEFF}", "\"\u{2028}\u{FEFF}\""),
+        // U+2028 and U+2029 end a line in JavaScript: escaped, so the text is safe inside a script too.
+        ("\u{2028}\u{2029}\u{FEFF}", "\"\\u2028\\u2029\u{FEFF}\""),
         ("a\"b\\c\nd", #""a\"b\\c\nd""#),
         ("", #""""#),
     ])
@@ -198,7 +199,7 @@ import JSON
 
     @Test func writesEveryControlCharacterEscaped() {
         let all = String(String.UnicodeScalarView((0..<0x20).map { Unicode.Scalar(UInt8($0)) }))
-        let expected = #""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f"#
+        let expected = #""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\t\n\u000b\u000c\r\u000e\u000f"#
             + #"\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f""#
         #expect(JSONValue.string(all).serialized() == expected)
     }
