@@ -31,7 +31,7 @@ struct SubmissionGuard: Sendable {
     }
 
     func honeypotTripped(_ values: [String: String]) -> Bool {
-        // Nearly always absent or empty; Foundation's trimming is slow enough to show under a flood.
+        // Nearly always absent or empty; trimming every request's honeypot would show under a flood.
         guard let value = values[Self.honeypotField], !value.isEmpty else { return false }
         return !value.trimmingWhitespaceAndNewlines().isEmpty
     }
