@@ -70,19 +70,14 @@ final class ClientConnection: @unchecked Sendable {
     /// Asks the proxy for a tunnel to the endpoint and reads its answer: a 2xx opens it, anything else is refused.
     private static func tunnel(_ socket: Socket, to endpoint: Endpoint, through proxy: HTTPProxy,
                                deadline: ContinuousClock.Instant) throws(HTTPClientError) {
-        let authority = "\(endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host):\(endpoint.port)"
+        let authority = endpoint.origin.authority
         var request = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\n"
         if let authorization = proxy.authorization { request += "Proxy-Authorization: \(authorization)\r\n" }
         request += "\r\n"
-        let bytes = Array(request.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            guard ContinuousClock.now < deadline else { throw .timedOut }
-            switch bytes[offset...].withUnsafeBytes({ socket.write($0) }) {
-            case .written(let n): offset += n
-            case .wouldBlock: guard socket.wait(for: .writable, until: deadline) else { throw .timedOut }
-            case .failed: throw .cannotConnect("the proxy closed the connection")
-            }
+        do {
+            try write(Array(request.utf8), to: socket, deadline: deadline)
+        } catch .connectionClosed {
+            throw .cannotConnect("the proxy closed the connection")
         }
         // Byte by byte up to the blank line: what follows it belongs to the tunnel (the server's TLS), not to us.
         var head: [UInt8] = []
@@ -118,31 +113,33 @@ final class ClientConnection: @unchecked Sendable {
     var isStale: Bool { socket.hasPendingInput || (tls.map { SSL_pending($0.ssl) > 0 } ?? false) }
 
     func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+        guard let tls else { return try Self.write(bytes, to: socket, deadline: deadline) }
         var offset = 0
         while offset < bytes.count {
             // Checked on every turn, not only when the socket is full: a peer that keeps taking bytes slowly must
             // not stretch the call past its deadline.
             guard ContinuousClock.now < deadline else { throw .timedOut }
-            let result: Int = bytes[offset...].withUnsafeBytes { chunk in
-                if let tls {
-                    ERR_clear_error()
-                    return Int(SSL_write(tls.ssl, chunk.baseAddress, Int32(clamping: chunk.count)))
-                }
-                switch socket.write(chunk) {
-                case .written(let n): return n
-                case .wouldBlock: return 0
-                case .failed: return -1
-                }
+            let result = bytes[offset...].withUnsafeBytes { chunk in
+                ERR_clear_error()
+                return Int(SSL_write(tls.ssl, chunk.baseAddress, Int32(clamping: chunk.count)))
             }
             if result > 0 {
                 offset += result
-                continue
-            }
-            if let tls {
-                try wait(after: result, on: tls, deadline: deadline)
             } else {
-                guard result == 0 else { throw .connectionClosed }
-                guard socket.wait(for: .writable, until: deadline) else { throw .timedOut }
+                try wait(after: result, on: tls, deadline: deadline)
+            }
+        }
+    }
+
+    /// Writes all of `bytes` to a plain socket by the deadline (also the proxy's CONNECT, before any TLS).
+    private static func write(_ bytes: [UInt8], to socket: Socket, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+        var offset = 0
+        while offset < bytes.count {
+            guard ContinuousClock.now < deadline else { throw .timedOut }
+            switch bytes[offset...].withUnsafeBytes({ socket.write($0) }) {
+            case .written(let n): offset += n
+            case .wouldBlock: guard socket.wait(for: .writable, until: deadline) else { throw .timedOut }
+            case .failed: throw .connectionClosed
             }
         }
     }

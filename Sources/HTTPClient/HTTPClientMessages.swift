@@ -38,28 +38,44 @@ struct Origin: Hashable, Sendable {
     let secure: Bool
     let host: String
     let port: UInt16
+
+    /// `host:port`, an IPv6 literal in brackets (for `CONNECT`).
+    var authority: String { "\(bracketedHost(host)):\(port)" }
+}
+
+/// A host as it is written in a URL or header: an IPv6 literal (it has colons) in brackets.
+func bracketedHost(_ host: String) -> String {
+    host.contains(":") ? "[\(host)]" : host
+}
+
+/// A host as URLComponents gives it, without the brackets of an IPv6 literal; nil when it had none.
+func withoutBrackets(_ host: String) -> String? {
+    host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : nil
 }
 
 /// Where a request goes, checked once: scheme, host, port and the request target (path and query as written).
 struct Endpoint: Hashable, Sendable {
-    let secure: Bool
-    let host: String
-    let port: UInt16
+    let origin: Origin
     let target: String
+
+    var secure: Bool { origin.secure }
+    var host: String { origin.host }
+    var port: UInt16 { origin.port }
 
     init(_ url: URL) throws(HTTPClientError) {
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
             throw .invalidRequest("not a URL")
         }
+        let secure: Bool
         switch components.scheme?.lowercased() {
         case "http": secure = false
         case "https": secure = true
         default: throw .invalidRequest("only http and https URLs are supported")
         }
         // URLComponents keeps an IPv6 literal's brackets in the host.
-        var host = components.host ?? ""
-        let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
-        if bracketed { host = String(host.dropFirst().dropLast()) }
+        let unbracketed = withoutBrackets(components.host ?? "")
+        let bracketed = unbracketed != nil
+        let host = unbracketed ?? components.host ?? ""
         guard !host.isEmpty else { throw .invalidRequest("the URL has no host") }
         // URLComponents decodes percent-escapes in the host, so a `%0D%0A` there would break the Host line and add
         // headers (request splitting). Only a name of unreserved characters or, in brackets, an IPv6 address.
@@ -69,11 +85,10 @@ struct Endpoint: Hashable, Sendable {
         guard components.user == nil && components.password == nil else {
             throw .invalidRequest("credentials in the URL are not supported")
         }
-        self.host = host
         guard let port = UInt16(exactly: components.port ?? (secure ? 443 : 80)), port > 0 else {
             throw .invalidRequest("bad port")
         }
-        self.port = port
+        origin = Origin(secure: secure, host: host, port: port)
         let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         target = components.percentEncodedQuery.map { "\(path)?\($0)" } ?? path
         guard target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
@@ -81,12 +96,9 @@ struct Endpoint: Hashable, Sendable {
         }
     }
 
-    var origin: Origin { Origin(secure: secure, host: host, port: port) }
-
     /// The `Host` header: the port only when it is not the scheme's default, an IPv6 literal in brackets.
     var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
-        return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
+        port == (secure ? 443 : 80) ? bracketedHost(host) : origin.authority
     }
 
     /// A numeric host is checked against the certificate's IP addresses and gets no SNI (RFC 6066 §3).

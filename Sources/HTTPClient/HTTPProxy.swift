@@ -13,8 +13,8 @@ public struct HTTPProxy: Sendable, Equatable {
     public init?(url text: String) {
         let text = text.contains("://") ? text : "http://" + text
         guard let components = URLComponents(string: text), components.scheme?.lowercased() == "http",
-              var host = components.host, !host.isEmpty else { return nil }
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+              let written = components.host, !written.isEmpty else { return nil }
+        let host = withoutBrackets(written) ?? written
         guard let port = UInt16(exactly: components.port ?? 1080), port > 0 else { return nil }
         self.host = host
         self.port = port
@@ -29,7 +29,7 @@ public struct HTTPProxy: Sendable, Equatable {
 
 extension HTTPProxy: CustomStringConvertible, CustomReflectable {
     /// Never the credentials.
-    public var description: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var description: String { "http://\(bracketedHost(host)):\(port)" }
     public var customMirror: Mirror { Mirror(self, children: ["proxy": description]) }
 }
 
