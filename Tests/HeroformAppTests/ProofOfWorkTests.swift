@@ -12,6 +12,16 @@ func solve(_ challenge: ProofOfWork.Challenge) -> String? {
     return nil
 }
 
+/// What a submission's solution meets: checked, then spent; nil when both pass.
+func problem(_ pow: ProofOfWork, _ field: String?, now: Date) -> ProofOfWork.Problem? {
+    do {
+        try pow.spend(try pow.verify(field, now: now), now: now)
+        return nil
+    } catch {
+        return error
+    }
+}
+
 @Suite struct ProofOfWorkTests {
     let pow = ProofOfWork(secret: Array("0123456789abcdef0123456789abcdef".utf8), maxNumber: 2000, lifetime: 600)
     let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -22,28 +32,28 @@ func solve(_ challenge: ProofOfWork.Challenge) -> String? {
         #expect(challenge.maxnumber == 2000)
         #expect(challenge.salt.hasSuffix("?expires=1800000600"))
         let solution = try #require(solve(challenge))
-        #expect(pow.problem(with: solution, now: now) == nil)
-        #expect(pow.problem(with: solution, now: now) == .replayed)
+        #expect(problem(pow, solution, now: now) == nil)
+        #expect(problem(pow, solution, now: now) == .replayed)
     }
 
     @Test func everyBadSolutionIsRefused() throws {
         let challenge = pow.challenge(now: now)
         let good = try #require(solve(challenge))
-        #expect(pow.problem(with: nil, now: now) == .missing)
-        #expect(pow.problem(with: "%%%", now: now) == .malformed)
-        #expect(pow.problem(with: Data("{}".utf8).base64EncodedString(), now: now) == .malformed)
-        #expect(pow.problem(with: good, now: now.addingTimeInterval(601)) == .expired)
+        #expect(problem(pow, nil, now: now) == .missing)
+        #expect(problem(pow, "%%%", now: now) == .malformed)
+        #expect(problem(pow, Data("{}".utf8).base64EncodedString(), now: now) == .malformed)
+        #expect(problem(pow, good, now: now.addingTimeInterval(601)) == .expired)
 
         var wrong = try JSONDecoder().decode(ProofOfWork.Solution.self, from: try #require(Data(base64Encoded: good)))
         wrong.number = (wrong.number + 1) % 2001
-        #expect(pow.problem(with: try JSONEncoder().encode(wrong).base64EncodedString(), now: now) == .wrong)
+        #expect(problem(pow, try JSONEncoder().encode(wrong).base64EncodedString(), now: now) == .wrong)
 
         var forged = wrong
         forged.challenge = ProofOfWork.hash(salt: forged.salt, number: forged.number)
-        #expect(pow.problem(with: try JSONEncoder().encode(forged).base64EncodedString(), now: now) == .forged)
+        #expect(problem(pow, try JSONEncoder().encode(forged).base64EncodedString(), now: now) == .forged)
 
         let otherKey = ProofOfWork(secret: Array("another-secret-another-secret-xx".utf8), maxNumber: 2000)
-        #expect(otherKey.problem(with: good, now: now) == .forged)
+        #expect(problem(otherKey, good, now: now) == .forged)
 
         // Moving a digit from the number into the salt keeps the hash but not the signature.
         let original = try JSONDecoder().decode(ProofOfWork.Solution.self, from: try #require(Data(base64Encoded: good)))
@@ -52,7 +62,17 @@ func solve(_ challenge: ProofOfWork.Challenge) -> String? {
             shifted.salt += String(String(original.number).dropLast())
             shifted.number = Int(String(String(original.number).suffix(1))) ?? 0
             #expect(ProofOfWork.hash(salt: shifted.salt, number: shifted.number) == original.challenge)
-            #expect(pow.problem(with: try JSONEncoder().encode(shifted).base64EncodedString(), now: now) != nil)
+            #expect(problem(pow, try JSONEncoder().encode(shifted).base64EncodedString(), now: now) != nil)
         }
+    }
+
+    /// Checking does not use a solution up (a typo in a field costs nothing); spending does, once.
+    @Test func checkingLeavesASolutionUnspentUntilItIsSpent() throws {
+        let solution = try #require(solve(pow.challenge(now: now)))
+        let verified = try pow.verify(solution, now: now)
+        #expect(try pow.verify(solution, now: now) == verified)
+        try pow.spend(verified, now: now)
+        #expect(throws: ProofOfWork.Problem.replayed) { try pow.verify(solution, now: now) }
+        #expect(throws: ProofOfWork.Problem.replayed) { try pow.spend(verified, now: now) }
     }
 }
