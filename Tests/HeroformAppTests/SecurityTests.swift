@@ -156,6 +156,16 @@ import Testing
             // The peer is not a trusted proxy, so its X-Forwarded-For changes nothing.
             let spoofed = try await post(server, lead, contentType: "application/json", extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n")
             #expect(spoofed.status == 429)
+            // Before any form is known, the refusal speaks the visitor's language.
+            let english = try await post(server, urlencoded([("email", "x@y.de")]),
+                                         extraHeaders: "Accept-Language: en-GB,en;q=0.9,de;q=0.5\r\n")
+            #expect(english.status == 429)
+            #expect(english.text.contains("Too many requests"), "\(english.text)")
+            #expect(english.header("Retry-After") != nil)
+            let englishJSON = try await post(server, lead, contentType: "application/json",
+                                             extraHeaders: "Accept-Language: en\r\n")
+            #expect((jsonObject(englishJSON)?["message"] as? String)?.hasPrefix("We received") == true,
+                    "\(englishJSON.text)")
         }
     }
 
