@@ -38,7 +38,9 @@ func temporaryDataDir() -> String {
 
 /// Runs a test against the whole application in process (no sockets: requests go through the server's parser
 /// straight to the app), with HERO's stand-in behind it and a fresh outbox in a temporary data dir.
-func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil, timeoutSeconds: Int = 2,
+/// `timeoutSeconds` is long by default: the wait for HERO ends as soon as the stand-in answers, and under the
+/// parallel suite's load on two cores a short wait would turn a delivered lead into a queued one now and then.
+func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil, timeoutSeconds: Int = 30,
                 configure: (inout AppConfig) -> Void = { _ in },
                 _ body: (InProcessClient, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     try await withAppAndHero(live: live, successURL: successURL, logger: logger, timeoutSeconds: timeoutSeconds,
@@ -51,7 +53,7 @@ func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = 
 /// own framing), end to end.
 func withAppOverSockets<T>(logger: Logger? = nil, configure: (inout AppConfig) -> Void = { _ in },
                            _ body: (HTTPServer, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
-    try await withAppAndHero(live: true, successURL: nil, logger: logger, timeoutSeconds: 2, configure: configure) { hero, app in
+    try await withAppAndHero(live: true, successURL: nil, logger: logger, timeoutSeconds: 30, configure: configure) { hero, app in
         try await TestServer.with(app, logger: logger, observer: app.metrics) { server in try await body(server, hero, app) }
     }
 }
