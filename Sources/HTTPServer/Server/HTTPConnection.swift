@@ -312,7 +312,10 @@ final class HTTPConnection: @unchecked Sendable {
         let elapsed = duration.components
         let tenths = elapsed.seconds * 10_000 + elapsed.attoseconds / 100_000_000_000_000
         // The path only: a query may carry personal data. Built only when the line is logged.
-        logger.info("\(head?.method.rawValue ?? "-") \(head.map { String($0.path.prefix(200)) } ?? "-") \(status.code) \(tenths / 10).\(tenths % 10)ms")
+        logger.info("request", metadata: [
+            "method": "\(head?.method.rawValue ?? "-")", "path": "\(head.map { String($0.path.prefix(200)) } ?? "-")",
+            "status": "\(status.code)", "duration_ms": "\(tenths / 10).\(tenths % 10)",
+        ])
     }
 }
 
