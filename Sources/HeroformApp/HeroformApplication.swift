@@ -17,8 +17,8 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     }
 
     public let mode: Mode
-    public let store: OutboxStore
-    public let worker: DeliveryWorker
+    package let store: OutboxStore
+    package let worker: DeliveryWorker
     public let metrics = Metrics()
     private let secret: [UInt8]
     private let logger: Logger
@@ -42,9 +42,9 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     /// - Parameters:
     ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
     ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
-    public init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any ProjectSender)? = nil,
-                retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                now: @escaping @Sendable () -> Date = Date.init) throws {
+    package init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any ProjectSender)? = nil,
+                 retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                 now: @escaping @Sendable () -> Date = Date.init) throws {
         self.mode = apiKey == nil ? .dryRun : .live
         self.logger = logger
         self.now = now

@@ -5,12 +5,12 @@ import JSON
 import Logging
 
 /// Something an operator should hear about without reading logs.
-public enum Alert: Sendable, Equatable {
+package enum Alert: Sendable, Equatable {
     case leadFailed(reference: String, formID: String, reason: String)
     case keyRejected(status: Int)
 
     /// The JSON body: no personal data, only what points the operator to `heroform outbox show`.
-    public var json: [String: String] {
+    package var json: [String: String] {
         switch self {
         case .leadFailed(let reference, let formID, let reason):
             return ["event": "lead_failed", "reference": reference, "form": formID, "reason": reason,
@@ -22,13 +22,13 @@ public enum Alert: Sendable, Equatable {
     }
 }
 
-public protocol AlertSink: Sendable {
+package protocol AlertSink: Sendable {
     func send(_ alert: Alert) async
 }
 
 /// Posts alerts as JSON to `alerts.webhook_url` (a chat webhook, say). Failures are logged, never retried:
 /// the outbox itself keeps the lead.
-public struct WebhookAlerts: AlertSink {
+package struct WebhookAlerts: AlertSink {
     let url: URL
     let logger: Logger
     private let http = HTTPClient(configuration: {
@@ -38,12 +38,12 @@ public struct WebhookAlerts: AlertSink {
         return configuration
     }())
 
-    public init(url: URL, logger: Logger) {
+    package init(url: URL, logger: Logger) {
         self.url = url
         self.logger = logger
     }
 
-    public func send(_ alert: Alert) async {
+    package func send(_ alert: Alert) async {
         let body = JSONValue.object(alert.json.mapValues { .string($0) }).serialized()
         let request = HTTPClientRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")],
                                         body: Array(body.utf8))

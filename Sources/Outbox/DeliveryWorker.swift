@@ -6,30 +6,30 @@ import Logging
 import Synchronization
 
 /// Whatever creates the project in HERO: the real client, or a dry-run stand-in.
-public protocol ProjectSender: Sendable {
+package protocol ProjectSender: Sendable {
     func createProject(payload: Data) async -> HeroOutcome
 }
 
 extension HeroClient: ProjectSender {}
 
 /// Sends nothing and reports success: dry-run mode, where everything works and HERO is never called.
-public struct DryRunSender: ProjectSender {
-    public init() {}
-    public func createProject(payload: Data) async -> HeroOutcome { .created(id: nil) }
+package struct DryRunSender: ProjectSender {
+    package init() {}
+    package func createProject(payload: Data) async -> HeroOutcome { .created(id: nil) }
 }
 
 /// Delivers pending leads to HERO: right after they are stored (inline, with a deadline) and in the background,
 /// with retries by `RetryPolicy`. One attempt per lead at a time; the store's claim makes sure of that, also
 /// across processes.
-public final class DeliveryWorker: Sendable {
+package final class DeliveryWorker: Sendable {
     /// What the worker tells the outside world about HERO.
-    public struct Health: Sendable, Equatable {
+    package struct Health: Sendable, Equatable {
         /// HERO refused the API key on the last attempt (401/403): leads wait, nothing is lost.
-        public var keyRejected = false
-        public var lastError: String?
+        package var keyRejected = false
+        package var lastError: String?
     }
 
-    public enum AttemptResult: Sendable, Equatable {
+    package enum AttemptResult: Sendable, Equatable {
         case delivered
         case retryLater
         case failed
@@ -62,11 +62,11 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// - Parameter retention: how long delivered leads keep their personal data; the loop erases it hourly after.
-    public init(store: OutboxStore, sender: any ProjectSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
-                retention: TimeInterval = 30 * 86400,
-                alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                onOutcome: (@Sendable (HeroOutcome) -> Void)? = nil) {
+    package init(store: OutboxStore, sender: any ProjectSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
+                 retention: TimeInterval = 30 * 86400,
+                 alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                 onOutcome: (@Sendable (HeroOutcome) -> Void)? = nil) {
         self.onOutcome = onOutcome
         self.store = store
         self.sender = sender
@@ -79,21 +79,21 @@ public final class DeliveryWorker: Sendable {
         self.random = random
     }
 
-    public var health: Health { state.withLock { $0.health } }
+    package var health: Health { state.withLock { $0.health } }
 
     // MARK: - Inline delivery
 
     /// Tries to deliver a just-stored lead, waiting at most `deadline`. If the attempt takes longer it goes on in
     /// the background (its result is recorded when it comes): answering the visitor early never starts a second
     /// call for the same lead.
-    public func deliverNow(_ reference: String, deadline: Duration) async -> AttemptResult {
+    package func deliverNow(_ reference: String, deadline: Duration) async -> AttemptResult {
         let instant = now()
         guard let record = try? await store.perform({ try $0.claim(reference, now: instant) }) else { return .retryLater }
         return await deliverClaimed(record, deadline: deadline)
     }
 
     /// Like `deliverNow` for a lead the caller has already claimed (stored with `claim: true`).
-    public func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
+    package func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
         guard let task = track({ await self.attempt(record) }) else {
             // Stopping: hand the lead back to the background loop of the next start.
             _ = try? await store.perform { try $0.release(record.reference) }
@@ -106,7 +106,7 @@ public final class DeliveryWorker: Sendable {
 
     /// Starts the background loop: it delivers due leads, sleeping until the next is due (at most `pollInterval`,
     /// so leads retried from the operator CLI in another process are picked up soon) or until `wake()`.
-    public func start(pollInterval: Duration = .seconds(5)) {
+    package func start(pollInterval: Duration = .seconds(5)) {
         do {
             try store.resumeAfterRestart(now: now(), startedAt: createdAt)
         } catch {
@@ -117,7 +117,7 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// Stops the loop and waits (up to `timeout`) for calls to HERO in flight to finish and be recorded.
-    public func stop(timeout: Duration = .seconds(15)) async {
+    package func stop(timeout: Duration = .seconds(15)) async {
         let (loop, calls) = state.withLock { state -> (Task<Void, Never>?, [Task<AttemptResult, Never>]) in
             state.stopping = true
             state.sleeper?.continuation.resume()
@@ -132,7 +132,7 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// Makes the loop look for due leads now.
-    public func wake() {
+    package func wake() {
         state.withLock { state in
             if let sleeper = state.sleeper {
                 sleeper.continuation.resume()
@@ -197,7 +197,7 @@ public final class DeliveryWorker: Sendable {
 
     /// Erases the personal data of leads delivered more than `retention` ago.
     @discardableResult
-    public func purgeExpired() async -> Int {
+    package func purgeExpired() async -> Int {
         let instant = now()
         let cutoff = instant.addingTimeInterval(-retention)
         do {

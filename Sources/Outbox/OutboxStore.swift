@@ -8,8 +8,8 @@ import Synchronization
 /// Thread-safe: the connection lives in a Mutex. Calls block for the length of a commit (an fsync), so async
 /// callers run them off Swift's cooperative threads (see `OutboxStore.perform`), which also commits the work of
 /// concurrent callers together (group commit).
-public final class OutboxStore: Sendable {
-    public let path: String
+package final class OutboxStore: Sendable {
+    package let path: String
     let database: LockedDatabase
     private let queue = DispatchQueue(label: "heroform.outbox.store")
     /// Work handed to `perform` and not yet run; the store's queue takes it all in one go.
@@ -28,7 +28,7 @@ public final class OutboxStore: Sendable {
     let groupCommits = Atomic<Int>(0)
 
     /// Opens or creates `outbox.sqlite3` in `dataDir` (created with mode 0700) and migrates it.
-    public init(dataDir: String) throws {
+    package init(dataDir: String) throws {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         path = dataDir.joiningPath("outbox.sqlite3")
@@ -45,7 +45,7 @@ public final class OutboxStore: Sendable {
     /// Group commit: the work of every caller waiting at that moment runs in one transaction, each in a savepoint
     /// of its own (one that throws undoes only its own writes), and one synced commit makes them all durable. No
     /// caller hears of its result before that commit is done; if the commit fails, they all get its error.
-    public func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxStore) throws -> T) async throws -> T {
+    package func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let item = PendingWork(run: { store in
                 let result = store.inSavepoint { try work(store) }
@@ -137,12 +137,12 @@ public final class OutboxStore: Sendable {
     // MARK: - Accepting
 
     /// A lead to store. `fingerprint` identifies the same submission; `idempotencyKey` is the client's own.
-    public struct NewLead: Sendable {
-        public var formID: String
-        public var payload: Data
-        public var fingerprint: String?
-        public var idempotencyKey: String?
-        public init(formID: String, payload: Data, fingerprint: String? = nil, idempotencyKey: String? = nil) {
+    package struct NewLead: Sendable {
+        package var formID: String
+        package var payload: Data
+        package var fingerprint: String?
+        package var idempotencyKey: String?
+        package init(formID: String, payload: Data, fingerprint: String? = nil, idempotencyKey: String? = nil) {
             self.formID = formID
             self.payload = payload
             self.fingerprint = fingerprint
@@ -150,7 +150,7 @@ public final class OutboxStore: Sendable {
         }
     }
 
-    public enum InsertResult: Sendable, Equatable {
+    package enum InsertResult: Sendable, Equatable {
         case inserted(LeadRecord)
         /// The same submission (or the same Idempotency-Key) came before: nothing new was stored.
         case duplicate(LeadRecord)
@@ -161,9 +161,9 @@ public final class OutboxStore: Sendable {
     /// Stores a lead unless it repeats one: the same fingerprint within `duplicateWindow`, or the same
     /// Idempotency-Key within `idempotencyWindow`. `makeReference` builds the payload's reference into it.
     /// With `claim`, the new lead is stored already claimed for an inline delivery attempt (one commit, not two).
-    public func insert(_ lead: NewLead, reference makeReference: @Sendable () -> String, payloadFor: @Sendable (String) -> Data,
-                       now: Date, maxAge: TimeInterval, duplicateWindow: TimeInterval = 600,
-                       idempotencyWindow: TimeInterval = 86400, claim: Bool = false) throws -> InsertResult {
+    package func insert(_ lead: NewLead, reference makeReference: @Sendable () -> String, payloadFor: @Sendable (String) -> Data,
+                        now: Date, maxAge: TimeInterval, duplicateWindow: TimeInterval = 600,
+                        idempotencyWindow: TimeInterval = 86400, claim: Bool = false) throws -> InsertResult {
         try database.withLock { db in
             try db.transaction {
                 if let key = lead.idempotencyKey,
@@ -205,7 +205,7 @@ public final class OutboxStore: Sendable {
     // MARK: - Delivering
 
     /// Marks a pending lead as being delivered now; nil if it is not pending or someone else has it.
-    public func claim(_ reference: String, now: Date) throws -> LeadRecord? {
+    package func claim(_ reference: String, now: Date) throws -> LeadRecord? {
         try database.withLock { db in
             let changed = try db.run("UPDATE leads SET in_flight_since = ? WHERE reference = ? AND status = 'pending' AND in_flight_since IS NULL",
                                      [.real(now.timeIntervalSince1970), .text(reference)])
@@ -215,7 +215,7 @@ public final class OutboxStore: Sendable {
     }
 
     /// Claims up to `limit` pending leads whose time has come, oldest first.
-    public func claimDue(now: Date, limit: Int) throws -> [LeadRecord] {
+    package func claimDue(now: Date, limit: Int) throws -> [LeadRecord] {
         try database.withLock { db in
             try db.transaction {
                 let rows = try db.query("""
@@ -237,7 +237,7 @@ public final class OutboxStore: Sendable {
     /// back, so their leads are pending again (HERO may have created the project: at-least-once, see README);
     /// and every pending lead is due now, so what waited through a restart goes out at once.
     @discardableResult
-    public func resumeAfterRestart(now: Date, startedAt: Date? = nil) throws -> Int {
+    package func resumeAfterRestart(now: Date, startedAt: Date? = nil) throws -> Int {
         try database.withLock { db in
             try db.transaction {
                 try db.run("UPDATE leads SET in_flight_since = NULL WHERE in_flight_since < ?",
@@ -249,13 +249,13 @@ public final class OutboxStore: Sendable {
     }
 
     /// Gives up a claim without an attempt (the process is stopping): the lead is simply pending again.
-    public func release(_ reference: String) throws {
+    package func release(_ reference: String) throws {
         try database.withLock { db in
             _ = try db.run("UPDATE leads SET in_flight_since = NULL WHERE reference = ?", [.text(reference)])
         }
     }
 
-    public func markDelivered(_ reference: String, heroID: Int?, now: Date) throws {
+    package func markDelivered(_ reference: String, heroID: Int?, now: Date) throws {
         try database.withLock { db in
             _ = try db.run("""
                 UPDATE leads SET status = 'delivered', attempts = attempts + 1, hero_id = ?, delivered_at = ?,
@@ -265,7 +265,7 @@ public final class OutboxStore: Sendable {
     }
 
     /// A failed attempt to try again at `next`.
-    public func markRetry(_ reference: String, next: Date, error: String) throws {
+    package func markRetry(_ reference: String, next: Date, error: String) throws {
         try database.withLock { db in
             _ = try db.run("""
                 UPDATE leads SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, in_flight_since = NULL
@@ -274,7 +274,7 @@ public final class OutboxStore: Sendable {
         }
     }
 
-    public func markFailed(_ reference: String, error: String) throws {
+    package func markFailed(_ reference: String, error: String) throws {
         try database.withLock { db in
             _ = try db.run("""
                 UPDATE leads SET status = 'failed', attempts = attempts + 1, last_error = ?, in_flight_since = NULL
@@ -285,14 +285,14 @@ public final class OutboxStore: Sendable {
 
     // MARK: - Operating
 
-    public func find(_ reference: String) throws -> LeadRecord? {
+    package func find(_ reference: String) throws -> LeadRecord? {
         try database.withLock { db in
             try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(Self.record)
         }
     }
 
     /// Newest first.
-    public func list(status: LeadRecord.Status? = nil, limit: Int = 1000) throws -> [LeadRecord] {
+    package func list(status: LeadRecord.Status? = nil, limit: Int = 1000) throws -> [LeadRecord] {
         try database.withLock { db in
             let rows = try status.map {
                 try db.query("SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?", [.text($0.rawValue), .integer(Int64(limit))])
@@ -303,7 +303,7 @@ public final class OutboxStore: Sendable {
 
     /// Puts a failed (or pending) lead back to be tried now, with a fresh `maxAge`. False when there is no
     /// such lead, it is delivered, or its data was erased.
-    public func retry(_ reference: String, now: Date, maxAge: TimeInterval) throws -> Bool {
+    package func retry(_ reference: String, now: Date, maxAge: TimeInterval) throws -> Bool {
         try database.withLock { db in
             try db.run("""
                 UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
@@ -312,7 +312,7 @@ public final class OutboxStore: Sendable {
         }
     }
 
-    public func retryAllFailed(now: Date, maxAge: TimeInterval) throws -> Int {
+    package func retryAllFailed(now: Date, maxAge: TimeInterval) throws -> Int {
         try database.withLock { db in
             try db.run("""
                 UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
@@ -323,7 +323,7 @@ public final class OutboxStore: Sendable {
 
     /// Erases the personal data of leads delivered before `cutoff`: the payload and fingerprint go, the
     /// reference, status and times stay. Returns how many were erased.
-    public func eraseDelivered(before cutoff: Date, now: Date) throws -> Int {
+    package func eraseDelivered(before cutoff: Date, now: Date) throws -> Int {
         try database.withLock { db in
             try db.run("""
                 UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL, erased_at = ?
@@ -332,18 +332,18 @@ public final class OutboxStore: Sendable {
         }
     }
 
-    public struct Counts: Sendable, Equatable {
-        public var pending = 0
-        public var delivered = 0
-        public var failed = 0
-        public init(pending: Int = 0, delivered: Int = 0, failed: Int = 0) {
+    package struct Counts: Sendable, Equatable {
+        package var pending = 0
+        package var delivered = 0
+        package var failed = 0
+        package init(pending: Int = 0, delivered: Int = 0, failed: Int = 0) {
             self.pending = pending
             self.delivered = delivered
             self.failed = failed
         }
     }
 
-    public func counts() throws -> Counts {
+    package func counts() throws -> Counts {
         try database.withLock { db in
             var counts = Counts()
             for row in try db.query("SELECT status, COUNT(*) AS n FROM leads GROUP BY status") {
@@ -360,7 +360,7 @@ public final class OutboxStore: Sendable {
     }
 
     /// The earliest time a pending lead is due, if any.
-    public func nextDue() throws -> Date? {
+    package func nextDue() throws -> Date? {
         try database.withLock { db in
             try db.query("SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL")
                 .first?["due"]?.double.map(Date.init(timeIntervalSince1970:))
@@ -368,7 +368,7 @@ public final class OutboxStore: Sendable {
     }
 
     /// True when a write can be committed now (for readiness checks).
-    public func isWritable() -> Bool {
+    package func isWritable() -> Bool {
         // Inside a group commit the write lock is already held.
         (try? database.withLock { db in try db.isInTransaction ? () : db.execute("BEGIN IMMEDIATE; ROLLBACK") }) != nil
     }
