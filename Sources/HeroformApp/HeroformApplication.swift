@@ -42,7 +42,7 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     /// - Parameters:
     ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
     ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
-    package init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any ProjectSender)? = nil,
+    package init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any LeadSender)? = nil,
                  retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                  now: @escaping @Sendable () -> Date = Date.init) throws {
         self.mode = apiKey == nil ? .dryRun : .live
@@ -52,7 +52,8 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         store = try OutboxStore(dataDir: config.storage.dataDir)
         var policy = retryPolicy ?? RetryPolicy()
         policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
-        let alerts = config.alerts.webhookURL.flatMap(URL.init(string:)).map { WebhookAlerts(url: $0, logger: logger) }
+        let alerts = config.alerts.webhookURL.flatMap(URL.init(string:))
+            .map { WebhookAlerts(url: $0, environment: environment, logger: logger) }
         let metrics = self.metrics
         worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
                                 policy: policy, logger: logger, retention: TimeInterval(config.storage.retentionDays) * 86400,
@@ -252,9 +253,10 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         }).sorted()
     }
 
-    static func makeSender(config: AppConfig, apiKey: String?) -> any ProjectSender {
+    static func makeSender(config: AppConfig, apiKey: String?) -> any LeadSender {
         guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }
-        return HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.callTimeoutSeconds))
+        return HeroProjectSender(client: HeroClient(endpoint: endpoint, apiKey: apiKey,
+                                                    timeout: .seconds(config.hero.callTimeoutSeconds)))
     }
 
     /// `?parent=ORIGIN` (set by embed.js) names the page embedding the form; only allowed origins are believed.

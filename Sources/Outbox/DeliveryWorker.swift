@@ -1,30 +1,16 @@
 import Dispatch
 import FoundationEssentials
 import Glibc
-import HeroClient
 import Logging
 import Synchronization
 
-/// Whatever creates the project in HERO: the real client, or a dry-run stand-in.
-package protocol ProjectSender: Sendable {
-    func createProject(payload: Data) async -> HeroOutcome
-}
-
-extension HeroClient: ProjectSender {}
-
-/// Sends nothing and reports success: dry-run mode, where everything works and HERO is never called.
-package struct DryRunSender: ProjectSender {
-    package init() {}
-    package func createProject(payload: Data) async -> HeroOutcome { .created(id: nil) }
-}
-
-/// Delivers pending leads to HERO: right after they are stored (inline, with a deadline) and in the background,
-/// with retries by `RetryPolicy`. One attempt per lead at a time; the store's claim makes sure of that, also
-/// across processes.
+/// Delivers pending leads through a `LeadSender`: right after they are stored (inline, with a deadline) and in the
+/// background, with retries by `RetryPolicy`. One attempt per lead at a time; the store's claim makes sure of that,
+/// also across processes.
 package final class DeliveryWorker: Sendable {
-    /// What the worker tells the outside world about HERO.
+    /// What the worker tells the outside world about the receiver.
     package struct Health: Sendable, Equatable {
-        /// HERO refused the API key on the last attempt (401/403): leads wait, nothing is lost.
+        /// The receiver refused the API key on the last attempt: leads wait, nothing is lost.
         package var keyRejected = false
         package var lastError: String?
     }
@@ -36,14 +22,14 @@ package final class DeliveryWorker: Sendable {
     }
 
     private let store: OutboxStore
-    private let sender: any ProjectSender
+    private let sender: any LeadSender
     private let policy: RetryPolicy
     private let logger: Logger
     private let alerts: (any AlertSink)?
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let retention: TimeInterval
-    private let onOutcome: (@Sendable (HeroOutcome) -> Void)?
+    private let onOutcome: (@Sendable (SendOutcome) -> Void)?
     /// Claims from before this moment belong to an earlier process.
     private let createdAt: Date
     private let state = Mutex(State())
@@ -62,11 +48,12 @@ package final class DeliveryWorker: Sendable {
     }
 
     /// - Parameter retention: how long delivered leads keep their personal data; the loop erases it hourly after.
-    package init(store: OutboxStore, sender: any ProjectSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
+    /// - Parameter onOutcome: hears of every sending's outcome (metrics).
+    package init(store: OutboxStore, sender: any LeadSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
                  retention: TimeInterval = 30 * 86400,
                  alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
                  random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                 onOutcome: (@Sendable (HeroOutcome) -> Void)? = nil) {
+                 onOutcome: (@Sendable (SendOutcome) -> Void)? = nil) {
         self.onOutcome = onOutcome
         self.store = store
         self.sender = sender
@@ -116,7 +103,7 @@ package final class DeliveryWorker: Sendable {
         state.withLock { $0.running = task }
     }
 
-    /// Stops the loop and waits (up to `timeout`) for calls to HERO in flight to finish and be recorded.
+    /// Stops the loop and waits (up to `timeout`) for sendings in flight to finish and be recorded.
     package func stop(timeout: Duration = .seconds(15)) async {
         let (loop, calls) = state.withLock { state -> (Task<Void, Never>?, [Task<AttemptResult, Never>]) in
             state.stopping = true
@@ -228,30 +215,35 @@ package final class DeliveryWorker: Sendable {
 
     // MARK: - One attempt
 
-    /// Calls HERO once for a claimed lead and records what happened.
+    /// Sends a claimed lead once and records what happened.
     func attempt(_ record: LeadRecord) async -> AttemptResult {
         guard let payload = record.payload else {
             try? await store.perform { try $0.markFailed(record.reference, error: "no data left to send") }
             return .failed
         }
-        let outcome = await sender.createProject(payload: payload)
+        let outcome = await sender.send(payload)
         onOutcome?(outcome)
         let instant = now()
         let failures = record.attempts + 1
+        var metadata: Logger.Metadata = ["reference": "\(record.reference)", "form": "\(record.formID)",
+                                         "attempt": "\(failures)"]
         do {
             switch outcome {
-            case .created(let id):
-                try await store.perform { try $0.markDelivered(record.reference, heroID: id, now: instant) }
+            case .delivered(let id):
+                try await store.perform { try $0.markDelivered(record.reference, externalID: id, now: instant) }
                 setHealth(keyRejected: false, error: nil)
-                logger.info("lead \(record.reference) (form \(record.formID)) delivered to HERO\(id.map { " as project \($0)" } ?? "")")
+                if let id { metadata["external_id"] = "\(id)" }
+                logger.info("lead delivered", metadata: metadata)
                 return .delivered
 
-            case .unauthorized(let status, _):
+            case .keyRejected(let reason):
                 let next = instant.addingTimeInterval(policy.keyRejectedDelay)
-                try await store.perform { try $0.markRetry(record.reference, next: next, error: "HERO refused the API key (HTTP \(status))") }
-                let wasRejected = setHealth(keyRejected: true, error: "HERO refused the API key (HTTP \(status))")
-                logger.error("HERO refused the API key (HTTP \(status)); lead \(record.reference) waits, next try in \(Int(policy.keyRejectedDelay / 60)) min. Check HERO_API_KEY.")
-                if !wasRejected { await alerts?.send(.keyRejected(status: status)) }
+                try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
+                let wasRejected = setHealth(keyRejected: true, error: reason)
+                metadata["reason"] = "\(reason)"
+                metadata["retry_in_seconds"] = "\(Int(policy.keyRejectedDelay))"
+                logger.error("API key refused; the lead waits until the key is fixed", metadata: metadata)
+                if !wasRejected { await alerts?.send(.keyRejected(reason: reason)) }
                 return .retryLater
 
             case .unavailable(let reason):
@@ -260,26 +252,33 @@ package final class DeliveryWorker: Sendable {
                 if next > record.giveUpAt {
                     let error = "gave up after \(failures) attempts: \(reason)"
                     try await store.perform { try $0.markFailed(record.reference, error: error) }
-                    logger.error("lead \(record.reference) (form \(record.formID)) failed: \(error)")
+                    metadata["reason"] = "\(error)"
+                    logger.error("lead failed", metadata: metadata)
                     await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: error))
                     return .failed
                 }
                 try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
-                logger.warning("lead \(record.reference) (form \(record.formID)) not delivered (\(reason)); retry in \(Int(next.timeIntervalSince(instant))) s")
+                metadata["reason"] = "\(reason)"
+                metadata["retry_in_seconds"] = "\(Int(next.timeIntervalSince(instant)))"
+                logger.warning("lead not delivered; retrying later", metadata: metadata)
                 return .retryLater
 
-            case .rejected(let status, let message):
+            case .refused(let reason, let detail):
                 setHealth(keyRejected: false, error: nil)
-                try await store.perform { try $0.markFailed(record.reference, error: "HERO rejected it (HTTP \(status)): \(message)") }
-                // HERO's message may quote the visitor's input: personal data, so only at debug level.
-                logger.error("lead \(record.reference) (form \(record.formID)) failed: HERO rejected it (HTTP \(status)); see `heroform outbox show \(record.reference)`")
-                logger.debug("lead \(record.reference): HERO said: \(message)")
-                await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: "HERO rejected it (HTTP \(status))"))
+                try await store.perform { try $0.markFailed(record.reference, error: "\(reason): \(detail)") }
+                metadata["reason"] = "\(reason)"
+                metadata["hint"] = "heroform outbox show \(record.reference)"
+                logger.error("lead failed", metadata: metadata)
+                // The receiver's message may quote the visitor's input: personal data, so only at debug level.
+                logger.debug("lead refused; the receiver's message",
+                             metadata: ["reference": "\(record.reference)", "detail": "\(detail)"])
+                await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: reason))
                 return .failed
             }
         } catch {
             // The outcome could not be recorded; the claim stays until restart, so no second call races this one.
-            logger.critical("lead \(record.reference): cannot record the delivery result: \(error)")
+            metadata["error"] = "\(error)"
+            logger.critical("cannot record the delivery result", metadata: metadata)
             return .retryLater
         }
     }

@@ -6,22 +6,23 @@ package struct LeadRecord: Sendable, Equatable {
     package enum Status: String, Sendable, CaseIterable {
         /// Waiting for (another) delivery attempt.
         case pending
-        /// In HERO.
+        /// The receiver (HERO) has it.
         case delivered
-        /// Given up on: HERO refused it, or it could not be delivered in time. Kept until handled.
+        /// Given up on: the receiver refused it, or it could not be delivered in time. Kept until handled.
         case failed
     }
 
     package var reference: String
     package var formID: String
-    /// The JSON body for HERO; nil once personal data has been erased.
+    /// The body the sender sends (HERO's JSON); nil once personal data has been erased.
     package var payload: Data?
     package var status: Status
     package var attempts: Int
     package var nextAttemptAt: Date
-    /// The last failure as the operator should read it (HERO's own message where it gave one).
+    /// The last failure as the operator should read it (the receiver's own message where it gave one).
     package var lastError: String?
-    package var heroID: Int?
+    /// The receiver's id for the lead once delivered (HERO's project id), if it named one.
+    package var externalID: Int?
     package var createdAt: Date
     package var deliveredAt: Date?
     package var erasedAt: Date?

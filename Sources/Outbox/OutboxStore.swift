@@ -255,12 +255,13 @@ package final class OutboxStore: Sendable {
         }
     }
 
-    package func markDelivered(_ reference: String, heroID: Int?, now: Date) throws {
+    /// `externalID` is the receiver's id for the lead (HERO's project id), if it named one.
+    package func markDelivered(_ reference: String, externalID: Int?, now: Date) throws {
         try database.withLock { db in
             _ = try db.run("""
                 UPDATE leads SET status = 'delivered', attempts = attempts + 1, hero_id = ?, delivered_at = ?,
                     in_flight_since = NULL, last_error = NULL WHERE reference = ?
-                """, [heroID.map { .integer(Int64($0)) } ?? .null, .real(now.timeIntervalSince1970), .text(reference)])
+                """, [externalID.map { .integer(Int64($0)) } ?? .null, .real(now.timeIntervalSince1970), .text(reference)])
         }
     }
 
@@ -381,7 +382,7 @@ package final class OutboxStore: Sendable {
         return LeadRecord(reference: reference, formID: formID, payload: row["payload"]?.bytes.map { Data($0) },
                           status: status, attempts: row["attempts"]?.int ?? 0,
                           nextAttemptAt: Date(timeIntervalSince1970: next), lastError: row["last_error"]?.string,
-                          heroID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),
+                          externalID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),
                           deliveredAt: row["delivered_at"]?.double.map(Date.init(timeIntervalSince1970:)),
                           erasedAt: row["erased_at"]?.double.map(Date.init(timeIntervalSince1970:)),
                           giveUpAt: Date(timeIntervalSince1970: giveUp),

@@ -20,7 +20,7 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
                                  now: date, maxAge: 7 * 86400)
         }
         try add("AAA-AAA-AAA", at: now.addingTimeInterval(-40 * 86400))
-        try store.markDelivered("AAA-AAA-AAA", heroID: 4711, now: now.addingTimeInterval(-40 * 86400))
+        try store.markDelivered("AAA-AAA-AAA", externalID: 4711, now: now.addingTimeInterval(-40 * 86400))
         try add("CCC-CCC-CCC", at: now.addingTimeInterval(-60))
         try store.markFailed("CCC-CCC-CCC", error: "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
         try add("DDD-DDD-DDD", at: now.addingTimeInterval(-30))
