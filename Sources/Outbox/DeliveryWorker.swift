@@ -91,16 +91,25 @@ package final class DeliveryWorker: Sendable {
 
     // MARK: - Background delivery
 
-    /// Starts the background loop: it delivers due leads, sleeping until the next is due (at most `pollInterval`,
-    /// so leads retried from the operator CLI in another process are picked up soon) or until `wake()`.
+    /// Starts the background loop: it first takes back what an earlier process left (see
+    /// `OutboxSession.resumeAfterRestart`), then delivers due leads, sleeping until the next is due (at most
+    /// `pollInterval`, so leads retried from the operator CLI in another process are picked up soon) or until
+    /// `wake()`.
     package func start(pollInterval: Duration = .seconds(5)) {
-        do {
-            try store.resumeAfterRestart(now: now(), startedAt: createdAt)
-        } catch {
-            logger.error("cannot resume pending leads: \(error)")
+        let task = Task {
+            await self.resumeAfterRestart()
+            await self.loop(pollInterval: pollInterval)
         }
-        let task = Task { await self.loop(pollInterval: pollInterval) }
         state.withLock { $0.running = task }
+    }
+
+    private func resumeAfterRestart() async {
+        let (instant, startedAt) = (now(), createdAt)
+        do {
+            _ = try await store.perform { try $0.resumeAfterRestart(now: instant, startedAt: startedAt) }
+        } catch {
+            logger.error("cannot resume pending leads", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Stops the loop and waits (up to `timeout`) for sendings in flight to finish and be recorded.
@@ -189,10 +198,13 @@ package final class DeliveryWorker: Sendable {
         let cutoff = instant.addingTimeInterval(-retention)
         do {
             let erased = try await store.perform { try $0.eraseDelivered(before: cutoff, now: instant) }
-            if erased > 0 { logger.info("erased the personal data of \(erased) delivered lead(s) older than the retention period") }
+            if erased > 0 {
+                logger.info("erased the personal data of delivered leads older than the retention period",
+                            metadata: ["count": "\(erased)"])
+            }
             return erased
         } catch {
-            logger.error("retention purge failed: \(error)")
+            logger.error("retention purge failed", metadata: ["error": "\(error)"])
             return 0
         }
     }

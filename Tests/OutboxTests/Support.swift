@@ -35,12 +35,14 @@ let quietLogger: Logger = {
 
 let samplePayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"max@example.org"},"measure":"DOG"}"#.utf8)
 
-extension OutboxStore {
+extension OutboxSession {
     /// Inserts a lead with a fixed reference; returns the record.
     @discardableResult
-    func add(_ reference: String, now: Date, fingerprint: String? = nil, key: String? = nil, maxAge: TimeInterval = 7 * 86400) throws -> InsertResult {
-        try insert(NewLead(formID: "default", payload: Data(), fingerprint: fingerprint, idempotencyKey: key),
-                   reference: { reference }, payloadFor: { _ in samplePayload }, now: now, maxAge: maxAge)
+    func add(_ reference: String, now: Date, fingerprint: String? = nil, key: String? = nil,
+             maxAge: TimeInterval = 7 * 86400) throws -> OutboxStore.InsertResult {
+        let lead = OutboxStore.NewLead(formID: "default", payload: Data(), fingerprint: fingerprint,
+                                       idempotencyKey: key)
+        return try insert(lead, reference: { reference }, payloadFor: { _ in samplePayload }, now: now, maxAge: maxAge)
     }
 }
 

@@ -55,9 +55,9 @@ struct OutboxDelivery: LeadDelivery {
         let prepared = PreparedPayload(makePayload)
         let inserted: OutboxStore.InsertResult
         do {
-            inserted = try await store.perform { store in
-                try store.insert(lead, reference: { prepared.nextReference() }, payloadFor: { prepared.payload(for: $0) },
-                                 now: instant, maxAge: maxAge, claim: true)
+            inserted = try await store.perform { session in
+                try session.insert(lead, reference: { prepared.nextReference() },
+                                   payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true)
             }
         } catch {
             logger.critical("cannot store a lead (form \(submission.formID)): \(error)")
