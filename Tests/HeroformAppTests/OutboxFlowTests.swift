@@ -95,4 +95,27 @@ import Testing
             #expect(jsonObject(ready)?["mode"] as? String == "dry-run")
         }
     }
+
+    /// Reference, form and attempt are log metadata (fields of their own in JSON logs), not part of the message;
+    /// HERO's message, which may quote the visitor, only at debug.
+    @Test func logsNameTheLeadInMetadata() async throws {
+        let capture = LogCapture()
+        try await withApp(logger: capture.logger) { server, hero, _ in
+            func reference(_ response: RawResponse) throws -> String {
+                try #require(jsonObject(response)?["reference"] as? String)
+            }
+            let delivered = try reference(try await post(server, lead, contentType: "application/json"))
+            hero.mode = .failing(status: 422, message: "Ungültig")
+            let other = #"{"email":"c@d.de","last_name":"Meyer","zipcode":"30449","consent":true}"#
+            let refused = try reference(try await post(server, other, contentType: "application/json"))
+            let lines = capture.lines.withLock { $0 }
+            #expect(lines.contains("info lead stored form=default reference=\(delivered)"), "\(lines)")
+            #expect(lines.contains("info lead delivered attempt=1 external_id=1001 form=default "
+                                   + "reference=\(delivered)"))
+            #expect(lines.contains("error lead failed attempt=1 form=default hint=heroform outbox show \(refused) "
+                                   + "reason=HERO rejected it (HTTP 422) reference=\(refused)"), "\(lines)")
+            #expect(lines.contains("debug lead refused; the receiver's message detail=Ungültig reference=\(refused)"))
+            #expect(!lines.filter { !$0.hasPrefix("debug") }.joined().contains("Ungültig"))
+        }
+    }
 }
