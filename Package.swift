@@ -36,9 +36,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // SHA-256, HMAC and secure random bytes from libcrypto.
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
-        // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries.
+        // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries through a sender
+        // it defines; knows nothing of HERO or HTTP.
         .target(name: "Outbox", dependencies: [
-            "CSQLite", "CryptoPrimitives", "HeroClient", "HTTPClient", "JSON",
+            "CSQLite", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
@@ -52,7 +53,7 @@ let package = Package(
         ]),
         // Wires config, routes and pages together; everything the executable runs.
         .target(name: "HeroformApp", dependencies: [
-            "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
+            "Sockets", "HTTPServer", "HTTPClient", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // HERO's stand-in as a process, for benchmarks.
@@ -70,8 +71,10 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"]),
         .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
-        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "HeroStandIn", "HTTPTesting"]),
-        .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn"]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
+        .testTarget(name: "HeroformAppTests", dependencies: [
+            "HeroformApp", "HTTPTesting", "HeroStandIn", "HeroClient", "Outbox",
+        ]),
         // Drives the form in headless Chromium (skipped when chromium is not installed, unless CI requires it).
         .testTarget(name: "HeroformBrowserTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn", "FormCore"]),
         // Runs the built `heroform` binary as a user would.

@@ -28,8 +28,8 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     }
 
     public var mode: Mode { process.mode }
-    public var store: OutboxStore { process.store }
-    public var worker: DeliveryWorker { process.worker }
+    package var store: OutboxStore { process.store }
+    package var worker: DeliveryWorker { process.worker }
     public var metrics: Metrics { process.metrics }
     private let process: ProcessParts
     private let current: Mutex<Current>
@@ -49,15 +49,16 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     /// - Parameters:
     ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
     ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
-    public init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any ProjectSender)? = nil,
-                retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                now: @escaping @Sendable () -> Date = Date.init) throws {
+    package init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any LeadSender)? = nil,
+                 retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                 now: @escaping @Sendable () -> Date = Date.init) throws {
         let mode: Mode = apiKey == nil ? .dryRun : .live
         let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
         var policy = retryPolicy ?? RetryPolicy()
         policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
-        let alerts = config.alerts.webhookURL.flatMap(URL.init(string:)).map { WebhookAlerts(url: $0, logger: logger) }
+        let alerts = config.alerts.webhookURL.flatMap(URL.init(string:))
+            .map { WebhookAlerts(url: $0, environment: environment, logger: logger) }
         let metrics = Metrics()
         let worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
                                     policy: policy, logger: logger,
@@ -128,8 +129,9 @@ public final class HeroformApplication: HTTPResponder, Sendable {
 
     public static let version = "0.1.0"
 
-    static func makeSender(config: AppConfig, apiKey: String?) -> any ProjectSender {
+    static func makeSender(config: AppConfig, apiKey: String?) -> any LeadSender {
         guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }
-        return HeroClient(endpoint: endpoint, apiKey: apiKey, timeout: .seconds(config.hero.callTimeoutSeconds))
+        return HeroProjectSender(client: HeroClient(endpoint: endpoint, apiKey: apiKey,
+                                                    timeout: .seconds(config.hero.callTimeoutSeconds)))
     }
 }

@@ -221,14 +221,14 @@ let fullForm: [(String, String)] = [
             let answer = try #require(jsonObject(json))
             #expect(answer["status"] as? String == "queued")
             let reference = try #require(answer["reference"] as? String)
-            let record = try #require(try app.store.find(reference))
+            let record = try #require(try await app.store.perform { try $0.find(reference) })
             #expect(record.status == (mode == .failing(status: 422, message: "Ungültig") ? .failed : .pending))
             #expect(record.payload != nil)
 
             let html = try await post(server, urlencoded([("email", "c@d.de"), ("last_name", "Bäcker"), ("zipcode", "30449"), ("consent", "on")]))
             #expect(html.status == 303)
             #expect(html.header("Location")?.hasPrefix("/thanks?ref=") == true)
-            #expect(try app.store.counts().delivered == 0)
+            #expect(try await app.store.perform { try $0.counts() }.delivered == 0)
         }
     }
 

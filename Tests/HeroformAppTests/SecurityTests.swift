@@ -21,7 +21,7 @@ import Testing
                                                           ("consent", "on"), ("website", "x")]))
             #expect(html.status == 303)
             #expect(html.header("Location")?.hasPrefix("/thanks?ref=") == true)
-            #expect(try app.store.counts() == .init())
+            #expect(try await app.store.perform { try $0.counts() } == .init())
             #expect(hero.calls.isEmpty)
         }
     }
