@@ -4,7 +4,7 @@ import HTTPServer
 /// router mode. The request text is read by the server's own parser (the same limits and refusals, the body limit
 /// from the responder) and the answer is framed by the server's own encoder, so a test sees what a client on a
 /// socket would, and the observer (metrics) is told as the connection tells it. Timeouts, pipelining and
-/// connection handling are not in play: those stay with the tests over real sockets.
+/// connection handling are not in play (nor `100 Continue`): those stay with the tests over real sockets.
 public struct InProcessClient: Sendable {
     public let responder: any HTTPResponder
     public let observer: (any HTTPObserver)?
@@ -43,10 +43,15 @@ public struct InProcessClient: Sendable {
                 }
             case .end(let trailers):
                 guard let head else { throw RawClient.Failure(description: "the parser ended a request it never began") }
+                // One request per call: what follows it (a smuggled second request) would go unanswered here.
+                guard parser.bufferedByteCount == 0 else {
+                    throw RawClient.Failure(description: "bytes after the request: send one request per call")
+                }
                 let request = HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: remoteAddress)
                 return try answer(await responder.respond(to: request), for: head, start: start)
             case .error(let error):
-                return try refuse(.error(error.status, error.description), for: head, start: start)
+                // As the connection does: the head may be read, but the answer is for an unreadable request.
+                return try refuse(.error(error.status, error.description), for: nil, start: start)
             }
         }
         throw RawClient.Failure(description: "the request is incomplete")

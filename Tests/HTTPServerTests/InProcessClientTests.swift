@@ -20,6 +20,7 @@ import Testing
         "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nb\r\nhello world\r\n0\r\n\r\n",
         "GET /page HTTP/1.1\r\n\r\n",
         "GET /nowhere HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     ])
     func answersAsAServerOnASocketDoes(request: String) async throws {
         let inProcess = try await InProcessClient(router()).send(request)
@@ -38,6 +39,13 @@ import Testing
     @Test func anIncompleteRequestIsAnError() async {
         await #expect(throws: RawClient.Failure.self) {
             try await InProcessClient(router()).send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhe")
+        }
+    }
+
+    /// A second request tacked on (as in a smuggling test) is an error, not silently dropped.
+    @Test func bytesAfterTheRequestAreAnError() async {
+        await #expect(throws: RawClient.Failure.self) {
+            try await InProcessClient(router()).send("GET /page HTTP/1.1\r\nHost: a\r\n\r\nGET /page HTTP/1.1\r\n")
         }
     }
 

@@ -220,6 +220,17 @@ final class Counter: Sendable {
         #expect(options.headers.values("X-Order") == ["inner", "guard", "outer"])
     }
 
+    /// The files answer a GET on a POST route's path inside the route's group, so its guards see every method.
+    @Test func theFallbackOnAGroupsPathRunsInsideItsMiddleware() async {
+        let router = router()
+        let get = await router.respond(to: request(.get, "/guarded/1/post"))
+        #expect(get.body == Array("file".utf8))
+        #expect(get.headers.values("X-Order") == ["inner", "guard", "outer"])
+        #expect(get.route == Router.fallbackRoute)
+        let elsewhere = await router.respond(to: request(.get, "/other/file"))
+        #expect(elsewhere.headers.values("X-Order") == ["outer"])
+    }
+
     @Test func answersWithAndWithoutWaitingArriveInOrderOverTheWire() async throws {
         try await TestServer.with(router()) { server in
             let client = try await RawClient.connect(port: server.port)

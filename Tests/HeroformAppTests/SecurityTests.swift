@@ -97,6 +97,7 @@ import Testing
         try await withApp(configure: {
             $0.security.proofOfWork = true
             $0.security.proofOfWorkMaxNumber = 2000
+            $0.security.rateLimitSubmissions = 100
         }) { server, hero, _ in
             let page = try await exchange(server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n").text
             #expect(page.contains("data-pow=\"/challenge?form=default\""))
@@ -127,9 +128,20 @@ import Testing
                                            contentType: "application/json")
             #expect(corrected.status == 200)
             #expect(hero.createdProjects.count == 2)
+            // A request refused for its Idempotency-Key does not use the solution up either.
+            let third = try JSONDecoder().decode(ProofOfWork.Challenge.self,
+                                                 from: Data(try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n").body))
+            let thirdSolution = try #require(solve(third))
+            let thirdLead = "{\"_pow\":\"\(thirdSolution)\",\"email\":\"k@example.org\",\"last_name\":\"K\",\"zipcode\":\"30449\",\"consent\":true}"
+            let badKey = try await post(server, thirdLead, contentType: "application/json",
+                                        extraHeaders: "Idempotency-Key: has space\r\n")
+            #expect(badKey.status == 400)
+            #expect(try await post(server, thirdLead, contentType: "application/json",
+                                   extraHeaders: "Idempotency-Key: k-1\r\n").status == 200)
+            #expect(hero.createdProjects.count == 3)
             // The same solution a second time is a replay.
             #expect(try await post(server, body.replacingOccurrences(of: "Becker", with: "Other"), contentType: "application/json").status == 422)
-            #expect(hero.createdProjects.count == 2)
+            #expect(hero.createdProjects.count == 3)
         }
         try await withApp { server, _, _ in
             let challenge = try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -206,6 +218,13 @@ import Testing
             #expect(preflight.header("Access-Control-Allow-Headers")?.contains("Content-Type") == true)
             let evilPreflight = try await exchange(server, "OPTIONS /leads HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n")
             #expect(evilPreflight.status == 403)
+            // Every method on a guarded path is guarded, also one the files would answer.
+            let evilGet = try await exchange(server, "GET /leads HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n")
+            #expect(evilGet.status == 403)
+            #expect(evilGet.header("Vary") == "Origin")
+            let allowedGet = try await exchange(server, "GET /%6Ceads HTTP/1.1\r\nHost: a\r\nOrigin: https://www.dach-example.de\r\n\r\n")
+            #expect(allowedGet.status == 404)
+            #expect(allowedGet.header("Access-Control-Allow-Origin") == "https://www.dach-example.de")
 
             // The page's own origin needs no CORS.
             let own = try await post(server, #"{"email":"own@b.de","last_name":"O","zipcode":"30449","consent":true}"#, contentType: "application/json",

@@ -71,8 +71,12 @@ public struct Router: HTTPResponder, RouteBuilder {
             routed.parameters = parameters
             return Self.labelled(await route.chain(routed), route.pattern.description)
         }
-        if isRead, let fallback { return Self.labelled(await fallback(request), Self.fallbackRoute) }
         let onPath = routes.filter { $0.pattern.match(segments) != nil }
+        if isRead, let fallback {
+            // On a guarded path (a GET to a POST route) the files answer inside the guards, which may refuse first.
+            guard let first = onPath.first else { return Self.labelled(await fallback(request), Self.fallbackRoute) }
+            return Self.labelled(await Next.chain(first.middleware, around: fallback)(request), Self.fallbackRoute)
+        }
         var allowed = Set(onPath.map(\.method))
         if fallback != nil { allowed.formUnion([.get, .head]) }
         if allowed.contains(.get) { allowed.insert(.head) }

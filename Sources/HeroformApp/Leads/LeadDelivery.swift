@@ -65,9 +65,7 @@ struct OutboxDelivery: LeadDelivery {
         }
         switch inserted {
         case .keyConflict:
-            logger.info("lead refused: Idempotency-Key reused for a different submission",
-                        metadata: ["form": "\(submission.formID)"])
-            return .keyConflict
+            return .keyConflict // the endpoint logs the refusal
         case .duplicate(let record):
             logger.info("lead submitted again; nothing new stored",
                         metadata: ["reference": "\(record.reference)", "form": "\(record.formID)"])

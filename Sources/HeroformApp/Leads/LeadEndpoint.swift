@@ -52,9 +52,9 @@ struct LeadEndpoint: Sendable {
         }
         let solution = try guards.check(values, form: form, now: now())
         let lead = try validate(values, form: form, language: language)
+        let submission = try submission(lead, form: form, request: request)
         // Only now, with everything else in order, is the proof of work used up: a typo does not cost a solution.
         try guards.spend(solution, now: now())
-        let submission = try submission(lead, form: form, request: request)
         return try answer(await delivery.submit(submission), form: form, json: json)
     }
 
