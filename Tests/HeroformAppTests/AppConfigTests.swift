@@ -41,7 +41,7 @@ import Testing
         #expect(config.server.publicDir == "/srv/public")
         #expect(config.httpConfiguration.keepAliveTimeout == .seconds(15))
         #expect(config.httpConfiguration.maxConnections == 50)
-        #expect(config.server.shutdownGraceSeconds == 3)
+        #expect(config.server.shutdownGracePeriod == .seconds(3))
     }
 
     @Test func unknownKeysAreNamed() {
@@ -127,8 +127,9 @@ import Testing
     @Test func securityKeysAreRead() throws {
         let config = try parse("{\(minimalForms), \"server\": {\"trusted_proxies\": [\"10.0.0.0/8\", \"::1\"]}, \"security\": {\"min_fill_seconds\": 5, \"token_max_age_hours\": 2, \"allowed_origins\": [\"https://www.example.de\"], \"rate_limit\": {\"submissions\": 3, \"per_seconds\": 60}}}")
         #expect(config.server.trustedProxies == ["10.0.0.0/8", "::1"])
-        #expect(config.security == AppConfig.Security(minFillSeconds: 5, tokenMaxAgeHours: 2, allowedOrigins: ["https://www.example.de"],
-                                                      rateLimitSubmissions: 3, rateLimitPerSeconds: 60))
+        #expect(config.security == AppConfig.Security(minFillTime: 5, tokenMaxAge: 2 * 3600,
+                                                      allowedOrigins: ["https://www.example.de"],
+                                                      rateLimitSubmissions: 3, rateLimitWindow: 60))
         #expect(problems("{\(minimalForms), \"server\": {\"trusted_proxies\": [\"proxy.local\"]}, \"security\": {\"allowed_origins\": [\"https://www.example.de/kontakt\", \"*\"], \"rate_limit\": {\"submissions\": 0, \"burst\": 1}}}") == [
             "server.trusted_proxies: \"proxy.local\" is not an IP address or CIDR range",
             "security.allowed_origins: \"https://www.example.de/kontakt\" is not an origin like https://www.example.de (scheme and host, no path)",
@@ -140,7 +141,8 @@ import Testing
 
     @Test func storageAndAlertsKeysAreRead() throws {
         let config = try parse("{\(minimalForms), \"storage\": {\"data_dir\": \"/var/lib/heroform\", \"max_age_days\": 3, \"retention_days\": 14}, \"alerts\": {\"webhook_url\": \"https://chat.example/hook\"}}")
-        #expect(config.storage == AppConfig.Storage(dataDir: "/var/lib/heroform", maxAgeDays: 3, retentionDays: 14))
+        #expect(config.storage == AppConfig.Storage(dataDir: "/var/lib/heroform", maxAge: 3 * 86_400,
+                                                    retention: 14 * 86_400))
         #expect(config.alerts.webhookURL == "https://chat.example/hook")
         #expect(problems("{\(minimalForms), \"storage\": {\"data_dir\": \"\", \"retention_days\": 0}, \"alerts\": {\"webhook_url\": \"mailto:x\"}}") == [
             "storage.data_dir: must not be empty", "storage.retention_days: must be between 1 and 3650", "alerts.webhook_url: must be an http(s) URL",
