@@ -149,6 +149,61 @@ import Testing
         ])
     }
 
+    @Test func durationKeysAreReadInTheirUnits() throws {
+        let config = try parse("""
+        {\(minimalForms),
+         "server": {"keep_alive_timeout_seconds": 15, "shutdown_grace_seconds": 4},
+         "hero": {"timeout_seconds": 7},
+         "storage": {"max_age_days": 2, "retention_days": 14},
+         "security": {"min_fill_seconds": 5, "token_max_age_hours": 3, "rate_limit": {"per_seconds": 90}}}
+        """)
+        #expect(config.server.keepAliveTimeout == .seconds(15))
+        #expect(config.server.shutdownGracePeriod == .seconds(4))
+        #expect(config.hero.timeout == .seconds(7))
+        #expect(config.storage.maxAge == 2 * 86_400)
+        #expect(config.storage.retention == 14 * 86_400)
+        #expect(config.security.minFillTime == 5)
+        #expect(config.security.tokenMaxAge == 3 * 3600)
+        #expect(config.security.rateLimitWindow == 90)
+        // The call may run on past the visitor's wait: three times it, and never under a minute.
+        #expect(config.hero.callTimeout == .seconds(60))
+        #expect(try parse(#"{\#(minimalForms), "hero": {"timeout_seconds": 30}}"#).hero.callTimeout == .seconds(90))
+    }
+
+    @Test func durationDefaultsMatchTheREADME() {
+        let config = AppConfig()
+        #expect(config.server.keepAliveTimeout == .seconds(5))
+        #expect(config.server.shutdownGracePeriod == .seconds(10))
+        #expect(config.hero.timeout == .seconds(10))
+        #expect(config.storage.maxAge == 7 * 86_400)
+        #expect(config.storage.retention == 30 * 86_400)
+        #expect(config.security.minFillTime == 3)
+        #expect(config.security.tokenMaxAge == 24 * 3600)
+        #expect(config.security.rateLimitWindow == 600)
+    }
+
+    @Test func durationRangesAreCheckedInTheFilesUnits() {
+        let found = problems("""
+        {\(minimalForms),
+         "server": {"keep_alive_timeout_seconds": 0, "shutdown_grace_seconds": 301},
+         "hero": {"timeout_seconds": 121},
+         "storage": {"max_age_days": 366, "retention_days": 3651},
+         "security": {"min_fill_seconds": 3601, "token_max_age_hours": 0, "rate_limit": {"per_seconds": 86401}}}
+        """)
+        #expect(found == [
+            "server.keep_alive_timeout_seconds: must be between 1 and 300",
+            "server.shutdown_grace_seconds: must be between 0 and 300",
+            "hero.timeout_seconds: must be between 1 and 120",
+            "security.min_fill_seconds: must be between 0 and 3600",
+            "security.token_max_age_hours: must be between 1 and 720",
+            "security.rate_limit.per_seconds: must be between 1 and 86400",
+            "storage.max_age_days: must be between 1 and 365",
+            "storage.retention_days: must be between 1 and 3650",
+        ])
+        #expect(problems(#"{\#(minimalForms), "storage": {"max_age_days": 1.5}}"#)
+                == ["storage.max_age_days: must be a whole number"])
+    }
+
     @Test func brokenJSONIsReported() {
         // Where the mistake is, so the operator can find it in the file.
         #expect(problems("{") == ["not valid JSON: expected a key in double quotes at line 1, column 2"])
