@@ -56,13 +56,13 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
         var policy = retryPolicy ?? RetryPolicy()
-        policy.maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
+        policy.maxAge = config.storage.maxAge
         let alerts = config.alerts.webhookURL.flatMap(URL.init(string:))
             .map { WebhookAlerts(url: $0, environment: environment, logger: logger) }
         let metrics = Metrics()
         let worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
                                     policy: policy, logger: logger,
-                                    retention: TimeInterval(config.storage.retentionDays) * 86400,
+                                    retention: config.storage.retention,
                                     alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) })
         process = ProcessParts(mode: mode, store: store, worker: worker, metrics: metrics, secret: secret,
                                logger: logger, now: now)
@@ -132,6 +132,6 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     static func makeSender(config: AppConfig, apiKey: String?) -> any LeadSender {
         guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }
         return HeroProjectSender(client: HeroClient(endpoint: endpoint, apiKey: apiKey,
-                                                    timeout: .seconds(config.hero.callTimeoutSeconds)))
+                                                    timeout: config.hero.callTimeout))
     }
 }

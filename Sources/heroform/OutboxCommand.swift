@@ -70,7 +70,7 @@ struct OutboxCommand: ParsableCommand {
 
         func run() throws {
             let (config, store) = try OutboxCommand.openStore(options)
-            let maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
+            let maxAge = config.storage.maxAge
             if allFailed {
                 let count = try store.performBlocking { try $0.retryAllFailed(now: Date(), maxAge: maxAge) }
                 print("\(count) failed lead(s) queued for delivery")
@@ -94,9 +94,11 @@ struct OutboxCommand: ParsableCommand {
         func run() throws {
             let (config, store) = try OutboxCommand.openStore(options)
             let now = Date()
-            let cutoff = now.addingTimeInterval(-TimeInterval(config.storage.retentionDays) * 86400)
+            let cutoff = now.addingTimeInterval(-config.storage.retention)
             let count = try store.performBlocking { try $0.eraseDelivered(before: cutoff, now: now) }
-            print("erased the personal data of \(count) delivered lead(s) older than \(config.storage.retentionDays) days")
+            // The file gives retention_days in whole days; say it the same way.
+            let days = Int((config.storage.retention / AppConfig.secondsPerDay).rounded())
+            print("erased the personal data of \(count) delivered lead(s) older than \(days) days")
         }
     }
 }

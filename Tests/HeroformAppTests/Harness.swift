@@ -15,7 +15,7 @@ func testConfig(endpoint: URL? = nil, successURL: String? = nil, dataDir: String
     config.storage.dataDir = dataDir
     config.server.publicDir = repositoryRoot.appendingPathComponent("Public").path
     if let endpoint { config.hero.endpoint = endpoint.absoluteString }
-    config.hero.timeoutSeconds = 2
+    config.hero.timeout = .seconds(2)
     config.forms["default"] = FormDefinition(id: "default", measure: "DOG", partnerSource: "Kontaktformular Website",
                                              title: "Dachanfrage", privacyURL: "https://dach.example/datenschutz",
                                              successURL: successURL)
@@ -38,12 +38,12 @@ func temporaryDataDir() -> String {
 
 /// Runs a test against the whole application in process (no sockets: requests go through the server's parser
 /// straight to the app), with HERO's stand-in behind it and a fresh outbox in a temporary data dir.
-/// `timeoutSeconds` is long by default: the wait for HERO ends as soon as the stand-in answers, and under the
+/// `heroTimeout` is long by default: the wait for HERO ends as soon as the stand-in answers, and under the
 /// parallel suite's load on two cores a short wait would turn a delivered lead into a queued one now and then.
-func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil, timeoutSeconds: Int = 30,
-                configure: (inout AppConfig) -> Void = { _ in },
+func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil,
+                heroTimeout: Duration = .seconds(30), configure: (inout AppConfig) -> Void = { _ in },
                 _ body: (InProcessClient, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
-    try await withAppAndHero(live: live, successURL: successURL, logger: logger, timeoutSeconds: timeoutSeconds,
+    try await withAppAndHero(live: live, successURL: successURL, logger: logger, heroTimeout: heroTimeout,
                              configure: configure) { hero, app in
         try await body(InProcessClient(app, observer: app.metrics), hero, app)
     }
@@ -53,12 +53,13 @@ func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = 
 /// own framing), end to end.
 func withAppOverSockets<T>(logger: Logger? = nil, configure: (inout AppConfig) -> Void = { _ in },
                            _ body: (HTTPServer, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
-    try await withAppAndHero(live: true, successURL: nil, logger: logger, timeoutSeconds: 30, configure: configure) { hero, app in
+    try await withAppAndHero(live: true, successURL: nil, logger: logger, heroTimeout: .seconds(30),
+                             configure: configure) { hero, app in
         try await TestServer.with(app, logger: logger, observer: app.metrics) { server in try await body(server, hero, app) }
     }
 }
 
-private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?, timeoutSeconds: Int,
+private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?, heroTimeout: Duration,
                                configure: (inout AppConfig) -> Void,
                                _ body: (HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     let hero = HeroStandIn(apiKey: "test-api-key-123")
@@ -66,7 +67,7 @@ private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?,
     var quiet = Logger(label: "app")
     quiet.logLevel = .critical
     var config = testConfig(endpoint: endpoint, successURL: successURL)
-    config.hero.timeoutSeconds = timeoutSeconds
+    config.hero.timeout = heroTimeout
     configure(&config)
     defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
     let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet,

@@ -133,12 +133,12 @@ import Testing
                 copy.id = "extra"
                 return copy
             }
-            changed.storage.retentionDays = 5
+            changed.storage.retention = 5 * AppConfig.secondsPerDay
             changed.server.port = 1
             let needsRestart = try app.reload(changed)
             #expect(needsRestart == ["server.host/port", "storage"])
             // What needs a restart keeps its running value until then.
-            #expect(app.config.storage.retentionDays == 30)
+            #expect(app.config.storage.retention == 30 * AppConfig.secondsPerDay)
             #expect(app.config.server.port != 1)
             let page = try await get(server, "/")
             #expect(page.text.contains("<title>Neuer Titel</title>"))

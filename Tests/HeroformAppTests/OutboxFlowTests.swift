@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func leadIsStoredBeforeTheAnswerAndQueuedWhileHeroIsDown() async throws {
-        try await withApp(timeoutSeconds: 1) { server, hero, app in
+        try await withApp(heroTimeout: .seconds(1)) { server, hero, app in
             hero.mode = .slow(.seconds(3))
             let response = try await post(server, lead, contentType: "application/json")
             // 202, not 200: the deadline ended the visitor's wait; HERO would have said yes after 3 s.

@@ -7,7 +7,7 @@ import Testing
         var new = running
         new.server.port = 9999
         new.server.maxConnections = 5
-        new.storage.retentionDays = 1
+        new.storage.retention = AppConfig.secondsPerDay
         new.hero.apiKeyFile = "/run/secrets/hero"
         new.alerts.webhookURL = "https://hooks.example/x"
         new.security.rateLimitSubmissions = 50
@@ -27,10 +27,10 @@ import Testing
         let running = AppConfig()
         var new = running
         new.demo = true
-        new.hero.timeoutSeconds = 3
+        new.hero.timeout = .seconds(3)
         let (config, needsRestart) = RestartOnlySetting.keeping(running, in: new)
         #expect(needsRestart.isEmpty)
         #expect(config.demo)
-        #expect(config.hero.timeoutSeconds == 3)
+        #expect(config.hero.timeout == .seconds(3))
     }
 }

@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func tokenEndpointHandsOutWorkingTokens() async throws {
-        try await withApp(configure: { $0.security.minFillSeconds = 0 }) { server, hero, _ in
+        try await withApp(configure: { $0.security.minFillTime = 0 }) { server, hero, _ in
             let response = try await exchange(server, "GET /token?form=english HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(response.status == 200)
             #expect(response.header("Cache-Control") == "no-store")
@@ -86,7 +86,7 @@ import Testing
 
     @Test func tokenYoungerThanTheMinimumFillTimeIsRefused() async throws {
         // A minute, so that even a slow, loaded test machine cannot take longer between the two requests.
-        try await withApp(configure: { $0.security.minFillSeconds = 60 }) { server, _, _ in
+        try await withApp(configure: { $0.security.minFillTime = 60 }) { server, _, _ in
             let fresh = try #require(jsonObject(try await exchange(server, "GET /token HTTP/1.1\r\nHost: a\r\n\r\n"))?["token"] as? String)
             let response = try await post(server, "{\"_token\":\"\(fresh)\"," + lead.dropFirst(), contentType: "application/json", signed: false)
             #expect(response.status == 422)

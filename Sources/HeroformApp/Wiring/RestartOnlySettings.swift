@@ -20,8 +20,8 @@ struct RestartOnlySetting {
         [
             RestartOnlySetting(name: "server.host/port", fields: [.at(\.server.host), .at(\.server.port)]),
             RestartOnlySetting(name: "server timeouts and limits",
-                               fields: [.at(\.server.keepAliveTimeoutSeconds), .at(\.server.maxConnections),
-                                        .at(\.server.shutdownGraceSeconds)]),
+                               fields: [.at(\.server.keepAliveTimeout), .at(\.server.maxConnections),
+                                        .at(\.server.shutdownGracePeriod)]),
             RestartOnlySetting(name: "storage", fields: [.at(\.storage)]),
             RestartOnlySetting(name: "hero.endpoint/api_key_file",
                                fields: [.at(\.hero.endpoint), .at(\.hero.apiKeyFile)]),

@@ -34,8 +34,8 @@ struct RouteContext: Sendable {
         let now = process.now
         self.now = now
         surviving = SurvivingState(config: config, secret: process.secret, keeping: previous)
-        let tokens = FormToken(secret: process.secret, minimumAge: TimeInterval(config.security.minFillSeconds),
-                               maximumAge: TimeInterval(config.security.tokenMaxAgeHours) * 3600)
+        let tokens = FormToken(secret: process.secret, minimumAge: config.security.minFillTime,
+                               maximumAge: config.security.tokenMaxAge)
         self.tokens = tokens
         files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
         pages = try Pages(publicDir: config.server.publicDir, proofOfWork: surviving.proofOfWork != nil,
@@ -46,8 +46,8 @@ struct RouteContext: Sendable {
     var leads: LeadEndpoint {
         let guards = SubmissionGuard(tokens: tokens, limiter: surviving.limiter, clients: clients,
                                      proofOfWork: surviving.proofOfWork)
-        let delivery = OutboxDelivery(store: store, worker: worker, deadline: .seconds(config.hero.timeoutSeconds),
-                                      maxAge: TimeInterval(config.storage.maxAgeDays) * 86400, logger: logger, now: now)
+        let delivery = OutboxDelivery(store: store, worker: worker, deadline: config.hero.timeout,
+                                      maxAge: config.storage.maxAge, logger: logger, now: now)
         return LeadEndpoint(forms: config.forms, pages: pages, delivery: delivery, guards: guards, metrics: metrics,
                             logger: logger, now: now)
     }
@@ -58,19 +58,19 @@ struct SurvivingState: Sendable {
     let limiter: RateLimiter
     /// nil when proof of work is off.
     let proofOfWork: ProofOfWork?
-    private let limits: [Int]
+    private let limits: (submissions: Int, window: TimeInterval)
     private let puzzle: [Int]
 
     init(config: AppConfig, secret: [UInt8], keeping previous: SurvivingState?) {
         let security = config.security
-        let limits = [security.rateLimitSubmissions, security.rateLimitPerSeconds]
+        let limits = (submissions: security.rateLimitSubmissions, window: security.rateLimitWindow)
         let puzzle = [security.proofOfWork ? 1 : 0, security.proofOfWorkMaxNumber]
         self.limits = limits
         self.puzzle = puzzle
         if let previous, previous.limits == limits {
             limiter = previous.limiter
         } else {
-            limiter = RateLimiter(limit: security.rateLimitSubmissions, window: TimeInterval(security.rateLimitPerSeconds))
+            limiter = RateLimiter(limit: limits.submissions, window: limits.window)
         }
         if let previous, previous.puzzle == puzzle {
             proofOfWork = previous.proofOfWork
