@@ -135,6 +135,18 @@ public final class WebDriver: Sendable {
         try await command("POST", "element/\(element)/click", [:])
     }
 
+    /// The page's source once it contains `text`, polled from here so it works with JavaScript off too (a click
+    /// that submits a form may return before the next page is there); the last source seen after `timeout`.
+    public func source(containing text: String, timeout: Duration = .seconds(10)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var page = try await source
+        while !page.contains(text), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            page = try await source
+        }
+        return page
+    }
+
     /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value.
     @discardableResult
     public func run(_ script: String, _ args: [Any] = []) async throws -> Any? {
