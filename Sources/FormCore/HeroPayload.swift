@@ -1,11 +1,11 @@
 import FoundationEssentials
-import Glibc
+import JSON
 
 /// The JSON body for HERO's `POST /api/v1/Projects/create` (see hero-lead-api.txt).
 ///
-/// Encoding omits nil and empty strings, and sub-objects that end up empty, because HERO would
+/// The JSON leaves out nil and empty strings, and sub-objects that end up empty, because HERO would
 /// otherwise overwrite data with "" — so an empty value can never be sent, however the payload was built.
-public struct HeroPayload: Sendable, Equatable, Codable {
+public struct HeroPayload: Sendable, Equatable {
     public var measure: String
     public var customer: Customer?
     public var address: Address?
@@ -27,32 +27,28 @@ public struct HeroPayload: Sendable, Equatable, Codable {
         self.projectMatch = projectMatch
     }
 
-    enum CodingKeys: String, CodingKey {
-        case measure
-        case customer
-        case address
-        case projectAddress = "projectaddress"
-        case projectMatch = "project_match"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeNonEmpty(measure, forKey: .measure)
-        if let customer, !customer.isEmpty { try container.encode(customer, forKey: .customer) }
-        if let address, !address.isEmpty { try container.encode(address, forKey: .address) }
-        if let projectAddress, !projectAddress.isEmpty { try container.encode(projectAddress, forKey: .projectAddress) }
-        if let projectMatch, !projectMatch.isEmpty { try container.encode(projectMatch, forKey: .projectMatch) }
+    /// The payload as HERO reads it, with HERO's key names; empty values and sub-objects left out.
+    public var json: JSONValue {
+        JSONValue.nonEmptyObject([
+            "measure": .nonEmpty(measure),
+            "customer": customer?.json,
+            "address": address?.json,
+            "projectaddress": projectAddress?.json,
+            "project_match": projectMatch?.json,
+        ]) ?? [:]
     }
 
     /// Compact UTF-8 JSON with sorted keys, so equal payloads give equal bytes (testable, loggable).
-    public func jsonData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Only strings are encoded, which cannot fail; the fallback exists so nothing can trap.
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    public func jsonBytes() -> [UInt8] {
+        json.serializedBytes()
     }
 
-    public struct Customer: Sendable, Equatable, Codable {
+    /// `jsonBytes()` as `Data`, for the outbox and the HERO client, which take `Data`.
+    public func jsonData() -> Data {
+        Data(jsonBytes())
+    }
+
+    public struct Customer: Sendable, Equatable {
         public var email: String?
         /// The salutation: "Herr", "Frau" or "Divers".
         public var title: String?
@@ -73,30 +69,21 @@ public struct HeroPayload: Sendable, Equatable, Codable {
             self.phoneHome = phoneHome
         }
 
-        enum CodingKeys: String, CodingKey {
-            case email, title
-            case firstName = "first_name"
-            case lastName = "last_name"
-            case companyName = "company_name"
-            case phoneHome = "phone_home"
+        /// Nil when every value is empty.
+        var json: JSONValue? {
+            JSONValue.nonEmptyObject([
+                "email": .nonEmpty(email), "title": .nonEmpty(title), "first_name": .nonEmpty(firstName),
+                "last_name": .nonEmpty(lastName), "company_name": .nonEmpty(companyName),
+                "phone_home": .nonEmpty(phoneHome),
+            ])
         }
 
         var isEmpty: Bool {
             [email, title, firstName, lastName, companyName, phoneHome].allSatisfy { $0?.isEmpty ?? true }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeNonEmpty(email, forKey: .email)
-            try container.encodeNonEmpty(title, forKey: .title)
-            try container.encodeNonEmpty(firstName, forKey: .firstName)
-            try container.encodeNonEmpty(lastName, forKey: .lastName)
-            try container.encodeNonEmpty(companyName, forKey: .companyName)
-            try container.encodeNonEmpty(phoneHome, forKey: .phoneHome)
-        }
     }
 
-    public struct Address: Sendable, Equatable, Codable {
+    public struct Address: Sendable, Equatable {
         public var street: String?
         public var city: String?
         public var zipcode: String?
@@ -109,25 +96,20 @@ public struct HeroPayload: Sendable, Equatable, Codable {
             self.countryCode = countryCode
         }
 
-        enum CodingKeys: String, CodingKey {
-            case street, city, zipcode
-            case countryCode = "country_code"
+        /// Nil when every value is empty.
+        var json: JSONValue? {
+            JSONValue.nonEmptyObject([
+                "street": .nonEmpty(street), "city": .nonEmpty(city), "zipcode": .nonEmpty(zipcode),
+                "country_code": .nonEmpty(countryCode),
+            ])
         }
 
         var isEmpty: Bool {
             [street, city, zipcode, countryCode].allSatisfy { $0?.isEmpty ?? true }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeNonEmpty(street, forKey: .street)
-            try container.encodeNonEmpty(city, forKey: .city)
-            try container.encodeNonEmpty(zipcode, forKey: .zipcode)
-            try container.encodeNonEmpty(countryCode, forKey: .countryCode)
-        }
     }
 
-    public struct ProjectMatch: Sendable, Equatable, Codable {
+    public struct ProjectMatch: Sendable, Equatable {
         /// Shown in the project's log book: the visitor's message.
         public var comment: String?
         /// Shown in the project's notes field.
@@ -140,29 +122,30 @@ public struct HeroPayload: Sendable, Equatable, Codable {
             self.partnerSource = partnerSource
         }
 
-        enum CodingKeys: String, CodingKey {
-            case comment
-            case partnerNotes = "partner_notes"
-            case partnerSource = "partner_source"
+        /// Nil when every value is empty.
+        var json: JSONValue? {
+            JSONValue.nonEmptyObject([
+                "comment": .nonEmpty(comment), "partner_notes": .nonEmpty(partnerNotes),
+                "partner_source": .nonEmpty(partnerSource),
+            ])
         }
 
         var isEmpty: Bool {
             [comment, partnerNotes, partnerSource].allSatisfy { $0?.isEmpty ?? true }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeNonEmpty(comment, forKey: .comment)
-            try container.encodeNonEmpty(partnerNotes, forKey: .partnerNotes)
-            try container.encodeNonEmpty(partnerSource, forKey: .partnerSource)
-        }
     }
 }
 
-extension KeyedEncodingContainer {
+extension JSONValue {
     /// HERO must never receive "" (it would blank existing data), so empty counts as absent.
-    mutating func encodeNonEmpty(_ value: String?, forKey key: Key) throws {
-        guard let value, !value.isEmpty else { return }
-        try encode(value, forKey: key)
+    fileprivate static func nonEmpty(_ text: String?) -> JSONValue? {
+        guard let text, !text.isEmpty else { return nil }
+        return .string(text)
+    }
+
+    /// An object of the members that are there; nil when none is, so an empty object is left out too.
+    fileprivate static func nonEmptyObject(_ members: [String: JSONValue?]) -> JSONValue? {
+        let present = members.compactMapValues { $0 }
+        return present.isEmpty ? nil : .object(present)
     }
 }

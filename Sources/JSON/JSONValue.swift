@@ -46,14 +46,35 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(nilLiteral: ()) { self = .null }
 }
 
+extension JSONValue: ExpressibleByFloatLiteral {
+    public init(floatLiteral value: Double) { self = .number(value) }
+}
+
+extension JSONValue {
+    /// An object of strings, as an answer's `errors` by field: `["errors": JSONValue(problems)]`.
+    public init(_ members: [String: String]) {
+        self = .object(members.mapValues(JSONValue.string))
+    }
+}
+
 extension JSONValue {
     /// The document's text: object keys sorted (stable output for logs, alerts and tests), `/` not escaped,
     /// control characters as `\uXXXX`. `pretty` indents by two spaces, one member or element per line.
     public func serialized(pretty: Bool = false) -> String {
+        String(decoding: serializedBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// The document's text as UTF-8, for a body or a file: written straight into one buffer, no `String` between.
+    public func serializedBytes(pretty: Bool = false) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(128)
         write(to: &output, pretty: pretty, indent: 0)
-        return String(decoding: output, as: UTF8.self)
+        return output
+    }
+
+    /// Appends the document's text to `output`, for a caller that writes more around it.
+    public func write(to output: inout [UInt8], pretty: Bool = false) {
+        write(to: &output, pretty: pretty, indent: 0)
     }
 
     private func write(to output: inout [UInt8], pretty: Bool, indent: Int) {
@@ -75,12 +96,13 @@ extension JSONValue {
         case .object(let members):
             guard !members.isEmpty else { output += "{}".utf8; return }
             output.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
+            // Sorted as pairs: no second lookup of each key.
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 if pretty { Self.newline(&output, indent + 1) }
-                JSONStringEncoding.write(key, to: &output)
+                JSONStringEncoding.write(member.key, to: &output)
                 output += (pretty ? ": " : ":").utf8
-                members[key]?.write(to: &output, pretty: pretty, indent: indent + 1)
+                member.value.write(to: &output, pretty: pretty, indent: indent + 1)
             }
             if pretty { Self.newline(&output, indent) }
             output.append(UInt8(ascii: "}"))
