@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "HeroClient", dependencies: ["HTTPClient", "JSON"]),
         // A local stand-in for HERO that enforces its contract, for tests and benchmarks.
         .target(name: "HeroStandIn", dependencies: [
-            "HTTPServer",
+            "HTTPServer", "JSON",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Wires config, routes and pages together; everything the executable runs.
@@ -58,24 +58,37 @@ let package = Package(
         // HERO's stand-in as a process, for benchmarks.
         .executableTarget(name: "hero-stand-in", dependencies: ["HeroStandIn"]),
         .executableTarget(name: "heroform", dependencies: [
-            "HeroformApp", "HTTPClient", "JSON", "FormCore",
+            "HeroformApp", "HTTPServer", "HTTPClient", "Outbox", "JSON", "FormCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTesting"]),
-        .testTarget(name: "FormCoreTests", dependencies: ["FormCore"]),
+        .testTarget(name: "HTTPServerTests", dependencies: [
+            "HTTPServer", "HTTPTesting", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "FormCoreTests", dependencies: ["FormCore", "JSON"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"]),
         .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
-        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "HeroStandIn", "HTTPTesting"]),
-        .testTarget(name: "HeroformAppTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn"]),
+        .testTarget(name: "OutboxTests", dependencies: [
+            "Outbox", "HeroClient", "HeroStandIn", "HTTPServer", "HTTPTesting",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "HeroformAppTests", dependencies: [
+            "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "JSON", "Sockets",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Drives the form in headless Chromium (skipped when chromium is not installed, unless CI requires it).
-        .testTarget(name: "HeroformBrowserTests", dependencies: ["HeroformApp", "HTTPTesting", "HeroStandIn", "FormCore"]),
+        .testTarget(name: "HeroformBrowserTests", dependencies: [
+            "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "JSON",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs the built `heroform` binary as a user would.
-        .testTarget(name: "HeroformCLITests", dependencies: ["heroform", "hero-stand-in", "HTTPTesting", "HeroStandIn", "Outbox", "Sockets"]),
+        .testTarget(name: "HeroformCLITests", dependencies: [
+            "heroform", "hero-stand-in", "HTTPTesting", "HeroStandIn", "JSON", "Outbox", "Sockets",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

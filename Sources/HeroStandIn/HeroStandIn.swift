@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import HTTPServer
+import JSON
 import Logging
 import Synchronization
 
@@ -26,7 +27,10 @@ public final class HeroStandIn: Sendable {
         public let body: [UInt8]
         public let status: Int
         /// The body as a JSON object, when it is one.
-        public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+        public var json: JSONValue? {
+            guard let value = try? JSONValue.parse(body, lastKeyWins: true), case .object = value else { return nil }
+            return value
+        }
     }
 
     public let apiKey: String
@@ -56,7 +60,8 @@ public final class HeroStandIn: Sendable {
         if withStats {
             router.get("/stats") { [self] _ in
                 let (created, calls) = state.withLock { state in (state.calls.filter { $0.status == 200 }.count, state.calls.count) }
-                return .json(Data(#"{"created":\#(created),"calls":\#(calls)}"#.utf8))
+                let stats: JSONValue = ["created": .number(Double(created)), "calls": .number(Double(calls))]
+                return .json(Data(stats.serializedBytes()))
             }
         }
         var quiet = Logger(label: "hero-stand-in")
@@ -87,7 +92,7 @@ public final class HeroStandIn: Sendable {
     public var calls: [Call] { state.withLock { $0.calls } }
 
     /// Projects created so far (successful calls).
-    public var createdProjects: [[String: Any]] { calls.filter { $0.status == 200 }.compactMap(\.json) }
+    public var createdProjects: [JSONValue] { calls.filter { $0.status == 200 }.compactMap(\.json) }
 
     /// The most calls that were being answered at one moment.
     public var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
@@ -102,12 +107,13 @@ public final class HeroStandIn: Sendable {
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluate(request, mode: mode)
         state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body, status: status)) }
-        let data = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data()
-        return .json(data, status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
+        return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
     }
 
-    private func evaluate(_ request: HTTPRequest, mode: Mode) -> (Int, [String: Any]) {
-        func error(_ status: Int, _ message: String) -> (Int, [String: Any]) { (status, ["status": "error", "message": message]) }
+    private func evaluate(_ request: HTTPRequest, mode: Mode) -> (Int, JSONValue) {
+        func error(_ status: Int, _ message: String) -> (Int, JSONValue) {
+            (status, ["status": "error", "message": .string(message)])
+        }
         if case .failing(let status, let message) = mode { return error(status, message) }
         guard request.headers["Authorization"] == "Bearer \(apiKey)" else { return error(401, "Unauthenticated.") }
         guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
@@ -116,7 +122,8 @@ public final class HeroStandIn: Sendable {
         guard request.headers["Accept"]?.lowercased().contains("application/json") == true else {
             return error(406, "Accept must include application/json")
         }
-        guard let json = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
+        // Read as HERO's PHP reads it: of repeated keys, the last wins.
+        guard let body = try? JSONValue.parse(request.body, lastKeyWins: true), case .object(let json) = body else {
             return error(400, "Ungültiges JSON")
         }
         if let problem = Self.contractProblem(json) { return error(400, problem) }
@@ -125,7 +132,7 @@ public final class HeroStandIn: Sendable {
             state.nextID += 1
             return state.nextID
         }
-        return (200, ["status": "success", "id": id])
+        return (200, ["status": "success", "id": .number(Double(id))])
     }
 
     private static let allowedKeys: [String: Set<String>] = [
@@ -136,24 +143,20 @@ public final class HeroStandIn: Sendable {
     ]
 
     /// The first way `json` breaks the contract, in HERO's words where we know them.
-    static func contractProblem(_ json: [String: Any]) -> String? {
+    static func contractProblem(_ json: [String: JSONValue]) -> String? {
         for key in json.keys where key != "measure" && allowedKeys[key] == nil { return "Unbekanntes Feld: \(key)" }
-        guard let measure = json["measure"] as? String, !measure.isEmpty else { return "Fehlendes Gewerk (measure)" }
+        guard let measure = json["measure"]?.string, !measure.isEmpty else { return "Fehlendes Gewerk (measure)" }
         for (object, keys) in allowedKeys {
             guard let value = json[object] else { continue }
-            guard let nested = value as? [String: Any] else { return "\(object) muss ein Objekt sein" }
+            guard case .object(let nested) = value else { return "\(object) muss ein Objekt sein" }
             for (key, field) in nested {
                 guard keys.contains(key) else { return "Unbekanntes Feld: \(object).\(key)" }
-                guard let text = field as? String else { return "\(object).\(key) muss ein Text sein" }
+                guard let text = field.string else { return "\(object).\(key) muss ein Text sein" }
                 if text.isEmpty { return "Leerer Wert: \(object).\(key)" }
             }
         }
-        guard let customer = json["customer"] as? [String: Any], customer["email"] is String else {
-            return "Fehlende E-Mail-Adresse"
-        }
-        guard let address = json["address"] as? [String: Any], address["zipcode"] is String else {
-            return "Fehlende Postleitzahl"
-        }
+        guard json["customer"]?["email"]?.string != nil else { return "Fehlende E-Mail-Adresse" }
+        guard json["address"]?["zipcode"]?.string != nil else { return "Fehlende Postleitzahl" }
         return nil
     }
 }
