@@ -14,9 +14,12 @@ let package = Package(
     targets: [
         // Non-blocking POSIX sockets driven by Dispatch; knows nothing of HTTP.
         .target(name: "Sockets", dependencies: ["CEpoll"]),
+        // Text formats of the web that the HTTP server and the form core both read: percent-encoding, HTTP's
+        // optional whitespace, header values with parameters, media types. Pure, below both.
+        .target(name: "WebText"),
         // HTTP/1.1 parser, connections, router, middleware and static files; knows nothing of forms or HERO.
         .target(name: "HTTPServer", dependencies: [
-            "Sockets", "CZlib",
+            "Sockets", "WebText", "CZlib",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Helpers for tests: a raw-socket HTTP client and a server harness.
@@ -27,7 +30,7 @@ let package = Package(
         // JSON as a value: a strict parser and a writer with sorted keys, in pure Swift (no Foundation).
         .target(name: "JSON"),
         // The pure core: form schema, decoding, sanitizing, validation, mapping to HERO. No I/O.
-        .target(name: "FormCore", dependencies: ["JSON"]),
+        .target(name: "FormCore", dependencies: ["JSON", "WebText"]),
         // System libraries: SQLite for the outbox, OpenSSL for hashes, HMAC, randomness and TLS.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -52,7 +55,7 @@ let package = Package(
         ]),
         // Wires config, routes and pages together; everything the executable runs.
         .target(name: "HeroformApp", dependencies: [
-            "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
+            "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON", "WebText",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // HERO's stand-in as a process, for benchmarks.
@@ -69,6 +72,7 @@ let package = Package(
         ]),
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore", "JSON"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "WebTextTests", dependencies: ["WebText"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"]),
         .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),

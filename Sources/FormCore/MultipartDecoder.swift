@@ -1,3 +1,5 @@
+import WebText
+
 /// Decodes `multipart/form-data` bodies (RFC 7578 on top of RFC 2046 §5.1).
 /// Text fields only: file parts are skipped, since heroform accepts no uploads.
 public enum MultipartDecoder: Sendable {
@@ -112,7 +114,7 @@ public enum MultipartDecoder: Sendable {
             guard let colon = line.firstIndex(of: ":") else {
                 return .failure(.malformed("malformed header line in a multipart part"))
             }
-            let name = line[..<colon].trimmingASCIIWhitespace().lowercased()
+            let name = line[..<colon].trimmingWhitespace().lowercased()
             if name == "content-disposition" && disposition == nil {
                 disposition = HeaderValue(String(line[line.index(after: colon)...]))
             }

@@ -1,5 +1,5 @@
-/// Writes JSON strings (RFC 8259 §7) as UTF-8 bytes, for both of heroform's JSON writers: `JSONValue` here and
-/// the answer writer in HeroformApp.
+/// Writes JSON strings (RFC 8259 §7) as UTF-8 bytes, for `JSONValue`'s writer (and the app's `JSONText` until its
+/// answers are `JSONValue`s too).
 public enum JSONStringEncoding {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
