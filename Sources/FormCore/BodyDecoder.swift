@@ -1,8 +1,8 @@
 import WebText
 
 /// Entry point for request bodies: picks the decoder by Content-Type.
-public enum BodyDecoder: Sendable {
-    public static func decode(_ body: [UInt8], contentType: String?) -> Result<[String: String], DecodeError> {
+package enum BodyDecoder: Sendable {
+    package static func decode(_ body: [UInt8], contentType: String?) -> Result<[String: String], DecodeError> {
         guard let contentType, let media = MediaType(contentType) else {
             return .failure(.unsupportedMediaType(contentType))
         }

@@ -1,19 +1,20 @@
-import FoundationEssentials
-import JSON
+package import FoundationEssentials
+package import JSON
 
 /// The JSON body for HERO's `POST /api/v1/Projects/create` (see hero-lead-api.txt).
 ///
 /// The JSON leaves out nil and empty strings, and sub-objects that end up empty, because HERO would
 /// otherwise overwrite data with "" — so an empty value can never be sent, however the payload was built.
+// Public only while HeroformApp's public LeadDelivery names it.
 public struct HeroPayload: Sendable, Equatable {
-    public var measure: String
-    public var customer: Customer?
-    public var address: Address?
+    package var measure: String
+    package var customer: Customer?
+    package var address: Address?
     /// Only set when the project site differs; HERO then uses it instead of `address`.
-    public var projectAddress: Address?
-    public var projectMatch: ProjectMatch?
+    package var projectAddress: Address?
+    package var projectMatch: ProjectMatch?
 
-    public init(
+    package init(
         measure: String,
         customer: Customer? = nil,
         address: Address? = nil,
@@ -28,7 +29,7 @@ public struct HeroPayload: Sendable, Equatable {
     }
 
     /// The payload as HERO reads it, with HERO's key names; empty values and sub-objects left out.
-    public var json: JSONValue {
+    package var json: JSONValue {
         JSONValue.nonEmptyObject([
             "measure": .nonEmpty(measure),
             "customer": customer?.json,
@@ -39,25 +40,25 @@ public struct HeroPayload: Sendable, Equatable {
     }
 
     /// Compact UTF-8 JSON with sorted keys, so equal payloads give equal bytes (testable, loggable).
-    public func jsonBytes() -> [UInt8] {
+    package func jsonBytes() -> [UInt8] {
         json.serializedBytes()
     }
 
     /// `jsonBytes()` as `Data`, for the outbox and the HERO client, which take `Data`.
-    public func jsonData() -> Data {
+    package func jsonData() -> Data {
         Data(jsonBytes())
     }
 
-    public struct Customer: Sendable, Equatable {
-        public var email: String?
+    package struct Customer: Sendable, Equatable {
+        package var email: String?
         /// The salutation: "Herr", "Frau" or "Divers".
-        public var title: String?
-        public var firstName: String?
-        public var lastName: String?
-        public var companyName: String?
-        public var phoneHome: String?
+        package var title: String?
+        package var firstName: String?
+        package var lastName: String?
+        package var companyName: String?
+        package var phoneHome: String?
 
-        public init(
+        package init(
             email: String? = nil, title: String? = nil, firstName: String? = nil,
             lastName: String? = nil, companyName: String? = nil, phoneHome: String? = nil
         ) {
@@ -83,13 +84,13 @@ public struct HeroPayload: Sendable, Equatable {
         }
     }
 
-    public struct Address: Sendable, Equatable {
-        public var street: String?
-        public var city: String?
-        public var zipcode: String?
-        public var countryCode: String?
+    package struct Address: Sendable, Equatable {
+        package var street: String?
+        package var city: String?
+        package var zipcode: String?
+        package var countryCode: String?
 
-        public init(street: String? = nil, city: String? = nil, zipcode: String? = nil, countryCode: String? = nil) {
+        package init(street: String? = nil, city: String? = nil, zipcode: String? = nil, countryCode: String? = nil) {
             self.street = street
             self.city = city
             self.zipcode = zipcode
@@ -109,14 +110,14 @@ public struct HeroPayload: Sendable, Equatable {
         }
     }
 
-    public struct ProjectMatch: Sendable, Equatable {
+    package struct ProjectMatch: Sendable, Equatable {
         /// Shown in the project's log book: the visitor's message.
-        public var comment: String?
+        package var comment: String?
         /// Shown in the project's notes field.
-        public var partnerNotes: String?
-        public var partnerSource: String?
+        package var partnerNotes: String?
+        package var partnerSource: String?
 
-        public init(comment: String? = nil, partnerNotes: String? = nil, partnerSource: String? = nil) {
+        package init(comment: String? = nil, partnerNotes: String? = nil, partnerSource: String? = nil) {
             self.comment = comment
             self.partnerNotes = partnerNotes
             self.partnerSource = partnerSource

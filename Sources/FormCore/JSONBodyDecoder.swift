@@ -8,8 +8,8 @@ import JSON
 /// rules Foundation's `JSONDecoder` had here: the structure must be valid JSON (nesting at most 512 deep), a
 /// trailing comma is tolerated, the last of repeated keys wins, and `true` and `1` stay apart. String escapes
 /// and number text follow the JSON module's rules (`JSONStringDecoding`, `JSONNumberText`).
-public enum JSONBodyDecoder: Sendable {
-    public static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
+package enum JSONBodyDecoder: Sendable {
+    package static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
         body.withUnsafeBufferPointer { bytes in
             var scanner = Scanner(bytes: bytes)
             return scanner.decodeObject()

@@ -2,9 +2,9 @@ import WebText
 
 /// Decodes `application/x-www-form-urlencoded` bodies (WHATWG URL standard), strictly:
 /// a broken escape or invalid UTF-8 is an error rather than silently replaced text.
-public enum URLEncodedDecoder: Sendable {
+package enum URLEncodedDecoder: Sendable {
     /// Duplicate keys: the first wins. Keys without "=" get "". Empty pairs ("a=1&&b=2") are skipped.
-    public static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
+    package static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
         var fields: [String: String] = [:]
         for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let eq = pair.firstIndex(of: UInt8(ascii: "="))

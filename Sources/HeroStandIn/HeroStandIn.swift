@@ -1,17 +1,17 @@
-import FoundationEssentials
-import HTTPServer
-import JSON
+package import FoundationEssentials
+package import HTTPServer
+package import JSON
 import Logging
 import Synchronization
 
 /// A local stand-in for HERO's Lead API that enforces the contract we know (docs plus what public integrations
 /// show): Bearer key, JSON in and out, `customer.email` and `address.zipcode` required, no empty strings, no
 /// unknown keys, and a new project id for every accepted call (HERO does not deduplicate).
-public final class HeroStandIn: Sendable {
-    public static let path = "/api/v1/Projects/create"
+package final class HeroStandIn: Sendable {
+    package static let path = "/api/v1/Projects/create"
 
     /// How the stand-in behaves for the next calls.
-    public enum Mode: Sendable, Equatable {
+    package enum Mode: Sendable, Equatable {
         case up
         /// Answers correctly, after a delay.
         case slow(Duration)
@@ -22,18 +22,18 @@ public final class HeroStandIn: Sendable {
     }
 
     /// A call as received, whatever the answer was.
-    public struct Call: Sendable {
-        public let headers: HTTPHeaders
-        public let body: [UInt8]
-        public let status: Int
+    package struct Call: Sendable {
+        package let headers: HTTPHeaders
+        package let body: [UInt8]
+        package let status: Int
         /// The body as a JSON object, when it is one.
-        public var json: JSONValue? {
+        package var json: JSONValue? {
             guard let value = try? JSONValue.parse(body, lastKeyWins: true), case .object = value else { return nil }
             return value
         }
     }
 
-    public let apiKey: String
+    package let apiKey: String
     private let state = Mutex(State())
     private let port: UInt16
 
@@ -47,14 +47,14 @@ public final class HeroStandIn: Sendable {
     }
 
     /// `port` 0 picks a free one.
-    public init(apiKey: String = "test-key", port: UInt16 = 0) {
+    package init(apiKey: String = "test-key", port: UInt16 = 0) {
         self.apiKey = apiKey
         self.port = port
     }
 
     /// Starts listening on loopback; returns the endpoint URL. `withStats` adds `GET /stats` (counts only).
     @discardableResult
-    public func start(withStats: Bool = false) throws -> URL {
+    package func start(withStats: Bool = false) throws -> URL {
         var router = Router(defaultBodyLimit: 1024 * 1024)
         router.post(Self.path) { [self] request in await self.handle(request) }
         if withStats {
@@ -74,28 +74,28 @@ public final class HeroStandIn: Sendable {
     }
 
     /// Stops listening: calls now fail to connect, as when HERO is down. `start()` again reuses the port.
-    public func stop() async {
+    package func stop() async {
         guard let server = state.withLock({ $0.server }) else { return }
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
-    public var endpoint: URL {
+    package var endpoint: URL {
         let bound = state.withLock { $0.server?.port } ?? port
         return URL(string: "http://127.0.0.1:\(bound)\(Self.path)") ?? URL(fileURLWithPath: "/")
     }
 
-    public var mode: Mode {
+    package var mode: Mode {
         get { state.withLock { $0.mode } }
         set { state.withLock { $0.mode = newValue } }
     }
 
-    public var calls: [Call] { state.withLock { $0.calls } }
+    package var calls: [Call] { state.withLock { $0.calls } }
 
     /// Projects created so far (successful calls).
-    public var createdProjects: [JSONValue] { calls.filter { $0.status == 200 }.compactMap(\.json) }
+    package var createdProjects: [JSONValue] { calls.filter { $0.status == 200 }.compactMap(\.json) }
 
     /// The most calls that were being answered at one moment.
-    public var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
+    package var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
 
     private func handle(_ request: HTTPRequest) async -> HTTPResponse {
         state.withLock { state in

@@ -2,13 +2,13 @@
 /// scanner does: someone typed a postcode or a phone number, and a `Double` would turn 12345678901234567890 into
 /// 12345678901234567000. No exponent and no needless zeros: `1.0` and `1e3` become `1` and `1000`, `1e-7` becomes
 /// `0.0000001`, `-0` becomes `0`.
-public enum JSONNumberText {
+package enum JSONNumberText {
     /// The exponent of the last significant digit (trailing zeros folded in) must lie here, as it had to with
     /// Foundation's `Decimal`, which did this before; it also bounds the zeros written for `1e999999999`.
-    public static let exponentRange = -128...127
+    package static let exponentRange = -128...127
 
     /// The decimal text of `literal`; nil when it is not a JSON number or out of `exponentRange`.
-    public static func plainDecimal(_ literal: some Collection<UInt8>) -> String? {
+    package static func plainDecimal(_ literal: some Collection<UInt8>) -> String? {
         guard let number = Digits(literal) else { return nil }
         var digits = number.digits[...]
         var exponent = number.exponent

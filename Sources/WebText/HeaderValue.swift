@@ -1,11 +1,11 @@
 /// A header value of the form `token; key=value; key="quoted value"`, as used by
 /// Content-Type and Content-Disposition (RFC 9110 §5.6.6). Keys are lower-cased; the first
 /// occurrence of a key wins.
-public struct HeaderValue: Equatable, Sendable {
-    public let value: String
-    public let parameters: [String: String]
+package struct HeaderValue: Equatable, Sendable {
+    package let value: String
+    package let parameters: [String: String]
 
-    public init(_ header: String) {
+    package init(_ header: String) {
         let pieces = Self.splitOutsideQuotes(header)
         value = (pieces.first ?? "").trimmingWhitespace()
         var parameters: [String: String] = [:]

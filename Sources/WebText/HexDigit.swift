@@ -3,9 +3,9 @@
 // form core must not import the HTTP server; pure Swift, no I/O, no Foundation.
 
 /// One hexadecimal digit in ASCII, as percent escapes, chunk sizes and `\u` escapes write them.
-public enum HexDigit {
+package enum HexDigit {
     /// 0...15 for `0`–`9`, `a`–`f` and `A`–`F`; nil for any other byte.
-    public static func value(_ byte: UInt8) -> UInt8? {
+    package static func value(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10

@@ -1,12 +1,12 @@
 /// A parsed Content-Type: `type/subtype` lower-cased, plus parameters.
-public struct MediaType: Equatable, Sendable {
-    public let type: String
-    public let subtype: String
-    public let parameters: [String: String]
+package struct MediaType: Equatable, Sendable {
+    package let type: String
+    package let subtype: String
+    package let parameters: [String: String]
 
-    public var essence: String { type + "/" + subtype }
+    package var essence: String { type + "/" + subtype }
 
-    public init?(_ header: String) {
+    package init?(_ header: String) {
         // Almost every request sends one of a handful of exact values: parsed once, looked up after that.
         if let known = Self.common[header] {
             self = known
@@ -45,18 +45,18 @@ public struct MediaType: Equatable, Sendable {
     private static let tokenPunctuation = Set("!#$%&'*+-.^_`|~".unicodeScalars)
 
     /// Absent charset means UTF-8 for our types (HTML forms and JSON, RFC 8259 §8.1).
-    public var isUTF8: Bool {
+    package var isUTF8: Bool {
         guard let charset = parameters["charset"]?.lowercased() else { return true }
         return charset == "utf-8" || charset == "utf8"
     }
 
     /// `application/json` or any type with the `+json` suffix (RFC 6839): the one rule for "this is JSON", for
     /// reading a body and for choosing the format of an answer alike.
-    public var isJSON: Bool { Self.isJSON(essence: essence[...].utf8) }
+    package var isJSON: Bool { Self.isJSON(essence: essence[...].utf8) }
 
     /// `isJSON` for a Content-Type as sent, read in place without parsing, as every submission asks: parameters
     /// and optional whitespace ignored, any ASCII case.
-    public static func isJSON(_ header: String) -> Bool {
+    package static func isJSON(_ header: String) -> Bool {
         let utf8 = header.utf8
         var essence = utf8[..<(utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex)]
         while let first = essence.first, first == 0x20 || first == 0x09 { essence = essence.dropFirst() }

@@ -2,7 +2,7 @@ extension StringProtocol {
     /// Without HTTP's optional whitespace (SP and HTAB, RFC 9110 §5.6.3) at either end, as header values, list
     /// elements and parameters are read; line breaks and Unicode's other spaces stay (for those, FormCore's
     /// `trimmingWhitespaceAndNewlines`).
-    public func trimmingWhitespace() -> String {
+    package func trimmingWhitespace() -> String {
         let text = Substring(self)
         let utf8 = text.utf8
         let isOptionalWhitespace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }

@@ -1,7 +1,7 @@
 /// Percent-decoding (RFC 3986 §2.1) for paths, query strings and `application/x-www-form-urlencoded` bodies,
 /// strictly: a broken escape or bytes that are not UTF-8 are an error, never replaced text.
-public enum PercentDecoding {
-    public enum Failure: Error, Equatable, Sendable {
+package enum PercentDecoding {
+    package enum Failure: Error, Equatable, Sendable {
         /// `%` not followed by two hex digits.
         case badEscape
         /// The decoded bytes are not well-formed UTF-8.
@@ -9,7 +9,7 @@ public enum PercentDecoding {
     }
 
     /// `%XX` escapes resolved, and `+` as a space when `plusIsSpace` (form bodies and query strings, not paths).
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool) -> Result<String, Failure> {
+    package static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool) -> Result<String, Failure> {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = 0
@@ -29,11 +29,11 @@ public enum PercentDecoding {
         return .success(text)
     }
 
-    public static func decode(_ bytes: ArraySlice<UInt8>, plusIsSpace: Bool) -> Result<String, Failure> {
+    package static func decode(_ bytes: ArraySlice<UInt8>, plusIsSpace: Bool) -> Result<String, Failure> {
         bytes.withUnsafeBufferPointer { decode($0, plusIsSpace: plusIsSpace) }
     }
 
-    public static func decode(_ text: some StringProtocol, plusIsSpace: Bool) -> Result<String, Failure> {
+    package static func decode(_ text: some StringProtocol, plusIsSpace: Bool) -> Result<String, Failure> {
         // Native strings and their substrings are contiguous UTF-8: read in place.
         if let decoded = text.utf8.withContiguousStorageIfAvailable({ decode($0, plusIsSpace: plusIsSpace) }) {
             return decoded

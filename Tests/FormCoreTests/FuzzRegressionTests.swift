@@ -32,7 +32,8 @@ import JSON
         let decoded = BodyDecoder.decode(Array(bytes.dropFirst()), contentType: Self.contentTypes[Int(first) % Self.contentTypes.count])
         guard case .success(let values) = decoded else { return }
         if case .success(let lead) = Validator.validate(values, form: form) {
-            let json = HeroMapping.payload(for: lead, form: form, reference: "AAA-AAA-AAA", consentAt: Date()).jsonBytes()
+            let payload = HeroMapping.payload(for: lead, form: form, reference: "AAA-AAA-AAA", consentAt: Date())
+            let json = payload.jsonBytes()
             guard case .object = try JSONValue.parse(json) else {
                 Issue.record("the payload is not a JSON object")
                 return

@@ -31,8 +31,10 @@ let fullForm: [(String, String)] = [
                 "email": "j.obrien@example.org", "title": "Frau", "first_name": "Jürgen-Özlem", "last_name": "O'Brien",
                 "company_name": "Dach & Söhne GmbH", "phone_home": "+49 (511) 123-456",
             ])
-            #expect(project["address"] == ["street": "Schwarzer Bär 2", "city": "Hannover", "zipcode": "30449", "country_code": "DE"])
-            #expect(project["projectaddress"] == ["street": "Am Markt 5", "city": "Wien", "zipcode": "1010", "country_code": "AT"])
+            #expect(project["address"]
+                == ["street": "Schwarzer Bär 2", "city": "Hannover", "zipcode": "30449", "country_code": "DE"])
+            #expect(project["projectaddress"]
+                == ["street": "Am Markt 5", "city": "Wien", "zipcode": "1010", "country_code": "AT"])
             let match = try #require(project["project_match"])
             #expect(match["comment"] == "Das Dach ist undicht.\nBitte um Rückruf.")
             #expect(match["partner_source"] == "Kontaktformular Website")

@@ -17,7 +17,8 @@ func solve(_ challenge: ProofOfWork.Challenge) -> String? {
 func encoded(_ solution: ProofOfWork.Solution) -> String {
     let json: JSONValue = [
         "algorithm": .string(solution.algorithm), "challenge": .string(solution.challenge),
-        "number": .number(Double(solution.number)), "salt": .string(solution.salt), "signature": .string(solution.signature),
+        "number": .number(Double(solution.number)), "salt": .string(solution.salt),
+        "signature": .string(solution.signature),
     ]
     return Data(json.serializedBytes()).base64EncodedString()
 }

@@ -166,7 +166,9 @@ import JSON
     }
 
     @Test func writesBytesTheSameAsText() {
-        let value: JSONValue = ["status": "error", "message": "Bitte prüfen", "errors": JSONValue(["email": "ungültig"])]
+        let value: JSONValue = [
+            "status": "error", "message": "Bitte prüfen", "errors": JSONValue(["email": "ungültig"]),
+        ]
         let expected = #"{"errors":{"email":"ungültig"},"message":"Bitte prüfen","status":"error"}"#
         #expect(value.serializedBytes() == Array(expected.utf8))
         #expect(value.serializedBytes(pretty: true) == Array(value.serialized(pretty: true).utf8))
