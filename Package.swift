@@ -46,9 +46,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // SHA-256, HMAC and secure random bytes from libcrypto.
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: upcomingFeatures),
-        // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries.
+        // The durable outbox: every accepted lead in SQLite, a worker delivering it with retries through a sender
+        // it defines; knows nothing of HERO or HTTP.
         .target(name: "Outbox", dependencies: [
-            "CSQLite", "CryptoPrimitives", "HeroClient", "HTTPClient", "JSON",
+            "CSQLite", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
@@ -62,7 +63,8 @@ let package = Package(
         ], swiftSettings: upcomingFeatures),
         // Wires config, routes and pages together; everything the executable runs.
         .target(name: "HeroformApp", dependencies: [
-            "Sockets", "HTTPServer", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON", "WebText",
+            "Sockets", "HTTPServer", "HTTPClient", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
+            "WebText",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // HERO's stand-in as a process, for benchmarks.
@@ -85,12 +87,10 @@ let package = Package(
         .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn", "HTTPServer"],
                     swiftSettings: upcomingFeatures),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: upcomingFeatures),
-        .testTarget(name: "OutboxTests", dependencies: [
-            "Outbox", "HeroClient", "HeroStandIn", "HTTPServer", "HTTPTesting",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HeroformAppTests", dependencies: [
-            "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "JSON", "Sockets",
+            "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "HeroClient", "Outbox", "JSON",
+            "Sockets",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Drives the form in headless Chromium (skipped when chromium is not installed, unless CI requires it).

@@ -106,16 +106,8 @@ package final class RawClient: @unchecked Sendable {
         let headEnd = try readUntil(Array("\r\n\r\n".utf8))
         let headText = String(decoding: buffer[..<headEnd], as: UTF8.self)
         buffer.removeFirst(headEnd + 4)
-        var lines = headText.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst()
-        let parts = statusLine.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw Failure(description: "bad status line: \(statusLine)") }
-        var headers: [(String, String)] = []
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { throw Failure(description: "bad header line: \(line)") }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-        }
-        var response = RawResponse(statusLine: statusLine, status: status, headers: headers, body: [])
+        var response = try RawResponse(head: headText)
+        let status = response.status
         let bodyless = forHead || (100..<200).contains(status) || status == 204 || status == 304
         if !bodyless {
             if let length = response.header("Content-Length").flatMap(Int.init) {
@@ -186,6 +178,33 @@ package struct RawResponse: Sendable {
     package let status: Int
     package let headers: [(String, String)]
     package internal(set) var body: [UInt8]
+
+    package init(statusLine: String, status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.statusLine = statusLine
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A response head as it came (status line and fields, with or without the blank line); the body is empty.
+    package init(head: String) throws {
+        var lines = head.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        guard !lines.isEmpty else { throw RawClient.Failure(description: "empty response head") }
+        let statusLine = lines.removeFirst()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw RawClient.Failure(description: "bad status line: \(statusLine)")
+        }
+        var headers: [(String, String)] = []
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else {
+                throw RawClient.Failure(description: "bad header line: \(line)")
+            }
+            headers.append((String(line[..<colon]),
+                            line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        self.init(statusLine: statusLine, status: status, headers: headers, body: [])
+    }
 
     package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1

@@ -1,8 +1,7 @@
 import JSON
 
 /// What one call to HERO's Lead API came to, classified for the caller's retry decision.
-// Public only while Outbox's public API (ProjectSender, DeliveryWorker) names it.
-public enum HeroOutcome: Sendable, Equatable {
+package enum HeroOutcome: Sendable, Equatable {
     /// HTTP 200 with `"status":"success"`: the project exists in HERO.
     case created(id: Int?)
     /// HERO refused the API key (401/403). Retrying will not help until the key is fixed, but the lead is fine.

@@ -1,49 +1,35 @@
 import Dispatch
 import FoundationEssentials
 import Glibc
-import HeroClient
 import Logging
 import Synchronization
 
-/// Whatever creates the project in HERO: the real client, or a dry-run stand-in.
-public protocol ProjectSender: Sendable {
-    func createProject(payload: Data) async -> HeroOutcome
-}
-
-extension HeroClient: ProjectSender {}
-
-/// Sends nothing and reports success: dry-run mode, where everything works and HERO is never called.
-public struct DryRunSender: ProjectSender {
-    public init() {}
-    public func createProject(payload: Data) async -> HeroOutcome { .created(id: nil) }
-}
-
-/// Delivers pending leads to HERO: right after they are stored (inline, with a deadline) and in the background,
-/// with retries by `RetryPolicy`. One attempt per lead at a time; the store's claim makes sure of that, also
-/// across processes.
-public final class DeliveryWorker: Sendable {
-    /// What the worker tells the outside world about HERO.
-    public struct Health: Sendable, Equatable {
-        /// HERO refused the API key on the last attempt (401/403): leads wait, nothing is lost.
-        public var keyRejected = false
-        public var lastError: String?
+/// Delivers pending leads through a `LeadSender`: right after they are stored (inline, with a deadline) and in the
+/// background, with retries by `RetryPolicy`. One attempt per lead at a time; the store's claim makes sure of that,
+/// also across processes.
+package final class DeliveryWorker: Sendable {
+    /// What the worker tells the outside world about the receiver.
+    package struct Health: Sendable, Equatable {
+        /// The receiver refused the API key on the last attempt: leads wait, nothing is lost.
+        package var keyRejected = false
+        package var lastError: String?
     }
 
-    public enum AttemptResult: Sendable, Equatable {
+    package enum AttemptResult: Sendable, Equatable {
         case delivered
         case retryLater
         case failed
     }
 
     private let store: OutboxStore
-    private let sender: any ProjectSender
+    private let sender: any LeadSender
     private let policy: RetryPolicy
     private let logger: Logger
     private let alerts: (any AlertSink)?
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let retention: TimeInterval
-    private let onOutcome: (@Sendable (HeroOutcome) -> Void)?
+    private let onOutcome: (@Sendable (SendOutcome) -> Void)?
     /// Claims from before this moment belong to an earlier process.
     private let createdAt: Date
     private let state = Mutex(State())
@@ -62,11 +48,12 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// - Parameter retention: how long delivered leads keep their personal data; the loop erases it hourly after.
-    public init(store: OutboxStore, sender: any ProjectSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
-                retention: TimeInterval = 30 * 86400,
-                alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                onOutcome: (@Sendable (HeroOutcome) -> Void)? = nil) {
+    /// - Parameter onOutcome: hears of every sending's outcome (metrics).
+    package init(store: OutboxStore, sender: any LeadSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
+                 retention: TimeInterval = 30 * 86400,
+                 alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                 onOutcome: (@Sendable (SendOutcome) -> Void)? = nil) {
         self.onOutcome = onOutcome
         self.store = store
         self.sender = sender
@@ -79,21 +66,21 @@ public final class DeliveryWorker: Sendable {
         self.random = random
     }
 
-    public var health: Health { state.withLock { $0.health } }
+    package var health: Health { state.withLock { $0.health } }
 
     // MARK: - Inline delivery
 
     /// Tries to deliver a just-stored lead, waiting at most `deadline`. If the attempt takes longer it goes on in
     /// the background (its result is recorded when it comes): answering the visitor early never starts a second
     /// call for the same lead.
-    public func deliverNow(_ reference: String, deadline: Duration) async -> AttemptResult {
+    package func deliverNow(_ reference: String, deadline: Duration) async -> AttemptResult {
         let instant = now()
         guard let record = try? await store.perform({ try $0.claim(reference, now: instant) }) else { return .retryLater }
         return await deliverClaimed(record, deadline: deadline)
     }
 
     /// Like `deliverNow` for a lead the caller has already claimed (stored with `claim: true`).
-    public func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
+    package func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
         guard let task = track({ await self.attempt(record) }) else {
             // Stopping: hand the lead back to the background loop of the next start.
             _ = try? await store.perform { try $0.release(record.reference) }
@@ -104,20 +91,29 @@ public final class DeliveryWorker: Sendable {
 
     // MARK: - Background delivery
 
-    /// Starts the background loop: it delivers due leads, sleeping until the next is due (at most `pollInterval`,
-    /// so leads retried from the operator CLI in another process are picked up soon) or until `wake()`.
-    public func start(pollInterval: Duration = .seconds(5)) {
-        do {
-            try store.resumeAfterRestart(now: now(), startedAt: createdAt)
-        } catch {
-            logger.error("cannot resume pending leads: \(error)")
+    /// Starts the background loop: it first takes back what an earlier process left (see
+    /// `OutboxSession.resumeAfterRestart`), then delivers due leads, sleeping until the next is due (at most
+    /// `pollInterval`, so leads retried from the operator CLI in another process are picked up soon) or until
+    /// `wake()`.
+    package func start(pollInterval: Duration = .seconds(5)) {
+        let task = Task {
+            await self.resumeAfterRestart()
+            await self.loop(pollInterval: pollInterval)
         }
-        let task = Task { await self.loop(pollInterval: pollInterval) }
         state.withLock { $0.running = task }
     }
 
-    /// Stops the loop and waits (up to `timeout`) for calls to HERO in flight to finish and be recorded.
-    public func stop(timeout: Duration = .seconds(15)) async {
+    private func resumeAfterRestart() async {
+        let (instant, startedAt) = (now(), createdAt)
+        do {
+            _ = try await store.perform { try $0.resumeAfterRestart(now: instant, startedAt: startedAt) }
+        } catch {
+            logger.error("cannot resume pending leads", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stops the loop and waits (up to `timeout`) for sendings in flight to finish and be recorded.
+    package func stop(timeout: Duration = .seconds(15)) async {
         let (loop, calls) = state.withLock { state -> (Task<Void, Never>?, [Task<AttemptResult, Never>]) in
             state.stopping = true
             state.sleeper?.continuation.resume()
@@ -132,7 +128,7 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// Makes the loop look for due leads now.
-    public func wake() {
+    package func wake() {
         state.withLock { state in
             if let sleeper = state.sleeper {
                 sleeper.continuation.resume()
@@ -197,15 +193,18 @@ public final class DeliveryWorker: Sendable {
 
     /// Erases the personal data of leads delivered more than `retention` ago.
     @discardableResult
-    public func purgeExpired() async -> Int {
+    package func purgeExpired() async -> Int {
         let instant = now()
         let cutoff = instant.addingTimeInterval(-retention)
         do {
             let erased = try await store.perform { try $0.eraseDelivered(before: cutoff, now: instant) }
-            if erased > 0 { logger.info("erased the personal data of \(erased) delivered lead(s) older than the retention period") }
+            if erased > 0 {
+                logger.info("erased the personal data of delivered leads older than the retention period",
+                            metadata: ["count": "\(erased)"])
+            }
             return erased
         } catch {
-            logger.error("retention purge failed: \(error)")
+            logger.error("retention purge failed", metadata: ["error": "\(error)"])
             return 0
         }
     }
@@ -228,30 +227,35 @@ public final class DeliveryWorker: Sendable {
 
     // MARK: - One attempt
 
-    /// Calls HERO once for a claimed lead and records what happened.
+    /// Sends a claimed lead once and records what happened.
     func attempt(_ record: LeadRecord) async -> AttemptResult {
         guard let payload = record.payload else {
             try? await store.perform { try $0.markFailed(record.reference, error: "no data left to send") }
             return .failed
         }
-        let outcome = await sender.createProject(payload: payload)
+        let outcome = await sender.send(payload)
         onOutcome?(outcome)
         let instant = now()
         let failures = record.attempts + 1
+        var metadata: Logger.Metadata = ["reference": "\(record.reference)", "form": "\(record.formID)",
+                                         "attempt": "\(failures)"]
         do {
             switch outcome {
-            case .created(let id):
-                try await store.perform { try $0.markDelivered(record.reference, heroID: id, now: instant) }
+            case .delivered(let id):
+                try await store.perform { try $0.markDelivered(record.reference, externalID: id, now: instant) }
                 setHealth(keyRejected: false, error: nil)
-                logger.info("lead \(record.reference) (form \(record.formID)) delivered to HERO\(id.map { " as project \($0)" } ?? "")")
+                if let id { metadata["external_id"] = "\(id)" }
+                logger.info("lead delivered", metadata: metadata)
                 return .delivered
 
-            case .unauthorized(let status, _):
+            case .keyRejected(let reason):
                 let next = instant.addingTimeInterval(policy.keyRejectedDelay)
-                try await store.perform { try $0.markRetry(record.reference, next: next, error: "HERO refused the API key (HTTP \(status))") }
-                let wasRejected = setHealth(keyRejected: true, error: "HERO refused the API key (HTTP \(status))")
-                logger.error("HERO refused the API key (HTTP \(status)); lead \(record.reference) waits, next try in \(Int(policy.keyRejectedDelay / 60)) min. Check HERO_API_KEY.")
-                if !wasRejected { await alerts?.send(.keyRejected(status: status)) }
+                try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
+                let wasRejected = setHealth(keyRejected: true, error: reason)
+                metadata["reason"] = "\(reason)"
+                metadata["retry_in_seconds"] = "\(Int(policy.keyRejectedDelay))"
+                logger.error("API key refused; the lead waits until the key is fixed", metadata: metadata)
+                if !wasRejected { await alerts?.send(.keyRejected(reason: reason)) }
                 return .retryLater
 
             case .unavailable(let reason):
@@ -260,26 +264,33 @@ public final class DeliveryWorker: Sendable {
                 if next > record.giveUpAt {
                     let error = "gave up after \(failures) attempts: \(reason)"
                     try await store.perform { try $0.markFailed(record.reference, error: error) }
-                    logger.error("lead \(record.reference) (form \(record.formID)) failed: \(error)")
+                    metadata["reason"] = "\(error)"
+                    logger.error("lead failed", metadata: metadata)
                     await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: error))
                     return .failed
                 }
                 try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
-                logger.warning("lead \(record.reference) (form \(record.formID)) not delivered (\(reason)); retry in \(Int(next.timeIntervalSince(instant))) s")
+                metadata["reason"] = "\(reason)"
+                metadata["retry_in_seconds"] = "\(Int(next.timeIntervalSince(instant)))"
+                logger.warning("lead not delivered; retrying later", metadata: metadata)
                 return .retryLater
 
-            case .rejected(let status, let message):
+            case .refused(let reason, let detail):
                 setHealth(keyRejected: false, error: nil)
-                try await store.perform { try $0.markFailed(record.reference, error: "HERO rejected it (HTTP \(status)): \(message)") }
-                // HERO's message may quote the visitor's input: personal data, so only at debug level.
-                logger.error("lead \(record.reference) (form \(record.formID)) failed: HERO rejected it (HTTP \(status)); see `heroform outbox show \(record.reference)`")
-                logger.debug("lead \(record.reference): HERO said: \(message)")
-                await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: "HERO rejected it (HTTP \(status))"))
+                try await store.perform { try $0.markFailed(record.reference, error: "\(reason): \(detail)") }
+                metadata["reason"] = "\(reason)"
+                metadata["hint"] = "heroform outbox show \(record.reference)"
+                logger.error("lead failed", metadata: metadata)
+                // The receiver's message may quote the visitor's input: personal data, so only at debug level.
+                logger.debug("lead refused; the receiver's message",
+                             metadata: ["reference": "\(record.reference)", "detail": "\(detail)"])
+                await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: reason))
                 return .failed
             }
         } catch {
             // The outcome could not be recorded; the claim stays until restart, so no second call races this one.
-            logger.critical("lead \(record.reference): cannot record the delivery result: \(error)")
+            metadata["error"] = "\(error)"
+            logger.critical("cannot record the delivery result", metadata: metadata)
             return .retryLater
         }
     }

@@ -2,8 +2,8 @@ import CryptoPrimitives
 
 /// Identifies "the same submission" (a double click, a reloaded POST) without keeping a second copy of the data:
 /// SHA-256 over the form id and the normalized fields.
-public enum Fingerprint {
-    public static func of(formID: String, fields: [String: String]) -> String {
+package enum Fingerprint {
+    package static func of(formID: String, fields: [String: String]) -> String {
         // Length-prefixed parts, so no value can imitate a field boundary.
         func part(_ text: String) -> String { "\(text.utf8.count):\(text);" }
         var canonical = part(formID)

@@ -2,31 +2,32 @@ import FoundationEssentials
 import Glibc
 
 /// One lead as the outbox keeps it.
-public struct LeadRecord: Sendable, Equatable {
-    public enum Status: String, Sendable, CaseIterable {
+package struct LeadRecord: Sendable, Equatable {
+    package enum Status: String, Sendable, CaseIterable {
         /// Waiting for (another) delivery attempt.
         case pending
-        /// In HERO.
+        /// The receiver (HERO) has it.
         case delivered
-        /// Given up on: HERO refused it, or it could not be delivered in time. Kept until handled.
+        /// Given up on: the receiver refused it, or it could not be delivered in time. Kept until handled.
         case failed
     }
 
-    public var reference: String
-    public var formID: String
-    /// The JSON body for HERO; nil once personal data has been erased.
-    public var payload: Data?
-    public var status: Status
-    public var attempts: Int
-    public var nextAttemptAt: Date
-    /// The last failure as the operator should read it (HERO's own message where it gave one).
-    public var lastError: String?
-    public var heroID: Int?
-    public var createdAt: Date
-    public var deliveredAt: Date?
-    public var erasedAt: Date?
+    package var reference: String
+    package var formID: String
+    /// The body the sender sends (HERO's JSON); nil once personal data has been erased.
+    package var payload: Data?
+    package var status: Status
+    package var attempts: Int
+    package var nextAttemptAt: Date
+    /// The last failure as the operator should read it (the receiver's own message where it gave one).
+    package var lastError: String?
+    /// The receiver's id for the lead once delivered (HERO's project id), if it named one.
+    package var externalID: Int?
+    package var createdAt: Date
+    package var deliveredAt: Date?
+    package var erasedAt: Date?
     /// After this, a lead that still cannot be delivered becomes `failed`.
-    public var giveUpAt: Date
+    package var giveUpAt: Date
     /// Set while a delivery call runs.
-    public var inFlightSince: Date?
+    package var inFlightSince: Date?
 }

@@ -5,11 +5,12 @@ import Synchronization
 
 /// Every accepted lead, in one SQLite file under the data dir. Each write is a synced commit.
 ///
-/// Thread-safe: the connection lives in a Mutex. Calls block for the length of a commit (an fsync), so async
-/// callers run them off Swift's cooperative threads (see `OutboxStore.perform`), which also commits the work of
-/// concurrent callers together (group commit).
-public final class OutboxStore: Sendable {
-    public let path: String
+/// Its operations are those of `OutboxSession`, handed to the work given to `perform`: every call blocks for the
+/// length of a commit (an fsync), so async code goes through `perform`, which runs the work off Swift's cooperative
+/// threads and commits the work of concurrent callers together (group commit). The operator CLI, synchronous,
+/// has `performBlocking`.
+package final class OutboxStore: Sendable {
+    package let path: String
     let database: LockedDatabase
     private let queue = DispatchQueue(label: "heroform.outbox.store")
     /// Work handed to `perform` and not yet run; the store's queue takes it all in one go.
@@ -17,7 +18,7 @@ public final class OutboxStore: Sendable {
 
     private struct PendingWork: Sendable {
         /// Runs the work inside the group's transaction; its result is held back until the commit is done.
-        let run: @Sendable (OutboxStore) -> (@Sendable (Error?) -> Void)
+        let run: @Sendable (OutboxSession) -> (@Sendable (Error?) -> Void)
         /// Answers without running the work (no transaction could be started).
         let fail: @Sendable (Error) -> Void
     }
@@ -28,7 +29,7 @@ public final class OutboxStore: Sendable {
     let groupCommits = Atomic<Int>(0)
 
     /// Opens or creates `outbox.sqlite3` in `dataDir` (created with mode 0700) and migrates it.
-    public init(dataDir: String) throws {
+    package init(dataDir: String) throws {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         path = dataDir.joiningPath("outbox.sqlite3")
@@ -40,15 +41,16 @@ public final class OutboxStore: Sendable {
         self.database = LockedDatabase(database)
     }
 
-    /// Runs blocking store work on the store's own queue, off the cooperative thread pool.
+    /// Runs blocking store work on the store's own queue, off the cooperative thread pool: the one way in for
+    /// async code.
     ///
     /// Group commit: the work of every caller waiting at that moment runs in one transaction, each in a savepoint
     /// of its own (one that throws undoes only its own writes), and one synced commit makes them all durable. No
     /// caller hears of its result before that commit is done; if the commit fails, they all get its error.
-    public func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxStore) throws -> T) async throws -> T {
+    package func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxSession) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let item = PendingWork(run: { store in
-                let result = store.inSavepoint { try work(store) }
+            let item = PendingWork(run: { session in
+                let result = session.inSavepoint { try work(session) }
                 return { commitError in continuation.resume(with: commitError.map { .failure($0) } ?? result) }
             }, fail: { error in continuation.resume(throwing: error) })
             let first = pending.withLock { queue in
@@ -57,6 +59,16 @@ public final class OutboxStore: Sendable {
             }
             if first { queue.async { self.runPending() } }
         }
+    }
+
+    /// Runs store work right here, on the calling thread, each of its calls committing on its own: for the
+    /// operator CLI, a short-lived synchronous process that has nothing else to run meanwhile. A group commit
+    /// in progress in this process is waited for, never joined. Async code uses `perform`: an fsync on the
+    /// cooperative pool holds up every other task.
+    @available(*, noasync, message: "async code uses perform, which keeps the store's fsyncs off the cooperative pool")
+    @discardableResult
+    package func performBlocking<T>(_ work: (OutboxSession) throws -> T) rethrows -> T {
+        try work(OutboxSession(database: database))
     }
 
     /// On `queue`: runs what is pending, a group at a time, each group in one transaction and one commit.
@@ -79,7 +91,8 @@ public final class OutboxStore: Sendable {
                     for item in group { item.fail(error) }
                     return ([], nil)
                 }
-                let finishers = group.map { $0.run(self) }
+                let session = OutboxSession(database: database)
+                let finishers = group.map { $0.run(session) }
                 groupCommits.add(1, ordering: .relaxed)
                 let commitError: Error?
                 do {
@@ -94,12 +107,6 @@ public final class OutboxStore: Sendable {
             // Answered only now, with the lock given back.
             for finish in finishers { finish(commitError) }
         }
-    }
-
-    /// Runs `work` inside a savepoint of the group's open transaction, so that if it throws, only its own writes are
-    /// undone. The work takes the (recursive) connection lock again for each of its calls.
-    private func inSavepoint<T>(_ work: () throws -> T) -> Result<T, Error> {
-        Result { try database.withLock { db in try db.savepoint(work) } }
     }
 
     static func migrate(_ db: Database) throws {
@@ -134,15 +141,15 @@ public final class OutboxStore: Sendable {
         }
     }
 
-    // MARK: - Accepting
+    // MARK: - Values the operations take and give
 
     /// A lead to store. `fingerprint` identifies the same submission; `idempotencyKey` is the client's own.
-    public struct NewLead: Sendable {
-        public var formID: String
-        public var payload: Data
-        public var fingerprint: String?
-        public var idempotencyKey: String?
-        public init(formID: String, payload: Data, fingerprint: String? = nil, idempotencyKey: String? = nil) {
+    package struct NewLead: Sendable {
+        package var formID: String
+        package var payload: Data
+        package var fingerprint: String?
+        package var idempotencyKey: String?
+        package init(formID: String, payload: Data, fingerprint: String? = nil, idempotencyKey: String? = nil) {
             self.formID = formID
             self.payload = payload
             self.fingerprint = fingerprint
@@ -150,7 +157,7 @@ public final class OutboxStore: Sendable {
         }
     }
 
-    public enum InsertResult: Sendable, Equatable {
+    package enum InsertResult: Sendable, Equatable {
         case inserted(LeadRecord)
         /// The same submission (or the same Idempotency-Key) came before: nothing new was stored.
         case duplicate(LeadRecord)
@@ -158,233 +165,14 @@ public final class OutboxStore: Sendable {
         case keyConflict
     }
 
-    /// Stores a lead unless it repeats one: the same fingerprint within `duplicateWindow`, or the same
-    /// Idempotency-Key within `idempotencyWindow`. `makeReference` builds the payload's reference into it.
-    /// With `claim`, the new lead is stored already claimed for an inline delivery attempt (one commit, not two).
-    public func insert(_ lead: NewLead, reference makeReference: @Sendable () -> String, payloadFor: @Sendable (String) -> Data,
-                       now: Date, maxAge: TimeInterval, duplicateWindow: TimeInterval = 600,
-                       idempotencyWindow: TimeInterval = 86400, claim: Bool = false) throws -> InsertResult {
-        try database.withLock { db in
-            try db.transaction {
-                if let key = lead.idempotencyKey,
-                   let row = try db.query("SELECT * FROM leads WHERE idempotency_key = ? AND created_at > ? ORDER BY id LIMIT 1",
-                                          [.text(key), .real(now.timeIntervalSince1970 - idempotencyWindow)]).first,
-                   let record = Self.record(row) {
-                    // A key names one submission; reused for another, dropping that one silently would lose a lead.
-                    guard row["fingerprint"]?.string == lead.fingerprint, record.formID == lead.formID else { return .keyConflict }
-                    return .duplicate(record)
-                }
-                if let fingerprint = lead.fingerprint,
-                   let row = try db.query("SELECT * FROM leads WHERE fingerprint = ? AND created_at > ? ORDER BY id LIMIT 1",
-                                          [.text(fingerprint), .real(now.timeIntervalSince1970 - duplicateWindow)]).first,
-                   let record = Self.record(row) {
-                    return .duplicate(record)
-                }
-                // References are random; on the rare clash, draw again.
-                var reference = makeReference()
-                for _ in 0..<10 where try !db.query("SELECT 1 FROM leads WHERE reference = ?", [.text(reference)]).isEmpty {
-                    reference = makeReference()
-                }
-                let created = now.timeIntervalSince1970
-                try db.run("""
-                    INSERT INTO leads (reference, form_id, payload, status, attempts, next_attempt_at, created_at, give_up_at,
-                                       fingerprint, idempotency_key, in_flight_since)
-                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)
-                    """, [.text(reference), .text(lead.formID), .blob(Array(payloadFor(reference))), .real(created), .real(created),
-                          .real(created + maxAge), lead.fingerprint.map { .text($0) } ?? .null,
-                          lead.idempotencyKey.map { .text($0) } ?? .null, claim ? .real(created) : .null])
-                guard let row = try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first,
-                      let record = Self.record(row) else {
-                    throw SQLiteError(code: 0, message: "inserted lead not found")
-                }
-                return .inserted(record)
-            }
-        }
-    }
-
-    // MARK: - Delivering
-
-    /// Marks a pending lead as being delivered now; nil if it is not pending or someone else has it.
-    public func claim(_ reference: String, now: Date) throws -> LeadRecord? {
-        try database.withLock { db in
-            let changed = try db.run("UPDATE leads SET in_flight_since = ? WHERE reference = ? AND status = 'pending' AND in_flight_since IS NULL",
-                                     [.real(now.timeIntervalSince1970), .text(reference)])
-            guard changed == 1 else { return nil }
-            return try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(Self.record)
-        }
-    }
-
-    /// Claims up to `limit` pending leads whose time has come, oldest first.
-    public func claimDue(now: Date, limit: Int) throws -> [LeadRecord] {
-        try database.withLock { db in
-            try db.transaction {
-                let rows = try db.query("""
-                    SELECT * FROM leads WHERE status = 'pending' AND in_flight_since IS NULL AND next_attempt_at <= ?
-                    ORDER BY next_attempt_at LIMIT ?
-                    """, [.real(now.timeIntervalSince1970), .integer(Int64(limit))])
-                var records = rows.compactMap(Self.record)
-                for index in records.indices {
-                    try db.run("UPDATE leads SET in_flight_since = ? WHERE reference = ?",
-                               [.real(now.timeIntervalSince1970), .text(records[index].reference)])
-                    records[index].inFlightSince = now
-                }
-                return records
-            }
-        }
-    }
-
-    /// At start-up: attempts claimed before `startedAt` belonged to a process that is gone and can never report
-    /// back, so their leads are pending again (HERO may have created the project: at-least-once, see README);
-    /// and every pending lead is due now, so what waited through a restart goes out at once.
-    @discardableResult
-    public func resumeAfterRestart(now: Date, startedAt: Date? = nil) throws -> Int {
-        try database.withLock { db in
-            try db.transaction {
-                try db.run("UPDATE leads SET in_flight_since = NULL WHERE in_flight_since < ?",
-                           [.real((startedAt ?? now).timeIntervalSince1970)])
-                return try db.run("UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
-                                  [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
-            }
-        }
-    }
-
-    /// Gives up a claim without an attempt (the process is stopping): the lead is simply pending again.
-    public func release(_ reference: String) throws {
-        try database.withLock { db in
-            _ = try db.run("UPDATE leads SET in_flight_since = NULL WHERE reference = ?", [.text(reference)])
-        }
-    }
-
-    public func markDelivered(_ reference: String, heroID: Int?, now: Date) throws {
-        try database.withLock { db in
-            _ = try db.run("""
-                UPDATE leads SET status = 'delivered', attempts = attempts + 1, hero_id = ?, delivered_at = ?,
-                    in_flight_since = NULL, last_error = NULL WHERE reference = ?
-                """, [heroID.map { .integer(Int64($0)) } ?? .null, .real(now.timeIntervalSince1970), .text(reference)])
-        }
-    }
-
-    /// A failed attempt to try again at `next`.
-    public func markRetry(_ reference: String, next: Date, error: String) throws {
-        try database.withLock { db in
-            _ = try db.run("""
-                UPDATE leads SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, in_flight_since = NULL
-                WHERE reference = ?
-                """, [.real(next.timeIntervalSince1970), .text(error), .text(reference)])
-        }
-    }
-
-    public func markFailed(_ reference: String, error: String) throws {
-        try database.withLock { db in
-            _ = try db.run("""
-                UPDATE leads SET status = 'failed', attempts = attempts + 1, last_error = ?, in_flight_since = NULL
-                WHERE reference = ?
-                """, [.text(error), .text(reference)])
-        }
-    }
-
-    // MARK: - Operating
-
-    public func find(_ reference: String) throws -> LeadRecord? {
-        try database.withLock { db in
-            try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(Self.record)
-        }
-    }
-
-    /// Newest first.
-    public func list(status: LeadRecord.Status? = nil, limit: Int = 1000) throws -> [LeadRecord] {
-        try database.withLock { db in
-            let rows = try status.map {
-                try db.query("SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?", [.text($0.rawValue), .integer(Int64(limit))])
-            } ?? db.query("SELECT * FROM leads ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
-            return rows.compactMap(Self.record)
-        }
-    }
-
-    /// Puts a failed (or pending) lead back to be tried now, with a fresh `maxAge`. False when there is no
-    /// such lead, it is delivered, or its data was erased.
-    public func retry(_ reference: String, now: Date, maxAge: TimeInterval) throws -> Bool {
-        try database.withLock { db in
-            try db.run("""
-                UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
-                WHERE reference = ? AND status IN ('failed', 'pending') AND payload IS NOT NULL
-                """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge), .text(reference)]) == 1
-        }
-    }
-
-    public func retryAllFailed(now: Date, maxAge: TimeInterval) throws -> Int {
-        try database.withLock { db in
-            try db.run("""
-                UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
-                WHERE status = 'failed' AND payload IS NOT NULL
-                """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge)])
-        }
-    }
-
-    /// Erases the personal data of leads delivered before `cutoff`: the payload and fingerprint go, the
-    /// reference, status and times stay. Returns how many were erased.
-    public func eraseDelivered(before cutoff: Date, now: Date) throws -> Int {
-        try database.withLock { db in
-            try db.run("""
-                UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL, erased_at = ?
-                WHERE status = 'delivered' AND delivered_at < ? AND erased_at IS NULL
-                """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
-        }
-    }
-
-    public struct Counts: Sendable, Equatable {
-        public var pending = 0
-        public var delivered = 0
-        public var failed = 0
-        public init(pending: Int = 0, delivered: Int = 0, failed: Int = 0) {
+    package struct Counts: Sendable, Equatable {
+        package var pending = 0
+        package var delivered = 0
+        package var failed = 0
+        package init(pending: Int = 0, delivered: Int = 0, failed: Int = 0) {
             self.pending = pending
             self.delivered = delivered
             self.failed = failed
         }
-    }
-
-    public func counts() throws -> Counts {
-        try database.withLock { db in
-            var counts = Counts()
-            for row in try db.query("SELECT status, COUNT(*) AS n FROM leads GROUP BY status") {
-                let n = row["n"]?.int ?? 0
-                switch row["status"]?.string {
-                case "pending": counts.pending = n
-                case "delivered": counts.delivered = n
-                case "failed": counts.failed = n
-                default: break
-                }
-            }
-            return counts
-        }
-    }
-
-    /// The earliest time a pending lead is due, if any.
-    public func nextDue() throws -> Date? {
-        try database.withLock { db in
-            try db.query("SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL")
-                .first?["due"]?.double.map(Date.init(timeIntervalSince1970:))
-        }
-    }
-
-    /// True when a write can be committed now (for readiness checks).
-    public func isWritable() -> Bool {
-        // Inside a group commit the write lock is already held.
-        (try? database.withLock { db in try db.isInTransaction ? () : db.execute("BEGIN IMMEDIATE; ROLLBACK") }) != nil
-    }
-
-    static func record(_ row: [String: SQLValue]) -> LeadRecord? {
-        guard let reference = row["reference"]?.string, let formID = row["form_id"]?.string,
-              let status = row["status"]?.string.flatMap(LeadRecord.Status.init(rawValue:)),
-              let next = row["next_attempt_at"]?.double, let created = row["created_at"]?.double,
-              let giveUp = row["give_up_at"]?.double else { return nil }
-        return LeadRecord(reference: reference, formID: formID, payload: row["payload"]?.bytes.map { Data($0) },
-                          status: status, attempts: row["attempts"]?.int ?? 0,
-                          nextAttemptAt: Date(timeIntervalSince1970: next), lastError: row["last_error"]?.string,
-                          heroID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),
-                          deliveredAt: row["delivered_at"]?.double.map(Date.init(timeIntervalSince1970:)),
-                          erasedAt: row["erased_at"]?.double.map(Date.init(timeIntervalSince1970:)),
-                          giveUpAt: Date(timeIntervalSince1970: giveUp),
-                          inFlightSince: row["in_flight_since"]?.double.map(Date.init(timeIntervalSince1970:)))
     }
 }

@@ -1,7 +1,7 @@
 extension String {
     /// This folder path with `name` appended, one `/` between (what `NSString.appendingPathComponent` did, without
     /// Foundation). A relative folder stays relative.
-    public func joiningPath(_ name: String) -> String {
+    package func joiningPath(_ name: String) -> String {
         isEmpty ? name : hasSuffix("/") ? self + name : self + "/" + name
     }
 }

@@ -97,7 +97,7 @@ struct Serve: AsyncParsableCommand {
         let signal = await signals.next()
         reloading.cancel()
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), finishing requests in flight")
-        let clean = await server.shutdown(gracePeriod: .seconds(config.server.shutdownGraceSeconds))
+        let clean = await server.shutdown(gracePeriod: config.server.shutdownGracePeriod)
         await application.stop()
         logger.info(clean ? "stopped" : "stopped; some connections were cut off after the grace period")
     }

@@ -6,7 +6,10 @@ import Outbox
 
 /// `heroform outbox ...`: look at and act on stored leads, with the same config as the server (it may run at
 /// the same time). Only `show` prints personal data.
-struct OutboxCommand: AsyncParsableCommand {
+///
+/// Synchronous on purpose: each command is a few store calls, one after another, in a process with nothing else to
+/// run; so it uses the store's blocking entry (`performBlocking`), where the server goes through `perform`.
+struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
         abstract: "Inspect and retry stored leads.",
@@ -22,37 +25,38 @@ struct OutboxCommand: AsyncParsableCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List leads, newest first (no personal data).")
         @OptionGroup var options: ConfigOptions
         @Option(help: "Only leads with this status: pending, delivered or failed.")
         var status: LeadRecord.Status?
 
-        func run() async throws {
+        func run() throws {
             let (_, store) = try OutboxCommand.openStore(options)
-            let records = try store.list(status: status)
+            let (records, counts) = try store.performBlocking { session in
+                (try session.list(status: status), try session.counts())
+            }
             print(OutboxTable.render(records))
-            let counts = try store.counts()
             print("\n\(counts.pending) pending, \(counts.delivered) delivered, \(counts.failed) failed")
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one lead with everything stored for it (personal data).")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The lead's reference, e.g. K7M-4QX-9TD.")
         var reference: String
 
-        func run() async throws {
+        func run() throws {
             let (_, store) = try OutboxCommand.openStore(options)
-            guard let record = try store.find(reference.uppercased()) else {
+            guard let record = try store.performBlocking({ try $0.find(reference.uppercased()) }) else {
                 throw ValidationError("no lead with reference \(reference)")
             }
             print(OutboxTable.details(record))
         }
     }
 
-    struct Retry: AsyncParsableCommand {
+    struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Deliver a failed lead again (the server picks it up within seconds).")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The lead's reference.")
@@ -64,14 +68,17 @@ struct OutboxCommand: AsyncParsableCommand {
             if (reference == nil) == !allFailed { throw ValidationError("give either a reference or --all-failed") }
         }
 
-        func run() async throws {
+        func run() throws {
             let (config, store) = try OutboxCommand.openStore(options)
-            let maxAge = TimeInterval(config.storage.maxAgeDays) * 86400
+            let maxAge = config.storage.maxAge
             if allFailed {
-                let count = try store.retryAllFailed(now: Date(), maxAge: maxAge)
+                let count = try store.performBlocking { try $0.retryAllFailed(now: Date(), maxAge: maxAge) }
                 print("\(count) failed lead(s) queued for delivery")
             } else if let reference {
-                guard try store.retry(reference.uppercased(), now: Date(), maxAge: maxAge) else {
+                let queued = try store.performBlocking { session in
+                    try session.retry(reference.uppercased(), now: Date(), maxAge: maxAge)
+                }
+                guard queued else {
                     throw ValidationError("\(reference): no such lead waiting or failed (delivered and erased leads cannot be retried)")
                 }
                 print("\(reference.uppercased()) queued for delivery")
@@ -79,17 +86,19 @@ struct OutboxCommand: AsyncParsableCommand {
         }
     }
 
-    struct Purge: AsyncParsableCommand {
+    struct Purge: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Erase the personal data of leads delivered longer ago than storage.retention_days (the server also does this hourly).")
         @OptionGroup var options: ConfigOptions
 
-        func run() async throws {
+        func run() throws {
             let (config, store) = try OutboxCommand.openStore(options)
             let now = Date()
-            let cutoff = now.addingTimeInterval(-TimeInterval(config.storage.retentionDays) * 86400)
-            let count = try store.eraseDelivered(before: cutoff, now: now)
-            print("erased the personal data of \(count) delivered lead(s) older than \(config.storage.retentionDays) days")
+            let cutoff = now.addingTimeInterval(-config.storage.retention)
+            let count = try store.performBlocking { try $0.eraseDelivered(before: cutoff, now: now) }
+            // The file gives retention_days in whole days; say it the same way.
+            let days = Int((config.storage.retention / AppConfig.secondsPerDay).rounded())
+            print("erased the personal data of \(count) delivered lead(s) older than \(days) days")
         }
     }
 }

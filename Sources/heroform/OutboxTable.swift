@@ -15,8 +15,9 @@ enum OutboxTable {
             case .delivered: when = record.deliveredAt.map(timestamp) ?? "-"
             case .failed: when = "-"
             }
+            let project = record.externalID.map(String.init) ?? "-"
             return [record.reference, record.formID, record.status.rawValue + (record.erasedAt != nil ? " (erased)" : ""),
-                    String(record.attempts), timestamp(record.createdAt), when, record.heroID.map(String.init) ?? "-"]
+                    String(record.attempts), timestamp(record.createdAt), when, project]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -36,7 +37,9 @@ enum OutboxTable {
         ]
         switch record.status {
         case .pending: lines.append("next attempt: \(timestamp(record.nextAttemptAt)) UTC (gives up \(timestamp(record.giveUpAt)) UTC)")
-        case .delivered: lines.append("delivered:    \(record.deliveredAt.map(timestamp) ?? "-") UTC, HERO project \(record.heroID.map(String.init) ?? "-")")
+        case .delivered:
+            let project = record.externalID.map(String.init) ?? "-"
+            lines.append("delivered:    \(record.deliveredAt.map(timestamp) ?? "-") UTC, HERO project \(project)")
         case .failed: lines.append("failed:       retry with `heroform outbox retry \(record.reference)` once the cause is fixed")
         }
         if let error = record.lastError { lines.append("last error:   \(error)") }

@@ -246,9 +246,11 @@ import Testing
         }
         let lines = capture.lines.withLock { $0 }
         #expect(lines.count == 3, "\(lines)")
-        #expect(lines.first?.hasPrefix("info GET /items/42 200 ") == true, "\(lines)")
-        #expect(lines.dropFirst().first?.hasPrefix("info POST /echo 200 ") == true, "\(lines)")
-        #expect(lines.last?.hasPrefix("info - - 501 ") == true, "\(lines)")
+        // Fields as metadata (sorted by the capture), so JSON logs can be filtered by them.
+        #expect(lines.first?.hasPrefix("info request duration_ms=") == true, "\(lines)")
+        #expect(lines.first?.hasSuffix(" method=GET path=/items/42 status=200") == true, "\(lines)")
+        #expect(lines.dropFirst().first?.hasSuffix(" method=POST path=/echo status=200") == true, "\(lines)")
+        #expect(lines.last?.hasSuffix(" method=- path=- status=501") == true, "\(lines)")
         #expect(!lines.joined().contains("example.org"))
         #expect(!lines.joined().contains("secret"))
     }

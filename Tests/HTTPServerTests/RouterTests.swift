@@ -109,20 +109,27 @@ final class Counter: Sendable {
     var count: Int { value.withLock { $0 } }
 }
 
-/// The immediate path gives the same answers as the asynchronous one, without a task.
-@Suite struct ImmediateRouterTests {
-    struct Mark: HTTPFilter {
+/// Route groups with their own middleware, thrown errors rendered where they are thrown, and answers given with and
+/// without waiting over the wire.
+@Suite struct RouteGroupTests {
+    struct Mark: HTTPMiddleware {
         let name: String
         var refuse: String? = nil
-        func before(_ request: HTTPRequest) -> HTTPResponse? {
-            request.path == refuse ? .error(.forbidden) : nil
-        }
-        func after(_ request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
-            var marked = response
+        func respond(to request: HTTPRequest, next: Next) async throws -> HTTPResponse {
+            if let refuse, request.parameters["id"] == refuse { throw Refusal(status: .forbidden) }
+            var marked = await next(request)
             marked.headers.add("X-Order", name)
             return marked
         }
     }
+
+    /// A refusal that renders itself, naming the path it refused.
+    struct Refusal: HTTPResponseError {
+        let status: HTTPStatus
+        func response(to request: HTTPRequest) -> HTTPResponse { .text("refused \(request.path)", status: status) }
+    }
+
+    struct Broken: Error {}
 
     func request(_ method: HTTPMethod, _ target: String) -> HTTPRequest {
         HTTPRequest(head: HTTPRequestHead(method: method, target: target, headers: ["Host": "a"]))
@@ -131,129 +138,114 @@ final class Counter: Sendable {
     func router() -> Router {
         var router = Router()
         router.use(Mark(name: "outer"))
-        router.use(Mark(name: "inner", refuse: "/secret"))
-        router.get("/page/{id}", immediate: { .text("page \($0.parameters["id"] ?? "")") })
-        router.get("/secret", immediate: { _ in .text("secret") })
+        router.get("/page/{id}") { .text("page \($0.parameters["id"] ?? "")") }
+        router.group(Mark(name: "guard", refuse: "secret")) { group in
+            group.get("/guarded/{id}") { request in
+                if request.parameters["id"] == "refused" { throw Refusal(status: .unprocessableContent) }
+                if request.parameters["id"] == "broken" { throw Broken() }
+                return .text("guarded \(request.parameters["id"] ?? "")")
+            }
+            group.group(Mark(name: "inner")) { inner in
+                inner.post("/guarded/{id}/post") { _ in .text("posted") }
+            }
+        }
         router.get("/slow") { _ in
-            try? await Task.sleep(for: .milliseconds(1))
+            try await Task.sleep(for: .milliseconds(1))
             return .text("slow")
         }
-        router.fallback(immediate: { _ in .text("file") })
+        router.fallback { _ in .text("file") }
         return router
     }
 
-    /// The answer when the router gives it at once; nil when it is work for later.
-    private func now(_ router: Router, _ request: HTTPRequest) -> HTTPResponse? {
-        if case .now(let response) = router.answer(to: request) { return response }
-        return nil
-    }
-
-    @Test func sameAnswersAsTheAsynchronousPath() async throws {
+    @Test func groupMiddlewareRunsOnlyForItsRoutes() async {
         let router = router()
-        for target in ["/page/7", "/secret", "/style.css"] {
-            let immediate = try #require(now(router, request(.get, target)), "\(target)")
-            let awaited = await router.respond(to: request(.get, target))
-            #expect(immediate.status == awaited.status, "\(target)")
-            #expect(immediate.body == awaited.body, "\(target)")
-            #expect(immediate.headers.values("X-Order") == awaited.headers.values("X-Order"), "\(target)")
-            #expect(immediate.route == awaited.route, "\(target)")
-        }
-        let page = try #require(now(router, request(.get, "/page/7")))
+        let page = await router.respond(to: request(.get, "/page/7"))
         #expect(page.body == Array("page 7".utf8))
-        #expect(page.headers.values("X-Order") == ["inner", "outer"])
+        #expect(page.headers.values("X-Order") == ["outer"])
         #expect(page.route == "/page/{id}")
-        // A filter's own early answer skips its own `after`, but the outer ones see it.
-        let secret = try #require(now(router, request(.get, "/secret")))
-        #expect(secret.status == .forbidden)
-        #expect(secret.headers.values("X-Order") == ["outer"])
+        let guarded = await router.respond(to: request(.get, "/guarded/7"))
+        #expect(guarded.body == Array("guarded 7".utf8))
+        #expect(guarded.headers.values("X-Order") == ["guard", "outer"])
+        #expect(guarded.route == "/guarded/{id}")
+        let file = await router.respond(to: request(.get, "/style.css"))
+        #expect(file.headers.values("X-Order") == ["outer"])
+        #expect(file.route == Router.fallbackRoute)
     }
 
-    @Test func waitingHandlersAndOtherMiddlewareTakeTheAsynchronousPath() {
+    @Test func nestedGroupsRunOuterMiddlewareFirst() async {
+        let posted = await router().respond(to: request(.post, "/guarded/1/post"))
+        #expect(posted.body == Array("posted".utf8))
+        #expect(posted.headers.values("X-Order") == ["inner", "guard", "outer"])
+    }
+
+    /// An encoded path reaches the same route, and so its group's middleware: no guard compares paths itself.
+    @Test func anEncodedPathCannotSlipPastAGroupsMiddleware() async {
+        let refused = await router().respond(to: request(.get, "/%67uarded/s%65cret"))
+        #expect(refused.status == .forbidden)
+        #expect(refused.route == "/guarded/{id}")
+    }
+
+    @Test func aThrownRefusalRendersItselfAndOuterMiddlewareStillSeesIt() async {
         let router = router()
-        #expect(now(router, request(.get, "/slow")) == nil)
-        #expect(now(router, request(.post, "/page/1")) == nil)
-        struct Plain: HTTPMiddleware {
-            func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse { await next(request) }
-        }
-        var mixed = self.router()
-        mixed.use(Plain())
-        #expect(now(mixed, request(.get, "/page/1")) == nil)
-    }
-
-    /// A staged route: `/form/ok` needs to wait, anything else is refused at once. Counts how often it runs, so a
-    /// test can tell the work done at once is not done again later.
-    func stagedRouter(runs: Counter) -> Router {
-        var router = Router()
-        router.use(Mark(name: "outer"))
-        router.use(Mark(name: "inner", refuse: "/form/secret"))
-        router.post("/form/{id}", staged: { request in
-            runs.bump()
-            guard request.parameters["id"] == "ok" else { return .now(.error(.unprocessableContent)) }
-            return .later {
-                try? await Task.sleep(for: .milliseconds(1))
-                return .text("stored")
-            }
-        })
-        return router
-    }
-
-    @Test func stagedRoutesAnswerRefusalsAtOnceAndHandBackOnlyTheWaitingWork() async throws {
-        let runs = Counter()
-        let router = stagedRouter(runs: runs)
-        let refused = try #require(now(router, request(.post, "/form/bad")))
+        let refused = await router.respond(to: request(.get, "/guarded/refused"))
         #expect(refused.status == .unprocessableContent)
-        #expect(refused.headers.values("X-Order") == ["inner", "outer"])
-        #expect(refused.route == "/form/{id}")
-
-        guard case .later(let work) = router.answer(to: request(.post, "/form/ok")) else {
-            Issue.record("a lead that must be stored was answered at once")
-            return
-        }
-        #expect(runs.count == 2)
-        let stored = await work()
-        // The filters' `after` and the route label apply to the answer that came later, and the handler's
-        // first part did not run again.
-        #expect(stored.body == Array("stored".utf8))
-        #expect(stored.headers.values("X-Order") == ["inner", "outer"])
-        #expect(stored.route == "/form/{id}")
-        #expect(runs.count == 2)
-
-        // A filter's early answer skips the handler entirely.
-        let secret = try #require(now(router, request(.post, "/form/secret")))
+        #expect(refused.body == Array("refused /guarded/refused".utf8))
+        #expect(refused.headers.values("X-Order") == ["guard", "outer"])
+        #expect(refused.route == "/guarded/{id}")
+        // A middleware's own refusal skips the handler and itself, but not the middleware outside it.
+        let secret = await router.respond(to: request(.get, "/guarded/secret"))
         #expect(secret.status == .forbidden)
         #expect(secret.headers.values("X-Order") == ["outer"])
-        #expect(runs.count == 2)
     }
 
-    @Test func stagedRoutesGiveTheSameAnswersOnTheAsynchronousPath() async {
-        let runs = Counter()
-        let router = stagedRouter(runs: runs)
-        for target in ["/form/bad", "/form/ok", "/form/secret"] {
-            let staged = await router.answer(to: request(.post, target)).response()
-            let awaited = await router.respond(to: request(.post, target))
-            #expect(staged.status == awaited.status, "\(target)")
-            #expect(staged.body == awaited.body, "\(target)")
-            #expect(staged.headers.values("X-Order") == awaited.headers.values("X-Order"), "\(target)")
-            #expect(staged.route == awaited.route, "\(target)")
-        }
+    @Test func anyOtherErrorIsA500ThatSaysNothingOfItsCause() async {
+        let broken = await router().respond(to: request(.get, "/guarded/broken"))
+        #expect(broken.status == .internalServerError)
+        #expect(!String(decoding: broken.body, as: UTF8.self).contains("Broken"))
+        #expect(broken.headers.values("X-Order") == ["guard", "outer"])
     }
 
-    @Test func stagedRoutesOverTheWire() async throws {
-        let runs = Counter()
-        try await TestServer.with(stagedRouter(runs: runs)) { server in
+    /// The router's own 405 and OPTIONS answers on a group's path go through the group's middleware.
+    @Test func methodAnswersOnAGroupsPathRunInsideItsMiddleware() async {
+        let router = router()
+        let wrong = await router.respond(to: request(.delete, "/guarded/1"))
+        #expect(wrong.status == .methodNotAllowed)
+        #expect(wrong.headers.values("X-Order") == ["guard", "outer"])
+        let refused = await router.respond(to: request(.delete, "/guarded/secret"))
+        #expect(refused.status == .forbidden)
+        let options = await router.respond(to: request(.options, "/guarded/1/post"))
+        #expect(options.status == .noContent)
+        // The fallback answers GET and HEAD on every path.
+        #expect(options.headers["Allow"] == "GET, HEAD, OPTIONS, POST")
+        #expect(options.headers.values("X-Order") == ["inner", "guard", "outer"])
+    }
+
+    /// The files answer a GET on a POST route's path inside the route's group, so its guards see every method.
+    @Test func theFallbackOnAGroupsPathRunsInsideItsMiddleware() async {
+        let router = router()
+        let get = await router.respond(to: request(.get, "/guarded/1/post"))
+        #expect(get.body == Array("file".utf8))
+        #expect(get.headers.values("X-Order") == ["inner", "guard", "outer"])
+        #expect(get.route == Router.fallbackRoute)
+        let elsewhere = await router.respond(to: request(.get, "/other/file"))
+        #expect(elsewhere.headers.values("X-Order") == ["outer"])
+    }
+
+    @Test func answersWithAndWithoutWaitingArriveInOrderOverTheWire() async throws {
+        try await TestServer.with(router()) { server in
             let client = try await RawClient.connect(port: server.port)
-            try await client.send("POST /form/bad HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"
-                                  + "POST /form/ok HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
-            let first = try await client.readResponse()
-            let second = try await client.readResponse()
-            #expect(first.status == 422)
-            #expect(second.status == 200)
-            #expect(second.body == Array("stored".utf8))
-            #expect(runs.count == 2)
+            try await client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n"
+                                  + "GET /guarded/refused HTTP/1.1\r\nHost: a\r\n\r\n"
+                                  + "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n"
+                                  + "GET /page/3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            #expect(try await client.readResponse().text == "slow")
+            #expect(try await client.readResponse().status == 422)
+            #expect(try await client.readResponse().text == "slow")
+            #expect(try await client.readResponse().text == "page 3")
         }
     }
 
-    @Test func manyPipelinedImmediateRequestsAreAnsweredInOrder() async throws {
+    @Test func manyPipelinedRequestsAreAnsweredInOrder() async throws {
         try await TestServer.with(router()) { server in
             let client = try await RawClient.connect(port: server.port)
             let count = 2000

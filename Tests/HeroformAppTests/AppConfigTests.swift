@@ -41,7 +41,7 @@ import Testing
         #expect(config.server.publicDir == "/srv/public")
         #expect(config.httpConfiguration.keepAliveTimeout == .seconds(15))
         #expect(config.httpConfiguration.maxConnections == 50)
-        #expect(config.server.shutdownGraceSeconds == 3)
+        #expect(config.server.shutdownGracePeriod == .seconds(3))
     }
 
     @Test func unknownKeysAreNamed() {
@@ -127,8 +127,9 @@ import Testing
     @Test func securityKeysAreRead() throws {
         let config = try parse("{\(minimalForms), \"server\": {\"trusted_proxies\": [\"10.0.0.0/8\", \"::1\"]}, \"security\": {\"min_fill_seconds\": 5, \"token_max_age_hours\": 2, \"allowed_origins\": [\"https://www.example.de\"], \"rate_limit\": {\"submissions\": 3, \"per_seconds\": 60}}}")
         #expect(config.server.trustedProxies == ["10.0.0.0/8", "::1"])
-        #expect(config.security == AppConfig.Security(minFillSeconds: 5, tokenMaxAgeHours: 2, allowedOrigins: ["https://www.example.de"],
-                                                      rateLimitSubmissions: 3, rateLimitPerSeconds: 60))
+        #expect(config.security == AppConfig.Security(minFillTime: 5, tokenMaxAge: 2 * 3600,
+                                                      allowedOrigins: ["https://www.example.de"],
+                                                      rateLimitSubmissions: 3, rateLimitWindow: 60))
         #expect(problems("{\(minimalForms), \"server\": {\"trusted_proxies\": [\"proxy.local\"]}, \"security\": {\"allowed_origins\": [\"https://www.example.de/kontakt\", \"*\"], \"rate_limit\": {\"submissions\": 0, \"burst\": 1}}}") == [
             "server.trusted_proxies: \"proxy.local\" is not an IP address or CIDR range",
             "security.allowed_origins: \"https://www.example.de/kontakt\" is not an origin like https://www.example.de (scheme and host, no path)",
@@ -140,11 +141,67 @@ import Testing
 
     @Test func storageAndAlertsKeysAreRead() throws {
         let config = try parse("{\(minimalForms), \"storage\": {\"data_dir\": \"/var/lib/heroform\", \"max_age_days\": 3, \"retention_days\": 14}, \"alerts\": {\"webhook_url\": \"https://chat.example/hook\"}}")
-        #expect(config.storage == AppConfig.Storage(dataDir: "/var/lib/heroform", maxAgeDays: 3, retentionDays: 14))
+        #expect(config.storage == AppConfig.Storage(dataDir: "/var/lib/heroform", maxAge: 3 * 86_400,
+                                                    retention: 14 * 86_400))
         #expect(config.alerts.webhookURL == "https://chat.example/hook")
         #expect(problems("{\(minimalForms), \"storage\": {\"data_dir\": \"\", \"retention_days\": 0}, \"alerts\": {\"webhook_url\": \"mailto:x\"}}") == [
             "storage.data_dir: must not be empty", "storage.retention_days: must be between 1 and 3650", "alerts.webhook_url: must be an http(s) URL",
         ])
+    }
+
+    @Test func durationKeysAreReadInTheirUnits() throws {
+        let config = try parse("""
+        {\(minimalForms),
+         "server": {"keep_alive_timeout_seconds": 15, "shutdown_grace_seconds": 4},
+         "hero": {"timeout_seconds": 7},
+         "storage": {"max_age_days": 2, "retention_days": 14},
+         "security": {"min_fill_seconds": 5, "token_max_age_hours": 3, "rate_limit": {"per_seconds": 90}}}
+        """)
+        #expect(config.server.keepAliveTimeout == .seconds(15))
+        #expect(config.server.shutdownGracePeriod == .seconds(4))
+        #expect(config.hero.timeout == .seconds(7))
+        #expect(config.storage.maxAge == 2 * 86_400)
+        #expect(config.storage.retention == 14 * 86_400)
+        #expect(config.security.minFillTime == 5)
+        #expect(config.security.tokenMaxAge == 3 * 3600)
+        #expect(config.security.rateLimitWindow == 90)
+        // The call may run on past the visitor's wait: three times it, and never under a minute.
+        #expect(config.hero.callTimeout == .seconds(60))
+        #expect(try parse(#"{\#(minimalForms), "hero": {"timeout_seconds": 30}}"#).hero.callTimeout == .seconds(90))
+    }
+
+    @Test func durationDefaultsMatchTheREADME() {
+        let config = AppConfig()
+        #expect(config.server.keepAliveTimeout == .seconds(5))
+        #expect(config.server.shutdownGracePeriod == .seconds(10))
+        #expect(config.hero.timeout == .seconds(10))
+        #expect(config.storage.maxAge == 7 * 86_400)
+        #expect(config.storage.retention == 30 * 86_400)
+        #expect(config.security.minFillTime == 3)
+        #expect(config.security.tokenMaxAge == 24 * 3600)
+        #expect(config.security.rateLimitWindow == 600)
+    }
+
+    @Test func durationRangesAreCheckedInTheFilesUnits() {
+        let found = problems("""
+        {\(minimalForms),
+         "server": {"keep_alive_timeout_seconds": 0, "shutdown_grace_seconds": 301},
+         "hero": {"timeout_seconds": 121},
+         "storage": {"max_age_days": 366, "retention_days": 3651},
+         "security": {"min_fill_seconds": 3601, "token_max_age_hours": 0, "rate_limit": {"per_seconds": 86401}}}
+        """)
+        #expect(found == [
+            "server.keep_alive_timeout_seconds: must be between 1 and 300",
+            "server.shutdown_grace_seconds: must be between 0 and 300",
+            "hero.timeout_seconds: must be between 1 and 120",
+            "security.min_fill_seconds: must be between 0 and 3600",
+            "security.token_max_age_hours: must be between 1 and 720",
+            "security.rate_limit.per_seconds: must be between 1 and 86400",
+            "storage.max_age_days: must be between 1 and 365",
+            "storage.retention_days: must be between 1 and 3650",
+        ])
+        #expect(problems(#"{\#(minimalForms), "storage": {"max_age_days": 1.5}}"#)
+                == ["storage.max_age_days: must be a whole number"])
     }
 
     @Test func brokenJSONIsReported() {

@@ -6,7 +6,7 @@ import Testing
 
 /// What the browser tests rely on, checked without a browser: embedding, themes, the demo page.
 @Suite struct EmbeddingTests {
-    func get(_ server: HTTPServer, _ target: String) async throws -> RawResponse {
+    func get(_ server: some RequestSender, _ target: String) async throws -> RawResponse {
         try await exchange(server, "GET \(target) HTTP/1.1\r\nHost: forms.example\r\n\r\n")
     }
 

@@ -15,7 +15,7 @@ func testConfig(endpoint: URL? = nil, successURL: String? = nil, dataDir: String
     config.storage.dataDir = dataDir
     config.server.publicDir = repositoryRoot.appendingPathComponent("Public").path
     if let endpoint { config.hero.endpoint = endpoint.absoluteString }
-    config.hero.timeoutSeconds = 2
+    config.hero.timeout = .seconds(2)
     config.forms["default"] = FormDefinition(id: "default", measure: "DOG", partnerSource: "Kontaktformular Website",
                                              title: "Dachanfrage", privacyURL: "https://dach.example/datenschutz",
                                              successURL: successURL)
@@ -36,36 +36,79 @@ func temporaryDataDir() -> String {
     NSTemporaryDirectory() + "heroform-data-\(UUID().uuidString)"
 }
 
-/// Runs a test against the whole application on a real socket, with HERO's stand-in behind it and a fresh
-/// outbox in a temporary data dir.
-func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil, timeoutSeconds: Int = 2,
-                configure: (inout AppConfig) -> Void = { _ in },
-                _ body: (HTTPServer, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
+/// Runs a test against the whole application in process (no sockets: requests go through the server's parser
+/// straight to the app), with HERO's stand-in behind it and a fresh outbox in a temporary data dir.
+/// `heroTimeout` is long by default: the wait for HERO ends as soon as the stand-in answers, and under the
+/// parallel suite's load on two cores a short wait would turn a delivered lead into a queued one now and then.
+func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil,
+                heroTimeout: Duration = .seconds(30), configure: (inout AppConfig) -> Void = { _ in },
+                _ body: (InProcessClient, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
+    try await withAppAndHero(live: live, successURL: successURL, logger: logger, heroTimeout: heroTimeout,
+                             configure: configure) { hero, app in
+        try await body(InProcessClient(app, observer: app.metrics), hero, app)
+    }
+}
+
+/// The same over a real socket: for the few tests of what only a connection does (the access log, the server's
+/// own framing), end to end.
+func withAppOverSockets<T>(logger: Logger? = nil, configure: (inout AppConfig) -> Void = { _ in },
+                           _ body: (HTTPServer, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
+    try await withAppAndHero(live: true, successURL: nil, logger: logger, heroTimeout: .seconds(30),
+                             configure: configure) { hero, app in
+        try await TestServer.with(app, logger: logger, observer: app.metrics) { server in try await body(server, hero, app) }
+    }
+}
+
+private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?, heroTimeout: Duration,
+                               configure: (inout AppConfig) -> Void,
+                               _ body: (HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     let hero = HeroStandIn(apiKey: "test-api-key-123")
     let endpoint = try hero.start()
     var quiet = Logger(label: "app")
     quiet.logLevel = .critical
     var config = testConfig(endpoint: endpoint, successURL: successURL)
-    config.hero.timeoutSeconds = timeoutSeconds
+    config.hero.timeout = heroTimeout
     configure(&config)
     defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
     let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet,
                                       environment: ["HEROFORM_SECRET": testSecret])
-    let result = try await TestServer.with(app, logger: logger, observer: app.metrics) { server in try await body(server, hero, app) }
-    await app.stop()
-    await hero.stop()
-    return result
+    do {
+        let result = try await body(hero, app)
+        await app.stop()
+        await hero.stop()
+        return result
+    } catch {
+        await app.stop()
+        await hero.stop()
+        throw error
+    }
+}
+
+/// Something that takes a request's exact bytes and gives the answer: the in-process client, or a server on a
+/// socket.
+protocol RequestSender {
+    func exchange(_ request: String) async throws -> RawResponse
+}
+
+extension InProcessClient: RequestSender {
+    func exchange(_ request: String) async throws -> RawResponse { try await send(request) }
+}
+
+extension HTTPServer: RequestSender {
+    func exchange(_ request: String) async throws -> RawResponse {
+        let client = try await RawClient.connect(port: port)
+        try await client.send(request)
+        return try await client.readResponse()
+    }
 }
 
 /// Sends one request and reads the answer.
-func exchange(_ server: HTTPServer, _ request: String) async throws -> RawResponse {
-    let client = try await RawClient.connect(port: server.port)
-    try await client.send(request)
-    return try await client.readResponse()
+func exchange(_ target: some RequestSender, _ request: String) async throws -> RawResponse {
+    try await target.exchange(request)
 }
 
 /// Posts to /leads. A valid `_token` for `form` is added to urlencoded and JSON bodies unless `signed` is false.
-func post(_ server: HTTPServer, _ body: String, contentType: String = "application/x-www-form-urlencoded",
+func post(_ server: some RequestSender, _ body: String, contentType: String = "application/x-www-form-urlencoded",
           accept: String? = nil, extraHeaders: String = "", form: String = "default", signed: Bool = true) async throws -> RawResponse {
     var body = body
     if signed {

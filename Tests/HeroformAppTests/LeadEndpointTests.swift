@@ -149,6 +149,27 @@ let fullForm: [(String, String)] = [
         }
     }
 
+    /// Refusals before the form is known (an unreadable body, an unknown form) come in the visitor's language.
+    @Test func refusalsBeforeTheFormIsKnownSpeakTheVisitorsLanguage() async throws {
+        try await withApp { server, _, _ in
+            let german = try await post(server, "%zz=1")
+            #expect(german.status == 400)
+            #expect(german.text.contains("Anfrage nicht lesbar"))
+            let english = try await post(server, "%zz=1", extraHeaders: "Accept-Language: en-US,en;q=0.8\r\n")
+            #expect(english.status == 400)
+            #expect(english.text.contains("lang=\"en\""), "\(english.text)")
+            #expect(!english.text.contains("Anfrage nicht lesbar"))
+            let unknown = try await post(server, urlencoded([("form", "nope"), ("email", "a@b.de")]),
+                                         extraHeaders: "Accept-Language: en\r\n")
+            #expect(unknown.status == 422)
+            #expect(unknown.text.contains("lang=\"en\""))
+            let unknownJSON = try await post(server, #"{"form":"nope","email":"a@b.de"}"#,
+                                             contentType: "application/json")
+            #expect(unknownJSON.status == 422)
+            #expect((jsonObject(unknownJSON)?["errors"] as? [String: String])?["form"] == "Dieses Formular gibt es nicht.")
+        }
+    }
+
     @Test func unsupportedOrMalformedBodiesAreRefused() async throws {
         try await withApp { server, hero, _ in
             let text = try await post(server, "email=a@b.de", contentType: "text/plain", accept: "application/json")
@@ -203,20 +224,21 @@ let fullForm: [(String, String)] = [
             let answer = try #require(jsonObject(json))
             #expect(answer["status"] as? String == "queued")
             let reference = try #require(answer["reference"] as? String)
-            let record = try #require(try app.store.find(reference))
+            let record = try #require(try await app.store.perform { try $0.find(reference) })
             #expect(record.status == (mode == .failing(status: 422, message: "Ungültig") ? .failed : .pending))
             #expect(record.payload != nil)
 
             let html = try await post(server, urlencoded([("email", "c@d.de"), ("last_name", "Bäcker"), ("zipcode", "30449"), ("consent", "on")]))
             #expect(html.status == 303)
             #expect(html.header("Location")?.hasPrefix("/thanks?ref=") == true)
-            #expect(try app.store.counts().delivered == 0)
+            #expect(try await app.store.perform { try $0.counts() }.delivered == 0)
         }
     }
 
     @Test func logsAtInfoCarryNoPersonalData() async throws {
         let capture = LogCapture()
-        try await withApp(logger: capture.logger) { server, _, _ in
+        // Over a socket, so the connection's access log lines are among those checked.
+        try await withAppOverSockets(logger: capture.logger) { server, _, _ in
             _ = try await post(server, urlencoded(fullForm))
             _ = try await post(server, urlencoded([("email", "wrong@"), ("last_name", "Geheimname")]))
         }

@@ -1,3 +1,4 @@
+import FormCore
 import HTTPServer
 import Testing
 @testable import HeroformApp
@@ -28,5 +29,16 @@ import Testing
         #expect(Negotiation.prefersJSON(request(["Content-Type": form, "Accept": "text/html;q=0.5, application/*"])))
         #expect(!Negotiation.prefersJSON(request(["Content-Type": form])))
         #expect(!Negotiation.prefersJSON(request(["Content-Type": form, "Accept": "*/*"])))
+    }
+
+    @Test(arguments: [("en", Language.en), ("en-GB,en;q=0.9", .en), ("de-DE", .de), ("fr, en;q=0.5", .en),
+                      ("en;q=0.3, de;q=0.7", .de), ("EN-us", .en), ("fr", .de), ("", .de), ("en;q=0", .de),
+                      ("*", .de), (";;,,", .de)])
+    func visitorLanguageFromAcceptLanguage(header: String, expected: Language) {
+        #expect(Negotiation.language(request(["Accept-Language": header])) == expected)
+    }
+
+    @Test func visitorLanguageIsGermanWithoutAcceptLanguage() {
+        #expect(Negotiation.language(request([:])) == .de)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HeroStandIn
 import HTTPTesting
+import Outbox
 import Testing
 @testable import HeroformApp
 
@@ -18,7 +19,7 @@ import Testing
             #expect(again.status == 200)
             #expect(jsonObject(first)?["reference"] as? String == jsonObject(again)?["reference"] as? String)
             #expect(hero.createdProjects.count == 1)
-            #expect(try app.store.counts().delivered == 1)
+            #expect(try await app.store.perform { try $0.counts() }.delivered == 1)
             let other = try await post(server, #"{"email":"a@b.de","last_name":"Becker","zipcode":"30449","consent":true,"message":"Keller"}"#,
                                        contentType: "application/json")
             #expect(jsonObject(other)?["reference"] as? String != jsonObject(first)?["reference"] as? String)
@@ -51,17 +52,20 @@ import Testing
     }
 
     @Test func leadIsStoredBeforeTheAnswerAndQueuedWhileHeroIsDown() async throws {
-        try await withApp(timeoutSeconds: 1) { server, hero, app in
+        try await withApp(heroTimeout: .seconds(1)) { server, hero, app in
             hero.mode = .slow(.seconds(3))
             let response = try await post(server, lead, contentType: "application/json")
             // 202, not 200: the deadline ended the visitor's wait; HERO would have said yes after 3 s.
             #expect(response.status == 202)
             let reference = try #require(jsonObject(response)?["reference"] as? String)
-            let record = try #require(try app.store.find(reference))
+            let record = try #require(try await app.store.perform { try $0.find(reference) })
             #expect(record.payload != nil)
             // The slow call finishes in the background and is recorded; no second call is made.
-            for _ in 0..<60 where try app.store.find(reference)?.status != .delivered { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(try app.store.find(reference)?.status == .delivered)
+            func status() async throws -> LeadRecord.Status? {
+                try await app.store.perform { try $0.find(reference) }?.status
+            }
+            for _ in 0..<60 where try await status() != .delivered { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(try await status() == .delivered)
             #expect(hero.calls.count == 1)
         }
     }
@@ -89,6 +93,29 @@ import Testing
         try await withApp(live: false) { server, _, _ in
             let ready = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(jsonObject(ready)?["mode"] as? String == "dry-run")
+        }
+    }
+
+    /// Reference, form and attempt are log metadata (fields of their own in JSON logs), not part of the message;
+    /// HERO's message, which may quote the visitor, only at debug.
+    @Test func logsNameTheLeadInMetadata() async throws {
+        let capture = LogCapture()
+        try await withApp(logger: capture.logger) { server, hero, _ in
+            func reference(_ response: RawResponse) throws -> String {
+                try #require(jsonObject(response)?["reference"] as? String)
+            }
+            let delivered = try reference(try await post(server, lead, contentType: "application/json"))
+            hero.mode = .failing(status: 422, message: "Ungültig")
+            let other = #"{"email":"c@d.de","last_name":"Meyer","zipcode":"30449","consent":true}"#
+            let refused = try reference(try await post(server, other, contentType: "application/json"))
+            let lines = capture.lines.withLock { $0 }
+            #expect(lines.contains("info lead stored form=default reference=\(delivered)"), "\(lines)")
+            #expect(lines.contains("info lead delivered attempt=1 external_id=1001 form=default "
+                                   + "reference=\(delivered)"))
+            #expect(lines.contains("error lead failed attempt=1 form=default hint=heroform outbox show \(refused) "
+                                   + "reason=HERO rejected it (HTTP 422) reference=\(refused)"), "\(lines)")
+            #expect(lines.contains("debug lead refused; the receiver's message detail=Ungültig reference=\(refused)"))
+            #expect(!lines.filter { !$0.hasPrefix("debug") }.joined().contains("Ungültig"))
         }
     }
 }

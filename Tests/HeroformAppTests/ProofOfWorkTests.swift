@@ -41,6 +41,16 @@ func challenge(from body: [UInt8]) throws -> ProofOfWork.Challenge {
 
 struct ChallengeMissing: Error {}
 
+/// What a submission's solution meets: checked, then spent; nil when both pass.
+func problem(_ pow: ProofOfWork, _ field: String?, now: Date) -> ProofOfWork.Problem? {
+    do {
+        try pow.spend(try pow.verify(field, now: now), now: now)
+        return nil
+    } catch {
+        return error
+    }
+}
+
 @Suite struct ProofOfWorkTests {
     let pow = ProofOfWork(secret: Array("0123456789abcdef0123456789abcdef".utf8), maxNumber: 2000, lifetime: 600)
     let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -51,8 +61,8 @@ struct ChallengeMissing: Error {}
         #expect(challenge.maxnumber == 2000)
         #expect(challenge.salt.hasSuffix("?expires=1800000600"))
         let solution = try #require(solve(challenge))
-        #expect(pow.problem(with: solution, now: now) == nil)
-        #expect(pow.problem(with: solution, now: now) == .replayed)
+        #expect(problem(pow, solution, now: now) == nil)
+        #expect(problem(pow, solution, now: now) == .replayed)
     }
 
     @Test func theChallengeIsItsJSON() throws {
@@ -65,23 +75,23 @@ struct ChallengeMissing: Error {}
     @Test func everyBadSolutionIsRefused() throws {
         let challenge = pow.challenge(now: now)
         let good = try #require(solve(challenge))
-        #expect(pow.problem(with: nil, now: now) == .missing)
-        #expect(pow.problem(with: "%%%", now: now) == .malformed)
-        #expect(pow.problem(with: Data("{}".utf8).base64EncodedString(), now: now) == .malformed)
-        #expect(pow.problem(with: Data(#"{"algorithm":"SHA-256","number":"7"}"#.utf8).base64EncodedString(), now: now)
+        #expect(problem(pow, nil, now: now) == .missing)
+        #expect(problem(pow, "%%%", now: now) == .malformed)
+        #expect(problem(pow, Data("{}".utf8).base64EncodedString(), now: now) == .malformed)
+        #expect(problem(pow, Data(#"{"algorithm":"SHA-256","number":"7"}"#.utf8).base64EncodedString(), now: now)
             == .malformed)
-        #expect(pow.problem(with: good, now: now.addingTimeInterval(601)) == .expired)
+        #expect(problem(pow, good, now: now.addingTimeInterval(601)) == .expired)
 
         var wrong = try decoded(good)
         wrong.number = (wrong.number + 1) % 2001
-        #expect(pow.problem(with: encoded(wrong), now: now) == .wrong)
+        #expect(problem(pow, encoded(wrong), now: now) == .wrong)
 
         var forged = wrong
         forged.challenge = ProofOfWork.hash(salt: forged.salt, number: forged.number)
-        #expect(pow.problem(with: encoded(forged), now: now) == .forged)
+        #expect(problem(pow, encoded(forged), now: now) == .forged)
 
         let otherKey = ProofOfWork(secret: Array("another-secret-another-secret-xx".utf8), maxNumber: 2000)
-        #expect(otherKey.problem(with: good, now: now) == .forged)
+        #expect(problem(otherKey, good, now: now) == .forged)
 
         // Moving a digit from the number into the salt keeps the hash but not the signature.
         let original = try decoded(good)
@@ -90,7 +100,17 @@ struct ChallengeMissing: Error {}
             shifted.salt += String(String(original.number).dropLast())
             shifted.number = Int(String(String(original.number).suffix(1))) ?? 0
             #expect(ProofOfWork.hash(salt: shifted.salt, number: shifted.number) == original.challenge)
-            #expect(pow.problem(with: encoded(shifted), now: now) != nil)
+            #expect(problem(pow, encoded(shifted), now: now) != nil)
         }
+    }
+
+    /// Checking does not use a solution up (a typo in a field costs nothing); spending does, once.
+    @Test func checkingLeavesASolutionUnspentUntilItIsSpent() throws {
+        let solution = try #require(solve(pow.challenge(now: now)))
+        let verified = try pow.verify(solution, now: now)
+        #expect(try pow.verify(solution, now: now) == verified)
+        try pow.spend(verified, now: now)
+        #expect(throws: ProofOfWork.Problem.replayed) { try pow.verify(solution, now: now) }
+        #expect(throws: ProofOfWork.Problem.replayed) { try pow.spend(verified, now: now) }
     }
 }

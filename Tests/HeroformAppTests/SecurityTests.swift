@@ -21,7 +21,7 @@ import Testing
                                                           ("consent", "on"), ("website", "x")]))
             #expect(html.status == 303)
             #expect(html.header("Location")?.hasPrefix("/thanks?ref=") == true)
-            #expect(try app.store.counts() == .init())
+            #expect(try await app.store.perform { try $0.counts() } == .init())
             #expect(hero.calls.isEmpty)
         }
     }
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func tokenEndpointHandsOutWorkingTokens() async throws {
-        try await withApp(configure: { $0.security.minFillSeconds = 0 }) { server, hero, _ in
+        try await withApp(configure: { $0.security.minFillTime = 0 }) { server, hero, _ in
             let response = try await exchange(server, "GET /token?form=english HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(response.status == 200)
             #expect(response.header("Cache-Control") == "no-store")
@@ -86,7 +86,7 @@ import Testing
 
     @Test func tokenYoungerThanTheMinimumFillTimeIsRefused() async throws {
         // A minute, so that even a slow, loaded test machine cannot take longer between the two requests.
-        try await withApp(configure: { $0.security.minFillSeconds = 60 }) { server, _, _ in
+        try await withApp(configure: { $0.security.minFillTime = 60 }) { server, _, _ in
             let fresh = try #require(jsonObject(try await exchange(server, "GET /token HTTP/1.1\r\nHost: a\r\n\r\n"))?["token"] as? String)
             let response = try await post(server, "{\"_token\":\"\(fresh)\"," + lead.dropFirst(), contentType: "application/json", signed: false)
             #expect(response.status == 422)
@@ -97,6 +97,7 @@ import Testing
         try await withApp(configure: {
             $0.security.proofOfWork = true
             $0.security.proofOfWorkMaxNumber = 2000
+            $0.security.rateLimitSubmissions = 100
         }) { server, hero, _ in
             let page = try await exchange(server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n").text
             #expect(page.contains("data-pow=\"/challenge?form=default\""))
@@ -126,9 +127,20 @@ import Testing
                                            contentType: "application/json")
             #expect(corrected.status == 200)
             #expect(hero.createdProjects.count == 2)
+            // A request refused for its Idempotency-Key does not use the solution up either.
+            let thirdAnswer = try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n")
+            let third = try challenge(from: thirdAnswer.body)
+            let thirdSolution = try #require(solve(third))
+            let thirdLead = "{\"_pow\":\"\(thirdSolution)\",\"email\":\"k@example.org\",\"last_name\":\"K\",\"zipcode\":\"30449\",\"consent\":true}"
+            let badKey = try await post(server, thirdLead, contentType: "application/json",
+                                        extraHeaders: "Idempotency-Key: has space\r\n")
+            #expect(badKey.status == 400)
+            #expect(try await post(server, thirdLead, contentType: "application/json",
+                                   extraHeaders: "Idempotency-Key: k-1\r\n").status == 200)
+            #expect(hero.createdProjects.count == 3)
             // The same solution a second time is a replay.
             #expect(try await post(server, body.replacingOccurrences(of: "Becker", with: "Other"), contentType: "application/json").status == 422)
-            #expect(hero.createdProjects.count == 2)
+            #expect(hero.createdProjects.count == 3)
         }
         try await withApp { server, _, _ in
             let challenge = try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -155,6 +167,16 @@ import Testing
             // The peer is not a trusted proxy, so its X-Forwarded-For changes nothing.
             let spoofed = try await post(server, lead, contentType: "application/json", extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n")
             #expect(spoofed.status == 429)
+            // Before any form is known, the refusal speaks the visitor's language.
+            let english = try await post(server, urlencoded([("email", "x@y.de")]),
+                                         extraHeaders: "Accept-Language: en-GB,en;q=0.9,de;q=0.5\r\n")
+            #expect(english.status == 429)
+            #expect(english.text.contains("Too many requests"), "\(english.text)")
+            #expect(english.header("Retry-After") != nil)
+            let englishJSON = try await post(server, lead, contentType: "application/json",
+                                             extraHeaders: "Accept-Language: en\r\n")
+            #expect((jsonObject(englishJSON)?["message"] as? String)?.hasPrefix("We received") == true,
+                    "\(englishJSON.text)")
         }
     }
 
@@ -195,6 +217,13 @@ import Testing
             #expect(preflight.header("Access-Control-Allow-Headers")?.contains("Content-Type") == true)
             let evilPreflight = try await exchange(server, "OPTIONS /leads HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n")
             #expect(evilPreflight.status == 403)
+            // Every method on a guarded path is guarded, also one the files would answer.
+            let evilGet = try await exchange(server, "GET /leads HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n")
+            #expect(evilGet.status == 403)
+            #expect(evilGet.header("Vary") == "Origin")
+            let allowedGet = try await exchange(server, "GET /%6Ceads HTTP/1.1\r\nHost: a\r\nOrigin: https://www.dach-example.de\r\n\r\n")
+            #expect(allowedGet.status == 404)
+            #expect(allowedGet.header("Access-Control-Allow-Origin") == "https://www.dach-example.de")
 
             // The page's own origin needs no CORS.
             let own = try await post(server, #"{"email":"own@b.de","last_name":"O","zipcode":"30449","consent":true}"#, contentType: "application/json",

@@ -49,8 +49,8 @@ final class TwoOrigins: Sendable {
         config.server.publicDir = repository.appendingPathComponent("Public").path
         config.storage.dataDir = dataDir
         config.hero.endpoint = endpoint.absoluteString
-        config.hero.timeoutSeconds = 5
-        config.security.minFillSeconds = 0
+        config.hero.timeout = .seconds(5)
+        config.security.minFillTime = 0
         config.security.allowedOrigins = ["http://127.0.0.1:\(site.port)"]
         config.forms["default"] = FormDefinition(id: "default", measure: "DOG", partnerSource: "Browser", title: "Ihre Anfrage",
                                                  privacyURL: "/datenschutz")

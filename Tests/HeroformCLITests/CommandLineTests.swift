@@ -75,7 +75,8 @@ final class Workspace {
         #expect(server.text.contains("form default: measure DOG, source \"Website\""))
         server.signal(SIGTERM)
         #expect(await server.exitCode() == 0)
-        #expect(server.text.contains("GET /healthz 200"))
+        #expect(server.text.contains("path=/healthz"), "\(server.text)")
+        #expect(server.text.contains("status=200"))
         #expect(server.text.contains("received SIGTERM"))
     }
 

@@ -16,21 +16,28 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
     init() throws {
         workspace = try Workspace(config: #"{"storage": {"data_dir": "data"}, "# + forms + "}")
         store = try OutboxStore(dataDir: workspace.url.appendingPathComponent("data").path)
-        func add(_ reference: String, at date: Date) throws {
-            _ = try store.insert(.init(formID: "default", payload: Data()), reference: { reference }, payloadFor: { _ in payload },
-                                 now: date, maxAge: 7 * 86400)
+        let now = self.now
+        try store.performBlocking { session in
+            func add(_ reference: String, at date: Date) throws {
+                _ = try session.insert(.init(formID: "default", payload: Data()), reference: { reference },
+                                       payloadFor: { _ in payload }, now: date, maxAge: 7 * 86400)
+            }
+            try add("AAA-AAA-AAA", at: now.addingTimeInterval(-40 * 86400))
+            try session.markDelivered("AAA-AAA-AAA", externalID: 4711, now: now.addingTimeInterval(-40 * 86400))
+            try add("CCC-CCC-CCC", at: now.addingTimeInterval(-60))
+            try session.markFailed("CCC-CCC-CCC", error: "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
+            try add("DDD-DDD-DDD", at: now.addingTimeInterval(-30))
+            try session.markFailed("DDD-DDD-DDD", error: "gave up after 40 attempts: HTTP 503")
+            try add("EEE-EEE-EEE", at: now)
         }
-        try add("AAA-AAA-AAA", at: now.addingTimeInterval(-40 * 86400))
-        try store.markDelivered("AAA-AAA-AAA", heroID: 4711, now: now.addingTimeInterval(-40 * 86400))
-        try add("CCC-CCC-CCC", at: now.addingTimeInterval(-60))
-        try store.markFailed("CCC-CCC-CCC", error: "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
-        try add("DDD-DDD-DDD", at: now.addingTimeInterval(-30))
-        try store.markFailed("DDD-DDD-DDD", error: "gave up after 40 attempts: HTTP 503")
-        try add("EEE-EEE-EEE", at: now)
     }
 
     func run(_ arguments: [String]) async throws -> (Int32?, String) {
         try await ServerProcess.run(["outbox"] + arguments, directory: workspace.url)
+    }
+
+    func record(_ reference: String) async throws -> LeadRecord? {
+        try await store.perform { try $0.find(reference) }
     }
 
     @Test func listShowsATableWithoutPersonalData() async throws {
@@ -70,13 +77,13 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
         let (status, output) = try await run(["retry", "CCC-CCC-CCC"])
         #expect(status == 0)
         #expect(output.contains("CCC-CCC-CCC queued for delivery"))
-        #expect(try store.find("CCC-CCC-CCC")?.status == .pending)
-        #expect(try store.find("DDD-DDD-DDD")?.status == .failed)
+        #expect(try await record("CCC-CCC-CCC")?.status == .pending)
+        #expect(try await record("DDD-DDD-DDD")?.status == .failed)
 
         let (allStatus, all) = try await run(["retry", "--all-failed"])
         #expect(allStatus == 0)
         #expect(all.contains("1 failed lead(s) queued"))
-        #expect(try store.counts() == OutboxStore.Counts(pending: 3, delivered: 1, failed: 0))
+        #expect(try await store.perform { try $0.counts() } == OutboxStore.Counts(pending: 3, delivered: 1, failed: 0))
 
         let (deliveredStatus, delivered) = try await run(["retry", "AAA-AAA-AAA"])
         #expect(deliveredStatus != 0)
@@ -90,10 +97,10 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
         let (status, output) = try await run(["purge"])
         #expect(status == 0)
         #expect(output.contains("erased the personal data of 1 delivered lead(s) older than 30 days"))
-        let erased = try #require(try store.find("AAA-AAA-AAA"))
+        let erased = try #require(try await record("AAA-AAA-AAA"))
         #expect(erased.payload == nil)
         #expect(erased.status == .delivered)
-        #expect(try store.find("CCC-CCC-CCC")?.payload != nil)
+        #expect(try await record("CCC-CCC-CCC")?.payload != nil)
         let (_, shown) = try await run(["show", "AAA-AAA-AAA"])
         #expect(shown.contains("personal data erased"))
         #expect(!shown.contains("geheim"))

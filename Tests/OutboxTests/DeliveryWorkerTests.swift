@@ -1,170 +1,139 @@
 import Foundation
-import HeroClient
-import HeroStandIn
 import Testing
 @testable import Outbox
 
-/// The worker against HERO's stand-in: every answer HERO can give, and the timing around them.
+/// The worker against a fake receiver: every outcome a sending can have, and the timing around them. The same
+/// against HERO's stand-in over HTTP is in HeroformAppTests (HeroProjectSenderTests).
 @Suite struct DeliveryWorkerTests {
     let outbox: TemporaryOutbox
-    let hero: HeroStandIn
-    let client: HeroClient
+    let sender = FakeSender()
     let alerts = RecordingAlerts()
 
     init() throws {
         outbox = try TemporaryOutbox()
-        hero = HeroStandIn()
-        let endpoint = try hero.start()
-        client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .seconds(5))
     }
 
-    func worker(policy: RetryPolicy = RetryPolicy(), clock: TestClock? = nil, retention: TimeInterval = 30 * 86400) -> DeliveryWorker {
-        DeliveryWorker(store: outbox.store, sender: client, policy: policy, logger: quietLogger, retention: retention,
+    func worker(policy: RetryPolicy = RetryPolicy(), clock: TestClock? = nil,
+                retention: TimeInterval = 30 * 86400) -> DeliveryWorker {
+        DeliveryWorker(store: outbox.store, sender: sender, policy: policy, logger: quietLogger, retention: retention,
                        alerts: alerts, now: { clock?.now ?? Date() }, random: { 0.5 })
     }
 
-    func stored(_ reference: String = "AAA-AAA-AAA", now: Date = Date()) throws -> String {
-        try outbox.store.add(reference, now: now)
+    func stored(_ reference: String = "AAA-AAA-AAA", now: Date = Date()) async throws -> String {
+        _ = try await outbox.store.perform { try $0.add(reference, now: now) }
         return reference
     }
 
-    @Test func deliversInlineWhenHeroIsUp() async throws {
-        let reference = try stored()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .delivered)
-        let record = try #require(try outbox.store.find(reference))
-        #expect(record.status == .delivered)
-        #expect(record.heroID == 1001)
-        #expect(record.attempts == 1)
-        #expect(hero.createdProjects.count == 1)
-        await hero.stop()
+    /// Waits (up to `tries` × `pause`) for the lead to be delivered.
+    func waitForDelivery(_ reference: String, tries: Int, pause: Duration) async throws {
+        for _ in 0..<tries where try await outbox.store.record(reference)?.status != .delivered {
+            try await Task.sleep(for: pause)
+        }
     }
 
-    @Test(arguments: [(503, "Wartung"), (500, "Fehler"), (429, "Too Many Attempts.")])
-    func serverErrorsAreRetriedWithBackoff(_ status: Int, _ message: String) async throws {
-        hero.mode = .failing(status: status, message: message)
-        let reference = try stored()
+    @Test func deliversInlineWhenHeroIsUp() async throws {
+        let reference = try await stored()
+        #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .delivered)
+        let record = try #require(try await outbox.store.record(reference))
+        #expect(record.status == .delivered)
+        #expect(record.externalID == 1001)
+        #expect(record.attempts == 1)
+        #expect(sender.delivered == 1)
+    }
+
+    @Test(arguments: ["HTTP 503", "HTTP 500", "timed out"])
+    func serverErrorsAreRetriedWithBackoff(_ reason: String) async throws {
+        sender.mode = .answering(.unavailable(reason: reason))
+        let reference = try await stored()
         let before = Date()
         #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .retryLater)
-        let record = try #require(try outbox.store.find(reference))
+        let record = try #require(try await outbox.store.record(reference))
         #expect(record.status == .pending)
         #expect(record.attempts == 1)
-        #expect(record.lastError == "HTTP \(status)", "HERO's error text (\(message)) is not kept: it may echo personal data")
+        #expect(record.lastError == reason)
         let delay = record.nextAttemptAt.timeIntervalSince(before)
         #expect(delay > 25 && delay < 40)
         #expect(record.inFlightSince == nil)
-        await hero.stop()
-    }
-
-    @Test func unreachableHeroIsRetried() async throws {
-        let reference = try stored()
-        await hero.stop()
-        // Port 9 (discard) on loopback: nothing listens there. Not the stand-in's old port, which a test running in
-        // parallel may already have been given again.
-        let nowhere = try #require(URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
-        let worker = DeliveryWorker(store: outbox.store, sender: HeroClient(endpoint: nowhere, apiKey: "k", timeout: .seconds(5)),
-                                    logger: quietLogger)
-        #expect(await worker.deliverNow(reference, deadline: .seconds(6)) == .retryLater)
-        #expect(try outbox.store.find(reference)?.status == .pending)
-        #expect(try outbox.store.find(reference)?.lastError == "cannot connect: Connection refused")
     }
 
     @Test func rejectedKeyKeepsLeadsAndIsReported() async throws {
-        hero.mode = .failing(status: 401, message: "Unauthenticated.")
+        sender.mode = .answering(.keyRejected(reason: "HERO refused the API key (HTTP 401)"))
         let worker = worker()
-        let first = try stored("AAA-AAA-AAA")
-        let second = try stored("BBB-BBB-BBB")
+        let first = try await stored("AAA-AAA-AAA")
+        let second = try await stored("BBB-BBB-BBB")
         #expect(await worker.deliverNow(first, deadline: .seconds(2)) == .retryLater)
         #expect(await worker.deliverNow(second, deadline: .seconds(2)) == .retryLater)
-        #expect(worker.health.keyRejected)
-        let record = try #require(try outbox.store.find(first))
+        #expect(worker.health == .init(keyRejected: true, lastError: "HERO refused the API key (HTTP 401)"))
+        let record = try #require(try await outbox.store.record(first))
         #expect(record.status == .pending)
         #expect(record.nextAttemptAt.timeIntervalSinceNow > 800)
         #expect(record.lastError == "HERO refused the API key (HTTP 401)")
         // One alert for the problem, not one per lead.
-        #expect(alerts.all == [.keyRejected(status: 401)])
-        hero.mode = .up
-        try outbox.store.resumeAfterRestart(now: Date())
-        let third = try stored("CCC-CCC-CCC")
+        #expect(alerts.all == [.keyRejected(reason: "HERO refused the API key (HTTP 401)")])
+        sender.mode = .up
+        _ = try await outbox.store.perform { try $0.resumeAfterRestart(now: Date()) }
+        let third = try await stored("CCC-CCC-CCC")
         #expect(await worker.deliverNow(third, deadline: .seconds(2)) == .delivered)
         #expect(!worker.health.keyRejected)
-        await hero.stop()
     }
 
-    @Test(arguments: [HeroStandIn.Mode.failing(status: 422, message: "Fehlende Postleitzahl"), .okWithoutSuccess])
-    func refusedLeadsFailAtOnceWithHerosMessage(_ mode: HeroStandIn.Mode) async throws {
-        hero.mode = mode
-        let reference = try stored()
+    @Test func refusedLeadsFailAtOnceWithHerosMessage() async throws {
+        sender.mode = .answering(.refused(reason: "HERO rejected it (HTTP 422)", detail: "Fehlende Postleitzahl"))
+        let reference = try await stored()
         #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .failed)
-        let record = try #require(try outbox.store.find(reference))
+        let record = try #require(try await outbox.store.record(reference))
         #expect(record.status == .failed)
-        let expected = mode == .okWithoutSuccess ? "HERO rejected it (HTTP 200): Projekt konnte nicht angelegt werden"
-                                                 : "HERO rejected it (HTTP 422): Fehlende Postleitzahl"
-        #expect(record.lastError == expected)
+        #expect(record.lastError == "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
         #expect(record.payload != nil, "kept for the operator")
-        #expect(alerts.all.count == 1)
-        if case .leadFailed(let ref, let form, _) = alerts.all.first {
-            #expect(ref == reference)
-            #expect(form == "default")
-        } else {
-            Issue.record("expected a lead_failed alert")
-        }
-        await hero.stop()
+        // The receiver's message may quote personal data: the alert has the reason only.
+        #expect(alerts.all == [.leadFailed(reference: reference, formID: "default",
+                                           reason: "HERO rejected it (HTTP 422)")])
     }
 
     @Test func slowHeroGetsAnAnswerLaterWithoutASecondCall() async throws {
-        // Slower than the visitor's deadline, faster than the client's own timeout (5 s).
-        hero.mode = .slow(.milliseconds(1500))
+        sender.mode = .slow(.milliseconds(1500))
         let worker = worker()
-        let reference = try stored()
+        let reference = try await stored()
         // `.retryLater` means the deadline ended the wait: had it waited for the call, the answer would be `.delivered`.
         #expect(await worker.deliverNow(reference, deadline: .milliseconds(300)) == .retryLater)
-        #expect(try outbox.store.find(reference)?.status == .pending)
+        #expect(try await outbox.store.record(reference)?.status == .pending)
         // The background loop must not start a second call while the first is in flight.
         worker.start(pollInterval: .milliseconds(50))
-        for _ in 0..<100 where try outbox.store.find(reference)?.status != .delivered {
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await waitForDelivery(reference, tries: 100, pause: .milliseconds(100))
         await worker.stop()
-        #expect(try outbox.store.find(reference)?.status == .delivered)
-        #expect(hero.calls.count == 1)
-        await hero.stop()
+        #expect(try await outbox.store.record(reference)?.status == .delivered)
+        #expect(sender.calls == 1)
     }
 
     @Test func backgroundLoopDeliversWhenHeroComesBack() async throws {
-        hero.mode = .failing(status: 503, message: "down")
+        sender.mode = .answering(.unavailable(reason: "HTTP 503"))
         var policy = RetryPolicy()
         policy.firstDelay = 0.2
         policy.jitter = 0
         let worker = worker(policy: policy)
-        let reference = try stored()
+        let reference = try await stored()
         #expect(await worker.deliverNow(reference, deadline: .seconds(2)) == .retryLater)
         worker.start(pollInterval: .milliseconds(100))
         try await Task.sleep(for: .milliseconds(100))
-        hero.mode = .up
-        for _ in 0..<50 where try outbox.store.find(reference)?.status != .delivered {
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        sender.mode = .up
+        try await waitForDelivery(reference, tries: 50, pause: .milliseconds(100))
         await worker.stop()
-        #expect(try outbox.store.find(reference)?.status == .delivered)
-        #expect(hero.createdProjects.count == 1)
-        await hero.stop()
+        #expect(try await outbox.store.record(reference)?.status == .delivered)
+        #expect(sender.delivered == 1)
     }
 
     @Test func pendingLeadsFromBeforeARestartAreDeliveredAfterIt() async throws {
-        hero.mode = .failing(status: 503, message: "down")
-        let reference = try stored()
+        sender.mode = .answering(.unavailable(reason: "HTTP 503"))
+        let reference = try await stored()
         #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .retryLater)
-        hero.mode = .up
+        sender.mode = .up
         // A new worker (a restarted process) delivers at once, not after the backoff.
         let restarted = worker()
         restarted.start(pollInterval: .milliseconds(100))
-        for _ in 0..<50 where try outbox.store.find(reference)?.status != .delivered {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await waitForDelivery(reference, tries: 50, pause: .milliseconds(50))
         await restarted.stop()
-        #expect(try outbox.store.find(reference)?.status == .delivered)
-        #expect(hero.createdProjects.count == 1)
-        await hero.stop()
+        #expect(try await outbox.store.record(reference)?.status == .delivered)
+        #expect(sender.delivered == 1)
     }
 
     @Test func wakeMakesTheSleepingLoopLookAtOnce() async throws {
@@ -172,60 +141,65 @@ import Testing
         worker.start(pollInterval: .seconds(30))
         try await Task.sleep(for: .milliseconds(200))
         // A lead stored behind the worker's back (the operator CLI, say), then a wake-up.
-        let reference = try stored()
+        let reference = try await stored()
         worker.wake()
-        for _ in 0..<50 where try outbox.store.find(reference)?.status != .delivered {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(try outbox.store.find(reference)?.status == .delivered)
+        try await waitForDelivery(reference, tries: 50, pause: .milliseconds(100))
+        #expect(try await outbox.store.record(reference)?.status == .delivered)
         await worker.stop()
-        await hero.stop()
     }
 
     @Test func givesUpAfterMaxAge() async throws {
-        hero.mode = .failing(status: 503, message: "down")
+        sender.mode = .answering(.unavailable(reason: "HTTP 503"))
         let clock = TestClock()
-        let reference = try stored(now: clock.now)
+        let reference = try await stored(now: clock.now)
         clock.advance(7 * 86400 - 10)
         #expect(await worker(clock: clock).deliverNow(reference, deadline: .seconds(2)) == .failed)
-        let record = try #require(try outbox.store.find(reference))
+        let record = try #require(try await outbox.store.record(reference))
         #expect(record.status == .failed)
         #expect(record.lastError == "gave up after 1 attempts: HTTP 503")
-        #expect(alerts.all.count == 1)
-        await hero.stop()
+        #expect(alerts.all == [.leadFailed(reference: reference, formID: "default",
+                                           reason: "gave up after 1 attempts: HTTP 503")])
     }
 
     @Test func stopWaitsForTheCallInFlight() async throws {
-        hero.mode = .slow(.milliseconds(800))
+        sender.mode = .slow(.milliseconds(800))
         let worker = worker()
-        let reference = try stored()
+        let reference = try await stored()
         #expect(await worker.deliverNow(reference, deadline: .milliseconds(100)) == .retryLater)
         await worker.stop(timeout: .seconds(5))
-        #expect(try outbox.store.find(reference)?.status == .delivered)
+        #expect(try await outbox.store.record(reference)?.status == .delivered)
         // After stop, nothing new starts.
-        let later = try stored("BBB-BBB-BBB")
+        let later = try await stored("BBB-BBB-BBB")
         #expect(await worker.deliverNow(later, deadline: .milliseconds(100)) == .retryLater)
-        #expect(hero.calls.count == 1)
-        await hero.stop()
+        #expect(sender.calls == 1)
     }
 
     @Test func retentionPurgeErasesOldDeliveredLeads() async throws {
         let clock = TestClock()
         let worker = worker(clock: clock, retention: 30 * 86400)
-        let reference = try stored(now: clock.now)
+        let reference = try await stored(now: clock.now)
         #expect(await worker.deliverNow(reference, deadline: .seconds(2)) == .delivered)
         #expect(await worker.purgeExpired() == 0)
         clock.advance(31 * 86400)
         #expect(await worker.purgeExpired() == 1)
-        #expect(try outbox.store.find(reference)?.payload == nil)
-        await hero.stop()
+        #expect(try await outbox.store.record(reference)?.payload == nil)
     }
 
     @Test func dryRunSenderCallsNobody() async throws {
         let worker = DeliveryWorker(store: outbox.store, sender: DryRunSender(), logger: quietLogger)
-        let reference = try stored()
+        let reference = try await stored()
         #expect(await worker.deliverNow(reference, deadline: .seconds(1)) == .delivered)
-        #expect(hero.calls.isEmpty)
-        await hero.stop()
+        #expect(try await outbox.store.record(reference)?.externalID == nil)
+        #expect(sender.calls == 0)
+    }
+
+    @Test func everyOutcomeIsReported() async throws {
+        let seen = Shared<[SendOutcome]>([])
+        let worker = DeliveryWorker(store: outbox.store, sender: sender, logger: quietLogger,
+                                    onOutcome: { outcome in seen.value.append(outcome) })
+        #expect(await worker.deliverNow(try await stored("AAA-AAA-AAA"), deadline: .seconds(2)) == .delivered)
+        sender.mode = .answering(.refused(reason: "no", detail: "never"))
+        #expect(await worker.deliverNow(try await stored("BBB-BBB-BBB"), deadline: .seconds(2)) == .failed)
+        #expect(seen.value == [.delivered(externalID: 1001), .refused(reason: "no", detail: "never")])
     }
 }

@@ -11,27 +11,29 @@ import Testing
     init() throws { outbox = try TemporaryOutbox() }
 
     @Test func storesALeadAsPending() throws {
-        guard case .inserted(let record) = try store.add("AAA-AAA-AAA", now: t0) else {
-            Issue.record("not inserted")
-            return
+        try store.performBlocking { session in
+            guard case .inserted(let record) = try session.add("AAA-AAA-AAA", now: t0) else {
+                Issue.record("not inserted")
+                return
+            }
+            #expect(record.status == .pending)
+            #expect(record.attempts == 0)
+            #expect(record.payload == samplePayload)
+            #expect(record.createdAt == t0)
+            #expect(record.giveUpAt == t0.addingTimeInterval(7 * 86400))
+            #expect(try session.find("AAA-AAA-AAA") == record)
+            #expect(try session.counts() == OutboxStore.Counts(pending: 1, delivered: 0, failed: 0))
         }
-        #expect(record.status == .pending)
-        #expect(record.attempts == 0)
-        #expect(record.payload == samplePayload)
-        #expect(record.createdAt == t0)
-        #expect(record.giveUpAt == t0.addingTimeInterval(7 * 86400))
-        #expect(try store.find("AAA-AAA-AAA") == record)
-        #expect(try store.counts() == OutboxStore.Counts(pending: 1, delivered: 0, failed: 0))
     }
 
     @Test func survivesReopening() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
+        try store.performBlocking { try $0.add("AAA-AAA-AAA", now: t0) }
         let reopened = try OutboxStore(dataDir: outbox.dataDir)
-        #expect(try reopened.find("AAA-AAA-AAA")?.payload == samplePayload)
+        #expect(try reopened.performBlocking { try $0.find("AAA-AAA-AAA") }?.payload == samplePayload)
     }
 
     @Test func fileIsPrivate() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
+        try store.performBlocking { try $0.add("AAA-AAA-AAA", now: t0) }
         let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let folder = try FileManager.default.attributesOfItem(atPath: outbox.dataDir)
@@ -39,157 +41,186 @@ import Testing
     }
 
     @Test func sameSubmissionWithinTenMinutesIsADuplicate() throws {
-        try store.add("AAA-AAA-AAA", now: t0, fingerprint: "f1")
-        #expect(try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(599), fingerprint: "f1") == .duplicate(try #require(try store.find("AAA-AAA-AAA"))))
-        guard case .inserted = try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(601), fingerprint: "f1") else {
-            Issue.record("after the window the same submission is a new lead")
-            return
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0, fingerprint: "f1")
+            let first = try #require(try session.find("AAA-AAA-AAA"))
+            let again = try session.add("BBB-BBB-BBB", now: t0.addingTimeInterval(599), fingerprint: "f1")
+            #expect(again == .duplicate(first))
+            let later = t0.addingTimeInterval(601)
+            guard case .inserted = try session.add("CCC-CCC-CCC", now: later, fingerprint: "f1") else {
+                Issue.record("after the window the same submission is a new lead")
+                return
+            }
+            guard case .inserted = try session.add("DDD-DDD-DDD", now: t0, fingerprint: "f2") else {
+                Issue.record("a different submission is a new lead")
+                return
+            }
+            #expect(try session.counts().pending == 3)
         }
-        guard case .inserted = try store.add("DDD-DDD-DDD", now: t0, fingerprint: "f2") else {
-            Issue.record("a different submission is a new lead")
-            return
-        }
-        #expect(try store.counts().pending == 3)
     }
 
     @Test func idempotencyKeyHoldsForADay() throws {
-        try store.add("AAA-AAA-AAA", now: t0, fingerprint: "f1", key: "k1")
-        guard case .duplicate(let first) = try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(86000), fingerprint: "f1", key: "k1") else {
-            Issue.record("same key and submission within a day must be a duplicate")
-            return
-        }
-        #expect(first.reference == "AAA-AAA-AAA")
-        #expect(try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(100), fingerprint: "other", key: "k1") == .keyConflict)
-        guard case .inserted = try store.add("DDD-DDD-DDD", now: t0.addingTimeInterval(86401), fingerprint: "third", key: "k1") else {
-            Issue.record("a day later the key no longer matches")
-            return
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0, fingerprint: "f1", key: "k1")
+            let again = try session.add("BBB-BBB-BBB", now: t0.addingTimeInterval(86000), fingerprint: "f1", key: "k1")
+            guard case .duplicate(let first) = again else {
+                Issue.record("same key and submission within a day must be a duplicate")
+                return
+            }
+            #expect(first.reference == "AAA-AAA-AAA")
+            let other = try session.add("CCC-CCC-CCC", now: t0.addingTimeInterval(100), fingerprint: "other", key: "k1")
+            #expect(other == .keyConflict)
+            let dayLater = try session.add("DDD-DDD-DDD", now: t0.addingTimeInterval(86401), fingerprint: "third",
+                                           key: "k1")
+            guard case .inserted = dayLater else {
+                Issue.record("a day later the key no longer matches")
+                return
+            }
         }
     }
 
     @Test func referenceClashDrawsAgain() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
-        let draws = ReferenceDraws(["AAA-AAA-AAA", "BBB-BBB-BBB"])
-        let result = try store.insert(.init(formID: "default", payload: Data()), reference: { draws.next() },
-                                      payloadFor: { Data($0.utf8) }, now: t0, maxAge: 100)
-        guard case .inserted(let record) = result else {
-            Issue.record("not inserted")
-            return
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0)
+            let draws = ReferenceDraws(["AAA-AAA-AAA", "BBB-BBB-BBB"])
+            let result = try session.insert(.init(formID: "default", payload: Data()), reference: { draws.next() },
+                                          payloadFor: { Data($0.utf8) }, now: t0, maxAge: 100)
+            guard case .inserted(let record) = result else {
+                Issue.record("not inserted")
+                return
+            }
+            #expect(record.reference == "BBB-BBB-BBB")
+            #expect(record.payload == Data("BBB-BBB-BBB".utf8))
         }
-        #expect(record.reference == "BBB-BBB-BBB")
-        #expect(record.payload == Data("BBB-BBB-BBB".utf8))
     }
 
     @Test func aClaimIsExclusive() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
-        #expect(try store.claim("AAA-AAA-AAA", now: t0)?.inFlightSince == t0)
-        #expect(try store.claim("AAA-AAA-AAA", now: t0) == nil)
-        #expect(try store.claimDue(now: t0.addingTimeInterval(10), limit: 10).isEmpty)
-        // A restart releases claims made before it, not those of the running process.
-        try store.resumeAfterRestart(now: t0, startedAt: t0)
-        #expect(try store.claim("AAA-AAA-AAA", now: t0) == nil)
-        try store.resumeAfterRestart(now: t0.addingTimeInterval(5), startedAt: t0.addingTimeInterval(5))
-        #expect(try store.claim("AAA-AAA-AAA", now: t0) != nil)
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0)
+            #expect(try session.claim("AAA-AAA-AAA", now: t0)?.inFlightSince == t0)
+            #expect(try session.claim("AAA-AAA-AAA", now: t0) == nil)
+            #expect(try session.claimDue(now: t0.addingTimeInterval(10), limit: 10).isEmpty)
+            // A restart releases claims made before it, not those of the running process.
+            try session.resumeAfterRestart(now: t0, startedAt: t0)
+            #expect(try session.claim("AAA-AAA-AAA", now: t0) == nil)
+            try session.resumeAfterRestart(now: t0.addingTimeInterval(5), startedAt: t0.addingTimeInterval(5))
+            #expect(try session.claim("AAA-AAA-AAA", now: t0) != nil)
+        }
     }
 
     @Test func insertCanClaimAtOnceAndReleaseGivesItBack() throws {
-        _ = try store.insert(.init(formID: "default", payload: Data()), reference: { "AAA-AAA-AAA" }, payloadFor: { _ in samplePayload },
-                             now: t0, maxAge: 100, claim: true)
-        #expect(try store.find("AAA-AAA-AAA")?.inFlightSince == t0)
-        #expect(try store.claimDue(now: t0, limit: 10).isEmpty, "claimed leads are not picked up twice")
-        try store.release("AAA-AAA-AAA")
-        #expect(try store.find("AAA-AAA-AAA")?.inFlightSince == nil)
-        #expect(try store.find("AAA-AAA-AAA")?.attempts == 0)
-        #expect(try store.claimDue(now: t0, limit: 10).map(\.reference) == ["AAA-AAA-AAA"])
+        try store.performBlocking { session in
+            _ = try session.insert(.init(formID: "default", payload: Data()), reference: { "AAA-AAA-AAA" },
+                                   payloadFor: { _ in samplePayload }, now: t0, maxAge: 100, claim: true)
+            #expect(try session.find("AAA-AAA-AAA")?.inFlightSince == t0)
+            #expect(try session.claimDue(now: t0, limit: 10).isEmpty, "claimed leads are not picked up twice")
+            try session.release("AAA-AAA-AAA")
+            #expect(try session.find("AAA-AAA-AAA")?.inFlightSince == nil)
+            #expect(try session.find("AAA-AAA-AAA")?.attempts == 0)
+            #expect(try session.claimDue(now: t0, limit: 10).map(\.reference) == ["AAA-AAA-AAA"])
+        }
     }
 
     @Test func claimDueTakesOnlyDueLeadsOldestFirst() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
-        try store.add("BBB-BBB-BBB", now: t0.addingTimeInterval(1))
-        try store.add("CCC-CCC-CCC", now: t0.addingTimeInterval(2))
-        try store.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(100), error: "HTTP 503")
-        let due = try store.claimDue(now: t0.addingTimeInterval(5), limit: 10)
-        #expect(due.map(\.reference) == ["BBB-BBB-BBB", "CCC-CCC-CCC"])
-        #expect(try store.claimDue(now: t0.addingTimeInterval(200), limit: 10).map(\.reference) == ["AAA-AAA-AAA"])
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0)
+            try session.add("BBB-BBB-BBB", now: t0.addingTimeInterval(1))
+            try session.add("CCC-CCC-CCC", now: t0.addingTimeInterval(2))
+            try session.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(100), error: "HTTP 503")
+            let due = try session.claimDue(now: t0.addingTimeInterval(5), limit: 10)
+            #expect(due.map(\.reference) == ["BBB-BBB-BBB", "CCC-CCC-CCC"])
+            let later = try session.claimDue(now: t0.addingTimeInterval(200), limit: 10)
+            #expect(later.map(\.reference) == ["AAA-AAA-AAA"])
+        }
     }
 
     @Test func restartMakesPendingLeadsDueAndReleasesClaims() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
-        try store.add("BBB-BBB-BBB", now: t0)
-        try store.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(3000), error: "x")
-        _ = try store.claim("BBB-BBB-BBB", now: t0)
-        try store.resumeAfterRestart(now: t0.addingTimeInterval(10))
-        #expect(Set(try store.claimDue(now: t0.addingTimeInterval(10), limit: 10).map(\.reference)) == ["AAA-AAA-AAA", "BBB-BBB-BBB"])
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0)
+            try session.add("BBB-BBB-BBB", now: t0)
+            try session.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(3000), error: "x")
+            _ = try session.claim("BBB-BBB-BBB", now: t0)
+            try session.resumeAfterRestart(now: t0.addingTimeInterval(10))
+            let due = try session.claimDue(now: t0.addingTimeInterval(10), limit: 10)
+            #expect(Set(due.map(\.reference)) == ["AAA-AAA-AAA", "BBB-BBB-BBB"])
+        }
     }
 
     @Test func outcomesAreRecorded() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
-        try store.add("BBB-BBB-BBB", now: t0)
-        try store.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(30), error: "HTTP 503")
-        var record = try #require(try store.find("AAA-AAA-AAA"))
-        #expect(record.attempts == 1)
-        #expect(record.lastError == "HTTP 503")
-        #expect(record.status == .pending)
-        try store.markDelivered("AAA-AAA-AAA", heroID: 4711, now: t0.addingTimeInterval(40))
-        record = try #require(try store.find("AAA-AAA-AAA"))
-        #expect(record.status == .delivered)
-        #expect(record.attempts == 2)
-        #expect(record.heroID == 4711)
-        #expect(record.deliveredAt == t0.addingTimeInterval(40))
-        #expect(record.lastError == nil)
-        try store.markFailed("BBB-BBB-BBB", error: "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
-        #expect(try store.find("BBB-BBB-BBB")?.status == .failed)
-        #expect(try store.find("BBB-BBB-BBB")?.lastError == "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
-        #expect(try store.counts() == OutboxStore.Counts(pending: 0, delivered: 1, failed: 1))
-        #expect(try store.list(status: .failed).map(\.reference) == ["BBB-BBB-BBB"])
-        #expect(try store.list().map(\.reference) == ["BBB-BBB-BBB", "AAA-AAA-AAA"])
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0)
+            try session.add("BBB-BBB-BBB", now: t0)
+            try session.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(30), error: "HTTP 503")
+            var record = try #require(try session.find("AAA-AAA-AAA"))
+            #expect(record.attempts == 1)
+            #expect(record.lastError == "HTTP 503")
+            #expect(record.status == .pending)
+            try session.markDelivered("AAA-AAA-AAA", externalID: 4711, now: t0.addingTimeInterval(40))
+            record = try #require(try session.find("AAA-AAA-AAA"))
+            #expect(record.status == .delivered)
+            #expect(record.attempts == 2)
+            #expect(record.externalID == 4711)
+            #expect(record.deliveredAt == t0.addingTimeInterval(40))
+            #expect(record.lastError == nil)
+            try session.markFailed("BBB-BBB-BBB", error: "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
+            #expect(try session.find("BBB-BBB-BBB")?.status == .failed)
+            #expect(try session.find("BBB-BBB-BBB")?.lastError == "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
+            #expect(try session.counts() == OutboxStore.Counts(pending: 0, delivered: 1, failed: 1))
+            #expect(try session.list(status: .failed).map(\.reference) == ["BBB-BBB-BBB"])
+            #expect(try session.list().map(\.reference) == ["BBB-BBB-BBB", "AAA-AAA-AAA"])
+        }
     }
 
     @Test func retryBringsFailedLeadsBackWithAFreshDeadline() throws {
-        try store.add("AAA-AAA-AAA", now: t0)
-        try store.add("BBB-BBB-BBB", now: t0)
-        try store.add("CCC-CCC-CCC", now: t0)
-        try store.markFailed("AAA-AAA-AAA", error: "x")
-        try store.markFailed("BBB-BBB-BBB", error: "x")
-        try store.markDelivered("CCC-CCC-CCC", heroID: 1, now: t0)
-        let later = t0.addingTimeInterval(30 * 86400)
-        #expect(try store.retry("AAA-AAA-AAA", now: later, maxAge: 100))
-        let record = try #require(try store.find("AAA-AAA-AAA"))
-        #expect(record.status == .pending)
-        #expect(record.nextAttemptAt == later)
-        #expect(record.giveUpAt == later.addingTimeInterval(100))
-        #expect(try !store.retry("CCC-CCC-CCC", now: later, maxAge: 100))
-        #expect(try !store.retry("ZZZ-ZZZ-ZZZ", now: later, maxAge: 100))
-        #expect(try store.retryAllFailed(now: later, maxAge: 100) == 1)
-        #expect(try store.counts() == OutboxStore.Counts(pending: 2, delivered: 1, failed: 0))
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0)
+            try session.add("BBB-BBB-BBB", now: t0)
+            try session.add("CCC-CCC-CCC", now: t0)
+            try session.markFailed("AAA-AAA-AAA", error: "x")
+            try session.markFailed("BBB-BBB-BBB", error: "x")
+            try session.markDelivered("CCC-CCC-CCC", externalID: 1, now: t0)
+            let later = t0.addingTimeInterval(30 * 86400)
+            #expect(try session.retry("AAA-AAA-AAA", now: later, maxAge: 100))
+            let record = try #require(try session.find("AAA-AAA-AAA"))
+            #expect(record.status == .pending)
+            #expect(record.nextAttemptAt == later)
+            #expect(record.giveUpAt == later.addingTimeInterval(100))
+            #expect(try !session.retry("CCC-CCC-CCC", now: later, maxAge: 100))
+            #expect(try !session.retry("ZZZ-ZZZ-ZZZ", now: later, maxAge: 100))
+            #expect(try session.retryAllFailed(now: later, maxAge: 100) == 1)
+            #expect(try session.counts() == OutboxStore.Counts(pending: 2, delivered: 1, failed: 0))
+        }
     }
 
     @Test func retentionErasesPersonalDataOfOldDeliveredLeadsOnly() throws {
-        try store.add("AAA-AAA-AAA", now: t0, fingerprint: "f", key: "k")
-        try store.add("BBB-BBB-BBB", now: t0)
-        try store.add("CCC-CCC-CCC", now: t0)
-        try store.add("DDD-DDD-DDD", now: t0)
-        try store.markDelivered("AAA-AAA-AAA", heroID: 1, now: t0)
-        try store.markDelivered("BBB-BBB-BBB", heroID: 2, now: t0.addingTimeInterval(20 * 86400))
-        try store.markFailed("CCC-CCC-CCC", error: "x")
-        let now = t0.addingTimeInterval(31 * 86400)
-        #expect(try store.eraseDelivered(before: now.addingTimeInterval(-30 * 86400), now: now) == 1)
-        let erased = try #require(try store.find("AAA-AAA-AAA"))
-        #expect(erased.payload == nil)
-        #expect(erased.erasedAt == now)
-        #expect(erased.status == .delivered)
-        #expect(erased.reference == "AAA-AAA-AAA")
-        #expect(erased.deliveredAt == t0)
-        #expect(try store.find("BBB-BBB-BBB")?.payload != nil, "delivered within the retention period")
-        #expect(try store.find("CCC-CCC-CCC")?.payload != nil, "failed leads are kept until handled")
-        #expect(try store.find("DDD-DDD-DDD")?.payload != nil, "pending leads are kept")
-        // Erased data cannot be retried, and the fingerprint no longer matches.
-        #expect(try !store.retry("AAA-AAA-AAA", now: now, maxAge: 100))
-        guard case .inserted = try store.add("EEE-EEE-EEE", now: now, fingerprint: "f", key: "k") else {
-            Issue.record("erased fingerprints must not match")
-            return
+        try store.performBlocking { session in
+            try session.add("AAA-AAA-AAA", now: t0, fingerprint: "f", key: "k")
+            try session.add("BBB-BBB-BBB", now: t0)
+            try session.add("CCC-CCC-CCC", now: t0)
+            try session.add("DDD-DDD-DDD", now: t0)
+            try session.markDelivered("AAA-AAA-AAA", externalID: 1, now: t0)
+            try session.markDelivered("BBB-BBB-BBB", externalID: 2, now: t0.addingTimeInterval(20 * 86400))
+            try session.markFailed("CCC-CCC-CCC", error: "x")
+            let now = t0.addingTimeInterval(31 * 86400)
+            #expect(try session.eraseDelivered(before: now.addingTimeInterval(-30 * 86400), now: now) == 1)
+            let erased = try #require(try session.find("AAA-AAA-AAA"))
+            #expect(erased.payload == nil)
+            #expect(erased.erasedAt == now)
+            #expect(erased.status == .delivered)
+            #expect(erased.reference == "AAA-AAA-AAA")
+            #expect(erased.deliveredAt == t0)
+            #expect(try session.find("BBB-BBB-BBB")?.payload != nil, "delivered within the retention period")
+            #expect(try session.find("CCC-CCC-CCC")?.payload != nil, "failed leads are kept until handled")
+            #expect(try session.find("DDD-DDD-DDD")?.payload != nil, "pending leads are kept")
+            // Erased data cannot be retried, and the fingerprint no longer matches.
+            #expect(try !session.retry("AAA-AAA-AAA", now: now, maxAge: 100))
+            guard case .inserted = try session.add("EEE-EEE-EEE", now: now, fingerprint: "f", key: "k") else {
+                Issue.record("erased fingerprints must not match")
+                return
+            }
+            // BBB, delivered 11 days before `now`, goes once the cutoff passes it.
+            #expect(try session.eraseDelivered(before: now, now: now) == 1)
         }
-        // BBB, delivered 11 days before `now`, goes once the cutoff passes it.
-        #expect(try store.eraseDelivered(before: now, now: now) == 1)
     }
 
     @Test func oneServerPerDataDir() throws {
@@ -199,7 +230,7 @@ import Testing
     }
 
     @Test func isWritableOnAHealthyStore() {
-        #expect(store.isWritable())
+        #expect(store.performBlocking { $0.isWritable() })
     }
 
     @Test func unusableDataDirIsAnError() {
@@ -228,16 +259,16 @@ final class ReferenceDraws: Sendable {
                 group.addTask {
                     let reference = String(format: "G%02d-AAA-%03d", index % 7, index)
                     do {
-                        try await store.perform { store in
-                            try store.add(reference, now: Date())
+                        try await store.perform { session in
+                            try session.add(reference, now: Date())
                             // Every tenth caller fails after writing: only its own row must go.
                             if index % 10 == 0 { throw Refused() }
                         }
                         // Committed before we hear of it: a second connection finds the row.
                         let other = try OutboxStore(dataDir: dataDir)
-                        return (index, try other.find(reference) != nil)
+                        return (index, try await other.record(reference) != nil)
                     } catch is Refused {
-                        do { return (index, try store.find(reference) == nil) } catch { return (index, false) }
+                        do { return (index, try await store.record(reference) == nil) } catch { return (index, false) }
                     } catch {
                         return (index, false)
                     }
@@ -249,7 +280,7 @@ final class ReferenceDraws: Sendable {
         }
         #expect(results.count == 200)
         #expect(results.values.allSatisfy { $0 })
-        #expect(try store.counts().pending == 180)
+        #expect(try await store.perform { try $0.counts() }.pending == 180)
         #expect(store.groupCommits.load(ordering: .relaxed) < 200, "concurrent callers did not share a commit")
     }
 
@@ -261,22 +292,22 @@ final class ReferenceDraws: Sendable {
         let ran = Shared(false)
         try await other.holdWriteLock {
             await #expect(throws: SQLiteError.self) {
-                try await outbox.store.perform { store in
+                try await outbox.store.perform { session in
                     // Outside a transaction this would commit on its own while the caller hears of a failure.
                     ran.value = true
-                    try store.add("LCK-AAA-AAA", now: Date())
+                    try session.add("LCK-AAA-AAA", now: Date())
                 }
             }
         }
         #expect(!ran.value, "work ran although its group had no transaction")
-        #expect(try outbox.store.find("LCK-AAA-AAA") == nil)
+        #expect(try await outbox.store.record("LCK-AAA-AAA") == nil)
         // Afterwards the store works again.
         _ = try await outbox.store.perform { try $0.add("LCK-AAA-BBB", now: Date()) }
-        #expect(try outbox.store.find("LCK-AAA-BBB") != nil)
+        #expect(try await outbox.store.record("LCK-AAA-BBB") != nil)
     }
 
-    /// A call made directly (not through `perform`) from another thread while a group is open waits for the group
-    /// instead of joining its transaction, where a failing work's rollback would take it along.
+    /// A blocking call (`performBlocking`, not `perform`) from another thread while a group is open waits for the
+    /// group instead of joining its transaction, where a failing work's rollback would take it along.
     @Test func aDirectCallDuringAGroupIsNotPartOfIt() async throws {
         let outbox = try TemporaryOutbox()
         let store = outbox.store
@@ -284,8 +315,8 @@ final class ReferenceDraws: Sendable {
         let proceed = DispatchSemaphore(value: 0)
         struct Refused: Error {}
         let grouped = Task {
-            try await store.perform { store in
-                try store.add("GRP-AAA-AAA", now: Date())
+            try await store.perform { session in
+                try session.add("GRP-AAA-AAA", now: Date())
                 inside.signal()
                 _ = proceed.wait(timeout: .now() + 10)
                 throw Refused()
@@ -298,7 +329,7 @@ final class ReferenceDraws: Sendable {
         #expect(entered)
         let direct = Shared(0)  // 0 running, 1 stored, 2 failed
         Thread.detachNewThread {
-            let stored = (try? store.add("DIR-AAA-AAA", now: Date())) != nil
+            let stored = (try? store.performBlocking { try $0.add("DIR-AAA-AAA", now: Date()) }) != nil
             direct.value = stored ? 1 : 2
         }
         try await Task.sleep(for: .milliseconds(100))
@@ -307,7 +338,7 @@ final class ReferenceDraws: Sendable {
         await #expect(throws: Refused.self) { try await grouped.value }
         for _ in 0..<1000 where direct.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
         #expect(direct.value == 1)
-        #expect(try store.find("DIR-AAA-AAA") != nil, "the direct call's lead went with the failed group")
-        #expect(try store.find("GRP-AAA-AAA") == nil)
+        #expect(try await store.record("DIR-AAA-AAA") != nil, "the direct call's lead went with the failed group")
+        #expect(try await store.record("GRP-AAA-AAA") == nil)
     }
 }

@@ -35,12 +35,67 @@ let quietLogger: Logger = {
 
 let samplePayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"max@example.org"},"measure":"DOG"}"#.utf8)
 
-extension OutboxStore {
+extension OutboxSession {
     /// Inserts a lead with a fixed reference; returns the record.
     @discardableResult
-    func add(_ reference: String, now: Date, fingerprint: String? = nil, key: String? = nil, maxAge: TimeInterval = 7 * 86400) throws -> InsertResult {
-        try insert(NewLead(formID: "default", payload: Data(), fingerprint: fingerprint, idempotencyKey: key),
-                   reference: { reference }, payloadFor: { _ in samplePayload }, now: now, maxAge: maxAge)
+    func add(_ reference: String, now: Date, fingerprint: String? = nil, key: String? = nil,
+             maxAge: TimeInterval = 7 * 86400) throws -> OutboxStore.InsertResult {
+        let lead = OutboxStore.NewLead(formID: "default", payload: Data(), fingerprint: fingerprint,
+                                       idempotencyKey: key)
+        return try insert(lead, reference: { reference }, payloadFor: { _ in samplePayload }, now: now, maxAge: maxAge)
+    }
+}
+
+extension OutboxStore {
+    /// The lead as stored now, read through `perform` (the way in for async code).
+    func record(_ reference: String) async throws -> LeadRecord? {
+        try await perform { try $0.find(reference) }
+    }
+}
+
+/// A receiver that answers as told and counts what it was sent: all the worker's tests need of HERO.
+final class FakeSender: LeadSender {
+    enum Mode: Sendable, Equatable {
+        /// Delivers, naming ids 1001, 1002, ...
+        case up
+        /// Answers this, delivering nothing.
+        case answering(SendOutcome)
+        /// Delivers after this long.
+        case slow(Duration)
+    }
+
+    private let state = Mutex<(mode: Mode, calls: Int, delivered: Int)>((.up, 0, 0))
+
+    var mode: Mode {
+        get { state.withLock { $0.mode } }
+        set { state.withLock { $0.mode = newValue } }
+    }
+    /// How many times `send` was called.
+    var calls: Int { state.withLock { $0.calls } }
+    /// How many leads it took.
+    var delivered: Int { state.withLock { $0.delivered } }
+
+    func send(_ payload: Data) async -> SendOutcome {
+        let mode = state.withLock { state in
+            state.calls += 1
+            return state.mode
+        }
+        switch mode {
+        case .up:
+            return deliver()
+        case .answering(let outcome):
+            return outcome
+        case .slow(let delay):
+            try? await Task.sleep(for: delay)
+            return deliver()
+        }
+    }
+
+    private func deliver() -> SendOutcome {
+        state.withLock { state in
+            state.delivered += 1
+            return .delivered(externalID: 1000 + state.delivered)
+        }
     }
 }
 

@@ -63,13 +63,6 @@ public struct HTTPRequest: Sendable {
     public var path: String { head.path }
     public var headers: HTTPHeaders { head.headers }
 
-    /// The path as the router sees it: percent-decoded, empty segments dropped (`//leads/` → `/leads`). Middleware
-    /// that guards routes must compare this, not `path`, or `/%6Ceads` would slip past it. Nil when the path
-    /// cannot be decoded (no route matches it then).
-    public var routePath: String? {
-        PathPattern.segments(of: head.path).map { "/" + $0.joined(separator: "/") }
-    }
-
     /// Decoded query parameters; the first of repeated names wins.
     public var queryItems: [String: String] {
         guard let query = head.query else { return [:] }

@@ -3,7 +3,7 @@ import WebText
 /// Compresses text answers with gzip when the client accepts it (RFC 9110 §12.5.3), and says so in
 /// `Vary: Accept-Encoding` so caches keep the variants apart. Strong ETags get a `-gz` suffix for the gzip
 /// variant, since its bytes differ.
-public struct CompressionMiddleware: HTTPFilter {
+public struct CompressionMiddleware: HTTPMiddleware {
     /// Smaller bodies are not worth it: the gzip frame alone is 20 bytes.
     public var minimumSize: Int
 
@@ -13,7 +13,11 @@ public struct CompressionMiddleware: HTTPFilter {
 
     private static let vary = HTTPHeaders.Field(name: "Vary", value: "Accept-Encoding")
 
-    public func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
+    public func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
+        compressed(await next(request), for: request)
+    }
+
+    func compressed(_ answer: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
         var response = answer
         guard let type = response.headers["Content-Type"], MediaTypes.isText(type),
               response.headers["Content-Encoding"] == nil else { return response }

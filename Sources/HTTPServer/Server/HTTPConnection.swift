@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import Sockets
+import Synchronization
 
 /// One client connection: parses requests as bytes arrive, answers them in order, and enforces the
 /// timeouts and limits. Runs entirely on its socket's serial queue.
@@ -154,7 +155,8 @@ final class HTTPConnection: @unchecked Sendable {
 
             case .end(let trailers):
                 guard case .readingBody(let head, let body, _) = state else { return }
-                // An immediate answer may be out (and the connection back to `.awaitingHead`) when this returns.
+                // An answer given without waiting may be out (and the connection back to `.awaitingHead`) when
+                // this returns.
                 dispatch(HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: peerHost))
 
             case .error(let error):
@@ -176,19 +178,19 @@ final class HTTPConnection: @unchecked Sendable {
 
     // MARK: - Answering
 
+    /// Starts the responder in a task that runs right here, on the connection's queue, until it first has to wait:
+    /// an answer that needs no waiting (a page, a refusal) is sent without a hop to another thread.
     private func dispatch(_ request: HTTPRequest) {
         state = .responding
         disarm()
         let queue = stream.queue
-        switch responder.answer(to: request) {
-        case .now(let response):
-            finish(request.head, response) // answered without a task
-        case .later(let work):
-            Task {
-                let response = await work()
-                queue.async { self.finish(request.head, response) }
-            }
+        let handoff = InlineHandoff()
+        let responder = self.responder
+        Task.immediate {
+            let response = await responder.respond(to: request)
+            if !handoff.keep(response) { queue.async { self.finish(request.head, response) } }
         }
+        if let response = handoff.take() { finish(request.head, response) }
     }
 
     private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse) {
@@ -310,6 +312,39 @@ final class HTTPConnection: @unchecked Sendable {
         let elapsed = duration.components
         let tenths = elapsed.seconds * 10_000 + elapsed.attoseconds / 100_000_000_000_000
         // The path only: a query may carry personal data. Built only when the line is logged.
-        logger.info("\(head?.method.rawValue ?? "-") \(head.map { String($0.path.prefix(200)) } ?? "-") \(status.code) \(tenths / 10).\(tenths % 10)ms")
+        logger.info("request", metadata: [
+            "method": "\(head?.method.rawValue ?? "-")", "path": "\(head.map { String($0.path.prefix(200)) } ?? "-")",
+            "status": "\(status.code)", "duration_ms": "\(tenths / 10).\(tenths % 10)",
+        ])
+    }
+}
+
+/// Hands an answer from the responder's task back to `dispatch` when the task finished before `dispatch` returned
+/// (it never had to wait); otherwise the task sends it to the connection's queue itself.
+private final class InlineHandoff: Sendable {
+    private enum State {
+        case waiting
+        case answered(HTTPResponse)
+        case returned
+    }
+
+    private let state = Mutex(State.waiting)
+
+    /// Keeps the answer for `take()`; false when `dispatch` has already returned without one.
+    func keep(_ response: HTTPResponse) -> Bool {
+        state.withLock { state in
+            guard case .waiting = state else { return false }
+            state = .answered(response)
+            return true
+        }
+    }
+
+    /// The answer when the task already finished; else marks that the task must send it itself.
+    func take() -> HTTPResponse? {
+        state.withLock { state in
+            if case .answered(let response) = state { return response }
+            state = .returned
+            return nil
+        }
     }
 }

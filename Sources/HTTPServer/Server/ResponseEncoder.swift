@@ -1,9 +1,9 @@
 /// Turns a response into bytes, adding the framing headers the connection owns.
-enum ResponseEncoder {
+package enum ResponseEncoder {
 
     /// The head (status line, headers, blank line) and the body to send after it, kept apart so the body — often a
     /// cached page — is not copied.
-    static func encode(_ response: HTTPResponse, includeBody: Bool, keepAlive: Bool,
+    package static func encode(_ response: HTTPResponse, includeBody: Bool, keepAlive: Bool,
                        version: HTTPVersion) -> (head: [UInt8], body: [UInt8]) {
         let sendBody = includeBody && response.status.allowsBody
         var head: [UInt8] = []

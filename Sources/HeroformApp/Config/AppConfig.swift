@@ -6,14 +6,23 @@ import HTTPServer
 import Sockets
 
 /// Everything the config file says, checked. Built only by `AppConfig.load` / `AppConfig.parse`.
+///
+/// Timeouts and grace periods are `Duration`s, as the HTTP server, the HERO client and `Task.sleep` take them;
+/// ages and windows measured against `Date`s are `TimeInterval`s. The file's whole seconds, hours and days are
+/// converted once, in `parse`, so no caller multiplies.
 public struct AppConfig: Sendable {
+    /// The config file counts some ages in hours or days.
+    public static let secondsPerHour: TimeInterval = 3600
+    public static let secondsPerDay: TimeInterval = 86_400
+
     public struct Server: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8080
         public var publicDir = "Public"
-        public var keepAliveTimeoutSeconds = 5
+        public var keepAliveTimeout: Duration = .seconds(5)
         public var maxConnections = 10_000
-        public var shutdownGraceSeconds = 10
+        /// How long requests in flight may take to finish after SIGTERM before their connections are cut.
+        public var shutdownGracePeriod: Duration = .seconds(10)
         /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
         public var trustedProxies: [String] = []
     }
@@ -21,10 +30,10 @@ public struct AppConfig: Sendable {
     public struct Hero: Sendable, Equatable {
         public var endpoint = "https://login.hero-software.de/api/v1/Projects/create"
         /// How long a visitor waits for HERO before being told "queued".
-        public var timeoutSeconds = 10
+        public var timeout: Duration = .seconds(10)
         /// How long the call itself may run on in the background. Longer than the visitor's wait, because a call
         /// abandoned while HERO still works on it would be retried and could create the project twice.
-        public var callTimeoutSeconds: Int { max(60, timeoutSeconds * 3) }
+        public var callTimeout: Duration { max(.seconds(60), timeout * 3) }
         /// A file holding the API key (a Docker secret, say); `HERO_API_KEY` wins when both are set.
         public var apiKeyFile: String?
     }
@@ -33,9 +42,9 @@ public struct AppConfig: Sendable {
         /// Holds `outbox.sqlite3` (and later the form secret). Back it up; keep it private.
         public var dataDir = "data"
         /// A lead that cannot be delivered for this long becomes `failed`.
-        public var maxAgeDays = 7
+        public var maxAge: TimeInterval = 7 * AppConfig.secondsPerDay
         /// Delivered leads keep their personal data this long, then only reference, status and times remain.
-        public var retentionDays = 30
+        public var retention: TimeInterval = 30 * AppConfig.secondsPerDay
     }
 
     public struct Alerts: Sendable, Equatable {
@@ -44,13 +53,14 @@ public struct AppConfig: Sendable {
 
     public struct Security: Sendable, Equatable {
         /// A form sent sooner than this after it was handed out is refused (bots are fast).
-        public var minFillSeconds = 3
-        public var tokenMaxAgeHours = 24
+        public var minFillTime: TimeInterval = 3
+        /// A form sent longer than this after it was handed out is refused.
+        public var tokenMaxAge: TimeInterval = 24 * AppConfig.secondsPerHour
         /// Company sites that may embed the form and send to it from their own JavaScript.
         public var allowedOrigins: [String] = []
         /// Submissions per client address and window.
         public var rateLimitSubmissions = 5
-        public var rateLimitPerSeconds = 600
+        public var rateLimitWindow: TimeInterval = 600
         /// Ask the form's script to solve a SHA-256 puzzle before sending (needs JavaScript in the browser).
         public var proofOfWork = false
         /// The puzzle's search space; the browser needs about half of it on average.
@@ -115,11 +125,11 @@ public struct AppConfig: Sendable {
             config.server.host = server.string("host") ?? config.server.host
             config.server.port = server.integer("port", in: 0...65535) ?? config.server.port
             config.server.publicDir = server.string("public_dir") ?? config.server.publicDir
-            config.server.keepAliveTimeoutSeconds = server.integer("keep_alive_timeout_seconds", in: 1...300)
-                ?? config.server.keepAliveTimeoutSeconds
+            config.server.keepAliveTimeout = server.duration("keep_alive_timeout_seconds", in: 1...300)
+                ?? config.server.keepAliveTimeout
             config.server.maxConnections = server.integer("max_connections", in: 1...1_000_000) ?? config.server.maxConnections
-            config.server.shutdownGraceSeconds = server.integer("shutdown_grace_seconds", in: 0...300)
-                ?? config.server.shutdownGraceSeconds
+            config.server.shutdownGracePeriod = server.duration("shutdown_grace_seconds", in: 0...300)
+                ?? config.server.shutdownGracePeriod
             if let proxies = server.stringArray("trusted_proxies") {
                 for proxy in proxies where IPRange(proxy) == nil {
                     server.problem("trusted_proxies", "\"\(proxy)\" is not an IP address or CIDR range")
@@ -136,7 +146,7 @@ public struct AppConfig: Sendable {
                     hero.problem("endpoint", "must be an http(s) URL")
                 }
             }
-            config.hero.timeoutSeconds = hero.integer("timeout_seconds", in: 1...120) ?? config.hero.timeoutSeconds
+            config.hero.timeout = hero.duration("timeout_seconds", in: 1...120) ?? config.hero.timeout
             config.hero.apiKeyFile = hero.string("api_key_file")
             if hero.string("api_key") != nil {
                 hero.problem("api_key", "the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file")
@@ -144,8 +154,11 @@ public struct AppConfig: Sendable {
             reader.absorb(hero)
         }
         if var security = reader.object("security") {
-            config.security.minFillSeconds = security.integer("min_fill_seconds", in: 0...3600) ?? config.security.minFillSeconds
-            config.security.tokenMaxAgeHours = security.integer("token_max_age_hours", in: 1...720) ?? config.security.tokenMaxAgeHours
+            config.security.minFillTime = security.timeInterval("min_fill_seconds", in: 0...3600)
+                ?? config.security.minFillTime
+            config.security.tokenMaxAge = security.timeInterval("token_max_age_hours", in: 1...720,
+                                                                unit: secondsPerHour)
+                ?? config.security.tokenMaxAge
             if let origins = security.stringArray("allowed_origins") {
                 for origin in origins where !Self.isOrigin(origin) {
                     security.problem("allowed_origins", "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
@@ -157,7 +170,8 @@ public struct AppConfig: Sendable {
                 ?? config.security.proofOfWorkMaxNumber
             if var limit = security.object("rate_limit") {
                 config.security.rateLimitSubmissions = limit.integer("submissions", in: 1...100_000) ?? config.security.rateLimitSubmissions
-                config.security.rateLimitPerSeconds = limit.integer("per_seconds", in: 1...86_400) ?? config.security.rateLimitPerSeconds
+                config.security.rateLimitWindow = limit.timeInterval("per_seconds", in: 1...86_400)
+                    ?? config.security.rateLimitWindow
                 security.absorb(limit)
             }
             reader.absorb(security)
@@ -177,8 +191,10 @@ public struct AppConfig: Sendable {
             if let dir = storage.string("data_dir") {
                 if dir.isEmpty { storage.problem("data_dir", "must not be empty") } else { config.storage.dataDir = dir }
             }
-            config.storage.maxAgeDays = storage.integer("max_age_days", in: 1...365) ?? config.storage.maxAgeDays
-            config.storage.retentionDays = storage.integer("retention_days", in: 1...3650) ?? config.storage.retentionDays
+            config.storage.maxAge = storage.timeInterval("max_age_days", in: 1...365, unit: secondsPerDay)
+                ?? config.storage.maxAge
+            config.storage.retention = storage.timeInterval("retention_days", in: 1...3650, unit: secondsPerDay)
+                ?? config.storage.retention
             reader.absorb(storage)
         }
         if var alerts = reader.object("alerts") {
@@ -239,7 +255,7 @@ public struct AppConfig: Sendable {
 
     public var httpConfiguration: HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(host: server.host, port: UInt16(server.port))
-        configuration.keepAliveTimeout = .seconds(server.keepAliveTimeoutSeconds)
+        configuration.keepAliveTimeout = server.keepAliveTimeout
         configuration.maxConnections = server.maxConnections
         return configuration
     }

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import JSON
 
 /// Reads one JSON object of a config file, remembering its path (`server.port`) for messages, collecting
@@ -37,6 +38,16 @@ struct JSONObjectReader {
             return nil
         }
         return int
+    }
+
+    /// A whole number of seconds, range-checked as written, as a timeout.
+    mutating func duration(_ key: String, in range: ClosedRange<Int>) -> Duration? {
+        integer(key, in: range).map { .seconds($0) }
+    }
+
+    /// A whole number of `unit`s (seconds, hours, days), range-checked as written, as an age in seconds.
+    mutating func timeInterval(_ key: String, in range: ClosedRange<Int>, unit: TimeInterval = 1) -> TimeInterval? {
+        integer(key, in: range).map { TimeInterval($0) * unit }
     }
 
     mutating func bool(_ key: String) -> Bool? {

@@ -55,23 +55,23 @@ struct OutboxDelivery: LeadDelivery {
         let prepared = PreparedPayload(makePayload)
         let inserted: OutboxStore.InsertResult
         do {
-            inserted = try await store.perform { store in
-                try store.insert(lead, reference: { prepared.nextReference() }, payloadFor: { prepared.payload(for: $0) },
-                                 now: instant, maxAge: maxAge, claim: true)
+            inserted = try await store.perform { session in
+                try session.insert(lead, reference: { prepared.nextReference() },
+                                   payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true)
             }
         } catch {
-            logger.critical("cannot store a lead (form \(submission.formID)): \(error)")
+            logger.critical("cannot store a lead", metadata: ["form": "\(submission.formID)", "error": "\(error)"])
             return .notStored
         }
         switch inserted {
         case .keyConflict:
-            logger.info("lead refused: Idempotency-Key reused for a different submission (form \(submission.formID))")
-            return .keyConflict
+            return .keyConflict // the endpoint logs the refusal
         case .duplicate(let record):
-            logger.info("lead \(record.reference) (form \(record.formID)) submitted again; nothing new stored")
+            logger.info("lead submitted again; nothing new stored",
+                        metadata: ["reference": "\(record.reference)", "form": "\(record.formID)"])
             return .duplicate(reference: record.reference, delivered: record.status == .delivered)
         case .inserted(let record):
-            logger.info("lead \(record.reference) (form \(record.formID)) stored")
+            logger.info("lead stored", metadata: ["reference": "\(record.reference)", "form": "\(record.formID)"])
             switch await worker.deliverClaimed(record, deadline: deadline) {
             case .delivered: return .delivered(reference: record.reference)
             case .retryLater, .failed: return .queued(reference: record.reference)

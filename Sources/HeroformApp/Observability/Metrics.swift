@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Glibc
-import HeroClient
 import HTTPServer
+import Outbox
 import Synchronization
 
 /// Counters and histograms for `GET /metrics`, in Prometheus text format (version 0.0.4). Labels come from
@@ -64,13 +64,14 @@ public final class Metrics: HTTPObserver, Sendable {
         state.withLock { $0.leads[result, default: 0] += 1 }
     }
 
-    public func heroCall(_ outcome: HeroOutcome) {
+    /// Counts a sending by its outcome, under the names of HERO's answers (dry-run sendings count as created).
+    package func heroCall(_ outcome: SendOutcome) {
         let label: String
         switch outcome {
-        case .created: label = "created"
-        case .unauthorized: label = "unauthorized"
+        case .delivered: label = "created"
+        case .keyRejected: label = "unauthorized"
         case .unavailable: label = "unavailable"
-        case .rejected: label = "rejected"
+        case .refused: label = "rejected"
         }
         state.withLock { $0.heroCalls[label, default: 0] += 1 }
     }

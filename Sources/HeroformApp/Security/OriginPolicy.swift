@@ -1,30 +1,20 @@
 import HTTPServer
 
 /// Which web pages may talk to heroform from a browser: its own, and the company sites in
-/// `security.allowed_origins`. Others get 403 on the lead and token endpoints; allowed ones get CORS headers
-/// that name them (never `*`). Requests without an `Origin` (curl, servers, same-origin GETs) pass.
-struct OriginPolicy: HTTPFilter {
+/// `security.allowed_origins`. Others get 403 on the routes it guards (the lead and token endpoints); allowed ones
+/// get CORS headers that name them (never `*`). Requests without an `Origin` (curl, servers, same-origin GETs) pass.
+struct OriginPolicy: HTTPMiddleware {
     let allowedOrigins: Set<String>
-    /// The paths site JavaScript may call cross-origin.
-    let guardedPaths: Set<String>
 
-    init(allowedOrigins: [String], guardedPaths: Set<String>) {
+    init(allowedOrigins: [String]) {
         self.allowedOrigins = Set(allowedOrigins.map(Self.normalize))
-        self.guardedPaths = guardedPaths
     }
 
-    /// The request's origin when the policy applies to it: (normalized origin, allowed by config, own host).
-    private func verdict(_ request: HTTPRequest) -> (origin: String, allowed: Bool, own: Bool)? {
-        guard let path = request.routePath, guardedPaths.contains(path), let origin = request.headers["Origin"] else {
-            return nil
-        }
+    func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
+        guard let origin = request.headers["Origin"] else { return await next(request) }
         let normalized = Self.normalize(origin)
-        return (normalized, allowedOrigins.contains(normalized), Self.isSameHost(normalized, host: request.headers["Host"]))
-    }
-
-    func before(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let (normalized, isAllowed, isOwn) = verdict(request) else { return nil }
-        guard isOwn || isAllowed else {
+        let isAllowed = allowedOrigins.contains(normalized)
+        guard isAllowed || Self.isSameHost(normalized, host: request.headers["Host"]) else {
             var response = HTTPResponse.error(.forbidden, "this origin may not send to this form")
             response.headers.set("Vary", "Origin")
             return response
@@ -39,12 +29,7 @@ struct OriginPolicy: HTTPFilter {
             response.headers.set("Vary", "Origin")
             return response
         }
-        return nil
-    }
-
-    func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
-        guard let (normalized, isAllowed, _) = verdict(request) else { return answer }
-        var response = answer
+        var response = await next(request)
         if isAllowed {
             response.headers.set("Access-Control-Allow-Origin", normalized)
         }

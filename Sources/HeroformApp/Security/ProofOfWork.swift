@@ -31,10 +31,6 @@ final class ProofOfWork: Sendable {
         var signature: String
     }
 
-    enum Problem: Equatable, Sendable {
-        case missing, malformed, forged, wrong, expired, replayed
-    }
-
     let key: HMACKey
     let maxNumber: Int
     let lifetime: TimeInterval
@@ -57,30 +53,53 @@ final class ProofOfWork: Sendable {
                          signature: sign(salt: salt, challenge: challenge))
     }
 
-    /// Checks a solution. With `consume`, a good one is also marked used, so it cannot be sent again; without, a
-    /// submission refused for other reasons (a typo in a field) can come back with the same solution.
-    func problem(with field: String?, now: Date, consume: Bool = true) -> Problem? {
-        guard let field, !field.isEmpty else { return .missing }
+    enum Problem: Error, Equatable, Sendable {
+        case missing, malformed, forged, wrong, expired, replayed
+    }
+
+    /// A solution that checked out and was not used before; `spend` uses it up.
+    struct Verified: Sendable, Equatable {
+        let challenge: String
+        let expires: TimeInterval
+    }
+
+    /// Checks a solution without using it up, so a submission refused for other reasons (a typo in a field) can
+    /// come back with the same solution.
+    func verify(_ field: String?, now: Date) throws(Problem) -> Verified {
+        guard let field, !field.isEmpty else { throw .missing }
         guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
               let json = try? JSONValue.parse(data, maxDepth: 4), let solution = Solution(json: json),
-              solution.algorithm == "SHA-256" else { return .malformed }
-        guard let expires = Self.expiry(of: solution.salt) else { return .malformed }
+              solution.algorithm == "SHA-256" else { throw .malformed }
+        guard let expires = Self.expiry(of: solution.salt) else { throw .malformed }
         // Salt and challenge are signed together: a shifted salt ("…?expires=123" + "4") cannot reuse a solution.
         let expected = sign(salt: solution.salt, challenge: solution.challenge)
         guard CryptoPrimitives.constantTimeEquals(Array(solution.signature.utf8), Array(expected.utf8)) else {
-            return .forged
+            throw .forged
         }
         let time = now.timeIntervalSince1970
-        guard expires > time else { return .expired }
-        guard expires <= time + lifetime + 60 else { return .forged }
+        guard expires > time else { throw .expired }
+        guard expires <= time + lifetime + 60 else { throw .forged }
         guard (0...maxNumber).contains(solution.number),
-              Self.hash(salt: solution.salt, number: solution.number) == solution.challenge else { return .wrong }
-        return used.withLock { used in
+              Self.hash(salt: solution.salt, number: solution.number) == solution.challenge else { throw .wrong }
+        let verified = Verified(challenge: solution.challenge, expires: expires)
+        guard !isUsed(verified, now: time) else { throw .replayed }
+        return verified
+    }
+
+    /// Uses up a verified solution; throws `replayed` when it was used in the meantime.
+    func spend(_ solution: Verified, now: Date) throws(Problem) {
+        let time = now.timeIntervalSince1970
+        let fresh = used.withLock { used in
             used = used.filter { $0.value > time }
-            if used[solution.challenge] != nil { return .replayed }
-            if consume { used[solution.challenge] = expires }
-            return nil
+            guard used[solution.challenge] == nil else { return false }
+            used[solution.challenge] = solution.expires
+            return true
         }
+        guard fresh else { throw .replayed }
+    }
+
+    private func isUsed(_ solution: Verified, now time: TimeInterval) -> Bool {
+        used.withLock { ($0[solution.challenge] ?? 0) > time }
     }
 
     static func hash(salt: String, number: Int) -> String {

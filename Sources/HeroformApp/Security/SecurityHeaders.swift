@@ -1,8 +1,9 @@
+import FoundationEssentials
 import HTTPServer
 
 /// Headers every HTML answer carries: a Content-Security-Policy without inline script or style and without any
 /// third party, `frame-ancestors` limited to this server and the company's sites, and the usual hardening.
-struct SecurityHeaders: HTTPFilter {
+struct SecurityHeaders: HTTPMiddleware {
     let contentSecurityPolicy: String
     /// Made once: these are set on every answer, and a field's name is folded when it is made.
     private let everyAnswer = HTTPHeaders.Field(name: "X-Content-Type-Options", value: "nosniff")
@@ -28,12 +29,20 @@ struct SecurityHeaders: HTTPFilter {
         ]
     }
 
-    func after(_ request: HTTPRequest, _ answer: HTTPResponse) -> HTTPResponse {
-        var response = answer
+    func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
+        var response = await next(request)
         response.headers.set(everyAnswer)
         if response.headers["Content-Type"]?.hasPrefix("text/html") == true {
             for field in pages { response.headers.set(field) }
         }
         return response
+    }
+
+    /// Origins of configured absolute `success_url`s: the form may redirect there after sending.
+    static func successOrigins(_ config: AppConfig) -> [String] {
+        Set(config.forms.values.compactMap { form -> String? in
+            guard let link = form.successURL, let url = URL(string: link), let scheme = url.scheme, let host = url.host else { return nil }
+            return "\(scheme.lowercased())://\(host.lowercased())" + (url.port.map { ":\($0)" } ?? "")
+        }).sorted()
     }
 }

@@ -36,11 +36,27 @@ struct SubmissionGuard: Sendable {
         return !value.trimmingWhitespaceAndNewlines().isEmpty
     }
 
-    func proofOfWorkProblem(_ values: [String: String], now: Date, consume: Bool) -> ProofOfWork.Problem? {
-        proofOfWork?.problem(with: values[Self.proofOfWorkField], now: now, consume: consume)
+    /// The form token, then the proof of work: checked, not yet spent (see `spend`).
+    func check(_ values: [String: String], form: FormDefinition,
+               now: Date) throws(LeadRefusal.Reason) -> ProofOfWork.Verified? {
+        if let problem = tokens.problem(with: values[Self.tokenField], formID: form.id, now: now) {
+            throw .sendAgain(.token, problem: "\(problem)")
+        }
+        guard let proofOfWork else { return nil }
+        do {
+            return try proofOfWork.verify(values[Self.proofOfWorkField], now: now)
+        } catch {
+            throw .sendAgain(.proofOfWork, problem: "\(error)")
+        }
     }
 
-    func tokenProblem(_ values: [String: String], form: FormDefinition, now: Date) -> FormToken.Problem? {
-        tokens.problem(with: values[Self.tokenField], formID: form.id, now: now)
+    /// Uses up a checked solution, once the lead is otherwise accepted; a second use is refused.
+    func spend(_ solution: ProofOfWork.Verified?, now: Date) throws(LeadRefusal.Reason) {
+        guard let solution, let proofOfWork else { return }
+        do {
+            try proofOfWork.spend(solution, now: now)
+        } catch {
+            throw .sendAgain(.proofOfWork, problem: "\(error)")
+        }
     }
 }

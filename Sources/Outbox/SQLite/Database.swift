@@ -3,7 +3,7 @@ import FoundationEssentials
 import Glibc
 
 /// A value bound to or read from SQLite.
-public enum SQLValue: Sendable, Equatable {
+package enum SQLValue: Sendable, Equatable {
     case integer(Int64)
     case real(Double)
     case text(String)
@@ -22,10 +22,10 @@ public enum SQLValue: Sendable, Equatable {
     var bytes: [UInt8]? { if case .blob(let value) = self { return value } else { return nil } }
 }
 
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
-    public let code: Int32
-    public let message: String
-    public var description: String { "SQLite error \(code): \(message)" }
+package struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    package let code: Int32
+    package let message: String
+    package var description: String { "SQLite error \(code): \(message)" }
 }
 
 /// A connection behind a recursive lock: the outbox's group commit holds it for a whole group while the grouped

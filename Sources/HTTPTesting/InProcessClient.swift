@@ -1,0 +1,81 @@
+package import HTTPServer
+
+/// Sends requests straight to a responder, without sockets or threads of its own, like HummingbirdTesting's
+/// router mode. The request text is read by the server's own parser (the same limits and refusals, the body limit
+/// from the responder) and the answer is framed by the server's own encoder, so a test sees what a client on a
+/// socket would, and the observer (metrics) is told as the connection tells it. Timeouts, pipelining and
+/// connection handling are not in play (nor `100 Continue`): those stay with the tests over real sockets.
+package struct InProcessClient: Sendable {
+    package let responder: any HTTPResponder
+    package let observer: (any HTTPObserver)?
+    /// The peer address the responder sees.
+    package var remoteAddress: String
+
+    package init(_ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil,
+                remoteAddress: String = "127.0.0.1") {
+        self.responder = responder
+        self.observer = observer
+        self.remoteAddress = remoteAddress
+    }
+
+    /// Sends one request, given as its exact bytes on the wire, and returns the answer.
+    package func send(_ text: String) async throws -> RawResponse {
+        try await send(Array(text.utf8))
+    }
+
+    package func send(_ bytes: [UInt8]) async throws -> RawResponse {
+        let start = ContinuousClock.now
+        var parser = HTTPRequestParser()
+        parser.append(bytes)
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        while let event = parser.next() {
+            switch event {
+            case .head(let next):
+                head = next
+                if case .length(let length) = next.framing, length > responder.bodyLimit(for: next) {
+                    return try refuse(tooLarge(next), for: next, start: start)
+                }
+            case .body(let bytes):
+                body.append(contentsOf: bytes)
+                if let head, body.count > responder.bodyLimit(for: head) {
+                    return try refuse(tooLarge(head), for: head, start: start)
+                }
+            case .end(let trailers):
+                guard let head else { throw RawClient.Failure(description: "the parser ended a request it never began") }
+                // One request per call: what follows it (a smuggled second request) would go unanswered here.
+                guard parser.bufferedByteCount == 0 else {
+                    throw RawClient.Failure(description: "bytes after the request: send one request per call")
+                }
+                let request = HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: remoteAddress)
+                return try answer(await responder.respond(to: request), for: head, start: start)
+            case .error(let error):
+                // As the connection does: the head may be read, but the answer is for an unreadable request.
+                return try refuse(.error(error.status, error.description), for: nil, start: start)
+            }
+        }
+        throw RawClient.Failure(description: "the request is incomplete")
+    }
+
+    /// The connection's answer when it cannot read on: the framing of what follows is unknown, so it closes.
+    private func refuse(_ response: HTTPResponse, for head: HTTPRequestHead?,
+                        start: ContinuousClock.Instant) throws -> RawResponse {
+        try answer(response, for: head, keepAlive: false, start: start)
+    }
+
+    private func tooLarge(_ head: HTTPRequestHead) -> HTTPResponse {
+        .error(.contentTooLarge, "request body larger than \(responder.bodyLimit(for: head)) bytes")
+    }
+
+    private func answer(_ response: HTTPResponse, for head: HTTPRequestHead?, keepAlive: Bool? = nil,
+                        start: ContinuousClock.Instant) throws -> RawResponse {
+        observer?.requestCompleted(method: head?.method, route: response.route ?? "-", status: response.status,
+                                   duration: .now - start)
+        let (encodedHead, body) = ResponseEncoder.encode(response, includeBody: head?.method != .head,
+                                                         keepAlive: keepAlive ?? head?.keepAlive ?? false,
+                                                         version: head?.version ?? .http1_1)
+        var raw = try RawResponse(head: String(decoding: encodedHead, as: UTF8.self))
+        raw.body = body
+        return raw
+    }
+}

@@ -1,0 +1,28 @@
+import HTTPServer
+import Outbox
+
+/// `GET /healthz` (liveness, for everyone), and `GET /readyz` and `GET /metrics` (only for those
+/// `ObservabilityAccess` lets in).
+struct ObservabilityRoutes {
+    let context: RouteContext
+
+    init(_ context: RouteContext) { self.context = context }
+
+    static let healthz = HTTPResponse(
+        status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"],
+        body: Array("ok\n".utf8))
+
+    func add(to group: inout RouteGroup) {
+        let (store, worker, mode, metrics) = (context.store, context.worker, context.mode, context.metrics)
+        group.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode) }
+        group.get("/metrics") { _ in
+            let counts = (try? await store.perform { try $0.counts() }) ?? OutboxStore.Counts()
+            let outbox = ["pending": counts.pending, "failed": counts.failed, "delivered": counts.delivered]
+            let text = metrics.render(outbox: outbox, mode: mode.rawValue, version: HeroformApplication.version)
+            return HTTPResponse(
+                status: .ok,
+                headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],
+                body: Array(text.utf8))
+        }
+    }
+}

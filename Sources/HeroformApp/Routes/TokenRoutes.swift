@@ -1,0 +1,29 @@
+import FoundationEssentials
+import HTTPServer
+
+/// What the form's script and site JavaScript fetch before sending: `GET /token?form=ID` (the signed time token)
+/// and, with proof of work on, `GET /challenge` (a puzzle to solve).
+struct TokenRoutes {
+    let context: RouteContext
+
+    init(_ context: RouteContext) { self.context = context }
+
+    func add(to group: inout RouteGroup) {
+        let (forms, tokens, now) = (context.config.forms, context.tokens, context.now)
+        group.get("/token") { request in
+            let id = request.queryItems["form"] ?? "default"
+            guard forms[id] != nil else {
+                return LeadAnswer.json(["status": "error", "message": "unknown form"], status: .notFound)
+            }
+            return LeadAnswer.json(["token": .string(tokens.issue(formID: id, at: now()))])
+        }
+        if let proofOfWork = context.surviving.proofOfWork {
+            group.get("/challenge") { _ in
+                let data = (try? JSONEncoder().encode(proofOfWork.challenge(now: now()))) ?? Data()
+                var response = HTTPResponse.json(data)
+                response.headers.set("Cache-Control", "no-store")
+                return response
+            }
+        }
+    }
+}

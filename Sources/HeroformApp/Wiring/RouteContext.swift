@@ -1,0 +1,82 @@
+import FormCore
+import FoundationEssentials
+import HTTPServer
+import Logging
+import Outbox
+import Sockets
+
+/// Everything the routes are built from: the parts that live as long as the process (the outbox, the delivery
+/// worker, the metrics) and those made from the current config, which a reload makes again.
+struct RouteContext: Sendable {
+    let config: AppConfig
+    let mode: HeroformApplication.Mode
+    let store: OutboxStore
+    let worker: DeliveryWorker
+    let metrics: Metrics
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    let tokens: FormToken
+    let pages: Pages
+    let files: StaticFiles
+    let clients: ClientAddress
+    /// State that outlives a reload while its settings stay the same (see `SurvivingState`).
+    let surviving: SurvivingState
+
+    /// The parts made from `config`; `surviving` is the running process's state, or nil at start-up.
+    init(config: AppConfig, process: HeroformApplication.ProcessParts, surviving previous: SurvivingState?) throws {
+        self.config = config
+        mode = process.mode
+        store = process.store
+        worker = process.worker
+        metrics = process.metrics
+        logger = process.logger
+        let now = process.now
+        self.now = now
+        surviving = SurvivingState(config: config, secret: process.secret, keeping: previous)
+        let tokens = FormToken(secret: process.secret, minimumAge: config.security.minFillTime,
+                               maximumAge: config.security.tokenMaxAge)
+        self.tokens = tokens
+        files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
+        pages = try Pages(publicDir: config.server.publicDir, proofOfWork: surviving.proofOfWork != nil,
+                          themes: config.themes) { tokens.issue(formID: $0, at: now()) }
+        clients = ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init))
+    }
+
+    var leads: LeadEndpoint {
+        let guards = SubmissionGuard(tokens: tokens, limiter: surviving.limiter, clients: clients,
+                                     proofOfWork: surviving.proofOfWork)
+        let delivery = OutboxDelivery(store: store, worker: worker, deadline: config.hero.timeout,
+                                      maxAge: config.storage.maxAge, logger: logger, now: now)
+        return LeadEndpoint(forms: config.forms, pages: pages, delivery: delivery, guards: guards, metrics: metrics,
+                            logger: logger, now: now)
+    }
+}
+
+/// State that outlives a reload while its settings stay the same: who sent how much, which puzzles were solved.
+struct SurvivingState: Sendable {
+    let limiter: RateLimiter
+    /// nil when proof of work is off.
+    let proofOfWork: ProofOfWork?
+    private let limits: (submissions: Int, window: TimeInterval)
+    private let puzzle: [Int]
+
+    init(config: AppConfig, secret: [UInt8], keeping previous: SurvivingState?) {
+        let security = config.security
+        let limits = (submissions: security.rateLimitSubmissions, window: security.rateLimitWindow)
+        let puzzle = [security.proofOfWork ? 1 : 0, security.proofOfWorkMaxNumber]
+        self.limits = limits
+        self.puzzle = puzzle
+        if let previous, previous.limits == limits {
+            limiter = previous.limiter
+        } else {
+            limiter = RateLimiter(limit: limits.submissions, window: limits.window)
+        }
+        if let previous, previous.puzzle == puzzle {
+            proofOfWork = previous.proofOfWork
+        } else {
+            proofOfWork = security.proofOfWork
+                ? ProofOfWork(secret: secret, maxNumber: security.proofOfWorkMaxNumber) : nil
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+@testable import HeroformApp
+
+@Suite struct RestartOnlySettingsTests {
+    @Test func changedRestartOnlySettingsAreNamedAndKeepTheirRunningValues() {
+        let running = AppConfig()
+        var new = running
+        new.server.port = 9999
+        new.server.maxConnections = 5
+        new.storage.retention = AppConfig.secondsPerDay
+        new.hero.apiKeyFile = "/run/secrets/hero"
+        new.alerts.webhookURL = "https://hooks.example/x"
+        new.security.rateLimitSubmissions = 50
+        let (config, needsRestart) = RestartOnlySetting.keeping(running, in: new)
+        #expect(needsRestart == ["server.host/port", "server timeouts and limits", "storage",
+                                 "hero.endpoint/api_key_file", "alerts"])
+        #expect(config.server.port == running.server.port)
+        #expect(config.server.maxConnections == running.server.maxConnections)
+        #expect(config.storage == running.storage)
+        #expect(config.hero.apiKeyFile == nil)
+        #expect(config.alerts == running.alerts)
+        // Everything else is taken at once.
+        #expect(config.security.rateLimitSubmissions == 50)
+    }
+
+    @Test func nothingNeedsARestartWhenOnlyReloadableSettingsChange() {
+        let running = AppConfig()
+        var new = running
+        new.demo = true
+        new.hero.timeout = .seconds(3)
+        let (config, needsRestart) = RestartOnlySetting.keeping(running, in: new)
+        #expect(needsRestart.isEmpty)
+        #expect(config.demo)
+        #expect(config.hero.timeout == .seconds(3))
+    }
+}
