@@ -11,9 +11,14 @@ seconds=${1:-60}
 out=.build/fuzz
 mkdir -p "$out" Fuzz/findings
 
+# As Package.swift builds them: one package, and the upcoming features for the targets that take them.
+swiftc_flags=(-sanitize=fuzzer,address -parse-as-library -O -g -package-name heroform)
+upcoming=(-enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility
+  -enable-upcoming-feature InternalImportsByDefault)
+
 build() {
   local name=$1; shift
-  if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz${name//-/_}" "$@" -o "$out/$name" \
+  if ! swiftc "${swiftc_flags[@]}" -module-name "Fuzz${name//-/_}" "$@" -o "$out/$name" \
        >"$out/$name.build.log" 2>&1; then
     grep -v 'ld.gold: warning' "$out/$name.build.log" >&2
     echo "cannot build $name" >&2
@@ -21,18 +26,27 @@ build() {
   fi
 }
 
+# The modules the fuzzed sources import: built first, instrumented the same way, and linked in.
+library() {
+  local name=$1
+  if ! swiftc "${swiftc_flags[@]}" "${upcoming[@]}" -module-name "$name" -emit-module \
+       -emit-module-path "$out/$name.swiftmodule" -emit-library -static Sources/"$name"/*.swift -o "$out/lib$name.a" \
+       >"$out/$name.build.log" 2>&1; then
+    cat "$out/$name.build.log" >&2
+    echo "cannot build the $name module" >&2
+    exit 1
+  fi
+}
+library WebText
+library JSON
+
 http_sources=(Fuzz/HTTPParser/*.swift Sources/HTTPServer/Parser/*.swift Sources/HTTPServer/HTTP/HTTPHeaders.swift
-  Sources/HTTPServer/HTTP/HTTPMethod.swift Sources/HTTPServer/HTTP/HTTPStatus.swift Sources/HTTPServer/HTTP/HTTPRequest.swift
-  Sources/HTTPServer/HTTP/FormURLEncoding.swift Sources/HTTPServer/Routing/PathPattern.swift)
-build http-parser "${http_sources[@]}"
-# FormCore imports the JSON module: built first, instrumented the same way, and linked in.
-if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name JSON -emit-module -emit-module-path "$out/JSON.swiftmodule" \
-     -emit-library -static Sources/JSON/*.swift -o "$out/libJSON.a" >"$out/json.build.log" 2>&1; then
-  cat "$out/json.build.log" >&2
-  echo "cannot build the JSON module" >&2
-  exit 1
-fi
-build form-decoders Fuzz/FormDecoders/*.swift Sources/FormCore/*.swift -I "$out" -L "$out" -lJSON
+  Sources/HTTPServer/HTTP/HTTPMethod.swift Sources/HTTPServer/HTTP/HTTPStatus.swift
+  Sources/HTTPServer/HTTP/HTTPRequest.swift Sources/HTTPServer/HTTP/FormURLEncoding.swift
+  Sources/HTTPServer/Routing/PathPattern.swift)
+build http-parser "${http_sources[@]}" -I "$out" -L "$out" -lWebText
+build form-decoders "${upcoming[@]}" Fuzz/FormDecoders/*.swift Sources/FormCore/*.swift \
+  -I "$out" -L "$out" -lJSON -lWebText
 
 status=0
 for target in http-parser:http form-decoders:forms; do

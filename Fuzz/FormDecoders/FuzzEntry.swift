@@ -2,6 +2,7 @@
 // validation and the mapping to HERO's payload. The first byte picks the media type; the rest is the body.
 
 import Foundation
+import JSON
 
 private let contentTypes = [
     "application/x-www-form-urlencoded",
@@ -22,9 +23,8 @@ public func fuzzFormDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     guard case .success(let values) = BodyDecoder.decode(Array(bytes.dropFirst()), contentType: contentType) else { return 0 }
     if case .success(let lead) = Validator.validate(values, form: form) {
         let payload = HeroMapping.payload(for: lead, form: form, reference: "AAA-AAA-AAA", consentAt: Date(timeIntervalSince1970: 0))
-        let json = payload.jsonData()
         // The payload must always be a JSON object HERO can read.
-        if (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] == nil {
+        guard case .object = try? JSONValue.parse(payload.jsonBytes()) else {
             fatalError("payload is not a JSON object")
         }
     }

@@ -1,8 +1,8 @@
 import COpenSSL
 
 /// SHA-256, HMAC-SHA256 and secure random bytes from OpenSSL's libcrypto.
-public enum CryptoPrimitives {
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+package enum CryptoPrimitives {
+    package static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         bytes.withUnsafeBufferPointer { input in
             _ = SHA256(input.baseAddress, input.count, &digest)
@@ -10,7 +10,7 @@ public enum CryptoPrimitives {
         return digest
     }
 
-    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    package static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         key.withUnsafeBufferPointer { keyBuffer in
@@ -24,20 +24,20 @@ public enum CryptoPrimitives {
 
     /// Bytes from OpenSSL's CSPRNG; nil only if it cannot be seeded, which callers must treat as fatal
     /// for whatever needed the bytes (never as "use zeros").
-    public static func randomBytes(_ count: Int) -> [UInt8]? {
+    package static func randomBytes(_ count: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
         guard RAND_bytes(&bytes, Int32(count)) == 1 else { return nil }
         return bytes
     }
 
     /// Compares in time that does not depend on where the inputs differ (for MACs and tokens).
-    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBytes { x in b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 } }
     }
 
     /// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5), as tokens use it.
-    public static func base64URL(_ bytes: [UInt8]) -> String {
+    package static func base64URL(_ bytes: [UInt8]) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         var out = [UInt8]()
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
@@ -58,7 +58,7 @@ public enum CryptoPrimitives {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)

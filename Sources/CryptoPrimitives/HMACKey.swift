@@ -4,16 +4,16 @@ import Synchronization
 /// An HMAC-SHA256 key set up once for many messages. OpenSSL 3's one-shot `HMAC()` fetches the digest from its
 /// provider and absorbs the key on every call, which was most of the cost of signing a form token; copying a
 /// context that already holds the key skips both.
-public final class HMACKey: Sendable {
+package final class HMACKey: Sendable {
     private let key: [UInt8]
     private let prepared: Mutex<PreparedContext>
 
-    public init(_ key: [UInt8]) {
+    package init(_ key: [UInt8]) {
         self.key = key
         prepared = Mutex(PreparedContext(key: key))
     }
 
-    public func authenticate(_ message: [UInt8]) -> [UInt8] {
+    package func authenticate(_ message: [UInt8]) -> [UInt8] {
         // The copy is made under the lock; from then on it belongs to this call alone.
         guard let context = prepared.withLock({ $0.context.flatMap { EVP_MAC_CTX_dup($0) } }) else {
             return CryptoPrimitives.hmacSHA256(key: key, message: message)

@@ -1,14 +1,16 @@
+import WebText
+
 /// Entry point for request bodies: picks the decoder by Content-Type.
-public enum BodyDecoder: Sendable {
-    public static func decode(_ body: [UInt8], contentType: String?) -> Result<[String: String], DecodeError> {
+package enum BodyDecoder: Sendable {
+    package static func decode(_ body: [UInt8], contentType: String?) -> Result<[String: String], DecodeError> {
         guard let contentType, let media = MediaType(contentType) else {
             return .failure(.unsupportedMediaType(contentType))
         }
-        let isJSON = media.essence == "application/json" || media.type == "application" && media.subtype.hasSuffix("+json")
-        switch media.essence {
-        case _ where isJSON:
+        if media.isJSON {
             guard media.isUTF8 else { return .failure(.unsupportedMediaType(contentType)) }
             return JSONBodyDecoder.decode(body)
+        }
+        switch media.essence {
         case "application/x-www-form-urlencoded":
             guard media.isUTF8 else { return .failure(.unsupportedMediaType(contentType)) }
             return URLEncodedDecoder.decode(body)

@@ -1,7 +1,7 @@
 /// The officially assigned ISO 3166-1 alpha-2 codes (249), built in so validation needs no ICU data or I/O.
-public enum Countries: Sendable {
+package enum Countries: Sendable {
     /// Sorted; e.g. for a country select.
-    public static let all: [String] = """
+    package static let all: [String] = """
         AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ \
         BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
         CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ \
@@ -29,13 +29,13 @@ public enum Countries: Sendable {
         ZA ZM ZW
         """.split(separator: " ").map(String.init)
 
-    public static let codes: Set<String> = Set(all)
+    package static let codes: Set<String> = Set(all)
 
     /// The default when a form has no country or the visitor left it empty.
-    public static let defaultCode = "DE"
+    package static let defaultCode = "DE"
 
     /// Exact match: codes are upper case (the sanitizer upper-cases input first).
-    public static func isValid(_ code: String) -> Bool {
+    package static func isValid(_ code: String) -> Bool {
         codes.contains(code)
     }
 }

@@ -1,19 +1,19 @@
 /// Why a request body could not be turned into fields. Messages are English, for developers
 /// embedding the form; visitors see a generic localized text instead.
-public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Content-Type missing or not one we read (the original header value, if any).
     case unsupportedMediaType(String?)
     /// The body does not match its Content-Type.
     case malformed(String)
 
-    public var statusCode: Int {
+    package var statusCode: Int {
         switch self {
         case .unsupportedMediaType: 415
         case .malformed: 400
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unsupportedMediaType(let type):
             "unsupported media type \(type.map(Self.quoted) ?? "(none)"); "

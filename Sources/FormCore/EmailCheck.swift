@@ -1,13 +1,13 @@
 /// A practical email address check: catches typos and injection attempts, accepts real-world
 /// addresses including internationalized domains (müller.de, почта.рф). Not a full RFC 5322 parser:
 /// quoted local parts and IP literals are rejected on purpose, nobody types them into a contact form.
-public enum EmailCheck: Sendable {
-    public static let maxLength = 254
-    public static let maxLocalLength = 64
+package enum EmailCheck: Sendable {
+    package static let maxLength = 254
+    package static let maxLocalLength = 64
     static let maxLabelLength = 63
     static let forbiddenInLocal: Set<Unicode.Scalar> = ["<", ">", "(", ")", ",", ";", ":", "\"", "[", "]", "\\", "@"]
 
-    public static func isValid(_ email: String) -> Bool {
+    package static func isValid(_ email: String) -> Bool {
         guard email.count <= maxLength else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return false }

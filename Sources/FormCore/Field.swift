@@ -1,6 +1,6 @@
 /// A field of the contact form. Raw values are the HTML `name`s and JSON keys,
 /// so renaming a case is a breaking change for every embedded form.
-public enum Field: String, CaseIterable, Sendable, Codable {
+package enum Field: String, CaseIterable, Sendable, Codable {
     case form
     case salutation
     case firstName = "first_name"
@@ -20,7 +20,7 @@ public enum Field: String, CaseIterable, Sendable, Codable {
     case consent
 
     /// Maximum length in Characters after sanitizing; also usable as the HTML `maxlength`.
-    public var maxLength: Int {
+    package var maxLength: Int {
         switch self {
         case .form: 64
         case .salutation: 10
@@ -38,10 +38,10 @@ public enum Field: String, CaseIterable, Sendable, Codable {
     }
 
     /// Only the message keeps line breaks; every other field is a single line.
-    public var isMultiline: Bool { self == .message }
+    package var isMultiline: Bool { self == .message }
 
     /// The fields of the differing project (site) address.
-    public var isProjectAddress: Bool {
+    package var isProjectAddress: Bool {
         switch self {
         case .projectStreet, .projectZipcode, .projectCity, .projectCountryCode: true
         default: false

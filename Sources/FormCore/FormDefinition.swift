@@ -2,30 +2,31 @@
 ///
 /// `shownFields` and `requiredFields` are normalized on init and on every mutation, so a bad
 /// config can never drop the fields HERO needs or show the internal `form` field.
+// Public only while HeroformApp's public AppConfig names it.
 public struct FormDefinition: Sendable, Equatable {
     /// HERO rejects leads without an email; the postcode is what the craftsman needs to route the job.
-    public static let mandatoryFields: Set<Field> = [.email, .zipcode]
+    package static let mandatoryFields: Set<Field> = [.email, .zipcode]
     /// Every field except the internal `form` selector, in `Field` order.
-    public static let defaultShownFields: [Field] = Field.allCases.filter { $0 != .form }
-    public static let defaultRequiredFields: Set<Field> = [.email, .lastName, .zipcode, .consent]
+    package static let defaultShownFields: [Field] = Field.allCases.filter { $0 != .form }
+    package static let defaultRequiredFields: Set<Field> = [.email, .lastName, .zipcode, .consent]
 
-    public var id: String
-    public var measure: String
-    public var partnerSource: String
-    public var title: String?
-    public var language: Language
-    public var privacyURL: String?
-    public var successURL: String?
+    package var id: String
+    package var measure: String
+    package var partnerSource: String
+    package var title: String?
+    package var language: Language
+    package var privacyURL: String?
+    package var successURL: String?
     /// Order = order on the page. Never contains `.form`; always contains the mandatory fields.
-    public var shownFields: [Field] {
+    package var shownFields: [Field] {
         didSet { shownFields = Self.normalizedShown(shownFields) }
     }
     /// Always contains the mandatory fields. A required field that is not shown is ignored by validation.
-    public var requiredFields: Set<Field> {
+    package var requiredFields: Set<Field> {
         didSet { requiredFields = Self.normalizedRequired(requiredFields) }
     }
 
-    public init(
+    package init(
         id: String,
         measure: String,
         partnerSource: String,

@@ -1,9 +1,10 @@
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
 
 /// Maps a validated lead onto HERO's fields. Pure: the reference and consent time come from the caller.
-public enum HeroMapping: Sendable {
-    public static func payload(for lead: Lead, form: FormDefinition, reference: String, consentAt: Date) -> HeroPayload {
+package enum HeroMapping: Sendable {
+    package static func payload(for lead: Lead, form: FormDefinition, reference: String,
+                                consentAt: Date) -> HeroPayload {
         let customer = HeroPayload.Customer(
             email: lead.value(.email),
             title: lead.value(.salutation),

@@ -1,19 +1,20 @@
-import FoundationEssentials
-import Glibc
+package import FoundationEssentials
+package import JSON
 
 /// The JSON body for HERO's `POST /api/v1/Projects/create` (see hero-lead-api.txt).
 ///
-/// Encoding omits nil and empty strings, and sub-objects that end up empty, because HERO would
+/// The JSON leaves out nil and empty strings, and sub-objects that end up empty, because HERO would
 /// otherwise overwrite data with "" — so an empty value can never be sent, however the payload was built.
-public struct HeroPayload: Sendable, Equatable, Codable {
-    public var measure: String
-    public var customer: Customer?
-    public var address: Address?
+// Public only while HeroformApp's public LeadDelivery names it.
+public struct HeroPayload: Sendable, Equatable {
+    package var measure: String
+    package var customer: Customer?
+    package var address: Address?
     /// Only set when the project site differs; HERO then uses it instead of `address`.
-    public var projectAddress: Address?
-    public var projectMatch: ProjectMatch?
+    package var projectAddress: Address?
+    package var projectMatch: ProjectMatch?
 
-    public init(
+    package init(
         measure: String,
         customer: Customer? = nil,
         address: Address? = nil,
@@ -27,41 +28,37 @@ public struct HeroPayload: Sendable, Equatable, Codable {
         self.projectMatch = projectMatch
     }
 
-    enum CodingKeys: String, CodingKey {
-        case measure
-        case customer
-        case address
-        case projectAddress = "projectaddress"
-        case projectMatch = "project_match"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeNonEmpty(measure, forKey: .measure)
-        if let customer, !customer.isEmpty { try container.encode(customer, forKey: .customer) }
-        if let address, !address.isEmpty { try container.encode(address, forKey: .address) }
-        if let projectAddress, !projectAddress.isEmpty { try container.encode(projectAddress, forKey: .projectAddress) }
-        if let projectMatch, !projectMatch.isEmpty { try container.encode(projectMatch, forKey: .projectMatch) }
+    /// The payload as HERO reads it, with HERO's key names; empty values and sub-objects left out.
+    package var json: JSONValue {
+        JSONValue.nonEmptyObject([
+            "measure": .nonEmpty(measure),
+            "customer": customer?.json,
+            "address": address?.json,
+            "projectaddress": projectAddress?.json,
+            "project_match": projectMatch?.json,
+        ]) ?? [:]
     }
 
     /// Compact UTF-8 JSON with sorted keys, so equal payloads give equal bytes (testable, loggable).
-    public func jsonData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Only strings are encoded, which cannot fail; the fallback exists so nothing can trap.
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    package func jsonBytes() -> [UInt8] {
+        json.serializedBytes()
     }
 
-    public struct Customer: Sendable, Equatable, Codable {
-        public var email: String?
-        /// The salutation: "Herr", "Frau" or "Divers".
-        public var title: String?
-        public var firstName: String?
-        public var lastName: String?
-        public var companyName: String?
-        public var phoneHome: String?
+    /// `jsonBytes()` as `Data`, for the outbox and the HERO client, which take `Data`.
+    package func jsonData() -> Data {
+        Data(jsonBytes())
+    }
 
-        public init(
+    package struct Customer: Sendable, Equatable {
+        package var email: String?
+        /// The salutation: "Herr", "Frau" or "Divers".
+        package var title: String?
+        package var firstName: String?
+        package var lastName: String?
+        package var companyName: String?
+        package var phoneHome: String?
+
+        package init(
             email: String? = nil, title: String? = nil, firstName: String? = nil,
             lastName: String? = nil, companyName: String? = nil, phoneHome: String? = nil
         ) {
@@ -73,96 +70,83 @@ public struct HeroPayload: Sendable, Equatable, Codable {
             self.phoneHome = phoneHome
         }
 
-        enum CodingKeys: String, CodingKey {
-            case email, title
-            case firstName = "first_name"
-            case lastName = "last_name"
-            case companyName = "company_name"
-            case phoneHome = "phone_home"
+        /// Nil when every value is empty.
+        var json: JSONValue? {
+            JSONValue.nonEmptyObject([
+                "email": .nonEmpty(email), "title": .nonEmpty(title), "first_name": .nonEmpty(firstName),
+                "last_name": .nonEmpty(lastName), "company_name": .nonEmpty(companyName),
+                "phone_home": .nonEmpty(phoneHome),
+            ])
         }
 
         var isEmpty: Bool {
             [email, title, firstName, lastName, companyName, phoneHome].allSatisfy { $0?.isEmpty ?? true }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeNonEmpty(email, forKey: .email)
-            try container.encodeNonEmpty(title, forKey: .title)
-            try container.encodeNonEmpty(firstName, forKey: .firstName)
-            try container.encodeNonEmpty(lastName, forKey: .lastName)
-            try container.encodeNonEmpty(companyName, forKey: .companyName)
-            try container.encodeNonEmpty(phoneHome, forKey: .phoneHome)
-        }
     }
 
-    public struct Address: Sendable, Equatable, Codable {
-        public var street: String?
-        public var city: String?
-        public var zipcode: String?
-        public var countryCode: String?
+    package struct Address: Sendable, Equatable {
+        package var street: String?
+        package var city: String?
+        package var zipcode: String?
+        package var countryCode: String?
 
-        public init(street: String? = nil, city: String? = nil, zipcode: String? = nil, countryCode: String? = nil) {
+        package init(street: String? = nil, city: String? = nil, zipcode: String? = nil, countryCode: String? = nil) {
             self.street = street
             self.city = city
             self.zipcode = zipcode
             self.countryCode = countryCode
         }
 
-        enum CodingKeys: String, CodingKey {
-            case street, city, zipcode
-            case countryCode = "country_code"
+        /// Nil when every value is empty.
+        var json: JSONValue? {
+            JSONValue.nonEmptyObject([
+                "street": .nonEmpty(street), "city": .nonEmpty(city), "zipcode": .nonEmpty(zipcode),
+                "country_code": .nonEmpty(countryCode),
+            ])
         }
 
         var isEmpty: Bool {
             [street, city, zipcode, countryCode].allSatisfy { $0?.isEmpty ?? true }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeNonEmpty(street, forKey: .street)
-            try container.encodeNonEmpty(city, forKey: .city)
-            try container.encodeNonEmpty(zipcode, forKey: .zipcode)
-            try container.encodeNonEmpty(countryCode, forKey: .countryCode)
-        }
     }
 
-    public struct ProjectMatch: Sendable, Equatable, Codable {
+    package struct ProjectMatch: Sendable, Equatable {
         /// Shown in the project's log book: the visitor's message.
-        public var comment: String?
+        package var comment: String?
         /// Shown in the project's notes field.
-        public var partnerNotes: String?
-        public var partnerSource: String?
+        package var partnerNotes: String?
+        package var partnerSource: String?
 
-        public init(comment: String? = nil, partnerNotes: String? = nil, partnerSource: String? = nil) {
+        package init(comment: String? = nil, partnerNotes: String? = nil, partnerSource: String? = nil) {
             self.comment = comment
             self.partnerNotes = partnerNotes
             self.partnerSource = partnerSource
         }
 
-        enum CodingKeys: String, CodingKey {
-            case comment
-            case partnerNotes = "partner_notes"
-            case partnerSource = "partner_source"
+        /// Nil when every value is empty.
+        var json: JSONValue? {
+            JSONValue.nonEmptyObject([
+                "comment": .nonEmpty(comment), "partner_notes": .nonEmpty(partnerNotes),
+                "partner_source": .nonEmpty(partnerSource),
+            ])
         }
 
         var isEmpty: Bool {
             [comment, partnerNotes, partnerSource].allSatisfy { $0?.isEmpty ?? true }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeNonEmpty(comment, forKey: .comment)
-            try container.encodeNonEmpty(partnerNotes, forKey: .partnerNotes)
-            try container.encodeNonEmpty(partnerSource, forKey: .partnerSource)
-        }
     }
 }
 
-extension KeyedEncodingContainer {
+extension JSONValue {
     /// HERO must never receive "" (it would blank existing data), so empty counts as absent.
-    mutating func encodeNonEmpty(_ value: String?, forKey key: Key) throws {
-        guard let value, !value.isEmpty else { return }
-        try encode(value, forKey: key)
+    fileprivate static func nonEmpty(_ text: String?) -> JSONValue? {
+        guard let text, !text.isEmpty else { return nil }
+        return .string(text)
+    }
+
+    /// An object of the members that are there; nil when none is, so an empty object is left out too.
+    fileprivate static func nonEmptyObject(_ members: [String: JSONValue?]) -> JSONValue? {
+        let present = members.compactMapValues { $0 }
+        return present.isEmpty ? nil : .object(present)
     }
 }

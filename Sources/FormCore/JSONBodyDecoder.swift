@@ -1,15 +1,15 @@
-import FoundationEssentials
-import Glibc
 import JSON
 
 /// Decodes `application/json` bodies: a flat object whose values become strings.
 ///
-/// A small scanner of its own: `JSONDecoder` took a fifth of a refused submission's time. It keeps the rules
-/// that decoder had here: the structure must be valid JSON (nesting at most 512 deep), a trailing comma is
-/// tolerated, strings are checked lazily so a broken string (bad escape, invalid UTF-8, a raw control
-/// character, a lone surrogate) is reported for its field, and `true` and `1` stay apart.
-public enum JSONBodyDecoder: Sendable {
-    public static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
+/// A small scanner of its own rather than the JSON module's document parser: it builds no value tree, reads
+/// strings in place and checks them lazily, so a broken string (bad escape, invalid UTF-8, a raw control
+/// character, a lone surrogate) is reported for its field; numbers stay the digits that were sent. It keeps the
+/// rules Foundation's `JSONDecoder` had here: the structure must be valid JSON (nesting at most 512 deep), a
+/// trailing comma is tolerated, the last of repeated keys wins, and `true` and `1` stay apart. String escapes
+/// and number text follow the JSON module's rules (`JSONStringDecoding`, `JSONNumberText`).
+package enum JSONBodyDecoder: Sendable {
+    package static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
         body.withUnsafeBufferPointer { bytes in
             var scanner = Scanner(bytes: bytes)
             return scanner.decodeObject()
@@ -226,26 +226,7 @@ public enum JSONBodyDecoder: Sendable {
         /// A number as text: integers as written (without a minus on zero); 1.0 and 1e3 as "1" and "1000"; other
         /// numbers with their written digits and without exponent (0.1 stays "0.1"); out of range is unreadable.
         static func number(_ raw: UnsafeBufferPointer<UInt8>.SubSequence) -> Member {
-            let text = String(decoding: raw, as: UTF8.self)
-            if let integer = Int64(text) { return .text(String(integer)) }
-            // Fractions, exponents and big integers are rare here: the exact rules are Foundation's.
-            guard let member = try? JSONDecoder().decode(NumberMember.self, from: Data(raw)) else { return .unreadable }
-            return member.value
-        }
-
-        private struct NumberMember: Decodable {
-            let value: Member
-
-            init(from decoder: any Decoder) throws {
-                let container = try decoder.singleValueContainer()
-                if let integer = try? container.decode(Int64.self) {
-                    value = .text(String(integer))
-                } else if let decimal = try? container.decode(Decimal.self), decimal.isFinite {
-                    value = .text(decimal.description)
-                } else {
-                    value = .unreadable
-                }
-            }
+            JSONNumberText.plainDecimal(raw).map(Member.text) ?? .unreadable
         }
     }
 }

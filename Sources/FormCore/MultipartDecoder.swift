@@ -1,16 +1,18 @@
+import WebText
+
 /// Decodes `multipart/form-data` bodies (RFC 7578 on top of RFC 2046 §5.1).
 /// Text fields only: file parts are skipped, since heroform accepts no uploads.
-public enum MultipartDecoder: Sendable {
-    public static let maxParts = 100
+package enum MultipartDecoder: Sendable {
+    package static let maxParts = 100
     /// RFC 2046 limit; longer boundaries are a sign of a broken or hostile client.
-    public static let maxBoundaryLength = 70
+    package static let maxBoundaryLength = 70
 
     static let crlf: [UInt8] = [0x0D, 0x0A]
     static let headerTerminator: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]
     static let dashDash: [UInt8] = [0x2D, 0x2D]
 
     /// `boundary` is the Content-Type parameter, already unquoted. Duplicate names: the first wins.
-    public static func decode(_ body: [UInt8], boundary: String?) -> Result<[String: String], DecodeError> {
+    package static func decode(_ body: [UInt8], boundary: String?) -> Result<[String: String], DecodeError> {
         guard let boundary, !boundary.isEmpty else {
             return .failure(.malformed("multipart/form-data without a boundary parameter"))
         }
@@ -112,7 +114,7 @@ public enum MultipartDecoder: Sendable {
             guard let colon = line.firstIndex(of: ":") else {
                 return .failure(.malformed("malformed header line in a multipart part"))
             }
-            let name = line[..<colon].trimmingASCIIWhitespace().lowercased()
+            let name = line[..<colon].trimmingWhitespace().lowercased()
             if name == "content-disposition" && disposition == nil {
                 disposition = HeaderValue(String(line[line.index(after: colon)...]))
             }

@@ -1,9 +1,9 @@
 /// Phone numbers are free text in HERO; this only keeps out letters, markup and obvious junk.
-public enum PhoneCheck: Sendable {
-    public static let minDigits = 5
+package enum PhoneCheck: Sendable {
+    package static let minDigits = 5
     static let allowedPunctuation: Set<Unicode.Scalar> = [" ", "+", "(", ")", "/", "-", "."]
 
-    public static func isValid(_ phone: String) -> Bool {
+    package static func isValid(_ phone: String) -> Bool {
         guard phone.count <= Field.phone.maxLength else { return false }
         var digits = 0
         for scalar in phone.unicodeScalars {

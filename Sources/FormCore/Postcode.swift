@@ -1,12 +1,12 @@
 /// Postcode formats per country. Strict where the format is simple and well known
 /// (most leads come from there), permissive elsewhere so no foreign customer is locked out.
-public enum Postcode: Sendable {
+package enum Postcode: Sendable {
     /// Countries whose postcodes are exactly four digits.
-    public static let fourDigitCountries: Set<String> = ["AT", "CH", "LI", "BE", "DK", "LU", "NO", "HU"]
+    package static let fourDigitCountries: Set<String> = ["AT", "CH", "LI", "BE", "DK", "LU", "NO", "HU"]
     static let maxGenericLength = 10
 
     /// `country` is an ISO 3166-1 alpha-2 code in upper case; unknown codes get the generic check.
-    public static func isValid(_ code: String, country: String) -> Bool {
+    package static func isValid(_ code: String, country: String) -> Bool {
         let scalars = Array(code.unicodeScalars)
         switch country {
         case "DE":

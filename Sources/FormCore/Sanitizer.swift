@@ -5,11 +5,11 @@ import Glibc
 ///
 /// Invisible characters are removed rather than rejected: they usually come from copy & paste,
 /// and bidi overrides (U+202E) could make the lead read differently in HERO than what was checked.
-public enum Sanitizer: Sendable {
+package enum Sanitizer: Sendable {
     /// At most two blank lines in a row survive in the message.
     static let maxConsecutiveNewlines = 3
 
-    public static func clean(_ value: String, for field: Field) -> String {
+    package static func clean(_ value: String, for field: Field) -> String {
         let cleaned = !field.isMultiline && isTidySingleLineASCII(value) ? value : normalized(value, for: field)
         switch field {
         case .email:
@@ -139,7 +139,7 @@ public enum Sanitizer: Sendable {
 extension StringProtocol {
     /// Without white space (spaces, tabs, line breaks and Unicode's others) at either end: for config values and
     /// files, where Foundation's `trimmingCharacters(in: .whitespacesAndNewlines)` served before.
-    public func trimmingWhitespaceAndNewlines() -> String {
+    package func trimmingWhitespaceAndNewlines() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }

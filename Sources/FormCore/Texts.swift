@@ -5,90 +5,90 @@ import Glibc
 ///
 /// Templates contain `{placeholder}`s; use the helper methods to fill them so callers
 /// can't forget one. Values are plain text: the caller HTML-escapes them.
-public struct Texts: Sendable, Equatable {
+package struct Texts: Sendable, Equatable {
     /// One `<option>` of the salutation select: the value sent to HERO is always German.
-    public struct SalutationOption: Sendable, Equatable {
-        public var value: String
-        public var label: String
+    package struct SalutationOption: Sendable, Equatable {
+        package var value: String
+        package var label: String
 
-        public init(value: String, label: String) {
+        package init(value: String, label: String) {
             self.value = value
             self.label = label
         }
     }
 
     /// One `<option>` of the country select.
-    public struct CountryName: Sendable, Equatable {
-        public var code: String
-        public var name: String
+    package struct CountryName: Sendable, Equatable {
+        package var code: String
+        package var name: String
 
-        public init(code: String, name: String) {
+        package init(code: String, name: String) {
             self.code = code
             self.name = name
         }
     }
 
-    public var language: Language
+    package var language: Language
 
     // Form page
-    public var fieldLabels: [Field: String]
-    public var salutationOptions: [SalutationOption]
+    package var fieldLabels: [Field: String]
+    package var salutationOptions: [SalutationOption]
     /// Label of the empty first option of a select.
-    public var pleaseChoose: String
-    public var submit: String
-    public var requiredMarker: String
+    package var pleaseChoose: String
+    package var submit: String
+    package var requiredMarker: String
     /// Contains `{privacy}`, replaced by the privacy policy link.
-    public var consentTemplate: String
-    public var privacyLinkText: String
-    public var projectAddressDiffers: String
+    package var consentTemplate: String
+    package var privacyLinkText: String
+    package var projectAddressDiffers: String
     /// Page title when the form's config gives none.
-    public var defaultTitle: String
+    package var defaultTitle: String
     /// The sentence above the fields explaining the required marker.
-    public var requiredNote: String
+    package var requiredNote: String
     /// Countries offered in the country selects, in this order; any other valid ISO code is still accepted.
-    public var countryNames: [CountryName]
+    package var countryNames: [CountryName]
 
     // Result and error pages
-    public var thankYouTitle: String
+    package var thankYouTitle: String
     /// Contains `{reference}`.
-    public var thankYouTemplate: String
-    public var thankYouWithoutReference: String
-    public var backToForm: String
-    public var notFoundTitle: String
-    public var notFoundText: String
-    public var unknownForm: String
+    package var thankYouTemplate: String
+    package var thankYouWithoutReference: String
+    package var backToForm: String
+    package var notFoundTitle: String
+    package var notFoundText: String
+    package var unknownForm: String
     /// The lead could not be taken right now (the visitor keeps their input and may send again).
-    public var unavailable: String
+    package var unavailable: String
     /// The body could not be decoded (HTTP 400/415).
-    public var invalidRequestTitle: String
-    public var invalidRequestText: String
+    package var invalidRequestTitle: String
+    package var invalidRequestText: String
     /// The signed time token was missing, too old or too young: the page is shown again with a fresh one.
-    public var tokenRetry: String
-    public var rateLimitedTitle: String
-    public var rateLimitedText: String
+    package var tokenRetry: String
+    package var rateLimitedTitle: String
+    package var rateLimitedText: String
     /// Label of the honeypot field, which people never see (it is hidden from assistive technology too).
-    public var honeypotLabel: String
+    package var honeypotLabel: String
     /// Proof of work missing or wrong: the page's script was not done yet (or JavaScript is off).
-    public var proofOfWorkRetry: String
+    package var proofOfWorkRetry: String
     /// The form's script could not reach the server.
-    public var networkError: String
+    package var networkError: String
     /// The iframe's accessible name when the form is embedded.
-    public var embedTitle: String
+    package var embedTitle: String
 
     // Validation
-    public var errorSummary: String
-    public var requiredField: String
-    public var consentRequired: String
+    package var errorSummary: String
+    package var requiredField: String
+    package var consentRequired: String
     /// Contains `{max}`.
-    public var tooLongTemplate: String
-    public var invalidEmail: String
-    public var invalidPostcode: String
-    public var invalidPhone: String
-    public var invalidCountry: String
-    public var invalidSalutation: String
-    public var invalidName: String
+    package var tooLongTemplate: String
+    package var invalidEmail: String
+    package var invalidPostcode: String
+    package var invalidPhone: String
+    package var invalidCountry: String
+    package var invalidSalutation: String
+    package var invalidName: String
 
-    public static func forLanguage(_ language: Language) -> Texts {
+    package static func forLanguage(_ language: Language) -> Texts {
         switch language {
         case .de: german
         case .en: english
@@ -96,7 +96,7 @@ public struct Texts: Sendable, Equatable {
     }
 
     /// One text of a language without copying the whole table, which is large: refusals under a flood need a few.
-    public static func pick<Text>(_ language: Language, _ text: (borrowing Texts) -> Text) -> Text {
+    package static func pick<Text>(_ language: Language, _ text: (borrowing Texts) -> Text) -> Text {
         switch language {
         case .de: text(german)
         case .en: text(english)
@@ -104,24 +104,24 @@ public struct Texts: Sendable, Equatable {
     }
 
     /// Falls back to the raw field name so a missing translation is visible but harmless.
-    public func label(for field: Field) -> String {
+    package func label(for field: Field) -> String {
         fieldLabels[field] ?? field.rawValue
     }
 
     /// The display label for a stored (German) salutation value; unknown values are shown as they are.
-    public func salutationLabel(for value: String) -> String {
+    package func salutationLabel(for value: String) -> String {
         salutationOptions.first { $0.value == value }?.label ?? value
     }
 
-    public func consentSentence(privacy: String) -> String {
+    package func consentSentence(privacy: String) -> String {
         consentTemplate.replacing("{privacy}", with: privacy)
     }
 
-    public func thankYouText(reference: String) -> String {
+    package func thankYouText(reference: String) -> String {
         thankYouTemplate.replacing("{reference}", with: reference)
     }
 
-    public func tooLong(max: Int) -> String {
+    package func tooLong(max: Int) -> String {
         tooLongTemplate.replacing("{max}", with: String(max))
     }
 

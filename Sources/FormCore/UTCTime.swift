@@ -2,12 +2,12 @@
 ///
 /// Pure arithmetic instead of `DateFormatter`: creating one (ICU) took a fifth of the time of storing a lead,
 /// and the result must not depend on the server's locale or time zone anyway.
-public struct UTCTime: Equatable, Sendable {
-    public let year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+package struct UTCTime: Equatable, Sendable {
+    package let year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
     /// Milliseconds into the second, 0...999.
-    public let millisecond: Int
+    package let millisecond: Int
 
-    public init(secondsSince1970: Double) {
+    package init(secondsSince1970: Double) {
         let totalMilliseconds = Int((secondsSince1970 * 1000).rounded(.down))
         let (days, millisecondOfDay) = Self.floorDivide(totalMilliseconds, 86_400_000)
         millisecond = millisecondOfDay % 1000
@@ -27,12 +27,12 @@ public struct UTCTime: Equatable, Sendable {
     }
 
     /// "yyyy-MM-dd HH:mm:ss".
-    public var dateTime: String {
+    package var dateTime: String {
         "\(Self.pad(year, 4))-\(Self.pad(month))-\(Self.pad(day)) \(Self.pad(hour)):\(Self.pad(minute)):\(Self.pad(second))"
     }
 
     /// RFC 3339 with milliseconds: "yyyy-MM-ddTHH:mm:ss.SSSZ".
-    public var iso8601: String {
+    package var iso8601: String {
         "\(Self.pad(year, 4))-\(Self.pad(month))-\(Self.pad(day))T\(Self.pad(hour)):\(Self.pad(minute)):\(Self.pad(second))"
             + ".\(Self.pad(millisecond, 3))Z"
     }

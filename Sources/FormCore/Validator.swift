@@ -1,12 +1,12 @@
 /// Turns decoded request fields into a `Lead`, or a per-field error list in the form's language.
-public enum Validator: Sendable {
+package enum Validator: Sendable {
     /// Checkbox values browsers and JSON clients send for "checked"; compared case-insensitively.
-    public static let truthyValues: Set<String> = ["on", "true", "1", "yes", "ja"]
-    public static let salutations: Set<String> = ["", "Herr", "Frau", "Divers"]
+    package static let truthyValues: Set<String> = ["on", "true", "1", "yes", "ja"]
+    package static let salutations: Set<String> = ["", "Herr", "Frau", "Divers"]
     /// Project address fields that, when filled, mean "the site differs from the customer address".
     static let projectLocationFields: [Field] = [.projectStreet, .projectZipcode, .projectCity]
 
-    public static func validate(_ raw: [String: String], form: FormDefinition) -> Result<Lead, ValidationFailure> {
+    package static func validate(_ raw: [String: String], form: FormDefinition) -> Result<Lead, ValidationFailure> {
         // Already normalized by FormDefinition (its init and `didSet`): HERO's mandatory fields are always shown.
         let shownFields = form.shownFields
         let required = form.requiredFields
@@ -64,7 +64,7 @@ public enum Validator: Sendable {
         return .success(Lead(values: lead, consent: consent, formID: form.id))
     }
 
-    public static func isTruthy(_ value: String?) -> Bool {
+    package static func isTruthy(_ value: String?) -> Bool {
         guard let value else { return false }
         return truthyValues.contains(Sanitizer.clean(value, for: .consent).lowercased())
     }

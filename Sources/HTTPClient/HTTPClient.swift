@@ -10,30 +10,30 @@ import Synchronization
 /// deadline. It never repeats a request that may have reached the server whole: the one repeat is for a reused
 /// keep-alive connection that failed while the request was still being written (the server had closed it; the
 /// request's last byte never left), and it goes once, on a fresh connection.
-public final class HTTPClient: Sendable {
-    public struct Configuration: Sendable {
+package final class HTTPClient: Sendable {
+    package struct Configuration: Sendable {
         /// Requests in flight at once; more wait for a turn.
-        public var maxConcurrentRequests = 16
+        package var maxConcurrentRequests = 16
         /// How long a keep-alive connection may wait for the next request. Shorter than common server time-outs
         /// (nginx 75 s, Apache 5 s), so the client is the side that gives up first.
-        public var idleTimeout: Duration = .seconds(4)
-        public var maxIdleConnectionsPerHost = 16
-        public var maxResponseBodyBytes = 1024 * 1024
+        package var idleTimeout: Duration = .seconds(4)
+        package var maxIdleConnectionsPerHost = 16
+        package var maxResponseBodyBytes = 1024 * 1024
         /// PEM certificates to trust instead of the system's (`/etc/ssl/certs`): a private CA, or tests.
-        public var trustedCertificatesFile: String?
+        package var trustedCertificatesFile: String?
         /// Proxies to tunnel through; none by default (`ProxySettings.fromEnvironment` reads curl's variables).
-        public var proxies = ProxySettings.none
+        package var proxies = ProxySettings.none
 
-        public init() {}
+        package init() {}
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let threads: BlockingThreads
     private let pool: ConnectionPool
     /// Made on the first https request: plain-http users never load the system's certificates.
     private let tlsContext = Mutex<TLSContext?>(nil)
 
-    public init(configuration: Configuration = Configuration()) {
+    package init(configuration: Configuration = Configuration()) {
         // OpenSSL writes to its socket with write(2), without MSG_NOSIGNAL: a peer that resets mid-request would
         // otherwise kill the process with SIGPIPE.
         ProcessSetup.ignoreSIGPIPE()
@@ -45,7 +45,8 @@ public final class HTTPClient: Sendable {
     deinit { pool.closeAll() }
 
     /// Sends `request` and reads the whole answer, all within `timeout`.
-    public func send(_ request: HTTPClientRequest, timeout: Duration) async throws(HTTPClientError) -> HTTPClientResponse {
+    package func send(_ request: HTTPClientRequest,
+                      timeout: Duration) async throws(HTTPClientError) -> HTTPClientResponse {
         let endpoint = try Endpoint(request.url)
         let bytes = try RequestEncoder.encode(request, to: endpoint)
         let method = request.method
@@ -69,12 +70,12 @@ public final class HTTPClient: Sendable {
     }
 
     /// Closes the idle keep-alive connections.
-    public func closeIdleConnections() {
+    package func closeIdleConnections() {
         pool.closeAll()
     }
 
     /// Keep-alive connections waiting for a request.
-    public var idleConnections: Int { pool.idleCount }
+    package var idleConnections: Int { pool.idleCount }
 
     private enum Exchange {
         case answered(HTTPClientResponse)

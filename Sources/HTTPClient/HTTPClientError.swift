@@ -1,5 +1,5 @@
 /// Why a request got no usable answer. Descriptions name the cause for an operator and never contain what was sent.
-public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The request cannot be sent as given (URL, scheme, a header with a line break): a bug or a config mistake.
     case invalidRequest(String)
     case cannotResolve(host: String, reason: String)
@@ -12,7 +12,7 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     case malformedResponse(String)
     case responseTooLarge
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidRequest(let reason): return "invalid request: \(reason)"
         case .cannotResolve(let host, let reason): return "cannot resolve \(host): \(reason)"

@@ -1,14 +1,14 @@
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
 
 /// One request: the client adds `Host`, `Content-Length` and framing; everything else is the caller's.
-public struct HTTPClientRequest: Sendable {
-    public var method: String
-    public var url: URL
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+package struct HTTPClientRequest: Sendable {
+    package var method: String
+    package var url: URL
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]
 
-    public init(method: String = "GET", url: URL, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    package init(method: String = "GET", url: URL, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -16,19 +16,19 @@ public struct HTTPClientRequest: Sendable {
     }
 }
 
-public struct HTTPClientResponse: Sendable {
-    public let status: Int
-    public let headers: [(name: String, value: String)]
-    public let body: [UInt8]
+package struct HTTPClientResponse: Sendable {
+    package let status: Int
+    package let headers: [(name: String, value: String)]
+    package let body: [UInt8]
 
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+    package init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
     /// The first value of a header, its name compared without case.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveEquals(name) }?.value
     }
 }
@@ -173,9 +173,9 @@ extension String {
 extension HTTPClientRequest: CustomStringConvertible, CustomReflectable {
     /// Only method, scheme and host: header values may hold an API key, the body personal data, and a webhook's
     /// path its secret.
-    public var description: String {
+    package var description: String {
         "\(method) \(url.scheme ?? "?")://\(url.host ?? "?") (\(headers.count) headers, \(body.count) bytes)"
     }
 
-    public var customMirror: Mirror { Mirror(self, children: ["request": description]) }
+    package var customMirror: Mirror { Mirror(self, children: ["request": description]) }
 }

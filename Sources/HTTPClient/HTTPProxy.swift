@@ -2,15 +2,15 @@ import FoundationEssentials
 
 /// An HTTP proxy to tunnel through with `CONNECT` (RFC 9110 §9.3.6), as curl and URLSession do: the proxy only
 /// relays bytes, so TLS still runs end to end with the real server and its certificate is checked as without one.
-public struct HTTPProxy: Sendable, Equatable {
-    public let host: String
-    public let port: UInt16
+package struct HTTPProxy: Sendable, Equatable {
+    package let host: String
+    package let port: UInt16
     /// `Proxy-Authorization` for a user and password in the proxy's URL (Basic).
     let authorization: String?
 
     /// From `http://[user:password@]host[:port]` (curl's default port, 1080, when none is given); nil for anything
     /// else, `https://` proxies included.
-    public init?(url text: String) {
+    package init?(url text: String) {
         let text = text.contains("://") ? text : "http://" + text
         guard let components = URLComponents(string: text), components.scheme?.lowercased() == "http",
               let written = components.host, !written.isEmpty else { return nil }
@@ -29,21 +29,21 @@ public struct HTTPProxy: Sendable, Equatable {
 
 extension HTTPProxy: CustomStringConvertible, CustomReflectable {
     /// Never the credentials.
-    public var description: String { "http://\(bracketedHost(host)):\(port)" }
-    public var customMirror: Mirror { Mirror(self, children: ["proxy": description]) }
+    package var description: String { "http://\(bracketedHost(host)):\(port)" }
+    package var customMirror: Mirror { Mirror(self, children: ["proxy": description]) }
 }
 
 /// Which requests go through which proxy: curl's environment variables and rules.
-public struct ProxySettings: Sendable, Equatable {
-    public var http: HTTPProxy?
-    public var https: HTTPProxy?
+package struct ProxySettings: Sendable, Equatable {
+    package var http: HTTPProxy?
+    package var https: HTTPProxy?
     /// Hosts reached directly: a name matches itself and its subdomains, `*` matches all. Loopback addresses and
     /// `localhost` never go through a proxy.
-    public var noProxy: [String]
+    package var noProxy: [String]
 
-    public static let none = ProxySettings(http: nil, https: nil, noProxy: [])
+    package static let none = ProxySettings(http: nil, https: nil, noProxy: [])
 
-    public init(http: HTTPProxy?, https: HTTPProxy?, noProxy: [String]) {
+    package init(http: HTTPProxy?, https: HTTPProxy?, noProxy: [String]) {
         self.http = http
         self.https = https
         self.noProxy = noProxy
@@ -51,7 +51,7 @@ public struct ProxySettings: Sendable, Equatable {
 
     /// `https_proxy` (or `HTTPS_PROXY`), `http_proxy` (lowercase only: a CGI program gets a client's `Proxy:`
     /// header as `HTTP_PROXY`, so curl ignores that spelling), and `no_proxy` (or `NO_PROXY`), comma-separated.
-    public static func fromEnvironment(_ environment: [String: String]) -> ProxySettings {
+    package static func fromEnvironment(_ environment: [String: String]) -> ProxySettings {
         func value(_ names: String...) -> String? {
             names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
         }

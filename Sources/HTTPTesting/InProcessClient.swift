@@ -1,17 +1,17 @@
-import HTTPServer
+package import HTTPServer
 
 /// Sends requests straight to a responder, without sockets or threads of its own, like HummingbirdTesting's
 /// router mode. The request text is read by the server's own parser (the same limits and refusals, the body limit
 /// from the responder) and the answer is framed by the server's own encoder, so a test sees what a client on a
 /// socket would, and the observer (metrics) is told as the connection tells it. Timeouts, pipelining and
 /// connection handling are not in play (nor `100 Continue`): those stay with the tests over real sockets.
-public struct InProcessClient: Sendable {
-    public let responder: any HTTPResponder
-    public let observer: (any HTTPObserver)?
+package struct InProcessClient: Sendable {
+    package let responder: any HTTPResponder
+    package let observer: (any HTTPObserver)?
     /// The peer address the responder sees.
-    public var remoteAddress: String
+    package var remoteAddress: String
 
-    public init(_ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil,
+    package init(_ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil,
                 remoteAddress: String = "127.0.0.1") {
         self.responder = responder
         self.observer = observer
@@ -19,11 +19,11 @@ public struct InProcessClient: Sendable {
     }
 
     /// Sends one request, given as its exact bytes on the wire, and returns the answer.
-    public func send(_ text: String) async throws -> RawResponse {
+    package func send(_ text: String) async throws -> RawResponse {
         try await send(Array(text.utf8))
     }
 
-    public func send(_ bytes: [UInt8]) async throws -> RawResponse {
+    package func send(_ bytes: [UInt8]) async throws -> RawResponse {
         let start = ContinuousClock.now
         var parser = HTTPRequestParser()
         parser.append(bytes)

@@ -1,13 +1,13 @@
-import Logging
-import Synchronization
+package import Logging
+package import Synchronization
 
 /// Collects log lines (level, message and metadata) so tests can check what is logged.
-public final class LogCapture: Sendable {
-    public init() {}
+package final class LogCapture: Sendable {
+    package init() {}
 
-    public let lines = Mutex<[String]>([])
+    package let lines = Mutex<[String]>([])
 
-    public var logger: Logger {
+    package var logger: Logger {
         Logger(label: "capture") { _ in Handler(capture: self) }
     }
 

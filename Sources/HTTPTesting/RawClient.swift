@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Sockets
+package import Sockets
 
 /// A test client on a plain TCP socket: it sends exactly the bytes a test gives it and reads exactly what the
 /// server sends back, so malformed requests and half-sent messages can be tested.
@@ -8,18 +8,19 @@ import Sockets
 /// Its socket calls block, so each runs on the client's own Dispatch queue, never on Swift's cooperative
 /// threads (blocking those would starve the server's handlers in the same process).
 /// `@unchecked Sendable`: `buffer` is touched only inside `io`, a serial queue, and one test owns a client.
-public final class RawClient: @unchecked Sendable {
+package final class RawClient: @unchecked Sendable {
     private let io = DispatchQueue(label: "raw-client")
-    public let socket: Socket
+    package let socket: Socket
     private var buffer: [UInt8] = []
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Connects to `host:port` (IPv4 or IPv6 literal) with a receive timeout. The blocking connect runs on a
     /// Dispatch queue, not on the caller's (cooperative) thread.
-    public static func connect(host: String = "127.0.0.1", port: UInt16, timeout: Double = 5) async throws -> RawClient {
+    package static func connect(host: String = "127.0.0.1", port: UInt16,
+                                timeout: Double = 5) async throws -> RawClient {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try RawClient(host: host, port: port, timeout: timeout) })
@@ -50,36 +51,36 @@ public final class RawClient: @unchecked Sendable {
     deinit { close() }
 
     /// Closes the client's socket (the server sees EOF).
-    public func close() {
+    package func close() {
         guard !closed else { return }
         closed = true
         socket.close()
     }
 
-    public func send(_ text: String) async throws { try await send(Array(text.utf8)) }
+    package func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
-    public func send(_ bytes: [UInt8]) async throws {
+    package func send(_ bytes: [UInt8]) async throws {
         try await run { try self.sendNow(bytes) }
     }
 
     /// Reads one response. HEAD responses and 1xx/204/304 have no body, whatever their headers say.
-    public func readResponse(forHead: Bool = false) async throws -> RawResponse {
+    package func readResponse(forHead: Bool = false) async throws -> RawResponse {
         try await run { try self.readResponseNow(forHead: forHead) }
     }
 
     /// Reads until the server closes; returns what came.
-    public func readToEnd() async throws -> [UInt8] {
+    package func readToEnd() async throws -> [UInt8] {
         try await run { try self.readToEndNow() }
     }
 
     /// True when the server has closed the connection (EOF) within the timeout, false if it sent
     /// something or stayed open. A reset counts as closed.
-    public func isClosedByServer() async -> Bool {
+    package func isClosedByServer() async -> Bool {
         (try? await run { self.isClosedNow() }) ?? false
     }
 
     /// True when the connection ended with a reset rather than a clean FIN.
-    public func receiveFailsWithReset() async -> Bool {
+    package func receiveFailsWithReset() async -> Bool {
         (try? await run { self.failsWithResetNow() }) ?? false
     }
 
@@ -99,7 +100,7 @@ public final class RawClient: @unchecked Sendable {
     }
 
     /// Sends FIN; the server can still answer.
-    public func shutdownWrite() { socket.shutdownWrite() }
+    package func shutdownWrite() { socket.shutdownWrite() }
 
     private func readResponseNow(forHead: Bool) throws -> RawResponse {
         let headEnd = try readUntil(Array("\r\n\r\n".utf8))
@@ -172,13 +173,13 @@ public final class RawClient: @unchecked Sendable {
     }
 }
 
-public struct RawResponse: Sendable {
-    public var statusLine: String
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: [UInt8]
+package struct RawResponse: Sendable {
+    package let statusLine: String
+    package let status: Int
+    package let headers: [(String, String)]
+    package internal(set) var body: [UInt8]
 
-    public init(statusLine: String, status: Int, headers: [(String, String)], body: [UInt8]) {
+    package init(statusLine: String, status: Int, headers: [(String, String)], body: [UInt8]) {
         self.statusLine = statusLine
         self.status = status
         self.headers = headers
@@ -186,7 +187,7 @@ public struct RawResponse: Sendable {
     }
 
     /// A response head as it came (status line and fields, with or without the blank line); the body is empty.
-    public init(head: String) throws {
+    package init(head: String) throws {
         var lines = head.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         guard !lines.isEmpty else { throw RawClient.Failure(description: "empty response head") }
         let statusLine = lines.removeFirst()
@@ -205,9 +206,9 @@ public struct RawResponse: Sendable {
         self.init(statusLine: statusLine, status: status, headers: headers, body: [])
     }
 
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
-    public var text: String { String(decoding: body, as: UTF8.self) }
+    package var text: String { String(decoding: body, as: UTF8.self) }
 }

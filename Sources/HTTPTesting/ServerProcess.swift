@@ -1,10 +1,10 @@
-import Foundation
+package import Foundation
 import Synchronization
 
 /// A built binary of this package (`heroform` unless told otherwise) run as a child process, the way an operator
 /// runs it.
-public final class ServerProcess: Sendable {
-    public let process: Process
+package final class ServerProcess: Sendable {
+    package let process: Process
     private let output = OutputBuffer()
 
     /// Shared with the pipe's reading handler, which outlives any borrow of `self`.
@@ -13,9 +13,9 @@ public final class ServerProcess: Sendable {
     }
 
     /// The executable next to the test bundle (SwiftPM puts both in the same build folder).
-    public static var executable: URL { executable(named: "heroform") }
+    package static var executable: URL { executable(named: "heroform") }
 
-    public static func executable(named name: String) -> URL {
+    package static func executable(named name: String) -> URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [bundle, bundle.deletingLastPathComponent()] {
             let url = candidate.appendingPathComponent(name)
@@ -25,7 +25,7 @@ public final class ServerProcess: Sendable {
     }
 
     /// Starts `program` with `arguments`; stdout and stderr are collected together.
-    public init(_ arguments: [String], program: String = "heroform", directory: URL? = nil,
+    package init(_ arguments: [String], program: String = "heroform", directory: URL? = nil,
                 environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = Self.executable(named: program)
@@ -57,10 +57,10 @@ public final class ServerProcess: Sendable {
         if process.isRunning { process.terminate() }
     }
 
-    public var text: String { output.text.withLock { $0 } }
+    package var text: String { output.text.withLock { $0 } }
 
     /// Waits until the output contains `marker`; returns the output then, or nil on timeout or exit.
-    public func waitFor(_ marker: String, timeout: Duration = .seconds(10)) async -> String? {
+    package func waitFor(_ marker: String, timeout: Duration = .seconds(10)) async -> String? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let current = text
@@ -75,17 +75,17 @@ public final class ServerProcess: Sendable {
     }
 
     /// The port from the start-up line "listening on 127.0.0.1:PORT".
-    public func listeningPort() async -> UInt16? {
+    package func listeningPort() async -> UInt16? {
         guard let output = await waitFor("listening on ") else { return nil }
         guard let range = output.range(of: "listening on ") else { return nil }
         let rest = output[range.upperBound...].prefix { $0 != " " && $0 != "," && $0 != "\n" }
         return rest.split(separator: ":").last.flatMap { UInt16($0) }
     }
 
-    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for the process to end; nil if it is still running after `timeout` (it is then killed).
-    public func exitCode(timeout: Duration = .seconds(10)) async -> Int32? {
+    package func exitCode(timeout: Duration = .seconds(10)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
@@ -98,7 +98,8 @@ public final class ServerProcess: Sendable {
     }
 
     /// Runs to completion and returns (status, output).
-    public static func run(_ arguments: [String], program: String = "heroform", directory: URL? = nil) async throws -> (Int32?, String) {
+    package static func run(_ arguments: [String], program: String = "heroform",
+                            directory: URL? = nil) async throws -> (Int32?, String) {
         let child = try ServerProcess(arguments, program: program, directory: directory)
         let status = await child.exitCode()
         try? await Task.sleep(for: .milliseconds(50))

@@ -1,9 +1,9 @@
-import HTTPServer
-import Logging
+package import HTTPServer
+package import Logging
 
 /// Starts a server on a free loopback port for one test and stops it afterwards.
-public enum TestServer {
-    public static func with<T>(
+package enum TestServer {
+    package static func with<T>(
         _ responder: any HTTPResponder,
         logger: Logger? = nil,
         observer: (any HTTPObserver)? = nil,

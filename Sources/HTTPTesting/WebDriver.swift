@@ -1,32 +1,32 @@
-import Foundation
+package import Foundation
 import Sockets
 
 /// A small W3C WebDriver client for headless Chromium through chromedriver (Debian's `chromium` and
 /// `chromium-driver`): enough to open pages, type, click, run scripts and take screenshots in tests.
-public final class WebDriver: Sendable {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+package final class WebDriver: Sendable {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// The element reference key of the W3C protocol.
     static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
-    public static var chromedriverPath: String? {
+    package static var chromedriverPath: String? {
         ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    public static var chromiumPath: String? {
+    package static var chromiumPath: String? {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    public static var isAvailable: Bool { chromedriverPath != nil && chromiumPath != nil }
+    package static var isAvailable: Bool { chromedriverPath != nil && chromiumPath != nil }
 
     private let driver: Process
     private let base: URL
-    public let session: String
+    package let session: String
 
     /// Starts chromedriver and a headless browser session. `javascript: false` turns page scripts off.
-    public init(javascript: Bool = true, width: Int = 1280, height: Int = 900) async throws {
+    package init(javascript: Bool = true, width: Int = 1280, height: Int = 900) async throws {
         guard let chromedriver = Self.chromedriverPath, let chromium = Self.chromiumPath else {
             throw Failure(description: "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
         }
@@ -39,7 +39,7 @@ public final class WebDriver: Sendable {
         driver.executableURL = URL(fileURLWithPath: chromedriver)
         driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
         driver.standardOutput = logHandle
         driver.standardError = logHandle
@@ -73,12 +73,12 @@ public final class WebDriver: Sendable {
         let answer = try await Self.call(base, "POST", "/session", ["capabilities": ["alwaysMatch": ["goog:chromeOptions": options]]])
         guard let value = answer as? [String: Any], let id = value["sessionId"] as? String else {
             Self.stop(driver)
-            throw Failure(description: "no session: \(answer)")
+            throw Failure(description: "no session: \(String(describing: answer))")
         }
         session = id
     }
 
-    public func quit() async {
+    package func quit() async {
         _ = try? await Self.call(base, "DELETE", "/session/\(session)")
         Self.stop(driver)
     }
@@ -91,24 +91,24 @@ public final class WebDriver: Sendable {
 
     // MARK: - Pages
 
-    public func open(_ url: String) async throws {
+    package func open(_ url: String) async throws {
         try await command("POST", "url", ["url": url])
     }
 
-    public var currentURL: String {
+    package var currentURL: String {
         get async throws { try await command("GET", "url") as? String ?? "" }
     }
 
-    public var source: String {
+    package var source: String {
         get async throws { try await command("GET", "source") as? String ?? "" }
     }
 
-    public func resize(width: Int, height: Int) async throws {
+    package func resize(width: Int, height: Int) async throws {
         try await command("POST", "window/rect", ["width": width, "height": height])
     }
 
     /// PNG bytes of the viewport.
-    public func screenshot() async throws -> Data {
+    package func screenshot() async throws -> Data {
         guard let text = try await command("GET", "screenshot") as? String, let data = Data(base64Encoded: text) else {
             throw Failure(description: "no screenshot")
         }
@@ -117,7 +117,7 @@ public final class WebDriver: Sendable {
 
     // MARK: - Elements
 
-    public func find(_ selector: String) async throws -> String {
+    package func find(_ selector: String) async throws -> String {
         let value = try await command("POST", "element", ["using": "css selector", "value": selector])
         guard let element = (value as? [String: Any])?[Self.elementKey] as? String else {
             throw Failure(description: "no element \(selector)")
@@ -125,12 +125,12 @@ public final class WebDriver: Sendable {
         return element
     }
 
-    public func type(_ selector: String, _ text: String) async throws {
+    package func type(_ selector: String, _ text: String) async throws {
         let element = try await find(selector)
         try await command("POST", "element/\(element)/value", ["text": text])
     }
 
-    public func click(_ selector: String) async throws {
+    package func click(_ selector: String) async throws {
         let element = try await find(selector)
         try await command("POST", "element/\(element)/click", [:])
     }
@@ -149,17 +149,17 @@ public final class WebDriver: Sendable {
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value.
     @discardableResult
-    public func run(_ script: String, _ args: [Any] = []) async throws -> Any? {
+    package func run(_ script: String, _ args: [Any] = []) async throws -> Any? {
         try await command("POST", "execute/sync", ["script": script, "args": args])
     }
 
     /// Runs an asynchronous script: it calls `arguments[arguments.length - 1](result)` when done.
-    public func runAsync(_ script: String, _ args: [Any] = []) async throws -> Any? {
+    package func runAsync(_ script: String, _ args: [Any] = []) async throws -> Any? {
         try await command("POST", "execute/async", ["script": script, "args": args])
     }
 
     /// Switches into the iframe matched by `selector`, or back to the page with nil.
-    public func switchToFrame(_ selector: String?) async throws {
+    package func switchToFrame(_ selector: String?) async throws {
         if let selector {
             let element = try await find(selector)
             try await command("POST", "frame", ["id": [Self.elementKey: element]])
@@ -169,7 +169,7 @@ public final class WebDriver: Sendable {
     }
 
     /// Polls `condition` (a script returning true) until it holds or `timeout` passes.
-    public func waitUntil(_ condition: String, timeout: Duration = .seconds(10)) async throws -> Bool {
+    package func waitUntil(_ condition: String, timeout: Duration = .seconds(10)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await run(condition) as? Bool == true { return true }

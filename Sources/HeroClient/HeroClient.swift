@@ -1,24 +1,24 @@
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
 import HTTPClient
 
 /// Sends one project to HERO's Lead API (`POST .../api/v1/Projects/create`, Bearer key, JSON both ways).
 /// It never retries by itself: HERO creates a new project on every call, so retrying is the caller's decision.
-public struct HeroClient: Sendable, CustomStringConvertible {
+package struct HeroClient: Sendable, CustomStringConvertible {
     /// Calls to HERO at the same time: at a remote API's latency this decides how fast a burst of leads gets through.
-    public static let maxConcurrentCalls = 16
+    package static let maxConcurrentCalls = 16
 
-    public static let defaultEndpoint = URL(string: "https://login.hero-software.de/api/v1/Projects/create")
+    package static let defaultEndpoint = URL(string: "https://login.hero-software.de/api/v1/Projects/create")
         ?? URL(fileURLWithPath: "/") // never taken: the literal is a valid URL
 
-    public let endpoint: URL
+    package let endpoint: URL
     private let apiKey: String
-    public let timeout: Duration
+    package let timeout: Duration
     private let http: HTTPClient
 
     /// HERO's certificate is checked against the system's trusted roots (OpenSSL's default paths; `SSL_CERT_FILE`
     /// points elsewhere).
-    public init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10)) {
+    package init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10)) {
         self.endpoint = endpoint
         self.apiKey = apiKey
         self.timeout = timeout
@@ -31,10 +31,10 @@ public struct HeroClient: Sendable, CustomStringConvertible {
     }
 
     /// Never shows the key.
-    public var description: String { "HeroClient(\(endpoint.absoluteString))" }
+    package var description: String { "HeroClient(\(endpoint.absoluteString))" }
 
     /// Posts `payload` (the JSON body) and classifies the answer.
-    public func createProject(payload: Data) async -> HeroOutcome {
+    package func createProject(payload: Data) async -> HeroOutcome {
         let request = HTTPClientRequest(method: "POST", url: endpoint, headers: [
             ("Authorization", "Bearer \(apiKey)"),
             ("Content-Type", "application/json"),

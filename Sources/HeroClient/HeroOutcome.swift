@@ -1,7 +1,7 @@
 import JSON
 
 /// What one call to HERO's Lead API came to, classified for the caller's retry decision.
-public enum HeroOutcome: Sendable, Equatable {
+package enum HeroOutcome: Sendable, Equatable {
     /// HTTP 200 with `"status":"success"`: the project exists in HERO.
     case created(id: Int?)
     /// HERO refused the API key (401/403). Retrying will not help until the key is fixed, but the lead is fine.
@@ -13,7 +13,7 @@ public enum HeroOutcome: Sendable, Equatable {
     case rejected(status: Int, message: String)
 
     /// Classifies an HTTP answer from HERO (RFC 9110 status semantics plus HERO's JSON envelope).
-    public static func classify(status: Int, body: [UInt8]) -> HeroOutcome {
+    package static func classify(status: Int, body: [UInt8]) -> HeroOutcome {
         // Lenient with what HERO may send: a repeated key (the last one counts, as JSONSerialization read it) or deep
         // nesting elsewhere must not turn a created project into a "failed" lead that someone then sends again.
         let json = try? JSONValue.parse(body, maxDepth: 512, lastKeyWins: true)

@@ -1,16 +1,17 @@
-import Foundation
-import HTTPServer
+package import FoundationEssentials
+package import HTTPServer
+package import JSON
 import Logging
 import Synchronization
 
 /// A local stand-in for HERO's Lead API that enforces the contract we know (docs plus what public integrations
 /// show): Bearer key, JSON in and out, `customer.email` and `address.zipcode` required, no empty strings, no
 /// unknown keys, and a new project id for every accepted call (HERO does not deduplicate).
-public final class HeroStandIn: Sendable {
-    public static let path = "/api/v1/Projects/create"
+package final class HeroStandIn: Sendable {
+    package static let path = "/api/v1/Projects/create"
 
     /// How the stand-in behaves for the next calls.
-    public enum Mode: Sendable, Equatable {
+    package enum Mode: Sendable, Equatable {
         case up
         /// Answers correctly, after a delay.
         case slow(Duration)
@@ -21,15 +22,18 @@ public final class HeroStandIn: Sendable {
     }
 
     /// A call as received, whatever the answer was.
-    public struct Call: Sendable {
-        public let headers: HTTPHeaders
-        public let body: [UInt8]
-        public let status: Int
+    package struct Call: Sendable {
+        package let headers: HTTPHeaders
+        package let body: [UInt8]
+        package let status: Int
         /// The body as a JSON object, when it is one.
-        public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+        package var json: JSONValue? {
+            guard let value = try? JSONValue.parse(body, lastKeyWins: true), case .object = value else { return nil }
+            return value
+        }
     }
 
-    public let apiKey: String
+    package let apiKey: String
     private let state = Mutex(State())
     private let port: UInt16
 
@@ -43,20 +47,21 @@ public final class HeroStandIn: Sendable {
     }
 
     /// `port` 0 picks a free one.
-    public init(apiKey: String = "test-key", port: UInt16 = 0) {
+    package init(apiKey: String = "test-key", port: UInt16 = 0) {
         self.apiKey = apiKey
         self.port = port
     }
 
     /// Starts listening on loopback; returns the endpoint URL. `withStats` adds `GET /stats` (counts only).
     @discardableResult
-    public func start(withStats: Bool = false) throws -> URL {
+    package func start(withStats: Bool = false) throws -> URL {
         var router = Router(defaultBodyLimit: 1024 * 1024)
         router.post(Self.path) { [self] request in await self.handle(request) }
         if withStats {
             router.get("/stats") { [self] _ in
                 let (created, calls) = state.withLock { state in (state.calls.filter { $0.status == 200 }.count, state.calls.count) }
-                return .json(Data(#"{"created":\#(created),"calls":\#(calls)}"#.utf8))
+                let stats: JSONValue = ["created": .number(Double(created)), "calls": .number(Double(calls))]
+                return .json(Data(stats.serializedBytes()))
             }
         }
         var quiet = Logger(label: "hero-stand-in")
@@ -69,28 +74,28 @@ public final class HeroStandIn: Sendable {
     }
 
     /// Stops listening: calls now fail to connect, as when HERO is down. `start()` again reuses the port.
-    public func stop() async {
+    package func stop() async {
         guard let server = state.withLock({ $0.server }) else { return }
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
-    public var endpoint: URL {
+    package var endpoint: URL {
         let bound = state.withLock { $0.server?.port } ?? port
         return URL(string: "http://127.0.0.1:\(bound)\(Self.path)") ?? URL(fileURLWithPath: "/")
     }
 
-    public var mode: Mode {
+    package var mode: Mode {
         get { state.withLock { $0.mode } }
         set { state.withLock { $0.mode = newValue } }
     }
 
-    public var calls: [Call] { state.withLock { $0.calls } }
+    package var calls: [Call] { state.withLock { $0.calls } }
 
     /// Projects created so far (successful calls).
-    public var createdProjects: [[String: Any]] { calls.filter { $0.status == 200 }.compactMap(\.json) }
+    package var createdProjects: [JSONValue] { calls.filter { $0.status == 200 }.compactMap(\.json) }
 
     /// The most calls that were being answered at one moment.
-    public var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
+    package var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
 
     private func handle(_ request: HTTPRequest) async -> HTTPResponse {
         state.withLock { state in
@@ -102,12 +107,13 @@ public final class HeroStandIn: Sendable {
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluate(request, mode: mode)
         state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body, status: status)) }
-        let data = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data()
-        return .json(data, status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
+        return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
     }
 
-    private func evaluate(_ request: HTTPRequest, mode: Mode) -> (Int, [String: Any]) {
-        func error(_ status: Int, _ message: String) -> (Int, [String: Any]) { (status, ["status": "error", "message": message]) }
+    private func evaluate(_ request: HTTPRequest, mode: Mode) -> (Int, JSONValue) {
+        func error(_ status: Int, _ message: String) -> (Int, JSONValue) {
+            (status, ["status": "error", "message": .string(message)])
+        }
         if case .failing(let status, let message) = mode { return error(status, message) }
         guard request.headers["Authorization"] == "Bearer \(apiKey)" else { return error(401, "Unauthenticated.") }
         guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
@@ -116,7 +122,8 @@ public final class HeroStandIn: Sendable {
         guard request.headers["Accept"]?.lowercased().contains("application/json") == true else {
             return error(406, "Accept must include application/json")
         }
-        guard let json = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
+        // Read as HERO's PHP reads it: of repeated keys, the last wins.
+        guard let body = try? JSONValue.parse(request.body, lastKeyWins: true), case .object(let json) = body else {
             return error(400, "Ungültiges JSON")
         }
         if let problem = Self.contractProblem(json) { return error(400, problem) }
@@ -125,7 +132,7 @@ public final class HeroStandIn: Sendable {
             state.nextID += 1
             return state.nextID
         }
-        return (200, ["status": "success", "id": id])
+        return (200, ["status": "success", "id": .number(Double(id))])
     }
 
     private static let allowedKeys: [String: Set<String>] = [
@@ -136,24 +143,20 @@ public final class HeroStandIn: Sendable {
     ]
 
     /// The first way `json` breaks the contract, in HERO's words where we know them.
-    static func contractProblem(_ json: [String: Any]) -> String? {
+    static func contractProblem(_ json: [String: JSONValue]) -> String? {
         for key in json.keys where key != "measure" && allowedKeys[key] == nil { return "Unbekanntes Feld: \(key)" }
-        guard let measure = json["measure"] as? String, !measure.isEmpty else { return "Fehlendes Gewerk (measure)" }
+        guard let measure = json["measure"]?.string, !measure.isEmpty else { return "Fehlendes Gewerk (measure)" }
         for (object, keys) in allowedKeys {
             guard let value = json[object] else { continue }
-            guard let nested = value as? [String: Any] else { return "\(object) muss ein Objekt sein" }
+            guard case .object(let nested) = value else { return "\(object) muss ein Objekt sein" }
             for (key, field) in nested {
                 guard keys.contains(key) else { return "Unbekanntes Feld: \(object).\(key)" }
-                guard let text = field as? String else { return "\(object).\(key) muss ein Text sein" }
+                guard let text = field.string else { return "\(object).\(key) muss ein Text sein" }
                 if text.isEmpty { return "Leerer Wert: \(object).\(key)" }
             }
         }
-        guard let customer = json["customer"] as? [String: Any], customer["email"] is String else {
-            return "Fehlende E-Mail-Adresse"
-        }
-        guard let address = json["address"] as? [String: Any], address["zipcode"] is String else {
-            return "Fehlende Postleitzahl"
-        }
+        guard json["customer"]?["email"]?.string != nil else { return "Fehlende E-Mail-Adresse" }
+        guard json["address"]?["zipcode"]?.string != nil else { return "Fehlende Postleitzahl" }
         return nil
     }
 }

@@ -1,10 +1,10 @@
 /// Why a text is not the JSON it should be, and where (line and column count from 1), for a person fixing a file.
-public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let reason: String
-    public let line: Int
-    public let column: Int
+package struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    package let reason: String
+    package let line: Int
+    package let column: Int
 
-    public var description: String { "\(reason) at line \(line), column \(column)" }
+    package var description: String { "\(reason) at line \(line), column \(column)" }
 }
 
 extension JSONValue {
@@ -13,13 +13,14 @@ extension JSONValue {
     /// is refused (in a config file, which one was meant is anybody's guess) unless `lastKeyWins`, for answers
     /// from other programs, which JSON allows to repeat keys. Nesting deeper than `maxDepth` is refused, so a
     /// hostile document cannot exhaust the stack (each level is one stack frame of a few hundred bytes).
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64,
+    package static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64,
                              lastKeyWins: Bool = false) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: Array(bytes), maxDepth: maxDepth, lastKeyWins: lastKeyWins)
         return try parser.document()
     }
 
-    public static func parse(_ text: String, maxDepth: Int = 64, lastKeyWins: Bool = false) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String, maxDepth: Int = 64,
+                              lastKeyWins: Bool = false) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth, lastKeyWins: lastKeyWins)
     }
 }

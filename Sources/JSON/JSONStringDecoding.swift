@@ -1,15 +1,15 @@
 /// Why the bytes between a JSON string's quotes do not make a string, and where: the byte offset into them.
-public struct JSONStringError: Error, Equatable, Sendable {
-    public enum Kind: Sendable {
+package struct JSONStringError: Error, Equatable, Sendable {
+    package enum Kind: Sendable {
         case controlCharacter, invalidEscape, invalidUnicodeEscape, loneSurrogate, invalidUTF8
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// From the first byte after the opening quote. For `invalidUTF8`, the end of the string.
-    public let offset: Int
+    package let offset: Int
 
     /// For a person: what is wrong, without the position.
-    public var reason: String {
+    package var reason: String {
         switch kind {
         case .controlCharacter: return "control character in a string (write it as \\u00XX)"
         case .invalidEscape: return "invalid escape in a string"
@@ -22,10 +22,10 @@ public struct JSONStringError: Error, Equatable, Sendable {
 
 /// The rules of RFC 8259 §7 for a string's contents, in one place for both of heroform's JSON readers: the document
 /// parser here and the form-body scanner in FormCore.
-public enum JSONStringDecoding {
+package enum JSONStringDecoding {
     /// The text of `raw` (a string's bytes between its quotes) with its escapes resolved; UTF-8 must be valid, raw
     /// control characters and lone surrogates are refused.
-    public static func decode(_ raw: some Collection<UInt8>) -> Result<String, JSONStringError> {
+    package static func decode(_ raw: some Collection<UInt8>) -> Result<String, JSONStringError> {
         let raw = Array(raw)
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)

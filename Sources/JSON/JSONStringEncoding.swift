@@ -1,11 +1,10 @@
-/// Writes JSON strings (RFC 8259 §7) as UTF-8 bytes, for both of heroform's JSON writers: `JSONValue` here and
-/// the answer writer in HeroformApp.
-public enum JSONStringEncoding {
+/// Writes JSON strings (RFC 8259 §7) as UTF-8 bytes, for `JSONValue`'s writer, the one JSON writer of heroform.
+enum JSONStringEncoding {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// RFC 8259 string escaping: quote, backslash and control characters; U+2028 and U+2029 too, so the text is
     /// also safe inside a script; everything else as UTF-8, copied in runs between the characters that need escaping.
-    public static func write(_ text: String, to out: inout [UInt8]) {
+    static func write(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

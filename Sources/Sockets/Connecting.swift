@@ -1,14 +1,15 @@
 /// Outgoing connections for clients that block their own thread (never a Dispatch or cooperative-pool thread):
 /// connecting and waiting for readiness, both bounded by a deadline.
 extension Socket {
-    public enum Readiness: Sendable {
+    package enum Readiness: Sendable {
         case readable
         case writable
     }
 
     /// A connected, non-blocking TCP socket to `address` (Nagle off), or an error naming why not:
     /// errno `ETIMEDOUT` when the deadline passed first. The caller closes it.
-    public static func connected(to address: SocketAddress, deadline: ContinuousClock.Instant) throws(SocketError) -> Socket {
+    package static func connected(to address: SocketAddress,
+                                  deadline: ContinuousClock.Instant) throws(SocketError) -> Socket {
         let domain = address.family == .ipv6 ? AF_INET6 : AF_INET
         let fd = Glibc.socket(domain, socketStreamCloseOnExec | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
@@ -37,7 +38,7 @@ extension Socket {
 
     /// Blocks until the socket is ready for `readiness` (true), or the deadline passes (false). An error or hang-up
     /// on the socket counts as ready: the next read or write reports it.
-    public func wait(for readiness: Readiness, until deadline: ContinuousClock.Instant) -> Bool {
+    package func wait(for readiness: Readiness, until deadline: ContinuousClock.Instant) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(readiness == .readable ? POLLIN : POLLOUT), revents: 0)
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
@@ -52,7 +53,7 @@ extension Socket {
 
     /// Whether bytes, an end of stream or an error wait to be read right now: an idle keep-alive connection the
     /// peer has closed (or written to unasked) must not carry another request.
-    public var hasPendingInput: Bool {
+    package var hasPendingInput: Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, 0) != 0
     }

@@ -1,5 +1,5 @@
 import CEpoll
-import Dispatch
+package import Dispatch
 
 /// One serial Dispatch queue and one edge-triggered epoll set for the sockets that live on it.
 ///
@@ -18,8 +18,8 @@ import Dispatch
 /// `@unchecked Sendable`: `sockets` and `nextToken` are read and written only on `queue` — batches are handled
 /// there, and `register`/`unregister` are called only from socket methods, which run there too. The epoll and
 /// eventfd descriptors are thread-safe and belong to `Descriptors`, which outlives the loop until its thread ends.
-public final class EventLoop: @unchecked Sendable {
-    public let queue: DispatchQueue
+package final class EventLoop: @unchecked Sendable {
+    package let queue: DispatchQueue
     private let descriptors: Descriptors
     /// Tokens, not descriptors, name sockets in the epoll set: a descriptor number can be reused by a new socket
     /// while an event for the old one is still in the batch being handled.
@@ -74,7 +74,7 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    public init(label: String = "hf-loop") throws {
+    package init(label: String = "hf-loop") throws {
         descriptors = try Descriptors()
         queue = DispatchQueue(label: label)
         let descriptors = self.descriptors
@@ -114,7 +114,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// The number of sockets registered; on `queue`.
-    public var socketCount: Int { sockets.count }
+    package var socketCount: Int { sockets.count }
 
     /// Adds a socket's descriptor for reads, writes and the peer's FIN, edge-triggered. On `queue`.
     func register(_ socket: StreamSocket) -> UInt64? {

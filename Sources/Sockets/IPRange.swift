@@ -1,9 +1,9 @@
 /// An IPv4 or IPv6 address or CIDR range (`10.0.0.0/8`, `::1`). IPv4-mapped IPv6 addresses match IPv4 ranges.
-public struct IPRange: Sendable, Equatable {
-    public let network: [UInt8]
-    public let prefix: Int
+package struct IPRange: Sendable, Equatable {
+    package let network: [UInt8]
+    package let prefix: Int
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1)
         guard let first = parts.first, let address = Self.parseAddress(String(first)) else { return nil }
         let bits = address.count * 8
@@ -16,7 +16,7 @@ public struct IPRange: Sendable, Equatable {
         network = address
     }
 
-    public func contains(_ address: [UInt8]) -> Bool {
+    package func contains(_ address: [UInt8]) -> Bool {
         guard address.count == network.count else { return false }
         var remaining = prefix
         for (a, b) in zip(address, network) where remaining > 0 {
@@ -29,7 +29,7 @@ public struct IPRange: Sendable, Equatable {
     }
 
     /// Bytes of a numeric address; IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes IPv4.
-    public static func parseAddress(_ text: String) -> [UInt8]? {
+    package static func parseAddress(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             return withUnsafeBytes(of: v4) { Array($0) }

@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// A thread of its own rather than Dispatch sources, for the reason given at `EventLoop`: no descriptor of ours is
 /// left to libdispatch's bookkeeping by number.
-public final class Listener: Sendable {
-    public let addresses: [SocketAddress]
+package final class Listener: Sendable {
+    package let addresses: [SocketAddress]
     private let sockets: [Socket]
     private let state = Mutex(State())
 
@@ -19,7 +19,7 @@ public final class Listener: Sendable {
 
     /// Binds every address `host` resolves to. With port 0 the kernel picks one free port for the first
     /// address and the others reuse it.
-    public init(host: String, port: UInt16, backlog: Int32 = 1024) throws {
+    package init(host: String, port: UInt16, backlog: Int32 = 1024) throws {
         var resolved = try SocketAddress.resolve(host: host, port: port)
         // IPv6 first, so with port 0 the chosen port is then bound on IPv4 as well.
         resolved.sort { $0.family == .ipv6 && $1.family == .ipv4 }
@@ -58,11 +58,11 @@ public final class Listener: Sendable {
         return (sockets, bound)
     }
 
-    public var port: UInt16 { addresses.first?.port ?? 0 }
+    package var port: UInt16 { addresses.first?.port ?? 0 }
 
     /// Starts accepting. `onAccept` runs on the listener's thread and must hand the socket off quickly.
     /// Throws when no thread could be started for it; the listener is then stopped and its sockets closed.
-    public func start(onAccept: @escaping @Sendable (Socket, SocketAddress) -> Void) throws(SocketError) {
+    package func start(onAccept: @escaping @Sendable (Socket, SocketAddress) -> Void) throws(SocketError) {
         let wake = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
         let started = state.withLock { state -> Bool in
             guard !state.stopped, state.wake == nil, wake >= 0 else { return false }
@@ -89,7 +89,7 @@ public final class Listener: Sendable {
     deinit { stop() }
 
     /// Stops accepting and closes the listening sockets; established connections are not touched.
-    public func stop() {
+    package func stop() {
         let wake: Int32? = state.withLock { state in
             guard !state.stopped else { return nil }
             state.stopped = true

@@ -2,10 +2,10 @@ import CEpoll
 
 /// A detached POSIX thread of its own, for loops that block in system calls (`epoll_wait`, `accept`, `poll`) and
 /// so must never hold one of the few threads Swift's concurrency or Dispatch share.
-public enum OSThread {
+package enum OSThread {
     /// Starts `body` on a new thread named `name` (shown by `top -H`, perf and gdb; Linux keeps 15 bytes).
     /// Throws when the system refused a thread (out of memory, or over the process's thread limit).
-    public static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(SocketError) {
+    package static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(SocketError) {
         let start = Unmanaged.passRetained(Start(name: name, body: body))
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in

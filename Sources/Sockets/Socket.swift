@@ -1,17 +1,17 @@
 /// A thin, copyable handle on a socket file descriptor. It owns nothing: whoever created it closes it.
-public struct Socket: Hashable, Sendable {
-    public let fd: Int32
+package struct Socket: Hashable, Sendable {
+    package let fd: Int32
 
-    public init(fd: Int32) { self.fd = fd }
+    package init(fd: Int32) { self.fd = fd }
 
-    public enum ReadResult: Equatable, Sendable {
+    package enum ReadResult: Equatable, Sendable {
         case bytes(Int)
         case wouldBlock
         case endOfStream
         case failed(Int32)
     }
 
-    public enum WriteResult: Equatable, Sendable {
+    package enum WriteResult: Equatable, Sendable {
         case written(Int)
         case wouldBlock
         case failed(Int32)
@@ -19,7 +19,7 @@ public struct Socket: Hashable, Sendable {
 
     /// A non-blocking listening socket bound to `address`. IPv6 sockets are IPv6-only when `v6Only`,
     /// so an IPv4 socket can share the port; otherwise they accept IPv4-mapped peers too.
-    public static func listening(on address: SocketAddress, backlog: Int32 = 1024, v6Only: Bool) throws -> Socket {
+    package static func listening(on address: SocketAddress, backlog: Int32 = 1024, v6Only: Bool) throws -> Socket {
         let domain = address.family == .ipv6 ? AF_INET6 : AF_INET
         let fd = socket(domain, socketStreamCloseOnExec, 0)
         guard fd >= 0 else { throw SocketError("socket") }
@@ -41,7 +41,7 @@ public struct Socket: Hashable, Sendable {
     }
 
     /// Accepts one pending connection as a non-blocking socket; nil when none is waiting.
-    public func accept() throws -> (Socket, SocketAddress)? {
+    package func accept() throws -> (Socket, SocketAddress)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let client = withUnsafeMutablePointer(to: &storage) { pointer in
@@ -70,7 +70,7 @@ public struct Socket: Hashable, Sendable {
         return (socket, peer)
     }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
         while true {
             let n = recv(fd, buffer.baseAddress, buffer.count, 0)
             if n > 0 { return .bytes(n) }
@@ -82,7 +82,7 @@ public struct Socket: Hashable, Sendable {
         }
     }
 
-    public func write(_ buffer: UnsafeRawBufferPointer) -> WriteResult {
+    package func write(_ buffer: UnsafeRawBufferPointer) -> WriteResult {
         while true {
             let n = send(fd, buffer.baseAddress, buffer.count, noSignalFlag)
             if n >= 0 { return .written(n) }
@@ -94,7 +94,7 @@ public struct Socket: Hashable, Sendable {
     }
 
     /// Sends two buffers in one system call (a response's head and body, without copying them together).
-    public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> WriteResult {
+    package func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> WriteResult {
         var vectors = (
             iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
             iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count)
@@ -115,15 +115,15 @@ public struct Socket: Hashable, Sendable {
     }
 
     /// Sends FIN: the peer sees the end of our data while we can still read what it sends.
-    public func shutdownWrite() {
+    package func shutdownWrite() {
         _ = shutdown(fd, Int32(SHUT_WR))
     }
 
-    public func close() {
+    package func close() {
         _ = Glibc.close(fd)
     }
 
-    public var localAddress: SocketAddress? {
+    package var localAddress: SocketAddress? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) { pointer in

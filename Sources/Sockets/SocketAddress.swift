@@ -1,6 +1,6 @@
 /// An IPv4 or IPv6 address with a port, kept as the raw `sockaddr` bytes the kernel uses.
-public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
-    public enum Family: Sendable { case ipv4, ipv6 }
+package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    package enum Family: Sendable { case ipv4, ipv6 }
 
     let bytes: [UInt8]
 
@@ -12,14 +12,14 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         self.bytes = withUnsafeBytes(of: &copy) { Array($0.prefix(Int(length))) }
     }
 
-    public var family: Family {
+    package var family: Family {
         bytes.withUnsafeBytes { raw in
             Int32(raw.load(fromByteOffset: 0, as: sockaddr.self).sa_family) == AF_INET6 ? .ipv6 : .ipv4
         }
     }
 
     /// The numeric host, e.g. `127.0.0.1` or `::1`.
-    public var host: String {
+    package var host: String {
         withSockaddr { pointer, length in
             var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             let rc = getnameinfo(pointer, length, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
@@ -28,7 +28,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var port: UInt16 {
+    package var port: UInt16 {
         bytes.withUnsafeBytes { raw in
             switch family {
             case .ipv4: return UInt16(bigEndian: raw.load(as: sockaddr_in.self).sin_port)
@@ -37,12 +37,12 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     /// The address as a `sockaddr` pointer and length, for system calls such as `connect`.
-    public func withSockaddrPointer<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    package func withSockaddrPointer<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         withSockaddr(body)
     }
 
@@ -58,7 +58,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Resolves a numeric or named host for listening. An empty host or `*` means every interface,
     /// on both IPv6 and IPv4.
-    public static func resolve(host: String, port: UInt16) throws -> [SocketAddress] {
+    package static func resolve(host: String, port: UInt16) throws -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
         hints.ai_family = AF_UNSPEC
@@ -90,8 +90,8 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-public struct ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let host: String
-    public let reason: String
-    public var description: String { "cannot resolve host '\(host)': \(reason)" }
+package struct ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
+    package let host: String
+    package let reason: String
+    package var description: String { "cannot resolve host '\(host)': \(reason)" }
 }

@@ -1,14 +1,14 @@
 /// A failed system call, with the errno it left behind.
-public struct SocketError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let operation: String
-    public let code: Int32
+package struct SocketError: Error, Equatable, Sendable, CustomStringConvertible {
+    package let operation: String
+    package let code: Int32
 
-    public init(_ operation: String, code: Int32 = errno) {
+    package init(_ operation: String, code: Int32 = errno) {
         self.operation = operation
         self.code = code
     }
 
-    public var description: String {
+    package var description: String {
         "\(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
     }
 }

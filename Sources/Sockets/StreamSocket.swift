@@ -1,4 +1,4 @@
-import Dispatch
+package import Dispatch
 
 /// A connected, non-blocking socket on an `EventLoop`: its descriptor sits in the loop's edge-triggered epoll set
 /// from `start()` to `close()`, and every callback runs on the loop's serial queue.
@@ -9,23 +9,23 @@ import Dispatch
 /// `@unchecked Sendable`: all mutable state is read and written only on `queue`: the loop delivers readiness
 /// there, and every public method must be called there (callers hop with `queue.async`), so no two threads ever
 /// touch it at once.
-public final class StreamSocket: @unchecked Sendable {
-    public let socket: Socket
-    public let peer: SocketAddress
-    public let loop: EventLoop
-    public var queue: DispatchQueue { loop.queue }
+package final class StreamSocket: @unchecked Sendable {
+    package let socket: Socket
+    package let peer: SocketAddress
+    package let loop: EventLoop
+    package var queue: DispatchQueue { loop.queue }
 
     /// Callbacks are dropped when the socket closes, which breaks any cycle through what they capture; during a
     /// call the socket holds its own reference to the callback, so closing from inside one is safe.
     /// Bytes as they arrive. The buffer is only valid during the call.
-    public var onRead: ((UnsafeRawBufferPointer) -> Void)?
+    package var onRead: ((UnsafeRawBufferPointer) -> Void)?
     /// The peer sent FIN: no more bytes will come, but answers can still be sent. Reading stops.
     /// When nil, the socket closes at end of input.
-    public var onEndOfInput: (() -> Void)?
+    package var onEndOfInput: (() -> Void)?
     /// The socket was closed, by `close()` or because the connection failed. Called once.
-    public var onClose: (() -> Void)?
+    package var onClose: (() -> Void)?
     /// Everything queued with `write` has reached the kernel.
-    public var onDrained: (() -> Void)?
+    package var onDrained: (() -> Void)?
 
     /// Set by `start()`; nil before, or when the loop refused the descriptor.
     private var token: UInt64?
@@ -40,16 +40,16 @@ public final class StreamSocket: @unchecked Sendable {
     private var shutdownAfterDrain = false
     private var closed = false
 
-    public static let readChunkSize = 16 * 1024
+    package static let readChunkSize = 16 * 1024
 
-    public init(socket: Socket, peer: SocketAddress, loop: EventLoop) {
+    package init(socket: Socket, peer: SocketAddress, loop: EventLoop) {
         self.socket = socket
         self.peer = peer
         self.loop = loop
     }
 
     /// Joins the loop's epoll set and starts reading. Call once, on `queue`.
-    public func start() {
+    package func start() {
         guard !closed, token == nil else { return }
         guard let token = loop.register(self) else {
             close()
@@ -59,14 +59,14 @@ public final class StreamSocket: @unchecked Sendable {
         resumeReading()
     }
 
-    public var isClosed: Bool { closed }
-    public var pendingOutputBytes: Int { output.count - outputOffset }
+    package var isClosed: Bool { closed }
+    package var pendingOutputBytes: Int { output.count - outputOffset }
 
-    public func pauseReading() {
+    package func pauseReading() {
         readPaused = true
     }
 
-    public func resumeReading() {
+    package func resumeReading() {
         guard readPaused, !closed else { return }
         readPaused = false
         // Input that arrived while paused raised its edge then: read it now, from a fresh turn of the queue so the
@@ -81,13 +81,13 @@ public final class StreamSocket: @unchecked Sendable {
     }
 
     /// Queues bytes for sending and sends as much as the kernel takes now.
-    public func write(_ bytes: [UInt8]) {
+    package func write(_ bytes: [UInt8]) {
         write(bytes, [])
     }
 
     /// Queues `head` then `body` and sends as much as the kernel takes now, in one system call when nothing else
     /// is waiting; only what the kernel did not take is copied into the output buffer.
-    public func write(_ head: [UInt8], _ body: [UInt8]) {
+    package func write(_ head: [UInt8], _ body: [UInt8]) {
         guard !closed, !(head.isEmpty && body.isEmpty) else { return }
         guard pendingOutputBytes == 0 else {
             output.append(contentsOf: head)
@@ -116,14 +116,14 @@ public final class StreamSocket: @unchecked Sendable {
     }
 
     /// Sends FIN once all queued bytes are out; reading goes on so the peer's late bytes do not cause a reset.
-    public func shutdownWriteAfterDrain() {
+    package func shutdownWriteAfterDrain() {
         guard !closed else { return }
         shutdownAfterDrain = true
         if pendingOutputBytes == 0 { socket.shutdownWrite() }
     }
 
     /// Closes at once; queued output is dropped.
-    public func close() {
+    package func close() {
         guard !closed else { return }
         closed = true
         output = []

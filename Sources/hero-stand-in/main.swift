@@ -2,7 +2,8 @@
 //   hero-stand-in [port] [api key] [delay in milliseconds]
 // With a delay it answers each call that much later, like a remote API would. It enforces the same contract as in the tests and answers GET /stats with {"created": N, "calls": M}.
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import HeroStandIn
 
 let arguments = CommandLine.arguments

@@ -26,7 +26,7 @@ import FormCore
 
     @Test(arguments: [
         "application/json", "application/json; charset=utf-8", "Application/JSON", "application/vnd.api+json",
-        "application/ld+json; charset=UTF-8",
+        "application/ld+json; charset=UTF-8", "text/vnd.example+json",
     ])
     func jsonTypes(contentType: String) {
         #expect(BodyDecoder.decode(Self.json, contentType: contentType) == .success(Self.expected))

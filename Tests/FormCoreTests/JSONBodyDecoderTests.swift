@@ -79,6 +79,9 @@ import FormCore
         (#"{"e":1E2,"m":-0.0,"s":-1.25e+1}"#, ["e": "100", "m": "0", "s": "-12.5"]),
         ("\t{\r\n\"a\"\t:\n\"b\"\r}\n", ["a": "b"]),
         (#"{"max":9223372036854775807,"min":-9223372036854775808}"#, ["max": "9223372036854775807", "min": "-9223372036854775808"]),
+        // Digits are never rounded through a Double.
+        (#"{"a":9007199254740993.0,"b":12345678901234567890e2}"#,
+         ["a": "9007199254740993", "b": "1234567890123456789000"]),
     ] as [(String, [String: String])])
     func scannerCorners(json: String, expected: [String: String]) {
         #expect(Self.decode(json) == .success(expected))

@@ -1,6 +1,7 @@
 import Foundation
 import HeroClient
 import HeroStandIn
+import HTTPServer
 import Testing
 
 let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"max@example.org"},"measure":"DOG"}"#.utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 @testable import HeroformApp
 
@@ -7,10 +8,38 @@ func solve(_ challenge: ProofOfWork.Challenge) -> String? {
     for number in 0...challenge.maxnumber where ProofOfWork.hash(salt: challenge.salt, number: number) == challenge.challenge {
         let solution = ProofOfWork.Solution(algorithm: challenge.algorithm, challenge: challenge.challenge, number: number,
                                             salt: challenge.salt, signature: challenge.signature)
-        return (try? JSONEncoder().encode(solution))?.base64EncodedString()
+        return encoded(solution)
     }
     return nil
 }
+
+/// A solution as the browser's worker sends it: base64 of its JSON.
+func encoded(_ solution: ProofOfWork.Solution) -> String {
+    let json: JSONValue = [
+        "algorithm": .string(solution.algorithm), "challenge": .string(solution.challenge),
+        "number": .number(Double(solution.number)), "salt": .string(solution.salt),
+        "signature": .string(solution.signature),
+    ]
+    return Data(json.serializedBytes()).base64EncodedString()
+}
+
+/// The solution in a `_pow` value, read as the server reads it.
+func decoded(_ field: String) throws -> ProofOfWork.Solution {
+    let data = try #require(Data(base64Encoded: field))
+    return try #require(ProofOfWork.Solution(json: JSONValue.parse(data)))
+}
+
+/// A `/challenge` answer read as the form's script reads it.
+func challenge(from body: [UInt8]) throws -> ProofOfWork.Challenge {
+    let json = try JSONValue.parse(body)
+    guard let algorithm = json["algorithm"]?.string, let challenge = json["challenge"]?.string,
+          let maxnumber = json["maxnumber"]?.integer, let salt = json["salt"]?.string,
+          let signature = json["signature"]?.string else { throw ChallengeMissing() }
+    return ProofOfWork.Challenge(algorithm: algorithm, challenge: challenge, maxnumber: maxnumber, salt: salt,
+                                 signature: signature)
+}
+
+struct ChallengeMissing: Error {}
 
 /// What a submission's solution meets: checked, then spent; nil when both pass.
 func problem(_ pow: ProofOfWork, _ field: String?, now: Date) -> ProofOfWork.Problem? {
@@ -36,33 +65,42 @@ func problem(_ pow: ProofOfWork, _ field: String?, now: Date) -> ProofOfWork.Pro
         #expect(problem(pow, solution, now: now) == .replayed)
     }
 
+    @Test func theChallengeIsItsJSON() throws {
+        let made = pow.challenge(now: now)
+        #expect(try challenge(from: made.json.serializedBytes()) == made)
+        // The route still writes it with JSONEncoder: the same members.
+        #expect(try JSONValue.parse(Array(JSONEncoder().encode(made))) == made.json)
+    }
+
     @Test func everyBadSolutionIsRefused() throws {
         let challenge = pow.challenge(now: now)
         let good = try #require(solve(challenge))
         #expect(problem(pow, nil, now: now) == .missing)
         #expect(problem(pow, "%%%", now: now) == .malformed)
         #expect(problem(pow, Data("{}".utf8).base64EncodedString(), now: now) == .malformed)
+        #expect(problem(pow, Data(#"{"algorithm":"SHA-256","number":"7"}"#.utf8).base64EncodedString(), now: now)
+            == .malformed)
         #expect(problem(pow, good, now: now.addingTimeInterval(601)) == .expired)
 
-        var wrong = try JSONDecoder().decode(ProofOfWork.Solution.self, from: try #require(Data(base64Encoded: good)))
+        var wrong = try decoded(good)
         wrong.number = (wrong.number + 1) % 2001
-        #expect(problem(pow, try JSONEncoder().encode(wrong).base64EncodedString(), now: now) == .wrong)
+        #expect(problem(pow, encoded(wrong), now: now) == .wrong)
 
         var forged = wrong
         forged.challenge = ProofOfWork.hash(salt: forged.salt, number: forged.number)
-        #expect(problem(pow, try JSONEncoder().encode(forged).base64EncodedString(), now: now) == .forged)
+        #expect(problem(pow, encoded(forged), now: now) == .forged)
 
         let otherKey = ProofOfWork(secret: Array("another-secret-another-secret-xx".utf8), maxNumber: 2000)
         #expect(problem(otherKey, good, now: now) == .forged)
 
         // Moving a digit from the number into the salt keeps the hash but not the signature.
-        let original = try JSONDecoder().decode(ProofOfWork.Solution.self, from: try #require(Data(base64Encoded: good)))
+        let original = try decoded(good)
         if original.number >= 10 {
             var shifted = original
             shifted.salt += String(String(original.number).dropLast())
             shifted.number = Int(String(String(original.number).suffix(1))) ?? 0
             #expect(ProofOfWork.hash(salt: shifted.salt, number: shifted.number) == original.challenge)
-            #expect(problem(pow, try JSONEncoder().encode(shifted).base64EncodedString(), now: now) != nil)
+            #expect(problem(pow, encoded(shifted), now: now) != nil)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeroStandIn
 import HTTPTesting
+import JSON
 import Outbox
 import Testing
 
@@ -135,7 +136,7 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
         for _ in 0..<100 where hero.createdProjects.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
         try await Task.sleep(for: .seconds(1))
         #expect(hero.createdProjects.count == 1)
-        #expect((hero.createdProjects.first?["customer"] as? [String: String])?["email"] == "kill@example.org")
+        #expect(hero.createdProjects.first?["customer"]?["email"] == "kill@example.org")
         second.signal(SIGTERM)
         #expect(await second.exitCode() == 0)
         let (_, list) = try await ServerProcess.run(["outbox", "list"], directory: workspace.url)

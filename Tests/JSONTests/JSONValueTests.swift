@@ -15,6 +15,16 @@ import JSON
         #expect(([:] as JSONValue) == .object([:]))
     }
 
+    @Test func aFloatLiteralIsANumber() {
+        #expect((1.5 as JSONValue) == .number(1.5))
+        #expect(([0.25] as JSONValue) == .array([.number(0.25)]))
+    }
+
+    @Test func anObjectOfStringsFromADictionary() {
+        #expect(JSONValue(["b": "2", "a": "1"]) == .object(["a": .string("1"), "b": .string("2")]))
+        #expect(JSONValue([String: String]()) == .object([:]))
+    }
+
     @Test func aDictionaryLiteralWithARepeatedKeyKeepsTheLastValue() {
         let value: JSONValue = ["a": 1, "a": 2]
         #expect(value == .object(["a": 2]))
@@ -153,6 +163,22 @@ import JSON
     func writesScalarsAndEmptyContainersTheSameCompactAndPretty(value: JSONValue, expected: String) {
         #expect(value.serialized() == expected)
         #expect(value.serialized(pretty: true) == expected)
+    }
+
+    @Test func writesBytesTheSameAsText() {
+        let value: JSONValue = [
+            "status": "error", "message": "Bitte prüfen", "errors": JSONValue(["email": "ungültig"]),
+        ]
+        let expected = #"{"errors":{"email":"ungültig"},"message":"Bitte prüfen","status":"error"}"#
+        #expect(value.serializedBytes() == Array(expected.utf8))
+        #expect(value.serializedBytes(pretty: true) == Array(value.serialized(pretty: true).utf8))
+    }
+
+    @Test func appendsToABuffer() {
+        var buffer = Array("data: ".utf8)
+        JSONValue(["a": "1"]).write(to: &buffer)
+        JSONValue.array([1, 2]).write(to: &buffer, pretty: true)
+        #expect(String(decoding: buffer, as: UTF8.self) == "data: {\"a\":\"1\"}[\n  1,\n  2\n]")
     }
 
     @Test func defaultsToCompact() {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Synchronization
+import WebText
 
 /// Serves files below one folder. Nothing outside it is ever served: paths are decoded and checked segment by
 /// segment (no `..`, no encoded slash, no NUL, no hidden files), and the real path after resolving symlinks must

@@ -1,24 +1,12 @@
-/// Percent-decoding for paths and `application/x-www-form-urlencoded` query strings.
+import WebText
+
+/// `application/x-www-form-urlencoded` query strings; the percent-decoding itself is WebText's, shared with the
+/// form-body decoder.
 public enum FormURLEncoding {
     /// Decodes `%XX` escapes (and `+` as space when `plusIsSpace`). Nil for a broken escape or bytes
-    /// that are not UTF-8.
+    /// that are not UTF-8. For the router's path segments, which take no error reason.
     public static func percentDecode<S: StringProtocol>(_ text: S, plusIsSpace: Bool = false) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    return nil
-                }
-                bytes.append(high << 4 | low)
-            } else if plusIsSpace && byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
+        try? PercentDecoding.decode(text, plusIsSpace: plusIsSpace).get()
     }
 
     /// Parses `a=1&b=2`; pairs that do not decode are skipped, the first of repeated names wins.
@@ -31,14 +19,5 @@ public enum FormURLEncoding {
             if items[name] == nil { items[name] = value }
         }
         return items
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,3 +1,5 @@
+import WebText
+
 /// Header fields in the order they came, with case-insensitive lookup (RFC 9110 §5.1).
 public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public struct Field: Sendable, Equatable {
@@ -127,15 +129,5 @@ extension String {
             }
             return count
         }
-    }
-}
-
-extension StringProtocol {
-    /// Trims optional whitespace (SP and HTAB) as HTTP defines it.
-    public func trimmingWhitespace() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -1,3 +1,5 @@
+import WebText
+
 /// Compresses text answers with gzip when the client accepts it (RFC 9110 §12.5.3), and says so in
 /// `Vary: Accept-Encoding` so caches keep the variants apart. Strong ETags get a `-gz` suffix for the gzip
 /// variant, since its bytes differ.

@@ -1,3 +1,5 @@
+import WebText
+
 /// An incremental HTTP/1.1 request parser (RFC 9112).
 ///
 /// Feed it bytes as they arrive with `append`, then pull events with `next()` until it returns nil.
@@ -411,7 +413,7 @@ public struct HTTPRequestParser: Sendable {
             guard first == UInt8(ascii: ";"), rest.allSatisfy({ HTTPSyntax.fieldValueTable[Int($0)] }) else { return nil }
         }
         var size = 0
-        for byte in digits { size = size << 4 | Int(FormURLEncoding.hexValue(byte) ?? 0) }
+        for byte in digits { size = size << 4 | Int(HexDigit.value(byte) ?? 0) }
         return size
     }
 }

@@ -1,3 +1,5 @@
+import WebText
+
 /// Byte classes from RFC 9110 §5.6 and RFC 3986, as lookup tables for the parser.
 enum HTTPSyntax {
     static let cr = UInt8(ascii: "\r")
@@ -43,7 +45,7 @@ enum HTTPSyntax {
     }
 
     static func isHexDigit(_ byte: UInt8) -> Bool {
-        FormURLEncoding.hexValue(byte) != nil
+        HexDigit.value(byte) != nil
     }
 
     private static func table(_ predicate: (UInt8) -> Bool) -> [Bool] {

@@ -30,7 +30,7 @@ public final class HTTPServer: Sendable {
 
     /// Binds and starts accepting. Returns the addresses listened on (with the real port when 0 was asked).
     @discardableResult
-    public func start() throws -> [SocketAddress] {
+    package func start() throws -> [SocketAddress] {
         ProcessSetup.ignoreSIGPIPE()
         ProcessSetup.raiseFileDescriptorLimit()
         let loops = try (0..<max(2, System.coreCount)).map { try EventLoop(label: "hf-loop-\($0)") }

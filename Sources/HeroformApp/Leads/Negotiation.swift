@@ -1,33 +1,14 @@
 import FormCore
 import HTTPServer
+import WebText
 
 /// Whether a request wants JSON answers: site JavaScript posting JSON or asking for it, rather than a browser
 /// submitting the HTML form.
 enum Negotiation {
     static func prefersJSON(_ request: HTTPRequest) -> Bool {
-        if let type = request.headers["Content-Type"], isJSON(mediaType: type) { return true }
+        if let type = request.headers["Content-Type"], MediaType.isJSON(type) { return true }
         guard let accept = request.headers["Accept"] else { return false }
         return quality(of: "application/json", in: accept) > quality(of: "text/html", in: accept)
-    }
-
-    /// `application/json` or `…+json`, in any case, parameters ignored; read in place, as every submission asks.
-    static func isJSON(mediaType header: String) -> Bool {
-        let utf8 = header.utf8
-        var essence = utf8[..<(utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex)]
-        while let first = essence.first, first == 0x20 || first == 0x09 { essence = essence.dropFirst() }
-        while let last = essence.last, last == 0x20 || last == 0x09 { essence = essence.dropLast() }
-        return equalsIgnoringCase(essence, "application/json")
-            || equalsIgnoringCase(essence.suffix(5), "+json")
-    }
-
-    private static func equalsIgnoringCase(_ bytes: Substring.UTF8View, _ lowercase: StaticString) -> Bool {
-        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        guard bytes.count == expected.count else { return false }
-        for (byte, wanted) in zip(bytes, expected) {
-            let folded: UInt8 = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            if folded != wanted { return false }
-        }
-        return true
     }
 
     /// The q-value the Accept header gives a media type (exact match, then `type/*`, then `*/*`).
@@ -38,7 +19,13 @@ enum Negotiation {
             let parts = element.split(separator: ";").map { $0.trimmingWhitespace() }
             guard let range = parts.first else { continue }
             let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            if range == media { exact = max(exact ?? 0, q) } else if range == "\(type)/*" { partial = max(partial ?? 0, q) } else if range == "*/*" { any = max(any ?? 0, q) }
+            if range == media {
+                exact = max(exact ?? 0, q)
+            } else if range == "\(type)/*" {
+                partial = max(partial ?? 0, q)
+            } else if range == "*/*" {
+                any = max(any ?? 0, q)
+            }
         }
         return exact ?? partial ?? any ?? 0
     }

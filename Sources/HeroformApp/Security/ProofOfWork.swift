@@ -1,22 +1,29 @@
 import CryptoPrimitives
 import FoundationEssentials
-import Glibc
+import JSON
 import Synchronization
 
 /// Optional proof of work in the style of ALTCHA: the server hands out a signed SHA-256 puzzle; the form's own
 /// script (a Web Worker) finds the number that solves it, costing a real browser a fraction of a second and a
 /// bot farm real CPU. No third party is involved. Each solution is accepted once (replay protection).
 final class ProofOfWork: Sendable {
-    struct Challenge: Codable, Equatable, Sendable {
+    /// `Encodable` only while the `/challenge` route still writes it with `JSONEncoder`; `json` is its JSON.
+    struct Challenge: Encodable, Equatable, Sendable {
         var algorithm = "SHA-256"
         var challenge: String
         var maxnumber: Int
         var salt: String
         var signature: String
+
+        /// What the form's script reads (ALTCHA's field names).
+        var json: JSONValue {
+            ["algorithm": .string(algorithm), "challenge": .string(challenge), "maxnumber": .number(Double(maxnumber)),
+             "salt": .string(salt), "signature": .string(signature)]
+        }
     }
 
     /// What the form sends back in `_pow`: base64 of this JSON.
-    struct Solution: Codable, Sendable {
+    struct Solution: Sendable {
         var algorithm: String
         var challenge: String
         var number: Int
@@ -42,7 +49,8 @@ final class ProofOfWork: Sendable {
         let salt = CryptoPrimitives.hex(saltBytes) + "?expires=\(Int(now.timeIntervalSince1970 + lifetime))"
         let number = Int.random(in: 0...maxNumber, using: &generator)
         let challenge = Self.hash(salt: salt, number: number)
-        return Challenge(challenge: challenge, maxnumber: maxNumber, salt: salt, signature: sign(salt: salt, challenge: challenge))
+        return Challenge(challenge: challenge, maxnumber: maxNumber, salt: salt,
+                         signature: sign(salt: salt, challenge: challenge))
     }
 
     enum Problem: Error, Equatable, Sendable {
@@ -60,12 +68,12 @@ final class ProofOfWork: Sendable {
     func verify(_ field: String?, now: Date) throws(Problem) -> Verified {
         guard let field, !field.isEmpty else { throw .missing }
         guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
-              let solution = try? JSONDecoder().decode(Solution.self, from: data),
+              let json = try? JSONValue.parse(data, maxDepth: 4), let solution = Solution(json: json),
               solution.algorithm == "SHA-256" else { throw .malformed }
         guard let expires = Self.expiry(of: solution.salt) else { throw .malformed }
         // Salt and challenge are signed together: a shifted salt ("…?expires=123" + "4") cannot reuse a solution.
-        guard CryptoPrimitives.constantTimeEquals(Array(solution.signature.utf8),
-                                                  Array(sign(salt: solution.salt, challenge: solution.challenge).utf8)) else {
+        let expected = sign(salt: solution.salt, challenge: solution.challenge)
+        guard CryptoPrimitives.constantTimeEquals(Array(solution.signature.utf8), Array(expected.utf8)) else {
             throw .forged
         }
         let time = now.timeIntervalSince1970
@@ -109,5 +117,15 @@ final class ProofOfWork: Sendable {
               parts[1].hasPrefix("expires="), case let digits = parts[1].dropFirst("expires=".count),
               digits.count == 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return TimeInterval(digits)
+    }
+}
+
+extension ProofOfWork.Solution {
+    /// Nil unless every member is there with its type (other members are ignored).
+    init?(json: JSONValue) {
+        guard let algorithm = json["algorithm"]?.string, let challenge = json["challenge"]?.string,
+              let number = json["number"]?.integer, let salt = json["salt"]?.string,
+              let signature = json["signature"]?.string else { return nil }
+        self.init(algorithm: algorithm, challenge: challenge, number: number, salt: salt, signature: signature)
     }
 }

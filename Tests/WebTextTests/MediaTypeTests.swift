@@ -1,25 +1,7 @@
 import Testing
-@testable import FormCore
+import WebText
 
-@Suite struct HeaderValueTests {
-    @Test(arguments: [
-        ("form-data; name=\"first_name\"", "form-data", ["name": "first_name"]),
-        ("form-data; name=\"a;b\"; filename=\"x.txt\"", "form-data", ["name": "a;b", "filename": "x.txt"]),
-        ("form-data; name=\"say \\\"hi\\\"\"", "form-data", ["name": "say \"hi\""]),
-        ("form-data;NAME=plain;  Name=second", "form-data", ["name": "plain"]),
-        ("multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW", "multipart/form-data",
-         ["boundary": "----WebKitFormBoundary7MA4YWxkTrZu0gW"]),
-        ("text/plain;charset=utf-8;;novalue;=x", "text/plain", ["charset": "utf-8"]),
-        ("form-data; name=\"\"", "form-data", ["name": ""]),
-        ("form-data; name=\"unterminated", "form-data", ["name": "\"unterminated"]),
-        ("", "", [:]),
-    ] as [(String, String, [String: String])])
-    func parsesParameters(header: String, value: String, parameters: [String: String]) {
-        let parsed = HeaderValue(header)
-        #expect(parsed.value == value)
-        #expect(parsed.parameters == parameters)
-    }
-
+@Suite struct MediaTypeTests {
     @Test(arguments: [
         ("application/json", "application", "json", true),
         // The common values come from a table made by the same parser.
@@ -45,8 +27,27 @@ import Testing
         #expect(MediaType(header) == nil)
     }
 
-    @Test(arguments: [("  a b \t", "a b"), ("\t\t", ""), ("", ""), ("x", "x"), (" ä ", "ä")])
-    func trimming(input: String, expected: String) {
-        #expect(input.trimmingASCIIWhitespace() == expected)
+    // One rule for "this is JSON", whether the media type was parsed or is read in place from the header.
+    @Test(arguments: ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8",
+                      " application/json ; charset=utf-8", "\tapplication/json", "application/problem+json",
+                      "application/vnd.api+JSON; q=1", "text/x+json"])
+    func jsonMediaTypes(header: String) throws {
+        #expect(MediaType.isJSON(header))
+        #expect(try #require(MediaType(header)).isJSON)
+    }
+
+    @Test(arguments: ["", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx",
+                      "application/json+", "text/json5", "json", "application/ json", "application/json-seq",
+                      "application/jso", "text/json"])
+    func otherMediaTypes(header: String) {
+        #expect(!MediaType.isJSON(header))
+        #expect(MediaType(header)?.isJSON != true)
+    }
+
+    /// Not a media type at all, yet its suffix says JSON: read in place it counts (the answer may be JSON), parsed
+    /// it is refused (the body is not read).
+    @Test func aBareSuffixIsJSONOnlyInPlace() {
+        #expect(MediaType.isJSON("+json"))
+        #expect(MediaType("+json") == nil)
     }
 }
