@@ -9,6 +9,12 @@ let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The first two of those, for the targets whose public surface is still spelled with plain imports.
+let strictFeatures: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "heroform",
     products: [
@@ -28,7 +34,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: [
             "Sockets", "WebText", "CZlib",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: strictFeatures),
         // Helpers for tests: a raw-socket HTTP client and a server harness.
         .target(name: "HTTPTesting", dependencies: [
             "Sockets", "HTTPServer",
@@ -51,7 +57,7 @@ let package = Package(
         .target(name: "Outbox", dependencies: [
             "CSQLite", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: strictFeatures),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
         .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL"], swiftSettings: upcomingFeatures),
         // The outbound HTTPS client for HERO's Lead API.
@@ -66,7 +72,7 @@ let package = Package(
             "Sockets", "HTTPServer", "HTTPClient", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
             "WebText",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: strictFeatures),
         // HERO's stand-in as a process, for benchmarks.
         .executableTarget(name: "hero-stand-in", dependencies: ["HeroStandIn"], swiftSettings: upcomingFeatures),
         .executableTarget(name: "heroform", dependencies: [

@@ -10,8 +10,8 @@ import Synchronization
 
 /// heroform as a whole: the outbox and its delivery worker, which live as long as the process, and the routes built
 /// from the config, which `reload` replaces (SIGHUP). It is the server's responder.
-public final class HeroformApplication: HTTPResponder, Sendable {
-    public enum Mode: String, Sendable {
+package final class HeroformApplication: HTTPResponder, Sendable {
+    package enum Mode: String, Sendable {
         case live
         case dryRun = "dry-run"
     }
@@ -27,10 +27,10 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         let now: @Sendable () -> Date
     }
 
-    public var mode: Mode { process.mode }
+    package var mode: Mode { process.mode }
     package var store: OutboxStore { process.store }
     package var worker: DeliveryWorker { process.worker }
-    public var metrics: Metrics { process.metrics }
+    package var metrics: Metrics { process.metrics }
     private let process: ProcessParts
     private let current: Mutex<Current>
     private let lock = Mutex<DataDirLock?>(nil)
@@ -42,8 +42,8 @@ public final class HeroformApplication: HTTPResponder, Sendable {
         var surviving: SurvivingState
     }
 
-    public var config: AppConfig { current.withLock { $0.config } }
-    public var router: Router { current.withLock { $0.router } }
+    package var config: AppConfig { current.withLock { $0.config } }
+    package var router: Router { current.withLock { $0.router } }
 
     /// Opens the outbox and builds the routes; `start()` then starts background delivery.
     /// - Parameters:
@@ -72,22 +72,22 @@ public final class HeroformApplication: HTTPResponder, Sendable {
 
     // MARK: - HTTPResponder
 
-    public func bodyLimit(for head: HTTPRequestHead) -> Int { router.bodyLimit(for: head) }
+    package func bodyLimit(for head: HTTPRequestHead) -> Int { router.bodyLimit(for: head) }
 
-    public func respond(to request: HTTPRequest) async -> HTTPResponse { await router.respond(to: request) }
+    package func respond(to request: HTTPRequest) async -> HTTPResponse { await router.respond(to: request) }
 
     // MARK: - Life cycle
 
     /// Takes the data dir for this process and starts background delivery (delivering what was pending before a
     /// restart). Throws `DataDirLock.Busy` when another server already uses the data dir.
-    public func start() throws {
+    package func start() throws {
         let taken = try DataDirLock(dataDir: config.storage.dataDir)
         lock.withLock { $0 = taken }
         worker.start()
     }
 
     /// Stops background delivery, letting a call to HERO in flight finish and be recorded.
-    public func stop() async {
+    package func stop() async {
         await worker.stop()
         lock.withLock { $0 = nil }
     }
@@ -95,7 +95,7 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     /// Takes a new config: forms, pages and templates, security and observability settings change at once.
     /// Returns what needs a restart to change (the listening address, storage, HERO's endpoint and alerts).
     /// On an error nothing changes.
-    public func reload(_ new: AppConfig) throws -> [String] {
+    package func reload(_ new: AppConfig) throws -> [String] {
         let old = current.withLock { $0 }
         let (config, needsRestart) = RestartOnlySetting.keeping(old.config, in: new)
         let context = try RouteContext(config: config, process: process, surviving: old.surviving)
@@ -105,12 +105,12 @@ public final class HeroformApplication: HTTPResponder, Sendable {
     }
 
     /// A server for this application; call `start()` on it.
-    public func makeServer(logger: Logger) -> HTTPServer {
+    package func makeServer(logger: Logger) -> HTTPServer {
         HTTPServer(configuration: config.httpConfiguration, responder: self, logger: logger, observer: metrics)
     }
 
     /// The start-up summary: mode, data dir and forms with their measure and source.
-    public var summary: [String] {
+    package var summary: [String] {
         let config = self.config
         return ["mode: \(mode.rawValue)" + (mode == .dryRun ? " (no HERO_API_KEY: leads are stored but not sent to HERO)" : ", HERO at \(config.hero.endpoint)"),
                 "data dir: \(config.storage.dataDir) (outbox \(store.path))"]
@@ -121,13 +121,13 @@ public final class HeroformApplication: HTTPResponder, Sendable {
 
     /// What `check-config` verifies beyond the config file itself, without creating anything: the public folder
     /// and the page templates are there, and the API key (if a file is named) can be read.
-    public static func check(_ config: AppConfig, environment: [String: String]) throws {
+    package static func check(_ config: AppConfig, environment: [String: String]) throws {
         _ = try StaticFiles(root: config.server.publicDir)
         _ = try Pages(publicDir: config.server.publicDir) { _ in "" }
         _ = try config.apiKey(environment: environment)
     }
 
-    public static let version = "0.1.0"
+    package static let version = "0.1.0"
 
     static func makeSender(config: AppConfig, apiKey: String?) -> any LeadSender {
         guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }

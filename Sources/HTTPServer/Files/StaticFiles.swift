@@ -6,8 +6,8 @@ import WebText
 /// Serves files below one folder. Nothing outside it is ever served: paths are decoded and checked segment by
 /// segment (no `..`, no encoded slash, no NUL, no hidden files), and the real path after resolving symlinks must
 /// still lie inside the folder. Contents are kept in memory and revalidated by size and modification time.
-public final class StaticFiles: Sendable {
-    public let root: String
+package final class StaticFiles: Sendable {
+    package let root: String
     private let excluded: Set<String>
     private let cache = Mutex<[String: Entry]>([:])
 
@@ -18,9 +18,9 @@ public final class StaticFiles: Sendable {
         let etag: String
     }
 
-    public enum SetupError: Error, CustomStringConvertible {
+    package enum SetupError: Error, CustomStringConvertible {
         case notADirectory(String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .notADirectory(let path): return "public folder '\(path)' does not exist or is not a directory"
             }
@@ -28,7 +28,7 @@ public final class StaticFiles: Sendable {
     }
 
     /// `excluding` names top-level entries that are never served (templates, say).
-    public init(root: String, excluding: Set<String> = []) throws {
+    package init(root: String, excluding: Set<String> = []) throws {
         guard let resolved = Self.realPath(root), Self.fileType(resolved) == S_IFDIR else {
             throw SetupError.notADirectory(root)
         }
@@ -37,7 +37,7 @@ public final class StaticFiles: Sendable {
     }
 
     /// Answers a GET or HEAD for `request.path`.
-    public func respond(to request: HTTPRequest) -> HTTPResponse {
+    package func respond(to request: HTTPRequest) -> HTTPResponse {
         guard let segments = PathPattern.segments(of: request.path) else { return .error(.notFound) }
         if segments.contains(where: { $0.hasPrefix(".") || $0.contains("\\") }) { return .error(.notFound) }
         if let first = segments.first, excluded.contains(first) { return .error(.notFound) }

@@ -2,15 +2,15 @@ import WebText
 
 /// `application/x-www-form-urlencoded` query strings; the percent-decoding itself is WebText's, shared with the
 /// form-body decoder.
-public enum FormURLEncoding {
+package enum FormURLEncoding {
     /// Decodes `%XX` escapes (and `+` as space when `plusIsSpace`). Nil for a broken escape or bytes
     /// that are not UTF-8. For the router's path segments, which take no error reason.
-    public static func percentDecode<S: StringProtocol>(_ text: S, plusIsSpace: Bool = false) -> String? {
+    package static func percentDecode<S: StringProtocol>(_ text: S, plusIsSpace: Bool = false) -> String? {
         try? PercentDecoding.decode(text, plusIsSpace: plusIsSpace).get()
     }
 
     /// Parses `a=1&b=2`; pairs that do not decode are skipped, the first of repeated names wins.
-    public static func decode(_ query: String) -> [String: String] {
+    package static func decode(_ query: String) -> [String: String] {
         var items: [String: String] = [:]
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,17 +1,17 @@
 import WebText
 
 /// Header fields in the order they came, with case-insensitive lookup (RFC 9110 §5.1).
-public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
-    public struct Field: Sendable, Equatable {
-        public let name: String
-        public let value: String
+package struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    package struct Field: Sendable, Equatable {
+        package let name: String
+        package let value: String
         /// Lowercased once on insert, so lookups need not fold case again.
         let key: String
         /// Whether the field can go out in a response as it is: a token name and a value without CR, LF or NUL
         /// (response splitting). Checked once when the field is made, not every time it is sent.
         let isWritable: Bool
 
-        public init(name: String, value: String) {
+        package init(name: String, value: String) {
             self.name = name
             self.value = value
             self.key = name.asciiLowercased()
@@ -26,7 +26,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
             self.isWritable = true
         }
 
-        public static func == (lhs: Field, rhs: Field) -> Bool {
+        package static func == (lhs: Field, rhs: Field) -> Bool {
             lhs.name == rhs.name && lhs.value == rhs.value
         }
 
@@ -44,11 +44,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         }
     }
 
-    public private(set) var fields: [Field] = []
+    package private(set) var fields: [Field] = []
 
-    public init() {}
+    package init() {}
 
-    public init(_ pairs: [(String, String)]) {
+    package init(_ pairs: [(String, String)]) {
         fields = pairs.map { Field(name: $0.0, value: $0.1) }
     }
 
@@ -57,51 +57,51 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         self.fields = fields
     }
 
-    public init(dictionaryLiteral elements: (String, String)...) {
+    package init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }
 
-    public var count: Int { fields.count }
-    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+    package var count: Int { fields.count }
+    package func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 
     /// The first value of `name`, or nil.
-    public subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         fields.first { $0.hasName(name) }?.value
     }
 
-    public func values(_ name: String) -> [String] {
+    package func values(_ name: String) -> [String] {
         fields.filter { $0.hasName(name) }.map(\.value)
     }
 
-    public func contains(_ name: String) -> Bool {
+    package func contains(_ name: String) -> Bool {
         fields.contains { $0.hasName(name) }
     }
 
     /// The comma-separated list elements of every `name` field, trimmed, lowercased, empty ones dropped
     /// (RFC 9110 §5.6.1).
-    public func tokens(_ name: String) -> [String] {
+    package func tokens(_ name: String) -> [String] {
         values(name).flatMap { $0.split(separator: ",") }
             .map { $0.trimmingWhitespace().lowercased() }
             .filter { !$0.isEmpty }
     }
 
-    public mutating func add(_ name: String, _ value: String) {
+    package mutating func add(_ name: String, _ value: String) {
         fields.append(Field(name: name, value: value))
     }
 
     /// Adds a field made once, for headers added to many answers.
-    public mutating func add(_ field: Field) {
+    package mutating func add(_ field: Field) {
         fields.append(field)
     }
 
     /// Replaces every `name` field with one holding `value`.
-    public mutating func set(_ name: String, _ value: String) {
+    package mutating func set(_ name: String, _ value: String) {
         set(Field(name: name, value: value))
     }
 
     /// Replaces every field of the same name with `field` (made once, its name folded once, for headers that are
     /// set on every answer).
-    public mutating func set(_ field: Field) {
+    package mutating func set(_ field: Field) {
         let key = field.key
         let length = key.utf8.count
         // Lengths first: most fields have another name, and most of those another length.
@@ -109,7 +109,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         fields.append(field)
     }
 
-    public mutating func remove(_ name: String) {
+    package mutating func remove(_ name: String) {
         guard fields.contains(where: { $0.hasName(name) }) else { return }
         fields.removeAll { $0.hasName(name) }
     }

@@ -3,17 +3,17 @@ import WebText
 /// Compresses text answers with gzip when the client accepts it (RFC 9110 §12.5.3), and says so in
 /// `Vary: Accept-Encoding` so caches keep the variants apart. Strong ETags get a `-gz` suffix for the gzip
 /// variant, since its bytes differ.
-public struct CompressionMiddleware: HTTPMiddleware {
+package struct CompressionMiddleware: HTTPMiddleware {
     /// Smaller bodies are not worth it: the gzip frame alone is 20 bytes.
-    public var minimumSize: Int
+    package var minimumSize: Int
 
-    public init(minimumSize: Int = 1024) {
+    package init(minimumSize: Int = 1024) {
         self.minimumSize = minimumSize
     }
 
     private static let vary = HTTPHeaders.Field(name: "Vary", value: "Accept-Encoding")
 
-    public func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
+    package func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
         compressed(await next(request), for: request)
     }
 

@@ -1,9 +1,9 @@
 import CZlib
 
 /// gzip (RFC 1952) through zlib.
-public enum Gzip {
+package enum Gzip {
     /// Compresses `bytes`; nil if zlib fails (the caller then sends them as they are).
-    public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
+    package static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
         // windowBits 15 + 16 asks zlib for a gzip header and trailer instead of a zlib one.
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
@@ -24,7 +24,7 @@ public enum Gzip {
     }
 
     /// Decompresses gzip data (for tests and tools); nil when it is not valid gzip.
-    public static func decompress(_ bytes: [UInt8], limit: Int = 16 * 1024 * 1024) -> [UInt8]? {
+    package static func decompress(_ bytes: [UInt8], limit: Int = 16 * 1024 * 1024) -> [UInt8]? {
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }

@@ -1,6 +1,6 @@
 /// Why a request cannot be read. Each case maps to the status RFC 9110/9112/6585 asks for; after any of them
 /// the framing of the rest of the stream is in doubt, so the connection is closed after the answer.
-public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible {
     case requestLineTooLong
     case headerFieldsTooLarge(String)
     case badRequest(String)
@@ -8,7 +8,7 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
     case versionNotSupported
     case expectationFailed
 
-    public var status: HTTPStatus {
+    package var status: HTTPStatus {
         switch self {
         case .requestLineTooLong: return .uriTooLong
         case .headerFieldsTooLarge: return .headerFieldsTooLarge
@@ -20,7 +20,7 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 
     /// A short explanation for the client; it never quotes the request's bytes back.
-    public var description: String {
+    package var description: String {
         switch self {
         case .requestLineTooLong: return "request line too long"
         case .headerFieldsTooLarge(let why), .badRequest(let why), .notImplemented(let why): return why
@@ -31,17 +31,17 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
 }
 
 /// The parser's limits; the defaults are the ones heroform promises.
-public struct HTTPParserLimits: Sendable, Equatable {
+package struct HTTPParserLimits: Sendable, Equatable {
     /// Longest request line, without CRLF (→ 414).
-    public var maxRequestLineLength = 8 * 1024
+    package var maxRequestLineLength = 8 * 1024
     /// Largest header block, field lines with their line ends (→ 431). Also bounds the trailer block.
-    public var maxHeaderBytes = 16 * 1024
+    package var maxHeaderBytes = 16 * 1024
     /// Most header fields (→ 431). Also bounds the trailer fields.
-    public var maxHeaderCount = 100
+    package var maxHeaderCount = 100
     /// Longest chunk-size line with its extensions (→ 400).
-    public var maxChunkLineLength = 4 * 1024
+    package var maxChunkLineLength = 4 * 1024
     /// All chunk-size lines of one message together (→ 400): a body cut into absurdly many chunks is refused.
-    public var maxChunkMetadata = 256 * 1024
+    package var maxChunkMetadata = 256 * 1024
 
-    public init() {}
+    package init() {}
 }

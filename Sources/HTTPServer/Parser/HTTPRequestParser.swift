@@ -5,8 +5,8 @@ import WebText
 /// Feed it bytes as they arrive with `append`, then pull events with `next()` until it returns nil.
 /// Any split of the same input yields the same events (body bytes may come in different pieces).
 /// After an `.error` the parser stays failed: the stream's framing can no longer be trusted.
-public struct HTTPRequestParser: Sendable {
-    public enum Event: Equatable, Sendable {
+package struct HTTPRequestParser: Sendable {
+    package enum Event: Equatable, Sendable {
         case head(HTTPRequestHead)
         case body([UInt8])
         case end(trailers: HTTPHeaders)
@@ -39,7 +39,7 @@ public struct HTTPRequestParser: Sendable {
         case tooLong
     }
 
-    public let limits: HTTPParserLimits
+    package let limits: HTTPParserLimits
     private var buffer: [UInt8] = []
     private var index = 0
     /// Where the search for the current line's LF resumes, so byte-by-byte input stays linear.
@@ -50,31 +50,31 @@ public struct HTTPRequestParser: Sendable {
     private var skippedBytes = 0
     private var extensionBytes = 0
 
-    public init(limits: HTTPParserLimits = HTTPParserLimits()) {
+    package init(limits: HTTPParserLimits = HTTPParserLimits()) {
         self.limits = limits
     }
 
-    public mutating func append<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+    package mutating func append<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         buffer.append(contentsOf: bytes)
     }
 
     /// Bytes received but not yet turned into events.
-    public var bufferedByteCount: Int { buffer.count - index }
+    package var bufferedByteCount: Int { buffer.count - index }
 
     /// True between messages with nothing of the next one received yet.
-    public var isAtMessageBoundary: Bool {
+    package var isAtMessageBoundary: Bool {
         if case .requestLine = state {
             return buffer[index...].allSatisfy { $0 == HTTPSyntax.cr || $0 == HTTPSyntax.lf }
         }
         return false
     }
 
-    public var hasFailed: Bool {
+    package var hasFailed: Bool {
         if case .failed = state { return true }
         return false
     }
 
-    public mutating func next() -> Event? {
+    package mutating func next() -> Event? {
         // Consumed bytes are dropped as parsing goes, not only between messages, so a long body of tiny chunks
         // or a flood of empty lines cannot pile up in memory.
         if index > 16 * 1024 { discardConsumed() }

@@ -1,5 +1,5 @@
 /// What the server hands complete requests to. The server itself knows no routes.
-public protocol HTTPResponder: Sendable {
+package protocol HTTPResponder: Sendable {
     /// The largest body accepted for this request, decided from the head alone so an oversized body
     /// is refused (413) before it is read.
     func bodyLimit(for head: HTTPRequestHead) -> Int
@@ -9,27 +9,27 @@ public protocol HTTPResponder: Sendable {
 
 /// A handler answers a request or throws; an error that is an `HTTPResponseError` renders itself, any other
 /// is a 500 that says nothing about its cause.
-public typealias HTTPHandler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+package typealias HTTPHandler = @Sendable (HTTPRequest) async throws -> HTTPResponse
 
 /// An error that knows the answer it stands for: a refusal with its status, its message in the client's
 /// language and format, and headers such as `Retry-After`.
-public protocol HTTPResponseError: Error {
+package protocol HTTPResponseError: Error {
     func response(to request: HTTPRequest) -> HTTPResponse
 }
 
 /// A step around the rest of the chain: it may answer (or throw) itself, or call `next` and change the answer.
-public protocol HTTPMiddleware: Sendable {
+package protocol HTTPMiddleware: Sendable {
     func respond(to request: HTTPRequest, next: Next) async throws -> HTTPResponse
 }
 
 /// The rest of the chain, as passed to a middleware. It always answers: what the inner steps threw is already
 /// rendered, so a middleware that adds headers (CORS, security headers) adds them to refusals too.
-public struct Next: Sendable {
+package struct Next: Sendable {
     private let run: @Sendable (HTTPRequest) async -> HTTPResponse
 
-    public init(_ run: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) { self.run = run }
+    package init(_ run: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) { self.run = run }
 
-    public func callAsFunction(_ request: HTTPRequest) async -> HTTPResponse { await run(request) }
+    package func callAsFunction(_ request: HTTPRequest) async -> HTTPResponse { await run(request) }
 
     /// `handler` with what it throws turned into an answer.
     static func rendering(_ handler: @escaping HTTPHandler) -> Next {
@@ -59,7 +59,7 @@ public struct Next: Sendable {
 }
 
 /// Told about every answer, for metrics. Called on the connection's queue: keep it quick.
-public protocol HTTPObserver: Sendable {
+package protocol HTTPObserver: Sendable {
     /// `route` is the matched pattern, or `-` when the request could not be read.
     func requestCompleted(method: HTTPMethod?, route: String, status: HTTPStatus, duration: Duration)
 }

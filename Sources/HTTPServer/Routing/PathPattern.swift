@@ -1,14 +1,14 @@
 /// A route path such as `/forms/{id}`: literal segments and named parameters that match one segment each.
-public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
+package struct PathPattern: Sendable, Equatable, CustomStringConvertible {
     enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
     }
 
     let segments: [Segment]
-    public let description: String
+    package let description: String
 
-    public init(_ pattern: String) {
+    package init(_ pattern: String) {
         description = pattern
         segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in
             if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {

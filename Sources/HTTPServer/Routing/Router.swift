@@ -4,9 +4,9 @@
 /// Middleware added with `use` runs around every answer; a `group` of routes has middleware of its own that runs
 /// only for its routes (and for the router's 405/OPTIONS answers on their paths), so no middleware has to
 /// recognise paths itself. Build it at start-up, then hand it to the server; it is an immutable value from then on.
-public struct Router: HTTPResponder, RouteBuilder {
+package struct Router: HTTPResponder, RouteBuilder {
     /// A route as a builder adds it; made by `RouteBuilder.on`.
-    public struct Route: Sendable {
+    package struct Route: Sendable {
         let method: HTTPMethod
         let pattern: PathPattern
         let bodyLimit: Int?
@@ -19,37 +19,37 @@ public struct Router: HTTPResponder, RouteBuilder {
     private var routes: [Route] = []
     private var middleware: [any HTTPMiddleware] = []
     private var fallback: Next?
-    public var defaultBodyLimit: Int
+    package var defaultBodyLimit: Int
 
-    public init(defaultBodyLimit: Int = 64 * 1024) {
+    package init(defaultBodyLimit: Int = 64 * 1024) {
         self.defaultBodyLimit = defaultBodyLimit
     }
 
-    public var groupMiddleware: [any HTTPMiddleware] { [] }
+    package var groupMiddleware: [any HTTPMiddleware] { [] }
 
-    public mutating func add(_ route: Route) { routes.append(route) }
+    package mutating func add(_ route: Route) { routes.append(route) }
 
     /// Middleware run in the order added, the first one outermost, around every answer: routes, groups, the
     /// fallback and the router's own 404/405.
-    public mutating func use(_ middleware: any HTTPMiddleware) {
+    package mutating func use(_ middleware: any HTTPMiddleware) {
         self.middleware.append(middleware)
     }
 
     /// Answers GET and HEAD requests that match no route.
-    public mutating func fallback(_ handler: @escaping HTTPHandler) {
+    package mutating func fallback(_ handler: @escaping HTTPHandler) {
         fallback = .rendering(handler)
     }
 
     /// The route label of answers from the fallback handler.
-    public static let fallbackRoute = "(files)"
+    package static let fallbackRoute = "(files)"
 
-    public func bodyLimit(for head: HTTPRequestHead) -> Int {
+    package func bodyLimit(for head: HTTPRequestHead) -> Int {
         guard let segments = PathPattern.segments(of: head.path),
               let (route, _) = find(head.method, segments) else { return defaultBodyLimit }
         return route.bodyLimit ?? defaultBodyLimit
     }
 
-    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+    package func respond(to request: HTTPRequest) async -> HTTPResponse {
         let inner = Next { await self.dispatch($0) }
         return await (middleware.isEmpty ? inner : Next.chain(middleware, around: inner))(request)
     }
@@ -125,15 +125,15 @@ public struct Router: HTTPResponder, RouteBuilder {
 }
 
 /// Routes with middleware of their own, added to a router with `group`.
-public struct RouteGroup: RouteBuilder {
-    public let groupMiddleware: [any HTTPMiddleware]
+package struct RouteGroup: RouteBuilder {
+    package let groupMiddleware: [any HTTPMiddleware]
     var routes: [Router.Route] = []
 
-    public mutating func add(_ route: Router.Route) { routes.append(route) }
+    package mutating func add(_ route: Router.Route) { routes.append(route) }
 }
 
 /// What routes are added to: the router itself, or a group with its own middleware.
-public protocol RouteBuilder {
+package protocol RouteBuilder {
     /// Middleware of this group (outermost first) that runs around each of its routes.
     var groupMiddleware: [any HTTPMiddleware] { get }
     mutating func add(_ route: Router.Route)
@@ -141,20 +141,20 @@ public protocol RouteBuilder {
 
 extension RouteBuilder {
     /// Adds a route. `bodyLimit` overrides the router's default body limit for it.
-    public mutating func on(_ method: HTTPMethod, _ path: String, bodyLimit: Int? = nil,
+    package mutating func on(_ method: HTTPMethod, _ path: String, bodyLimit: Int? = nil,
                             _ handler: @escaping HTTPHandler) {
         add(Router.Route(method: method, pattern: PathPattern(path), bodyLimit: bodyLimit, middleware: groupMiddleware,
                          chain: Next.chain(groupMiddleware, around: .rendering(handler))))
     }
 
-    public mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { on(.get, path, handler) }
+    package mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { on(.get, path, handler) }
 
-    public mutating func post(_ path: String, bodyLimit: Int? = nil, _ handler: @escaping HTTPHandler) {
+    package mutating func post(_ path: String, bodyLimit: Int? = nil, _ handler: @escaping HTTPHandler) {
         on(.post, path, bodyLimit: bodyLimit, handler)
     }
 
     /// Routes added in `build` run inside `middleware` (the first outermost), within this builder's own.
-    public mutating func group(_ middleware: any HTTPMiddleware..., routes build: (inout RouteGroup) -> Void) {
+    package mutating func group(_ middleware: any HTTPMiddleware..., routes build: (inout RouteGroup) -> Void) {
         var group = RouteGroup(groupMiddleware: groupMiddleware + middleware)
         build(&group)
         for route in group.routes { add(route) }

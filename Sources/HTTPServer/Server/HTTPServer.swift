@@ -5,8 +5,8 @@ import Synchronization
 
 /// An HTTP/1.1 server on non-blocking POSIX sockets. Connections are spread over a few event loops (one per core,
 /// each a serial Dispatch queue with its own epoll set), so idle or slow clients cost memory, not threads.
-public final class HTTPServer: Sendable {
-    public let configuration: HTTPServerConfiguration
+package final class HTTPServer: Sendable {
+    package let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let logger: Logger
     private let observer: (any HTTPObserver)?
@@ -20,7 +20,7 @@ public final class HTTPServer: Sendable {
         var stopping = false
     }
 
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
+    package init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
                 observer: (any HTTPObserver)? = nil) {
         self.configuration = configuration
         self.observer = observer
@@ -44,18 +44,18 @@ public final class HTTPServer: Sendable {
     }
 
     /// The port bound (useful after asking for port 0).
-    public var port: UInt16 {
+    package var port: UInt16 {
         state.withLock { $0.listener?.port ?? 0 }
     }
 
-    public var connectionCount: Int {
+    package var connectionCount: Int {
         state.withLock { $0.connections.count }
     }
 
     /// Stops accepting, lets requests in flight finish for up to `gracePeriod`, then closes what is left.
     /// Returns true when every connection finished on its own.
     @discardableResult
-    public func shutdown(gracePeriod: Duration = .seconds(10)) async -> Bool {
+    package func shutdown(gracePeriod: Duration = .seconds(10)) async -> Bool {
         let (listener, connections) = state.withLock { state in
             state.stopping = true
             return (state.listener, Array(state.connections.values))

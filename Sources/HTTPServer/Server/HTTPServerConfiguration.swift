@@ -1,29 +1,29 @@
 /// How the server listens and how long it waits; the defaults are heroform's promises.
-public struct HTTPServerConfiguration: Sendable, Equatable {
-    public var host: String
-    public var port: UInt16
-    public var limits = HTTPParserLimits()
+package struct HTTPServerConfiguration: Sendable, Equatable {
+    package var host: String
+    package var port: UInt16
+    package var limits = HTTPParserLimits()
     /// From a request's first byte (or the accept of a fresh connection) until its head is complete (→ 408).
-    public var headTimeout: Duration = .seconds(10)
+    package var headTimeout: Duration = .seconds(10)
     /// How long an idle keep-alive connection stays open waiting for the next request.
-    public var keepAliveTimeout: Duration = .seconds(5)
+    package var keepAliveTimeout: Duration = .seconds(5)
     /// Longest pause between two pieces of a request body (→ 408).
-    public var bodyTimeout: Duration = .seconds(10)
+    package var bodyTimeout: Duration = .seconds(10)
     /// Longest a whole request body may take, however steadily it trickles in (→ 408).
-    public var bodyTotalTimeout: Duration = .seconds(60)
+    package var bodyTotalTimeout: Duration = .seconds(60)
     /// How long a response may take to reach a client that reads slowly.
-    public var writeTimeout: Duration = .seconds(30)
+    package var writeTimeout: Duration = .seconds(30)
     /// After an answer that closes the connection, how long the client's leftover bytes are read and
     /// dropped, so the close does not reset the connection and destroy the answer in flight.
-    public var lingerTimeout: Duration = .seconds(5)
+    package var lingerTimeout: Duration = .seconds(5)
     /// The longest a lingering close may take in all, however slowly the client keeps sending.
-    public var lingerLimit: Duration = .seconds(30)
+    package var lingerLimit: Duration = .seconds(30)
     /// Connections beyond this are closed at once.
-    public var maxConnections = 10_000
+    package var maxConnections = 10_000
     /// Pipelined bytes buffered while a request is being answered before reading pauses.
-    public var maxBufferedInput = 64 * 1024
+    package var maxBufferedInput = 64 * 1024
 
-    public init(host: String = "127.0.0.1", port: UInt16 = 8080) {
+    package init(host: String = "127.0.0.1", port: UInt16 = 8080) {
         self.host = host
         self.port = port
     }

@@ -10,96 +10,96 @@ import Sockets
 /// Timeouts and grace periods are `Duration`s, as the HTTP server, the HERO client and `Task.sleep` take them;
 /// ages and windows measured against `Date`s are `TimeInterval`s. The file's whole seconds, hours and days are
 /// converted once, in `parse`, so no caller multiplies.
-public struct AppConfig: Sendable {
+package struct AppConfig: Sendable {
     /// The config file counts some ages in hours or days.
-    public static let secondsPerHour: TimeInterval = 3600
-    public static let secondsPerDay: TimeInterval = 86_400
+    package static let secondsPerHour: TimeInterval = 3600
+    package static let secondsPerDay: TimeInterval = 86_400
 
-    public struct Server: Sendable, Equatable {
-        public var host = "127.0.0.1"
-        public var port = 8080
-        public var publicDir = "Public"
-        public var keepAliveTimeout: Duration = .seconds(5)
-        public var maxConnections = 10_000
+    package struct Server: Sendable, Equatable {
+        package var host = "127.0.0.1"
+        package var port = 8080
+        package var publicDir = "Public"
+        package var keepAliveTimeout: Duration = .seconds(5)
+        package var maxConnections = 10_000
         /// How long requests in flight may take to finish after SIGTERM before their connections are cut.
-        public var shutdownGracePeriod: Duration = .seconds(10)
+        package var shutdownGracePeriod: Duration = .seconds(10)
         /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
-        public var trustedProxies: [String] = []
+        package var trustedProxies: [String] = []
     }
 
-    public struct Hero: Sendable, Equatable {
-        public var endpoint = "https://login.hero-software.de/api/v1/Projects/create"
+    package struct Hero: Sendable, Equatable {
+        package var endpoint = "https://login.hero-software.de/api/v1/Projects/create"
         /// How long a visitor waits for HERO before being told "queued".
-        public var timeout: Duration = .seconds(10)
+        package var timeout: Duration = .seconds(10)
         /// How long the call itself may run on in the background. Longer than the visitor's wait, because a call
         /// abandoned while HERO still works on it would be retried and could create the project twice.
-        public var callTimeout: Duration { max(.seconds(60), timeout * 3) }
+        package var callTimeout: Duration { max(.seconds(60), timeout * 3) }
         /// A file holding the API key (a Docker secret, say); `HERO_API_KEY` wins when both are set.
-        public var apiKeyFile: String?
+        package var apiKeyFile: String?
     }
 
-    public struct Storage: Sendable, Equatable {
+    package struct Storage: Sendable, Equatable {
         /// Holds `outbox.sqlite3` (and later the form secret). Back it up; keep it private.
-        public var dataDir = "data"
+        package var dataDir = "data"
         /// A lead that cannot be delivered for this long becomes `failed`.
-        public var maxAge: TimeInterval = 7 * AppConfig.secondsPerDay
+        package var maxAge: TimeInterval = 7 * AppConfig.secondsPerDay
         /// Delivered leads keep their personal data this long, then only reference, status and times remain.
-        public var retention: TimeInterval = 30 * AppConfig.secondsPerDay
+        package var retention: TimeInterval = 30 * AppConfig.secondsPerDay
     }
 
-    public struct Alerts: Sendable, Equatable {
-        public var webhookURL: String?
+    package struct Alerts: Sendable, Equatable {
+        package var webhookURL: String?
     }
 
-    public struct Security: Sendable, Equatable {
+    package struct Security: Sendable, Equatable {
         /// A form sent sooner than this after it was handed out is refused (bots are fast).
-        public var minFillTime: TimeInterval = 3
+        package var minFillTime: TimeInterval = 3
         /// A form sent longer than this after it was handed out is refused.
-        public var tokenMaxAge: TimeInterval = 24 * AppConfig.secondsPerHour
+        package var tokenMaxAge: TimeInterval = 24 * AppConfig.secondsPerHour
         /// Company sites that may embed the form and send to it from their own JavaScript.
-        public var allowedOrigins: [String] = []
+        package var allowedOrigins: [String] = []
         /// Submissions per client address and window.
-        public var rateLimitSubmissions = 5
-        public var rateLimitWindow: TimeInterval = 600
+        package var rateLimitSubmissions = 5
+        package var rateLimitWindow: TimeInterval = 600
         /// Ask the form's script to solve a SHA-256 puzzle before sending (needs JavaScript in the browser).
-        public var proofOfWork = false
+        package var proofOfWork = false
         /// The puzzle's search space; the browser needs about half of it on average.
-        public var proofOfWorkMaxNumber = 100_000
+        package var proofOfWorkMaxNumber = 100_000
     }
 
-    public struct Observability: Sendable, Equatable {
+    package struct Observability: Sendable, Equatable {
         /// A bearer token that opens /metrics and /readyz from anywhere.
-        public var token: String?
+        package var token: String?
         /// Open /metrics and /readyz to everyone (for a private network only).
-        public var allowRemote = false
+        package var allowRemote = false
     }
 
-    public var server = Server()
-    public var security = Security()
-    public var observability = Observability()
-    public var hero = Hero()
-    public var storage = Storage()
-    public var alerts = Alerts()
+    package var server = Server()
+    package var security = Security()
+    package var observability = Observability()
+    package var hero = Hero()
+    package var storage = Storage()
+    package var alerts = Alerts()
     /// By id; `default` is always there (it is the form at `/`).
-    public var forms: [String: FormDefinition] = [:]
+    package var forms: [String: FormDefinition] = [:]
     /// Form looks by form id (absent: the default look).
-    public var themes: [String: Theme] = [:]
+    package var themes: [String: Theme] = [:]
     /// Serve `/demo`, a page showing the three ways to put the form on a site.
-    public var demo = false
+    package var demo = false
     /// The folder the config file is in; relative paths in it are resolved against the working directory,
     /// like every other command-line path.
-    public var sourcePath: String = ""
+    package var sourcePath: String = ""
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let path: String
-        public let problems: [String]
-        public var description: String {
+    package struct Invalid: Error, CustomStringConvertible {
+        package let path: String
+        package let problems: [String]
+        package var description: String {
             "\(path): \(problems.count) problem\(problems.count == 1 ? "" : "s")\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
         }
     }
 
     /// Reads and checks a config file; every problem is named with its key.
-    public static func load(path: String) throws(Invalid) -> AppConfig {
+    package static func load(path: String) throws(Invalid) -> AppConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Invalid(path: path, problems: ["cannot read the file"])
         }
@@ -108,7 +108,7 @@ public struct AppConfig: Sendable {
         return config
     }
 
-    public static func parse(_ data: Data, path: String = "config") throws(Invalid) -> AppConfig {
+    package static func parse(_ data: Data, path: String = "config") throws(Invalid) -> AppConfig {
         let parsed: JSONValue
         do {
             parsed = try JSONValue.parse(data)
@@ -240,7 +240,7 @@ public struct AppConfig: Sendable {
     }
 
     /// The HERO API key from `HERO_API_KEY`, else from `hero.api_key_file`; nil means dry-run mode.
-    public func apiKey(environment: [String: String]) throws(Invalid) -> String? {
+    package func apiKey(environment: [String: String]) throws(Invalid) -> String? {
         if let key = environment["HERO_API_KEY"]?.trimmingWhitespaceAndNewlines(), !key.isEmpty {
             return key
         }
@@ -253,7 +253,7 @@ public struct AppConfig: Sendable {
         return key
     }
 
-    public var httpConfiguration: HTTPServerConfiguration {
+    package var httpConfiguration: HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(host: server.host, port: UInt16(server.port))
         configuration.keepAliveTimeout = server.keepAliveTimeout
         configuration.maxConnections = server.maxConnections

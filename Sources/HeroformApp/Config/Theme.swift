@@ -4,16 +4,16 @@ import Glibc
 /// How a form looks beyond the default stylesheet: an accent colour, a logo, CSS variables, an extra stylesheet.
 /// Everything is served from this server (the CSP allows nothing else), and every value is checked so that no
 /// config can inject CSS or markup.
-public struct Theme: Sendable, Equatable {
-    public var accent: String?
+package struct Theme: Sendable, Equatable {
+    package var accent: String?
     /// A path on this server, e.g. `/assets/logo.svg`.
-    public var logoURL: String?
+    package var logoURL: String?
     /// `--hf-*` custom properties, e.g. `--hf-radius: 0`.
-    public var variables: [String: String] = [:]
+    package var variables: [String: String] = [:]
     /// A path on this server, e.g. `/assets/company.css`, loaded after the default stylesheet.
-    public var stylesheet: String?
+    package var stylesheet: String?
 
-    public init(accent: String? = nil, logoURL: String? = nil, variables: [String: String] = [:], stylesheet: String? = nil) {
+    package init(accent: String? = nil, logoURL: String? = nil, variables: [String: String] = [:], stylesheet: String? = nil) {
         self.accent = accent
         self.logoURL = logoURL
         self.variables = variables
@@ -21,7 +21,7 @@ public struct Theme: Sendable, Equatable {
     }
 
     /// The generated stylesheet with the variables (nil when there are none).
-    public var css: String? {
+    package var css: String? {
         var declarations = variables
         if let accent { declarations["--hf-accent"] = accent }
         guard !declarations.isEmpty else { return nil }

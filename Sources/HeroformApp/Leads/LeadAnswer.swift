@@ -20,7 +20,7 @@ enum LeadAnswer {
     ]
 
     static func json(_ body: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, headers: jsonHeaders, body: Array(body.serialized().utf8))
+        HTTPResponse(status: status, headers: jsonHeaders, body: body.serializedBytes())
     }
 
     /// Post/redirect/get: a reload of the thank-you page does not submit again.

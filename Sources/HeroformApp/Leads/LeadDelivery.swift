@@ -7,17 +7,17 @@ import Outbox
 import Synchronization
 
 /// A validated lead on its way: everything the outbox needs to store it once and build HERO's payload.
-public struct Submission: Sendable {
-    public var formID: String
+package struct Submission: Sendable {
+    package var formID: String
     /// The normalized fields, for recognising the same submission again.
-    public var fields: [String: String]
-    public var idempotencyKey: String?
+    package var fields: [String: String]
+    package var idempotencyKey: String?
     /// HERO's payload for the reference the outbox settles on.
-    public var payload: @Sendable (String) -> HeroPayload
+    package var payload: @Sendable (String) -> HeroPayload
 }
 
 /// What became of a submission.
-public enum DeliveryResult: Sendable, Equatable {
+package enum DeliveryResult: Sendable, Equatable {
     /// In HERO now (or, in dry-run mode, would be).
     case delivered(reference: String)
     /// Stored safely; it goes to HERO as soon as HERO takes it.
@@ -30,7 +30,7 @@ public enum DeliveryResult: Sendable, Equatable {
     case keyConflict
 }
 
-public protocol LeadDelivery: Sendable {
+package protocol LeadDelivery: Sendable {
     func submit(_ submission: Submission) async -> DeliveryResult
 }
 

@@ -5,13 +5,13 @@ import JSON
 import Logging
 
 /// One JSON object per line on standard error, for log collectors (`--log-format json`).
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
     let label: String
     let write: @Sendable (String) -> Void
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void = { line in
+    package init(label: String, write: @escaping @Sendable (String) -> Void = { line in
         // write(2) on the descriptor: a reader of standard error that has gone away makes it fail, nothing worse.
         // A full, non-blocking pipe gets a moment to drain, so lines are not cut in half.
         let bytes = Array(line.utf8)
@@ -34,12 +34,12 @@ public struct JSONLogHandler: LogHandler {
         self.write = write
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var object: [String: JSONValue] = [
             "time": .string(Self.timestamp(Date())),
             "level": .string(event.level.rawValue),

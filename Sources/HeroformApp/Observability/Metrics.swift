@@ -6,9 +6,9 @@ import Synchronization
 
 /// Counters and histograms for `GET /metrics`, in Prometheus text format (version 0.0.4). Labels come from
 /// code (route patterns, fixed result names), never from request data, so their number stays small.
-public final class Metrics: HTTPObserver, Sendable {
+package final class Metrics: HTTPObserver, Sendable {
     /// What became of a POST to /leads.
-    public enum LeadResult: String, Sendable, CaseIterable {
+    package enum LeadResult: String, Sendable, CaseIterable {
         case delivered, queued, duplicate
         /// Validation or decoding refused it.
         case rejected
@@ -48,9 +48,9 @@ public final class Metrics: HTTPObserver, Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public func requestCompleted(method: HTTPMethod?, route: String, status: HTTPStatus, duration: Duration) {
+    package func requestCompleted(method: HTTPMethod?, route: String, status: HTTPStatus, duration: Duration) {
         let methodLabel = method.map { HTTPMethod.known.contains($0) ? $0.rawValue : "other" } ?? "-"
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         state.withLock { state in
@@ -60,7 +60,7 @@ public final class Metrics: HTTPObserver, Sendable {
         }
     }
 
-    public func lead(_ result: LeadResult) {
+    package func lead(_ result: LeadResult) {
         state.withLock { $0.leads[result, default: 0] += 1 }
     }
 
@@ -77,7 +77,7 @@ public final class Metrics: HTTPObserver, Sendable {
     }
 
     /// The exposition; `outbox` are the current counts by status.
-    public func render(outbox: [String: Int], mode: String, version: String) -> String {
+    package func render(outbox: [String: Int], mode: String, version: String) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
         out += "# HELP heroform_info Build and mode of this instance.\n# TYPE heroform_info gauge\n"

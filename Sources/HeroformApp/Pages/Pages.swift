@@ -1,3 +1,4 @@
+import Outbox
 import FormCore
 import FoundationEssentials
 import Glibc

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import JSON
 import HTTPServer
 
 /// What the form's script and site JavaScript fetch before sending: `GET /token?form=ID` (the signed time token)
@@ -18,12 +18,7 @@ struct TokenRoutes {
             return LeadAnswer.json(["token": .string(tokens.issue(formID: id, at: now()))])
         }
         if let proofOfWork = context.surviving.proofOfWork {
-            group.get("/challenge") { _ in
-                let data = (try? JSONEncoder().encode(proofOfWork.challenge(now: now()))) ?? Data()
-                var response = HTTPResponse.json(data)
-                response.headers.set("Cache-Control", "no-store")
-                return response
-            }
+            group.get("/challenge") { _ in LeadAnswer.json(proofOfWork.challenge(now: now()).json) }
         }
     }
 }

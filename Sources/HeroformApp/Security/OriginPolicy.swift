@@ -1,3 +1,4 @@
+import WebText
 import HTTPServer
 
 /// Which web pages may talk to heroform from a browser: its own, and the company sites in

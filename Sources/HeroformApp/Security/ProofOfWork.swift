@@ -7,8 +7,7 @@ import Synchronization
 /// script (a Web Worker) finds the number that solves it, costing a real browser a fraction of a second and a
 /// bot farm real CPU. No third party is involved. Each solution is accepted once (replay protection).
 final class ProofOfWork: Sendable {
-    /// `Encodable` only while the `/challenge` route still writes it with `JSONEncoder`; `json` is its JSON.
-    struct Challenge: Encodable, Equatable, Sendable {
+    struct Challenge: Equatable, Sendable {
         var algorithm = "SHA-256"
         var challenge: String
         var maxnumber: Int

@@ -1,3 +1,5 @@
+import FormCore
+import Outbox
 import CryptoPrimitives
 import FoundationEssentials
 import Glibc

@@ -1,3 +1,4 @@
+import FormCore
 import FoundationEssentials
 import HTTPServer
 
