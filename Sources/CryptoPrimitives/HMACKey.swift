@@ -49,7 +49,9 @@ private struct PreparedContext: ~Copyable {
         guard let context = EVP_MAC_CTX_new(mac) else { return nil }
         var digestName = Array("SHA256".utf8CString)
         let initialized = digestName.withUnsafeMutableBufferPointer { name in
-            var parameters = [OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0), OSSL_PARAM_construct_end()]
+            var parameters = [
+                OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0), OSSL_PARAM_construct_end(),
+            ]
             return key.withUnsafeBufferPointer { keyBuffer in
                 EVP_MAC_init(context, keyBuffer.baseAddress, keyBuffer.count, &parameters) == 1
             }

@@ -28,8 +28,8 @@ package enum EmailCheck: Sendable {
         guard labels.count >= 2, let tld = labels.last else { return false }
         for label in labels {
             guard (1...maxLabelLength).contains(label.count),
-                  label.first != "-", label.last != "-",
-                  label.unicodeScalars.allSatisfy(isLabelScalar)
+                label.first != "-", label.last != "-",
+                label.unicodeScalars.allSatisfy(isLabelScalar)
             else { return false }
         }
         return isValidTLD(tld)
@@ -39,14 +39,18 @@ package enum EmailCheck: Sendable {
     static func isValidTLD(_ tld: Substring) -> Bool {
         if tld.lowercased().hasPrefix("xn--") { return tld.count > 4 }
         guard tld.count >= 2 else { return false }
-        return tld.unicodeScalars.allSatisfy { $0.isLetterOfAnyScript || $0.isCombiningMark } && tld.unicodeScalars.contains(where: \.isLetterOfAnyScript)
+        return tld.unicodeScalars.allSatisfy { $0.isLetterOfAnyScript || $0.isCombiningMark }
+            && tld.unicodeScalars.contains(where: \.isLetterOfAnyScript)
     }
 
     static func isLabelScalar(_ scalar: Unicode.Scalar) -> Bool {
         if scalar == "-" { return true }
-        if scalar.isASCII { return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) }
+        if scalar.isASCII {
+            return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+        }
         // IDN: letters, combining marks (Devanagari, Thai) and digits of any script.
-        return scalar.isLetterOfAnyScript || scalar.isCombiningMark || scalar.properties.generalCategory == .decimalNumber
+        return scalar.isLetterOfAnyScript || scalar.isCombiningMark
+            || scalar.properties.generalCategory == .decimalNumber
     }
 
     static func isSpaceOrControl(_ scalar: Unicode.Scalar) -> Bool {

@@ -26,7 +26,7 @@ package enum Field: String, CaseIterable, Sendable, Codable {
         case .salutation: 10
         case .firstName, .lastName: 100
         case .companyName: 150
-        case .email: 254  // RFC 5321 path limit
+        case .email: 254 // RFC 5321 path limit
         case .phone: 40
         case .street, .projectStreet: 150
         case .zipcode, .projectZipcode: 10

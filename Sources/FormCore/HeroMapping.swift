@@ -3,8 +3,10 @@ import Glibc
 
 /// Maps a validated lead onto HERO's fields. Pure: the reference and consent time come from the caller.
 package enum HeroMapping: Sendable {
-    package static func payload(for lead: Lead, form: FormDefinition, reference: String,
-                                consentAt: Date) -> HeroPayload {
+    package static func payload(
+        for lead: Lead, form: FormDefinition, reference: String,
+        consentAt: Date
+    ) -> HeroPayload {
         let customer = HeroPayload.Customer(
             email: lead.value(.email),
             title: lead.value(.salutation),
@@ -19,9 +21,11 @@ package enum HeroMapping: Sendable {
             zipcode: lead.value(.zipcode),
             countryCode: lead.value(.countryCode)
         )
-        let hasProjectAddress = lead.value(.projectStreet) != nil || lead.value(.projectZipcode) != nil
+        let hasProjectAddress =
+            lead.value(.projectStreet) != nil || lead.value(.projectZipcode) != nil
             || lead.value(.projectCity) != nil
-        let projectAddress = hasProjectAddress
+        let projectAddress =
+            hasProjectAddress
             ? HeroPayload.Address(
                 street: lead.value(.projectStreet),
                 city: lead.value(.projectCity),

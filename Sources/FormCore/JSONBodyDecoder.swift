@@ -49,7 +49,9 @@ package enum JSONBodyDecoder: Sendable {
             var problem: (key: String, error: DecodeError)?
             skipWhitespace()
             while peek != UInt8(ascii: "}") {
-                guard let keyRange = scanString(), let key = Self.text(of: bytes[keyRange]) else { return .failure(invalid) }
+                guard let keyRange = scanString(), let key = Self.text(of: bytes[keyRange]) else {
+                    return .failure(invalid)
+                }
                 skipWhitespace()
                 guard peek == UInt8(ascii: ":") else { return .failure(invalid) }
                 index += 1

@@ -40,7 +40,7 @@ package enum MultipartDecoder: Sendable {
         while true {
             position += dashBoundary.count
             if body.matches(dashDash, at: position) {
-                return .success(fields)  // close delimiter; the epilogue is ignored
+                return .success(fields) // close delimiter; the epilogue is ignored
             }
             // RFC 2046 allows transport padding (linear whitespace) after a boundary.
             while position < body.count, body[position] == 0x20 || body[position] == 0x09 {
@@ -63,7 +63,7 @@ package enum MultipartDecoder: Sendable {
             case .success(let field?):
                 if fields[field.name] == nil { fields[field.name] = field.value }
             case .success(nil):
-                break  // a file upload
+                break // a file upload
             }
             position = end + crlf.count
         }
@@ -90,11 +90,13 @@ package enum MultipartDecoder: Sendable {
     }
 
     /// The named text field in `body[start..<end]`, or nil for a file part.
-    static func parsePart(_ body: [UInt8], from start: Int, to end: Int) -> Result<(name: String, value: String)?, DecodeError> {
+    static func parsePart(_ body: [UInt8], from start: Int, to end: Int) -> Result<
+        (name: String, value: String)?, DecodeError
+    > {
         let headerEnd: Int
         let contentStart: Int
         if end - start >= crlf.count && body.matches(crlf, at: start) {
-            headerEnd = start  // no headers at all
+            headerEnd = start // no headers at all
             contentStart = start + crlf.count
         } else if let found = body.firstIndex(of: headerTerminator, from: start, before: end) {
             headerEnd = found

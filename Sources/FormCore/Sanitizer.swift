@@ -37,7 +37,8 @@ package enum Sanitizer: Sendable {
         // NFC after stripping, so a zero-width char between a letter and its accent can't block composition.
         // ASCII text is already in NFC; normalizing was the largest cost of a refused submission. The standard
         // library's NFC (`_nfcCodeUnits`, which String comparison itself uses) spares Foundation and its ICU.
-        let composed = filtered.utf8.allSatisfy { $0 < 0x80 } ? filtered : String(decoding: filtered._nfcCodeUnits, as: UTF8.self)
+        let composed =
+            filtered.utf8.allSatisfy { $0 < 0x80 } ? filtered : String(decoding: filtered._nfcCodeUnits, as: UTF8.self)
         return field.isMultiline ? tidyLines(composed) : collapseWhitespace(composed)
     }
 
@@ -142,7 +143,8 @@ extension StringProtocol {
     package func trimmingWhitespaceAndNewlines() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         var trimmed = String.UnicodeScalarView()
         trimmed.append(contentsOf: scalars[first...last])
         return String(trimmed)

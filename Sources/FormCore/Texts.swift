@@ -161,7 +161,8 @@ package struct Texts: Sendable, Equatable {
         defaultTitle: "Ihre Anfrage",
         requiredNote: "Felder mit „Pflichtfeld“ müssen ausgefüllt werden.",
         countryNames: [
-            ("DE", "Deutschland"), ("AT", "Österreich"), ("CH", "Schweiz"), ("LI", "Liechtenstein"), ("LU", "Luxemburg"),
+            ("DE", "Deutschland"), ("AT", "Österreich"), ("CH", "Schweiz"), ("LI", "Liechtenstein"),
+            ("LU", "Luxemburg"),
             ("NL", "Niederlande"), ("BE", "Belgien"), ("FR", "Frankreich"), ("IT", "Italien"), ("DK", "Dänemark"),
             ("PL", "Polen"), ("CZ", "Tschechien"),
         ].map { CountryName(code: $0.0, name: $0.1) },
@@ -178,11 +179,13 @@ package struct Texts: Sendable, Equatable {
         invalidRequestText: "Die gesendeten Daten konnten nicht gelesen werden. Bitte nutzen Sie das Formular.",
         tokenRetry: "Bitte senden Sie das Formular noch einmal – Ihre Eingaben sind noch da.",
         rateLimitedTitle: "Zu viele Anfragen",
-        rateLimitedText: "Von Ihrem Anschluss kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in einigen Minuten noch einmal.",
+        rateLimitedText:
+            "Von Ihrem Anschluss kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in einigen Minuten noch einmal.",
         honeypotLabel: "Website (bitte leer lassen)",
         proofOfWorkRetry: "Das Formular war noch nicht bereit. Bitte warten Sie einen Moment und senden Sie es erneut "
             + "(JavaScript muss dafür eingeschaltet sein).",
-        networkError: "Die Verbindung ist fehlgeschlagen. Ihre Eingaben sind noch da – bitte versuchen Sie es noch einmal.",
+        networkError:
+            "Die Verbindung ist fehlgeschlagen. Ihre Eingaben sind noch da – bitte versuchen Sie es noch einmal.",
         embedTitle: "Kontaktformular",
         errorSummary: "Bitte prüfen Sie die markierten Felder.",
         requiredField: "Bitte füllen Sie dieses Feld aus.",
@@ -243,14 +246,17 @@ package struct Texts: Sendable, Equatable {
         notFoundTitle: "Page not found",
         notFoundText: "This form does not exist. Please check the address.",
         unknownForm: "This form does not exist.",
-        unavailable: "Your request could not be sent just now. Your input is still here – please send it again in a few minutes.",
+        unavailable:
+            "Your request could not be sent just now. Your input is still here – please send it again in a few minutes.",
         invalidRequestTitle: "Request not readable",
         invalidRequestText: "The data sent could not be read. Please use the form.",
         tokenRetry: "Please send the form again – your input is still here.",
         rateLimitedTitle: "Too many requests",
-        rateLimitedText: "We received a lot of requests from your connection just now. Please try again in a few minutes.",
+        rateLimitedText:
+            "We received a lot of requests from your connection just now. Please try again in a few minutes.",
         honeypotLabel: "Website (please leave empty)",
-        proofOfWorkRetry: "The form was not ready yet. Please wait a moment and send it again (JavaScript needs to be on).",
+        proofOfWorkRetry:
+            "The form was not ready yet. Please wait a moment and send it again (JavaScript needs to be on).",
         networkError: "The connection failed. Your input is still here – please try again.",
         embedTitle: "Contact form",
         errorSummary: "Please check the highlighted fields.",

@@ -44,7 +44,8 @@ package struct UTCTime: Equatable, Sendable {
 
     /// Division rounding toward minus infinity, with a non-negative remainder.
     private static func floorDivide(_ value: Int, _ divisor: Int) -> (Int, Int) {
-        let quotient = value / divisor, remainder = value % divisor
+        let quotient = value / divisor
+        let remainder = value % divisor
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }

@@ -28,7 +28,7 @@ extension Unicode.Scalar {
     /// Control (Cc) or format (Cf) characters: invisible, and dangerous in logs, headers and bidi text.
     var isControlOrFormat: Bool {
         if value < 0x80 { return value < 0x20 || value == 0x7F }
-        if value < 0xA0 { return true }  // C1 controls
+        if value < 0xA0 { return true } // C1 controls
         switch properties.generalCategory {
         case .control, .format: return true
         default: return false

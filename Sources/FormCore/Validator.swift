@@ -39,7 +39,9 @@ package enum Validator: Sendable {
                 errors[field] = Texts.pick(form.language) { $0.tooLong(max: field.maxLength) }
                 continue
             }
-            if let message = formatError(field, value, country: country, projectCountry: projectCountry, language: form.language) {
+            if let message = formatError(
+                field, value, country: country, projectCountry: projectCountry, language: form.language)
+            {
                 errors[field] = message
             }
         }
@@ -58,7 +60,8 @@ package enum Validator: Sendable {
             values[.projectCountryCode] = projectCountry
         }
         var lead: [Field: String] = [:]
-        for field in Field.allCases where (shown[field] || field == .countryCode || field == .projectCountryCode) && !values[field].isEmpty {
+        for field in Field.allCases
+        where (shown[field] || field == .countryCode || field == .projectCountryCode) && !values[field].isEmpty {
             lead[field] = values[field]
         }
         return .success(Lead(values: lead, consent: consent, formID: form.id))
@@ -70,7 +73,9 @@ package enum Validator: Sendable {
     }
 
     /// The format check for one non-empty, length-checked value; nil when it is fine.
-    static func formatError(_ field: Field, _ value: String, country: String, projectCountry: String, language: Language) -> String? {
+    static func formatError(
+        _ field: Field, _ value: String, country: String, projectCountry: String, language: Language
+    ) -> String? {
         let isValid: Bool
         switch field {
         case .salutation: isValid = salutations.contains(value)

@@ -22,8 +22,10 @@ final class BlockingThreads: Sendable {
     typealias ThreadStarter = @Sendable (String, @escaping @Sendable () -> Void) throws -> Void
     private let startThread: ThreadStarter
 
-    init(limit: Int, name: String, idleTimeout: DispatchTimeInterval = .seconds(10),
-         startThread: @escaping ThreadStarter = { try OSThread.start(name: $0, $1) }) {
+    init(
+        limit: Int, name: String, idleTimeout: DispatchTimeInterval = .seconds(10),
+        startThread: @escaping ThreadStarter = { try OSThread.start(name: $0, $1) }
+    ) {
         self.limit = max(1, limit)
         self.name = name
         self.idleTimeout = idleTimeout
@@ -87,11 +89,13 @@ final class BlockingThreads: Sendable {
                 if exit { return }
                 continue
             }
-            guard let job = state.withLock({ state -> (@Sendable () -> Void)? in
-                guard !state.jobs.isEmpty else { return nil }
-                state.busy += 1
-                return state.jobs.removeFirst()
-            }) else { continue }
+            guard
+                let job = state.withLock({ state -> (@Sendable () -> Void)? in
+                    guard !state.jobs.isEmpty else { return nil }
+                    state.busy += 1
+                    return state.jobs.removeFirst()
+                })
+            else { continue }
             job()
             state.withLock { $0.busy -= 1 }
         }

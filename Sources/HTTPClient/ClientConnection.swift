@@ -15,8 +15,10 @@ final class ClientConnection: @unchecked Sendable {
 
     /// Resolves the host, connects to its addresses in turn (through `proxy`'s tunnel when given) and, with a TLS
     /// context (https), completes the handshake.
-    init(to endpoint: Endpoint, tls context: TLSContext?, proxy: HTTPProxy? = nil,
-         deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+    init(
+        to endpoint: Endpoint, tls context: TLSContext?, proxy: HTTPProxy? = nil,
+        deadline: ContinuousClock.Instant
+    ) throws(HTTPClientError) {
         self.endpoint = endpoint
         let socket: Socket
         if let proxy {
@@ -45,7 +47,9 @@ final class ClientConnection: @unchecked Sendable {
         }
     }
 
-    private static func connect(host: String, port: UInt16, deadline: ContinuousClock.Instant) throws(HTTPClientError) -> Socket {
+    private static func connect(host: String, port: UInt16, deadline: ContinuousClock.Instant) throws(HTTPClientError)
+        -> Socket
+    {
         let addresses: [SocketAddress]
         do {
             addresses = try SocketAddress.resolve(host: host, port: port)
@@ -68,8 +72,10 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     /// Asks the proxy for a tunnel to the endpoint and reads its answer: a 2xx opens it, anything else is refused.
-    private static func tunnel(_ socket: Socket, to endpoint: Endpoint, through proxy: HTTPProxy,
-                               deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+    private static func tunnel(
+        _ socket: Socket, to endpoint: Endpoint, through proxy: HTTPProxy,
+        deadline: ContinuousClock.Instant
+    ) throws(HTTPClientError) {
         let authority = endpoint.origin.authority
         var request = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\n"
         if let authorization = proxy.authorization { request += "Proxy-Authorization: \(authorization)\r\n" }
@@ -94,7 +100,8 @@ final class ClientConnection: @unchecked Sendable {
         // "HTTP/1.x NNN ..."
         let statusLine = head.prefix { $0 != 0x0D }
         guard statusLine.starts(with: Array("HTTP/1.".utf8)), statusLine.count >= 12,
-              let status = Int(String(decoding: statusLine.dropFirst(9).prefix(3), as: UTF8.self)) else {
+            let status = Int(String(decoding: statusLine.dropFirst(9).prefix(3), as: UTF8.self))
+        else {
             throw .malformedResponse("the proxy's answer is not HTTP")
         }
         guard (200...299).contains(status) else { throw .cannotConnect("the proxy refused the tunnel: HTTP \(status)") }
@@ -132,7 +139,9 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     /// Writes all of `bytes` to a plain socket by the deadline (also the proxy's CONNECT, before any TLS).
-    private static func write(_ bytes: [UInt8], to socket: Socket, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+    private static func write(_ bytes: [UInt8], to socket: Socket, deadline: ContinuousClock.Instant)
+        throws(HTTPClientError)
+    {
         var offset = 0
         while offset < bytes.count {
             guard ContinuousClock.now < deadline else { throw .timedOut }
@@ -151,7 +160,9 @@ final class ClientConnection: @unchecked Sendable {
         }.get()
     }
 
-    private func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant) throws(HTTPClientError) -> Int {
+    private func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant)
+        throws(HTTPClientError) -> Int
+    {
         while true {
             // Checked on every turn, not only when a read would block: a peer that keeps sending must not stretch
             // the call past its deadline either.
@@ -175,7 +186,8 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     /// After an `SSL_*` call returned `result` (≤ 0): waits for what OpenSSL needs, or throws what went wrong.
-    private func wait(after result: Int, on tls: TLSSession, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+    private func wait(after result: Int, on tls: TLSSession, deadline: ContinuousClock.Instant) throws(HTTPClientError)
+    {
         switch SSL_get_error(tls.ssl, Int32(clamping: result)) {
         case SSL_ERROR_WANT_READ:
             guard socket.wait(for: .readable, until: deadline) else { throw .timedOut }
@@ -193,7 +205,9 @@ final class ClientConnection: @unchecked Sendable {
         }
     }
 
-    private static func handshake(_ tls: TLSSession, socket: Socket, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+    private static func handshake(_ tls: TLSSession, socket: Socket, deadline: ContinuousClock.Instant)
+        throws(HTTPClientError)
+    {
         while true {
             guard ContinuousClock.now < deadline else { throw .timedOut }
             ERR_clear_error()

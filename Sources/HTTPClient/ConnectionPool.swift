@@ -36,7 +36,9 @@ final class ConnectionPool: Sendable {
     func giveBack(_ connection: ClientConnection) {
         connection.idleSince = .now
         let (kept, scheduleSweep) = state.withLock { state in
-            guard state.idle[connection.endpoint.origin, default: []].count < maxIdlePerOrigin else { return (false, false) }
+            guard state.idle[connection.endpoint.origin, default: []].count < maxIdlePerOrigin else {
+                return (false, false)
+            }
             state.idle[connection.endpoint.origin, default: []].append(connection)
             defer { state.sweepScheduled = true }
             return (true, !state.sweepScheduled)
@@ -57,7 +59,8 @@ final class ConnectionPool: Sendable {
     }
 
     private func sweep(after delay: Duration) {
-        let nanoseconds = Int(clamping: delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
+        let nanoseconds = Int(
+            clamping: delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
         // Weak: a client that is gone needs no sweep; its deinit closed everything.
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
             self?.sweepNow()

@@ -39,14 +39,17 @@ package final class HTTPClient: Sendable {
         ProcessSetup.ignoreSIGPIPE()
         self.configuration = configuration
         threads = BlockingThreads(limit: configuration.maxConcurrentRequests, name: "http-client")
-        pool = ConnectionPool(idleTimeout: configuration.idleTimeout, maxIdlePerOrigin: configuration.maxIdleConnectionsPerHost)
+        pool = ConnectionPool(
+            idleTimeout: configuration.idleTimeout, maxIdlePerOrigin: configuration.maxIdleConnectionsPerHost)
     }
 
     deinit { pool.closeAll() }
 
     /// Sends `request` and reads the whole answer, all within `timeout`.
-    package func send(_ request: HTTPClientRequest,
-                      timeout: Duration) async throws(HTTPClientError) -> HTTPClientResponse {
+    package func send(
+        _ request: HTTPClientRequest,
+        timeout: Duration
+    ) async throws(HTTPClientError) -> HTTPClientResponse {
         let endpoint = try Endpoint(request.url)
         let bytes = try RequestEncoder.encode(request, to: endpoint)
         let method = request.method
@@ -60,8 +63,9 @@ package final class HTTPClient: Sendable {
                 case .unsent: break
                 }
             }
-            let connection = try ClientConnection(to: endpoint, tls: endpoint.secure ? context() : nil,
-                                                  proxy: configuration.proxies.proxy(for: endpoint.origin), deadline: deadline)
+            let connection = try ClientConnection(
+                to: endpoint, tls: endpoint.secure ? context() : nil,
+                proxy: configuration.proxies.proxy(for: endpoint.origin), deadline: deadline)
             switch exchange(bytes, method: method, on: connection, deadline: deadline) {
             case .answered(let response): return response
             case .failed(let error), .unsent(let error): throw error
@@ -85,7 +89,9 @@ package final class HTTPClient: Sendable {
         case unsent(HTTPClientError)
     }
 
-    private func exchange(_ bytes: [UInt8], method: String, on connection: ClientConnection, deadline: ContinuousClock.Instant) -> Exchange {
+    private func exchange(
+        _ bytes: [UInt8], method: String, on connection: ClientConnection, deadline: ContinuousClock.Instant
+    ) -> Exchange {
         do throws(HTTPClientError) {
             try connection.write(bytes, deadline: deadline)
         } catch {

@@ -13,7 +13,8 @@ package struct HTTPProxy: Sendable, Equatable {
     package init?(url text: String) {
         let text = text.contains("://") ? text : "http://" + text
         guard let components = URLComponents(string: text), components.scheme?.lowercased() == "http",
-              let written = components.host, !written.isEmpty else { return nil }
+            let written = components.host, !written.isEmpty
+        else { return nil }
         let host = withoutBrackets(written) ?? written
         guard let port = UInt16(exactly: components.port ?? 1080), port > 0 else { return nil }
         self.host = host
@@ -58,9 +59,10 @@ package struct ProxySettings: Sendable, Equatable {
         let noProxy = (value("no_proxy", "NO_PROXY") ?? "").split(separator: ",").map {
             String($0.filter { $0 != " " && $0 != "\t" }).lowercased()
         }.filter { !$0.isEmpty }
-        return ProxySettings(http: value("http_proxy").flatMap(HTTPProxy.init(url:)),
-                             https: value("https_proxy", "HTTPS_PROXY").flatMap(HTTPProxy.init(url:)),
-                             noProxy: noProxy)
+        return ProxySettings(
+            http: value("http_proxy").flatMap(HTTPProxy.init(url:)),
+            https: value("https_proxy", "HTTPS_PROXY").flatMap(HTTPProxy.init(url:)),
+            noProxy: noProxy)
     }
 
     /// The proxy for a request to `origin`, if any.

@@ -93,7 +93,12 @@ struct ResponseParser {
                 let take = min(remaining, buffer.count - offset)
                 body.append(contentsOf: buffer[offset..<(offset + take)])
                 offset += take
-                if take == remaining { complete() } else { state = .fixed(remaining: remaining - take); return }
+                if take == remaining {
+                    complete()
+                } else {
+                    state = .fixed(remaining: remaining - take)
+                    return
+                }
             case .untilClose:
                 let take = buffer.count - offset
                 guard body.count + take <= limits.bodyBytes else { throw .responseTooLarge }
@@ -103,10 +108,13 @@ struct ResponseParser {
             case .chunkSize:
                 guard let line = try nextLine(from: &offset) else { return }
                 // The size, in hex, before any `;extension`.
-                let digits = line.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+                let digits = line.prefix {
+                    $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t")
+                }
                 // Hex digits only: `Int(_:radix:)` alone would take a sign, and a negative size would trap below.
                 guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy(Self.isHexDigit),
-                      let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
+                    let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
+                else {
                     throw .malformedResponse("bad chunk size")
                 }
                 guard body.count + size <= limits.bodyBytes else { throw .responseTooLarge }
@@ -115,7 +123,12 @@ struct ResponseParser {
                 let take = min(remaining, buffer.count - offset)
                 body.append(contentsOf: buffer[offset..<(offset + take)])
                 offset += take
-                if take == remaining { state = .chunkEnd } else { state = .chunkData(remaining: remaining - take); return }
+                if take == remaining {
+                    state = .chunkEnd
+                } else {
+                    state = .chunkData(remaining: remaining - take)
+                    return
+                }
             case .chunkEnd:
                 guard let line = try nextLine(from: &offset) else { return }
                 guard line.isEmpty else { throw .malformedResponse("chunk data longer than its size") }
@@ -172,16 +185,20 @@ struct ResponseParser {
         let statusLine = lines.removeFirst()
         // "HTTP/1.x NNN reason"
         guard statusLine.count >= 12, statusLine.starts(with: Array("HTTP/1.".utf8)),
-              let minor = statusLine.dropFirst(7).first, minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"),
-              statusLine[statusLine.startIndex + 8] == UInt8(ascii: " "),
-              let code = Int(String(decoding: statusLine[(statusLine.startIndex + 9)..<(statusLine.startIndex + 12)], as: UTF8.self)),
-              (100...599).contains(code),
-              statusLine.count == 12 || statusLine[statusLine.startIndex + 12] == UInt8(ascii: " ") else {
+            let minor = statusLine.dropFirst(7).first, minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"),
+            statusLine[statusLine.startIndex + 8] == UInt8(ascii: " "),
+            let code = Int(
+                String(decoding: statusLine[(statusLine.startIndex + 9)..<(statusLine.startIndex + 12)], as: UTF8.self)),
+            (100...599).contains(code),
+            statusLine.count == 12 || statusLine[statusLine.startIndex + 12] == UInt8(ascii: " ")
+        else {
             throw .malformedResponse("bad status line")
         }
         var fields: [(name: String, value: String)] = []
         for line in lines {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .malformedResponse("header without colon") }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                throw .malformedResponse("header without colon")
+            }
             let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
             // A folded line (starting with white space) or a name with spaces: RFC 9112 §5.1-5.2 say reject.
             guard RequestEncoder.isToken(name) else { throw .malformedResponse("bad header name") }
@@ -228,8 +245,9 @@ struct ResponseParser {
         } else if !lengthFields.isEmpty {
             // An empty `Content-Length:` is invalid too, not the same as none (which would read until close).
             guard let first = lengths.first, lengths.allSatisfy({ $0 == first }),
-                  first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), first.utf8.count <= 15,
-                  let length = Int(first) else {
+                first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), first.utf8.count <= 15,
+                let length = Int(first)
+            else {
                 throw .malformedResponse("bad Content-Length")
             }
             guard length <= limits.bodyBytes else { throw .responseTooLarge }
@@ -244,7 +262,7 @@ struct ResponseParser {
     private static func isHexDigit(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-             UInt8(ascii: "A")...UInt8(ascii: "F"):
+            UInt8(ascii: "A")...UInt8(ascii: "F"):
             return true
         default:
             return false

@@ -12,9 +12,13 @@ final class TLSContext: @unchecked Sendable {
     /// `trustedCertificatesFile`: PEM certificates to trust instead of the system's store (a private CA, tests).
     init(trustedCertificatesFile: String?) throws(HTTPClientError) {
         ERR_clear_error()
-        guard let context = SSL_CTX_new(TLS_client_method()) else { throw .tls(TLSContext.lastError("cannot create a TLS context")) }
+        guard let context = SSL_CTX_new(TLS_client_method()) else {
+            throw .tls(TLSContext.lastError("cannot create a TLS context"))
+        }
         self.context = context
-        guard heroform_SSL_CTX_set_min_tls12(context) == 1 else { throw .tls(TLSContext.lastError("cannot require TLS 1.2")) }
+        guard heroform_SSL_CTX_set_min_tls12(context) == 1 else {
+            throw .tls(TLSContext.lastError("cannot require TLS 1.2"))
+        }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
         if let file = trustedCertificatesFile {
             guard SSL_CTX_load_verify_locations(context, file, nil) == 1 else {

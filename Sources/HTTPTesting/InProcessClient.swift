@@ -11,8 +11,10 @@ package struct InProcessClient: Sendable {
     /// The peer address the responder sees.
     package var remoteAddress: String
 
-    package init(_ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil,
-                remoteAddress: String = "127.0.0.1") {
+    package init(
+        _ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil,
+        remoteAddress: String = "127.0.0.1"
+    ) {
         self.responder = responder
         self.observer = observer
         self.remoteAddress = remoteAddress
@@ -42,7 +44,9 @@ package struct InProcessClient: Sendable {
                     return try refuse(tooLarge(head), for: head, start: start)
                 }
             case .end(let trailers):
-                guard let head else { throw RawClient.Failure(description: "the parser ended a request it never began") }
+                guard let head else {
+                    throw RawClient.Failure(description: "the parser ended a request it never began")
+                }
                 // One request per call: what follows it (a smuggled second request) would go unanswered here.
                 guard parser.bufferedByteCount == 0 else {
                     throw RawClient.Failure(description: "bytes after the request: send one request per call")
@@ -58,8 +62,10 @@ package struct InProcessClient: Sendable {
     }
 
     /// The connection's answer when it cannot read on: the framing of what follows is unknown, so it closes.
-    private func refuse(_ response: HTTPResponse, for head: HTTPRequestHead?,
-                        start: ContinuousClock.Instant) throws -> RawResponse {
+    private func refuse(
+        _ response: HTTPResponse, for head: HTTPRequestHead?,
+        start: ContinuousClock.Instant
+    ) throws -> RawResponse {
         try answer(response, for: head, keepAlive: false, start: start)
     }
 
@@ -67,13 +73,17 @@ package struct InProcessClient: Sendable {
         .error(.contentTooLarge, "request body larger than \(responder.bodyLimit(for: head)) bytes")
     }
 
-    private func answer(_ response: HTTPResponse, for head: HTTPRequestHead?, keepAlive: Bool? = nil,
-                        start: ContinuousClock.Instant) throws -> RawResponse {
-        observer?.requestCompleted(method: head?.method, route: response.route ?? "-", status: response.status,
-                                   duration: .now - start)
-        let (encodedHead, body) = ResponseEncoder.encode(response, includeBody: head?.method != .head,
-                                                         keepAlive: keepAlive ?? head?.keepAlive ?? false,
-                                                         version: head?.version ?? .http1_1)
+    private func answer(
+        _ response: HTTPResponse, for head: HTTPRequestHead?, keepAlive: Bool? = nil,
+        start: ContinuousClock.Instant
+    ) throws -> RawResponse {
+        observer?.requestCompleted(
+            method: head?.method, route: response.route ?? "-", status: response.status,
+            duration: .now - start)
+        let (encodedHead, body) = ResponseEncoder.encode(
+            response, includeBody: head?.method != .head,
+            keepAlive: keepAlive ?? head?.keepAlive ?? false,
+            version: head?.version ?? .http1_1)
         var raw = try RawResponse(head: String(decoding: encodedHead, as: UTF8.self))
         raw.body = body
         return raw

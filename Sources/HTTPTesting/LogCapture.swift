@@ -20,7 +20,8 @@ package final class LogCapture: Sendable {
             set { metadata[key] = newValue }
         }
         func log(event: LogEvent) {
-            let extra = (event.metadata ?? [:]).merging(metadata) { a, _ in a }.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
+            let extra = (event.metadata ?? [:]).merging(metadata) { a, _ in a }.map { "\($0)=\($1)" }.sorted().joined(
+                separator: " ")
             capture.lines.withLock { $0.append("\(event.level) \(event.message) \(extra)") }
         }
     }

@@ -19,8 +19,10 @@ package final class RawClient: @unchecked Sendable {
 
     /// Connects to `host:port` (IPv4 or IPv6 literal) with a receive timeout. The blocking connect runs on a
     /// Dispatch queue, not on the caller's (cooperative) thread.
-    package static func connect(host: String = "127.0.0.1", port: UInt16,
-                                timeout: Double = 5) async throws -> RawClient {
+    package static func connect(
+        host: String = "127.0.0.1", port: UInt16,
+        timeout: Double = 5
+    ) async throws -> RawClient {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try RawClient(host: host, port: port, timeout: timeout) })
@@ -93,7 +95,9 @@ package final class RawClient: @unchecked Sendable {
     private func sendNow(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = bytes[offset...].withUnsafeBytes {
+                Glibc.send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard n > 0 else { throw SocketError("send") }
             offset += n
         }
@@ -144,12 +148,15 @@ package final class RawClient: @unchecked Sendable {
         var searchFrom = 0
         while true {
             if buffer.count >= marker.count {
-                for start in searchFrom...(buffer.count - marker.count) where buffer[start..<start + marker.count].elementsEqual(marker) {
+                for start in searchFrom...(buffer.count - marker.count)
+                where buffer[start..<start + marker.count].elementsEqual(marker) {
                     return start
                 }
                 searchFrom = buffer.count - marker.count + 1
             }
-            guard try receive() > 0 else { throw Failure(description: "connection closed before a complete response head") }
+            guard try receive() > 0 else {
+                throw Failure(description: "connection closed before a complete response head")
+            }
         }
     }
 
@@ -200,8 +207,11 @@ package struct RawResponse: Sendable {
             guard let colon = line.firstIndex(of: ":") else {
                 throw RawClient.Failure(description: "bad header line: \(line)")
             }
-            headers.append((String(line[..<colon]),
-                            line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            headers.append(
+                (
+                    String(line[..<colon]),
+                    line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                ))
         }
         self.init(statusLine: statusLine, status: status, headers: headers, body: [])
     }

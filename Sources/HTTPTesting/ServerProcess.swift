@@ -25,8 +25,10 @@ package final class ServerProcess: Sendable {
     }
 
     /// Starts `program` with `arguments`; stdout and stderr are collected together.
-    package init(_ arguments: [String], program: String = "heroform", directory: URL? = nil,
-                environment: [String: String] = [:]) throws {
+    package init(
+        _ arguments: [String], program: String = "heroform", directory: URL? = nil,
+        environment: [String: String] = [:]
+    ) throws {
         process = Process()
         process.executableURL = Self.executable(named: program)
         process.arguments = arguments
@@ -98,8 +100,10 @@ package final class ServerProcess: Sendable {
     }
 
     /// Runs to completion and returns (status, output).
-    package static func run(_ arguments: [String], program: String = "heroform",
-                            directory: URL? = nil) async throws -> (Int32?, String) {
+    package static func run(
+        _ arguments: [String], program: String = "heroform",
+        directory: URL? = nil
+    ) async throws -> (Int32?, String) {
         let child = try ServerProcess(arguments, program: program, directory: directory)
         let status = await child.exitCode()
         try? await Task.sleep(for: .milliseconds(50))

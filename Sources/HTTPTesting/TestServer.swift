@@ -14,7 +14,8 @@ package enum TestServer {
         configure(&configuration)
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
-        let server = HTTPServer(configuration: configuration, responder: responder, logger: logger ?? quiet, observer: observer)
+        let server = HTTPServer(
+            configuration: configuration, responder: responder, logger: logger ?? quiet, observer: observer)
         try server.start()
         do {
             let result = try await body(server)

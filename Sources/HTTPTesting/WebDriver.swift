@@ -12,11 +12,15 @@ package final class WebDriver: Sendable {
     static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
     package static var chromedriverPath: String? {
-        ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     package static var chromiumPath: String? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     package static var isAvailable: Bool { chromedriverPath != nil && chromiumPath != nil }
@@ -28,10 +32,13 @@ package final class WebDriver: Sendable {
     /// Starts chromedriver and a headless browser session. `javascript: false` turns page scripts off.
     package init(javascript: Bool = true, width: Int = 1280, height: Int = 900) async throws {
         guard let chromedriver = Self.chromedriverPath, let chromium = Self.chromiumPath else {
-            throw Failure(description: "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
+            throw Failure(
+                description: "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
         }
         // A port the kernel just handed out is free (for the moment chromedriver needs to take it).
-        guard let loopback = try SocketAddress.resolve(host: "127.0.0.1", port: 0).first else { throw Failure(description: "no loopback") }
+        guard let loopback = try SocketAddress.resolve(host: "127.0.0.1", port: 0).first else {
+            throw Failure(description: "no loopback")
+        }
         let probe = try Socket.listening(on: loopback, v6Only: false)
         let port = Int(probe.localAddress?.port ?? 0)
         probe.close()
@@ -66,11 +73,14 @@ package final class WebDriver: Sendable {
         }
         var options: [String: Any] = [
             "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=\(width),\(height)", "--hide-scrollbars", "--force-device-scale-factor=1"],
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=\(width),\(height)", "--hide-scrollbars", "--force-device-scale-factor=1",
+            ],
         ]
         if !javascript { options["prefs"] = ["profile.managed_default_content_settings.javascript": 2] }
-        let answer = try await Self.call(base, "POST", "/session", ["capabilities": ["alwaysMatch": ["goog:chromeOptions": options]]])
+        let answer = try await Self.call(
+            base, "POST", "/session", ["capabilities": ["alwaysMatch": ["goog:chromeOptions": options]]])
         guard let value = answer as? [String: Any], let id = value["sessionId"] as? String else {
             Self.stop(driver)
             throw Failure(description: "no session: \(String(describing: answer))")
@@ -187,7 +197,9 @@ package final class WebDriver: Sendable {
 
     /// One request on a fresh connection. Not URLSession: chromedriver writes `Content-Length:250` without a space,
     /// which Foundation's client on Linux rejects ("Failed writing header"); the raw client reads it fine.
-    private static func call(_ base: URL, _ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? {
+    private static func call(_ base: URL, _ method: String, _ path: String, _ body: [String: Any]? = nil) async throws
+        -> Any?
+    {
         guard let port = base.port.map(UInt16.init) else { throw Failure(description: "no port in \(base)") }
         let payload = try body.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data()
         let client = try await RawClient.connect(host: "127.0.0.1", port: port, timeout: 60)
@@ -196,10 +208,13 @@ package final class WebDriver: Sendable {
         try await client.send(Array((head + "\r\n").utf8) + Array(payload))
         let response = try await client.readResponse()
         client.close()
-        let json = try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]) as? [String: Any]
+        let json =
+            try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]) as? [String: Any]
         let value = json?["value"]
         if response.status >= 400 {
-            let message = (value as? [String: Any])?["message"] as? String ?? String(decoding: response.body.prefix(300), as: UTF8.self)
+            let message =
+                (value as? [String: Any])?["message"] as? String
+                ?? String(decoding: response.body.prefix(300), as: UTF8.self)
             throw Failure(description: "WebDriver \(method) \(path): \(response.status) \(message)")
         }
         return value is NSNull ? nil : value

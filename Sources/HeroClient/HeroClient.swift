@@ -8,7 +8,8 @@ package struct HeroClient: Sendable, CustomStringConvertible {
     /// Calls to HERO at the same time: at a remote API's latency this decides how fast a burst of leads gets through.
     package static let maxConcurrentCalls = 16
 
-    package static let defaultEndpoint = URL(string: "https://login.hero-software.de/api/v1/Projects/create")
+    package static let defaultEndpoint =
+        URL(string: "https://login.hero-software.de/api/v1/Projects/create")
         ?? URL(fileURLWithPath: "/") // never taken: the literal is a valid URL
 
     package let endpoint: URL
@@ -35,12 +36,14 @@ package struct HeroClient: Sendable, CustomStringConvertible {
 
     /// Posts `payload` (the JSON body) and classifies the answer.
     package func createProject(payload: Data) async -> HeroOutcome {
-        let request = HTTPClientRequest(method: "POST", url: endpoint, headers: [
-            ("Authorization", "Bearer \(apiKey)"),
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json"),
-            ("User-Agent", "heroform"),
-        ], body: Array(payload))
+        let request = HTTPClientRequest(
+            method: "POST", url: endpoint,
+            headers: [
+                ("Authorization", "Bearer \(apiKey)"),
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json"),
+                ("User-Agent", "heroform"),
+            ], body: Array(payload))
         do {
             let response = try await http.send(request, timeout: timeout)
             return HeroOutcome.classify(status: response.status, body: response.body)

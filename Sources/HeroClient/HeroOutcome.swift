@@ -17,12 +17,15 @@ package enum HeroOutcome: Sendable, Equatable {
         // Lenient with what HERO may send: a repeated key (the last one counts, as JSONSerialization read it) or deep
         // nesting elsewhere must not turn a created project into a "failed" lead that someone then sends again.
         let json = try? JSONValue.parse(body, maxDepth: 512, lastKeyWins: true)
-        let message = json?["message"]?.string.map { String($0.prefix(500)) }
-            ?? String(decoding: body.prefix(200), as: UTF8.self).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let message =
+            json?["message"]?.string.map { String($0.prefix(500)) }
+            ?? String(decoding: body.prefix(200), as: UTF8.self).split(whereSeparator: \.isWhitespace).joined(
+                separator: " ")
         switch status {
         case 200:
             guard json?["status"]?.string == "success" else {
-                return .rejected(status: status, message: message.isEmpty ? "answer without \"status\":\"success\"" : message)
+                return .rejected(
+                    status: status, message: message.isEmpty ? "answer without \"status\":\"success\"" : message)
             }
             return .created(id: json?["id"]?.integer ?? json?["id"]?.string.flatMap { Int($0) })
         case 401, 403:
@@ -36,4 +39,3 @@ package enum HeroOutcome: Sendable, Equatable {
         }
     }
 }
-

@@ -59,7 +59,9 @@ package final class HeroStandIn: Sendable {
         router.post(Self.path) { [self] request in await self.handle(request) }
         if withStats {
             router.get("/stats") { [self] _ in
-                let (created, calls) = state.withLock { state in (state.calls.filter { $0.status == 200 }.count, state.calls.count) }
+                let (created, calls) = state.withLock { state in
+                    (state.calls.filter { $0.status == 200 }.count, state.calls.count)
+                }
                 let stats: JSONValue = ["created": .number(Double(created)), "calls": .number(Double(calls))]
                 return .json(Data(stats.serializedBytes()))
             }
@@ -67,7 +69,9 @@ package final class HeroStandIn: Sendable {
         var quiet = Logger(label: "hero-stand-in")
         quiet.logLevel = .critical
         let boundPort = state.withLock { $0.server?.port } ?? port
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: boundPort), responder: router, logger: quiet)
+        let server = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: boundPort), responder: router, logger: quiet
+        )
         try server.start()
         state.withLock { $0.server = server }
         return endpoint
@@ -127,7 +131,9 @@ package final class HeroStandIn: Sendable {
             return error(400, "Ungültiges JSON")
         }
         if let problem = Self.contractProblem(json) { return error(400, problem) }
-        if mode == .okWithoutSuccess { return (200, ["status": "error", "message": "Projekt konnte nicht angelegt werden"]) }
+        if mode == .okWithoutSuccess {
+            return (200, ["status": "error", "message": "Projekt konnte nicht angelegt werden"])
+        }
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID

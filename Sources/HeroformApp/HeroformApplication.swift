@@ -1,8 +1,8 @@
 import FormCore
 import FoundationEssentials
 import Glibc
-import HeroClient
 import HTTPServer
+import HeroClient
 import Logging
 import Outbox
 import Sockets
@@ -49,9 +49,11 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     /// - Parameters:
     ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
     ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
-    package init(config: AppConfig, apiKey: String?, logger: Logger, sender: (any LeadSender)? = nil,
-                 retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                 now: @escaping @Sendable () -> Date = Date.init) throws {
+    package init(
+        config: AppConfig, apiKey: String?, logger: Logger, sender: (any LeadSender)? = nil,
+        retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) throws {
         let mode: Mode = apiKey == nil ? .dryRun : .live
         let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
@@ -60,12 +62,14 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let alerts = config.alerts.webhookURL.flatMap(URL.init(string:))
             .map { WebhookAlerts(url: $0, environment: environment, logger: logger) }
         let metrics = Metrics()
-        let worker = DeliveryWorker(store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
-                                    policy: policy, logger: logger,
-                                    retention: config.storage.retention,
-                                    alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) })
-        process = ProcessParts(mode: mode, store: store, worker: worker, metrics: metrics, secret: secret,
-                               logger: logger, now: now)
+        let worker = DeliveryWorker(
+            store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
+            policy: policy, logger: logger,
+            retention: config.storage.retention,
+            alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) })
+        process = ProcessParts(
+            mode: mode, store: store, worker: worker, metrics: metrics, secret: secret,
+            logger: logger, now: now)
         let context = try RouteContext(config: config, process: process, surviving: nil)
         current = Mutex(Current(config: config, router: try AppRouter.make(context), surviving: context.surviving))
     }
@@ -112,10 +116,17 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     /// The start-up summary: mode, data dir and forms with their measure and source.
     package var summary: [String] {
         let config = self.config
-        return ["mode: \(mode.rawValue)" + (mode == .dryRun ? " (no HERO_API_KEY: leads are stored but not sent to HERO)" : ", HERO at \(config.hero.endpoint)"),
-                "data dir: \(config.storage.dataDir) (outbox \(store.path))"]
+        return [
+            "mode: \(mode.rawValue)"
+                + (mode == .dryRun
+                    ? " (no HERO_API_KEY: leads are stored but not sent to HERO)"
+                    : ", HERO at \(config.hero.endpoint)"),
+            "data dir: \(config.storage.dataDir) (outbox \(store.path))",
+        ]
             + config.forms.keys.sorted().compactMap { id in
-                config.forms[id].map { "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)" }
+                config.forms[id].map {
+                    "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)"
+                }
             }
     }
 
@@ -131,7 +142,9 @@ package final class HeroformApplication: HTTPResponder, Sendable {
 
     static func makeSender(config: AppConfig, apiKey: String?) -> any LeadSender {
         guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }
-        return HeroProjectSender(client: HeroClient(endpoint: endpoint, apiKey: apiKey,
-                                                    timeout: config.hero.callTimeout))
+        return HeroProjectSender(
+            client: HeroClient(
+                endpoint: endpoint, apiKey: apiKey,
+                timeout: config.hero.callTimeout))
     }
 }

@@ -1,14 +1,15 @@
 import FoundationEssentials
-import JSON
 import Glibc
 import HTTPServer
+import JSON
 import Outbox
 
 /// `GET /readyz`: can this instance take leads? 503 only when it cannot store them. A key HERO refuses shows as
 /// `degraded` with 200: leads are still stored safely, and taking the instance out of a load balancer would turn
 /// visitors away for nothing.
 enum Readiness {
-    static func check(store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode) async -> HTTPResponse {
+    static func check(store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode) async -> HTTPResponse
+    {
         let writable = (try? await store.perform { $0.isWritable() }) ?? false
         let counts = try? await store.perform { try $0.counts() }
         let health = worker.health
@@ -19,7 +20,9 @@ enum Readiness {
             "status": .string(status),
             "mode": .string(mode.rawValue),
             "storage": .string(writable ? "ok" : "not writable"),
-            "outbox": ["pending": .number(Double(counts?.pending ?? -1)), "failed": .number(Double(counts?.failed ?? -1))],
+            "outbox": [
+                "pending": .number(Double(counts?.pending ?? -1)), "failed": .number(Double(counts?.failed ?? -1)),
+            ],
             "hero": .object(hero),
         ]
         var response = HTTPResponse.json(Data(body.serialized().utf8), status: writable ? .ok : .serviceUnavailable)

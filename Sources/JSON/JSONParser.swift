@@ -13,14 +13,18 @@ extension JSONValue {
     /// is refused (in a config file, which one was meant is anybody's guess) unless `lastKeyWins`, for answers
     /// from other programs, which JSON allows to repeat keys. Nesting deeper than `maxDepth` is refused, so a
     /// hostile document cannot exhaust the stack (each level is one stack frame of a few hundred bytes).
-    package static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64,
-                             lastKeyWins: Bool = false) throws(JSONParseError) -> JSONValue {
+    package static func parse(
+        _ bytes: some Collection<UInt8>, maxDepth: Int = 64,
+        lastKeyWins: Bool = false
+    ) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: Array(bytes), maxDepth: maxDepth, lastKeyWins: lastKeyWins)
         return try parser.document()
     }
 
-    package static func parse(_ text: String, maxDepth: Int = 64,
-                              lastKeyWins: Bool = false) throws(JSONParseError) -> JSONValue {
+    package static func parse(
+        _ text: String, maxDepth: Int = 64,
+        lastKeyWins: Bool = false
+    ) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth, lastKeyWins: lastKeyWins)
     }
 }
@@ -54,9 +58,15 @@ private struct JSONParser {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw failure("unexpected character")
         }
@@ -136,8 +146,12 @@ private struct JSONParser {
             guard index < bytes.count else { throw failure("unterminated string") }
             switch bytes[index] {
             case UInt8(ascii: "\""): break
-            case UInt8(ascii: "\\"): index += 2; continue // the escaped byte cannot end the string
-            default: index += 1; continue
+            case UInt8(ascii: "\\"):
+                index += 2
+                continue // the escaped byte cannot end the string
+            default:
+                index += 1
+                continue
             }
             break
         }

@@ -73,7 +73,8 @@ package enum JSONStringDecoding {
                 if (0xD800...0xDBFF).contains(value) {
                     // A high surrogate must be followed by an escaped low one.
                     guard raw.count - position >= 2, raw[position] == UInt8(ascii: "\\"),
-                          raw[position + 1] == UInt8(ascii: "u") else { return failure(.loneSurrogate, at: position) }
+                        raw[position + 1] == UInt8(ascii: "u")
+                    else { return failure(.loneSurrogate, at: position) }
                     position += 2
                     guard let low = hex4() else { return failure(.invalidUnicodeEscape, at: position) }
                     guard (0xDC00...0xDFFF).contains(low) else { return failure(.loneSurrogate, at: position) }

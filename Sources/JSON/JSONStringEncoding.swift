@@ -13,7 +13,8 @@ enum JSONStringEncoding {
             while index < bytes.count {
                 let byte = bytes[index]
                 // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; valid UTF-8 never ends inside them.
-                let separator = byte == 0xE2 && index + 2 < bytes.count && bytes[index + 1] == 0x80
+                let separator =
+                    byte == 0xE2 && index + 2 < bytes.count && bytes[index + 1] == 0x80
                     && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9)
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || separator else {
                     index += 1

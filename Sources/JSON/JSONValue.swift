@@ -35,7 +35,8 @@ package enum JSONValue: Equatable, Sendable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
     package init(stringLiteral value: String) { self = .string(value) }
     package init(integerLiteral value: Int) { self = .number(Double(value)) }
     package init(booleanLiteral value: Bool) { self = .bool(value) }
@@ -84,7 +85,10 @@ extension JSONValue {
         case .number(let number): output += Self.text(of: number).utf8
         case .string(let text): JSONStringEncoding.write(text, to: &output)
         case .array(let elements):
-            guard !elements.isEmpty else { output += "[]".utf8; return }
+            guard !elements.isEmpty else {
+                output += "[]".utf8
+                return
+            }
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
@@ -94,7 +98,10 @@ extension JSONValue {
             if pretty { Self.newline(&output, indent) }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard !members.isEmpty else { output += "{}".utf8; return }
+            guard !members.isEmpty else {
+                output += "{}".utf8
+                return
+            }
             output.append(UInt8(ascii: "{"))
             // Sorted as pairs: no second lookup of each key.
             for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {

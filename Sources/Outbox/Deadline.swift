@@ -9,8 +9,10 @@ func withDeadline<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable 
 }
 
 /// `sleep` must end by throwing when its task is cancelled, as `Task.sleep` does.
-func withDeadline<T: Sendable>(_ timeout: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void,
-                               _ work: @escaping @Sendable () async -> T) async -> T? {
+func withDeadline<T: Sendable>(
+    _ timeout: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void,
+    _ work: @escaping @Sendable () async -> T
+) async -> T? {
     let gate = Gate()
     return await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
         let timer = Task {
@@ -30,5 +32,7 @@ func withDeadline<T: Sendable>(_ timeout: Duration, sleep: @escaping @Sendable (
 /// Lets exactly one caller through.
 private final class Gate: Sendable {
     private let opened = Atomic<Bool>(false)
-    func open() -> Bool { opened.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
+    func open() -> Bool {
+        opened.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
 }

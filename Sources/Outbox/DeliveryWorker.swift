@@ -49,11 +49,13 @@ package final class DeliveryWorker: Sendable {
 
     /// - Parameter retention: how long delivered leads keep their personal data; the loop erases it hourly after.
     /// - Parameter onOutcome: hears of every sending's outcome (metrics).
-    package init(store: OutboxStore, sender: any LeadSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
-                 retention: TimeInterval = 30 * 86400,
-                 alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                 onOutcome: (@Sendable (SendOutcome) -> Void)? = nil) {
+    package init(
+        store: OutboxStore, sender: any LeadSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
+        retention: TimeInterval = 30 * 86400,
+        alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        onOutcome: (@Sendable (SendOutcome) -> Void)? = nil
+    ) {
         self.onOutcome = onOutcome
         self.store = store
         self.sender = sender
@@ -75,7 +77,9 @@ package final class DeliveryWorker: Sendable {
     /// call for the same lead.
     package func deliverNow(_ reference: String, deadline: Duration) async -> AttemptResult {
         let instant = now()
-        guard let record = try? await store.perform({ try $0.claim(reference, now: instant) }) else { return .retryLater }
+        guard let record = try? await store.perform({ try $0.claim(reference, now: instant) }) else {
+            return .retryLater
+        }
         return await deliverClaimed(record, deadline: deadline)
     }
 
@@ -179,7 +183,8 @@ package final class DeliveryWorker: Sendable {
                 continuation.resume()
                 return
             }
-            let nanoseconds = Int(duration.components.seconds) * 1_000_000_000 + Int(duration.components.attoseconds / 1_000_000_000)
+            let nanoseconds =
+                Int(duration.components.seconds) * 1_000_000_000 + Int(duration.components.attoseconds / 1_000_000_000)
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
                 state.withLock { state in
                     // Only this sleep's own timer may end it; a later sleep has another id.
@@ -199,8 +204,9 @@ package final class DeliveryWorker: Sendable {
         do {
             let erased = try await store.perform { try $0.eraseDelivered(before: cutoff, now: instant) }
             if erased > 0 {
-                logger.info("erased the personal data of delivered leads older than the retention period",
-                            metadata: ["count": "\(erased)"])
+                logger.info(
+                    "erased the personal data of delivered leads older than the retention period",
+                    metadata: ["count": "\(erased)"])
             }
             return erased
         } catch {
@@ -237,8 +243,10 @@ package final class DeliveryWorker: Sendable {
         onOutcome?(outcome)
         let instant = now()
         let failures = record.attempts + 1
-        var metadata: Logger.Metadata = ["reference": "\(record.reference)", "form": "\(record.formID)",
-                                         "attempt": "\(failures)"]
+        var metadata: Logger.Metadata = [
+            "reference": "\(record.reference)", "form": "\(record.formID)",
+            "attempt": "\(failures)",
+        ]
         do {
             switch outcome {
             case .delivered(let id):
@@ -282,8 +290,9 @@ package final class DeliveryWorker: Sendable {
                 metadata["hint"] = "heroform outbox show \(record.reference)"
                 logger.error("lead failed", metadata: metadata)
                 // The receiver's message may quote the visitor's input: personal data, so only at debug level.
-                logger.debug("lead refused; the receiver's message",
-                             metadata: ["reference": "\(record.reference)", "detail": "\(detail)"])
+                logger.debug(
+                    "lead refused; the receiver's message",
+                    metadata: ["reference": "\(record.reference)", "detail": "\(detail)"])
                 await alerts?.send(.leadFailed(reference: record.reference, formID: record.formID, reason: reason))
                 return .failed
             }

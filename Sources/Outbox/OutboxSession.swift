@@ -18,41 +18,58 @@ package struct OutboxSession {
     /// Stores a lead unless it repeats one: the same fingerprint within `duplicateWindow`, or the same
     /// Idempotency-Key within `idempotencyWindow`. `makeReference` builds the payload's reference into it.
     /// With `claim`, the new lead is stored already claimed for an inline delivery attempt (one commit, not two).
-    package func insert(_ lead: OutboxStore.NewLead, reference makeReference: @Sendable () -> String,
-                        payloadFor: @Sendable (String) -> Data, now: Date, maxAge: TimeInterval,
-                        duplicateWindow: TimeInterval = 600, idempotencyWindow: TimeInterval = 86400,
-                        claim: Bool = false) throws -> OutboxStore.InsertResult {
+    package func insert(
+        _ lead: OutboxStore.NewLead, reference makeReference: @Sendable () -> String,
+        payloadFor: @Sendable (String) -> Data, now: Date, maxAge: TimeInterval,
+        duplicateWindow: TimeInterval = 600, idempotencyWindow: TimeInterval = 86400,
+        claim: Bool = false
+    ) throws -> OutboxStore.InsertResult {
         try database.withLock { db in
             try db.transaction {
                 if let key = lead.idempotencyKey,
-                   let row = try db.query("SELECT * FROM leads WHERE idempotency_key = ? AND created_at > ? ORDER BY id LIMIT 1",
-                                          [.text(key), .real(now.timeIntervalSince1970 - idempotencyWindow)]).first,
-                   let record = Self.record(row) {
+                    let row = try db.query(
+                        "SELECT * FROM leads WHERE idempotency_key = ? AND created_at > ? ORDER BY id LIMIT 1",
+                        [.text(key), .real(now.timeIntervalSince1970 - idempotencyWindow)]
+                    ).first,
+                    let record = Self.record(row)
+                {
                     // A key names one submission; reused for another, dropping that one silently would lose a lead.
-                    guard row["fingerprint"]?.string == lead.fingerprint, record.formID == lead.formID else { return .keyConflict }
+                    guard row["fingerprint"]?.string == lead.fingerprint, record.formID == lead.formID else {
+                        return .keyConflict
+                    }
                     return .duplicate(record)
                 }
                 if let fingerprint = lead.fingerprint,
-                   let row = try db.query("SELECT * FROM leads WHERE fingerprint = ? AND created_at > ? ORDER BY id LIMIT 1",
-                                          [.text(fingerprint), .real(now.timeIntervalSince1970 - duplicateWindow)]).first,
-                   let record = Self.record(row) {
+                    let row = try db.query(
+                        "SELECT * FROM leads WHERE fingerprint = ? AND created_at > ? ORDER BY id LIMIT 1",
+                        [.text(fingerprint), .real(now.timeIntervalSince1970 - duplicateWindow)]
+                    ).first,
+                    let record = Self.record(row)
+                {
                     return .duplicate(record)
                 }
                 // References are random; on the rare clash, draw again.
                 var reference = makeReference()
-                for _ in 0..<10 where try !db.query("SELECT 1 FROM leads WHERE reference = ?", [.text(reference)]).isEmpty {
+                for _ in 0..<10
+                where try !db.query("SELECT 1 FROM leads WHERE reference = ?", [.text(reference)]).isEmpty {
                     reference = makeReference()
                 }
                 let created = now.timeIntervalSince1970
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO leads (reference, form_id, payload, status, attempts, next_attempt_at, created_at, give_up_at,
                                        fingerprint, idempotency_key, in_flight_since)
                     VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)
-                    """, [.text(reference), .text(lead.formID), .blob(Array(payloadFor(reference))), .real(created), .real(created),
-                          .real(created + maxAge), lead.fingerprint.map { .text($0) } ?? .null,
-                          lead.idempotencyKey.map { .text($0) } ?? .null, claim ? .real(created) : .null])
+                    """,
+                    [
+                        .text(reference), .text(lead.formID), .blob(Array(payloadFor(reference))), .real(created),
+                        .real(created),
+                        .real(created + maxAge), lead.fingerprint.map { .text($0) } ?? .null,
+                        lead.idempotencyKey.map { .text($0) } ?? .null, claim ? .real(created) : .null,
+                    ])
                 guard let row = try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first,
-                      let record = Self.record(row) else {
+                    let record = Self.record(row)
+                else {
                     throw SQLiteError(code: 0, message: "inserted lead not found")
                 }
                 return .inserted(record)
@@ -65,10 +82,12 @@ package struct OutboxSession {
     /// Marks a pending lead as being delivered now; nil if it is not pending or someone else has it.
     package func claim(_ reference: String, now: Date) throws -> LeadRecord? {
         try database.withLock { db in
-            let changed = try db.run("UPDATE leads SET in_flight_since = ? WHERE reference = ? AND status = 'pending' AND in_flight_since IS NULL",
-                                     [.real(now.timeIntervalSince1970), .text(reference)])
+            let changed = try db.run(
+                "UPDATE leads SET in_flight_since = ? WHERE reference = ? AND status = 'pending' AND in_flight_since IS NULL",
+                [.real(now.timeIntervalSince1970), .text(reference)])
             guard changed == 1 else { return nil }
-            return try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(Self.record)
+            return try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(
+                Self.record)
         }
     }
 
@@ -76,14 +95,16 @@ package struct OutboxSession {
     package func claimDue(now: Date, limit: Int) throws -> [LeadRecord] {
         try database.withLock { db in
             try db.transaction {
-                let rows = try db.query("""
+                let rows = try db.query(
+                    """
                     SELECT * FROM leads WHERE status = 'pending' AND in_flight_since IS NULL AND next_attempt_at <= ?
                     ORDER BY next_attempt_at LIMIT ?
                     """, [.real(now.timeIntervalSince1970), .integer(Int64(limit))])
                 var records = rows.compactMap(Self.record)
                 for index in records.indices {
-                    try db.run("UPDATE leads SET in_flight_since = ? WHERE reference = ?",
-                               [.real(now.timeIntervalSince1970), .text(records[index].reference)])
+                    try db.run(
+                        "UPDATE leads SET in_flight_since = ? WHERE reference = ?",
+                        [.real(now.timeIntervalSince1970), .text(records[index].reference)])
                     records[index].inFlightSince = now
                 }
                 return records
@@ -98,10 +119,12 @@ package struct OutboxSession {
     package func resumeAfterRestart(now: Date, startedAt: Date? = nil) throws -> Int {
         try database.withLock { db in
             try db.transaction {
-                try db.run("UPDATE leads SET in_flight_since = NULL WHERE in_flight_since < ?",
-                           [.real((startedAt ?? now).timeIntervalSince1970)])
-                return try db.run("UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
-                                  [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+                try db.run(
+                    "UPDATE leads SET in_flight_since = NULL WHERE in_flight_since < ?",
+                    [.real((startedAt ?? now).timeIntervalSince1970)])
+                return try db.run(
+                    "UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
+                    [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
             }
         }
     }
@@ -116,17 +139,20 @@ package struct OutboxSession {
     /// `externalID` is the receiver's id for the lead (HERO's project id), if it named one.
     package func markDelivered(_ reference: String, externalID: Int?, now: Date) throws {
         try database.withLock { db in
-            _ = try db.run("""
+            _ = try db.run(
+                """
                 UPDATE leads SET status = 'delivered', attempts = attempts + 1, hero_id = ?, delivered_at = ?,
                     in_flight_since = NULL, last_error = NULL WHERE reference = ?
-                """, [externalID.map { .integer(Int64($0)) } ?? .null, .real(now.timeIntervalSince1970), .text(reference)])
+                """,
+                [externalID.map { .integer(Int64($0)) } ?? .null, .real(now.timeIntervalSince1970), .text(reference)])
         }
     }
 
     /// A failed attempt to try again at `next`.
     package func markRetry(_ reference: String, next: Date, error: String) throws {
         try database.withLock { db in
-            _ = try db.run("""
+            _ = try db.run(
+                """
                 UPDATE leads SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, in_flight_since = NULL
                 WHERE reference = ?
                 """, [.real(next.timeIntervalSince1970), .text(error), .text(reference)])
@@ -135,7 +161,8 @@ package struct OutboxSession {
 
     package func markFailed(_ reference: String, error: String) throws {
         try database.withLock { db in
-            _ = try db.run("""
+            _ = try db.run(
+                """
                 UPDATE leads SET status = 'failed', attempts = attempts + 1, last_error = ?, in_flight_since = NULL
                 WHERE reference = ?
                 """, [.text(error), .text(reference)])
@@ -153,9 +180,12 @@ package struct OutboxSession {
     /// Newest first.
     package func list(status: LeadRecord.Status? = nil, limit: Int = 1000) throws -> [LeadRecord] {
         try database.withLock { db in
-            let rows = try status.map {
-                try db.query("SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?", [.text($0.rawValue), .integer(Int64(limit))])
-            } ?? db.query("SELECT * FROM leads ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
+            let rows =
+                try status.map {
+                    try db.query(
+                        "SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?",
+                        [.text($0.rawValue), .integer(Int64(limit))])
+                } ?? db.query("SELECT * FROM leads ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
             return rows.compactMap(Self.record)
         }
     }
@@ -164,16 +194,19 @@ package struct OutboxSession {
     /// such lead, it is delivered, or its data was erased.
     package func retry(_ reference: String, now: Date, maxAge: TimeInterval) throws -> Bool {
         try database.withLock { db in
-            try db.run("""
+            try db.run(
+                """
                 UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
                 WHERE reference = ? AND status IN ('failed', 'pending') AND payload IS NOT NULL
-                """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge), .text(reference)]) == 1
+                """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge), .text(reference)])
+                == 1
         }
     }
 
     package func retryAllFailed(now: Date, maxAge: TimeInterval) throws -> Int {
         try database.withLock { db in
-            try db.run("""
+            try db.run(
+                """
                 UPDATE leads SET status = 'pending', next_attempt_at = ?, give_up_at = ?
                 WHERE status = 'failed' AND payload IS NOT NULL
                 """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge)])
@@ -184,7 +217,8 @@ package struct OutboxSession {
     /// reference, status and times stay. Returns how many were erased.
     package func eraseDelivered(before cutoff: Date, now: Date) throws -> Int {
         try database.withLock { db in
-            try db.run("""
+            try db.run(
+                """
                 UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL, erased_at = ?
                 WHERE status = 'delivered' AND delivered_at < ? AND erased_at IS NULL
                 """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
@@ -210,8 +244,10 @@ package struct OutboxSession {
     /// The earliest time a pending lead is due, if any.
     package func nextDue() throws -> Date? {
         try database.withLock { db in
-            try db.query("SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL")
-                .first?["due"]?.double.map(Date.init(timeIntervalSince1970:))
+            try db.query(
+                "SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL"
+            )
+            .first?["due"]?.double.map(Date.init(timeIntervalSince1970:))
         }
     }
 
@@ -223,17 +259,19 @@ package struct OutboxSession {
 
     static func record(_ row: [String: SQLValue]) -> LeadRecord? {
         guard let reference = row["reference"]?.string, let formID = row["form_id"]?.string,
-              let status = row["status"]?.string.flatMap(LeadRecord.Status.init(rawValue:)),
-              let next = row["next_attempt_at"]?.double, let created = row["created_at"]?.double,
-              let giveUp = row["give_up_at"]?.double else { return nil }
-        return LeadRecord(reference: reference, formID: formID, payload: row["payload"]?.bytes.map { Data($0) },
-                          status: status, attempts: row["attempts"]?.int ?? 0,
-                          nextAttemptAt: Date(timeIntervalSince1970: next), lastError: row["last_error"]?.string,
-                          externalID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),
-                          deliveredAt: row["delivered_at"]?.double.map(Date.init(timeIntervalSince1970:)),
-                          erasedAt: row["erased_at"]?.double.map(Date.init(timeIntervalSince1970:)),
-                          giveUpAt: Date(timeIntervalSince1970: giveUp),
-                          inFlightSince: row["in_flight_since"]?.double.map(Date.init(timeIntervalSince1970:)))
+            let status = row["status"]?.string.flatMap(LeadRecord.Status.init(rawValue:)),
+            let next = row["next_attempt_at"]?.double, let created = row["created_at"]?.double,
+            let giveUp = row["give_up_at"]?.double
+        else { return nil }
+        return LeadRecord(
+            reference: reference, formID: formID, payload: row["payload"]?.bytes.map { Data($0) },
+            status: status, attempts: row["attempts"]?.int ?? 0,
+            nextAttemptAt: Date(timeIntervalSince1970: next), lastError: row["last_error"]?.string,
+            externalID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),
+            deliveredAt: row["delivered_at"]?.double.map(Date.init(timeIntervalSince1970:)),
+            erasedAt: row["erased_at"]?.double.map(Date.init(timeIntervalSince1970:)),
+            giveUpAt: Date(timeIntervalSince1970: giveUp),
+            inFlightSince: row["in_flight_since"]?.double.map(Date.init(timeIntervalSince1970:)))
     }
 }
 

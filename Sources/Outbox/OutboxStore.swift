@@ -30,8 +30,9 @@ package final class OutboxStore: Sendable {
 
     /// Opens or creates `outbox.sqlite3` in `dataDir` (created with mode 0700) and migrates it.
     package init(dataDir: String) throws {
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: dataDir, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         path = dataDir.joiningPath("outbox.sqlite3")
         // Personal data: readable by the service user only (also the -wal and -shm files SQLite creates).
         let previous = umask(0o077)
@@ -49,10 +50,11 @@ package final class OutboxStore: Sendable {
     /// caller hears of its result before that commit is done; if the commit fails, they all get its error.
     package func perform<T: Sendable>(_ work: @escaping @Sendable (OutboxSession) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let item = PendingWork(run: { session in
-                let result = session.inSavepoint { try work(session) }
-                return { commitError in continuation.resume(with: commitError.map { .failure($0) } ?? result) }
-            }, fail: { error in continuation.resume(throwing: error) })
+            let item = PendingWork(
+                run: { session in
+                    let result = session.inSavepoint { try work(session) }
+                    return { commitError in continuation.resume(with: commitError.map { .failure($0) } ?? result) }
+                }, fail: { error in continuation.resume(throwing: error) })
             let first = pending.withLock { queue in
                 queue.append(item)
                 return queue.count == 1
@@ -113,7 +115,8 @@ package final class OutboxStore: Sendable {
         let version = try db.query("PRAGMA user_version").first?["user_version"]?.int ?? 0
         if version < 1 {
             try db.transaction {
-                try db.execute("""
+                try db.execute(
+                    """
                     CREATE TABLE leads (
                         id INTEGER PRIMARY KEY,
                         reference TEXT NOT NULL UNIQUE,

@@ -8,8 +8,10 @@ extension Socket {
 
     /// A connected, non-blocking TCP socket to `address` (Nagle off), or an error naming why not:
     /// errno `ETIMEDOUT` when the deadline passed first. The caller closes it.
-    package static func connected(to address: SocketAddress,
-                                  deadline: ContinuousClock.Instant) throws(SocketError) -> Socket {
+    package static func connected(
+        to address: SocketAddress,
+        deadline: ContinuousClock.Instant
+    ) throws(SocketError) -> Socket {
         let domain = address.family == .ipv6 ? AF_INET6 : AF_INET
         let fd = Glibc.socket(domain, socketStreamCloseOnExec | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
@@ -26,7 +28,9 @@ extension Socket {
                 }
                 var pending: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
-                guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &length) == 0 else { throw SocketError("getsockopt") }
+                guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &length) == 0 else {
+                    throw SocketError("getsockopt")
+                }
                 guard pending == 0 else { throw SocketError("connect \(address)", code: pending) }
             }
         } catch {
@@ -44,7 +48,9 @@ extension Socket {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return false }
             // Rounded up, so a deadline 0.4 ms away still waits instead of spinning.
-            let milliseconds = left.components.seconds * 1000 + (left.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+            let milliseconds =
+                left.components.seconds * 1000 + (left.components.attoseconds + 999_999_999_999_999)
+                / 1_000_000_000_000_000
             let rc = poll(&entry, 1, Int32(clamping: milliseconds))
             if rc > 0 { return true }
             if rc < 0 && errno != EINTR { return true }

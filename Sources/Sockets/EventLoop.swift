@@ -143,7 +143,9 @@ package final class EventLoop: @unchecked Sendable {
 /// The readiness bits a socket reacts to.
 struct Readiness {
     let events: UInt32
-    var readable: Bool { events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 }
+    var readable: Bool {
+        events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+    }
     var writable: Bool { events & (EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 }
     /// The peer's FIN (or a reset) is queued behind any data: a short read does not mean nothing is left.
     var peerClosed: Bool { events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 }

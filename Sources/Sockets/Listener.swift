@@ -31,13 +31,17 @@ package final class Listener: Sendable {
             do {
                 (sockets, addresses) = try Self.bind(resolved, port: port, backlog: backlog)
                 return
-            } catch let error as SocketError where port == 0 && resolved.count > 1 && error.code == EADDRINUSE && attempts < 20 {
+            } catch let error as SocketError
+                where port == 0 && resolved.count > 1 && error.code == EADDRINUSE && attempts < 20
+            {
                 continue
             }
         }
     }
 
-    private static func bind(_ resolved: [SocketAddress], port: UInt16, backlog: Int32) throws -> ([Socket], [SocketAddress]) {
+    private static func bind(_ resolved: [SocketAddress], port: UInt16, backlog: Int32) throws -> (
+        [Socket], [SocketAddress]
+    ) {
         let hasIPv4 = resolved.contains { $0.family == .ipv4 }
         var sockets: [Socket] = []
         var bound: [SocketAddress] = []
@@ -106,8 +110,10 @@ package final class Listener: Sendable {
     }
 
     /// The accepting thread: waits for connections or the wake-up, then closes everything.
-    private static func accept(on sockets: [Socket], wake: Int32,
-                               _ onAccept: @Sendable (Socket, SocketAddress) -> Void) {
+    private static func accept(
+        on sockets: [Socket], wake: Int32,
+        _ onAccept: @Sendable (Socket, SocketAddress) -> Void
+    ) {
         var watched = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         watched.append(pollfd(fd: wake, events: Int16(POLLIN), revents: 0))
         defer {

@@ -8,13 +8,15 @@ package enum OSThread {
     package static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(SocketError) {
         let start = Unmanaged.passRetained(Start(name: name, body: body))
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
-            _ = heroform_set_thread_name(start.name)
-            start.body()
-            return nil
-        }, start.toOpaque())
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                guard let raw else { return nil }
+                let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
+                _ = heroform_set_thread_name(start.name)
+                start.body()
+                return nil
+            }, start.toOpaque())
         guard rc == 0 else {
             start.release()
             throw SocketError("pthread_create", code: rc)

@@ -80,7 +80,8 @@ package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
                     target.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: Int(info.pointee.ai_addrlen)))
                 }
                 if let address = SocketAddress(storage: storage, length: info.pointee.ai_addrlen),
-                   !addresses.contains(address) {
+                    !addresses.contains(address)
+                {
                     addresses.append(address)
                 }
             }

@@ -26,20 +26,23 @@ package struct MediaType: Equatable, Sendable {
 
     /// The Content-Type values browsers and scripts send most, each parsed by the same rules as any other.
     private static let common: [String: MediaType] = {
-        let headers = ["application/json", "application/json; charset=utf-8", "application/json; charset=UTF-8",
-                       "application/json;charset=UTF-8", "application/x-www-form-urlencoded",
-                       "application/x-www-form-urlencoded; charset=UTF-8",
-                       "application/x-www-form-urlencoded;charset=UTF-8"]
+        let headers = [
+            "application/json", "application/json; charset=utf-8", "application/json; charset=UTF-8",
+            "application/json;charset=UTF-8", "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            "application/x-www-form-urlencoded;charset=UTF-8",
+        ]
         let parsed = headers.compactMap { header in MediaType(parsing: header).map { (header, $0) } }
         return Dictionary(parsed, uniquingKeysWith: { first, _ in first })
     }()
 
     /// RFC 9110 `token`: rejects spaces, control characters and anything else a client shouldn't send.
     static func isToken(_ text: Substring) -> Bool {
-        !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-                || tokenPunctuation.contains(scalar)
-        }
+        !text.isEmpty
+            && text.unicodeScalars.allSatisfy { scalar in
+                ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                    || tokenPunctuation.contains(scalar)
+            }
     }
 
     private static let tokenPunctuation = Set("!#$%&'*+-.^_`|~".unicodeScalars)

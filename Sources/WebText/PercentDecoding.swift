@@ -17,7 +17,8 @@ package enum PercentDecoding {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
                 guard bytes.count - index >= 3, let high = HexDigit.value(bytes[index + 1]),
-                      let low = HexDigit.value(bytes[index + 2]) else { return .failure(.badEscape) }
+                    let low = HexDigit.value(bytes[index + 2])
+                else { return .failure(.badEscape) }
                 out.append(high << 4 | low)
                 index += 3
                 continue

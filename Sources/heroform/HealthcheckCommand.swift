@@ -6,8 +6,9 @@ import HTTPClient
 /// `heroform healthcheck`: asks the running server's `/healthz` (for Docker's HEALTHCHECK, so the image needs no
 /// curl). Exits 0 when it answers 200 within the timeout.
 struct HealthcheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "healthcheck",
-                                                    abstract: "Exit 0 if the server of this config answers /healthz.")
+    static let configuration = CommandConfiguration(
+        commandName: "healthcheck",
+        abstract: "Exit 0 if the server of this config answers /healthz.")
 
     @OptionGroup var options: ConfigOptions
 
@@ -15,7 +16,9 @@ struct HealthcheckCommand: AsyncParsableCommand {
     var timeout: Double = 3
 
     func validate() throws {
-        guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be more than 0 and at most 3600 seconds.") }
+        guard timeout > 0 && timeout <= 3600 else {
+            throw ValidationError("--timeout must be more than 0 and at most 3600 seconds.")
+        }
     }
 
     func run() async throws {
@@ -25,7 +28,8 @@ struct HealthcheckCommand: AsyncParsableCommand {
         if host.contains(":") { host = "[\(host)]" }
         guard let url = URL(string: "http://\(host):\(config.server.port)/healthz") else { throw ExitCode(1) }
         do {
-            let response = try await HTTPClient().send(HTTPClientRequest(url: url), timeout: .milliseconds(Int(timeout * 1000)))
+            let response = try await HTTPClient().send(
+                HTTPClientRequest(url: url), timeout: .milliseconds(Int(timeout * 1000)))
             guard response.status == 200 else { throw ExitCode(1) }
             print("ok")
         } catch let exit as ExitCode {

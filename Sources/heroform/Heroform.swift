@@ -2,8 +2,8 @@ import ArgumentParser
 import Dispatch
 import FoundationEssentials
 import Glibc
-import HeroformApp
 import HTTPServer
+import HeroformApp
 import Logging
 
 @main
@@ -55,7 +55,8 @@ struct Serve: AsyncParsableCommand {
         let level = logLevel
         let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
@@ -78,7 +79,9 @@ struct Serve: AsyncParsableCommand {
             logger.critical("cannot listen on \(config.server.host):\(config.server.port): \(error)")
             throw ExitCode(1)
         }
-        logger.info("heroform \(HeroformApplication.version) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))")
+        logger.info(
+            "heroform \(HeroformApplication.version) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))"
+        )
         for line in application.summary { logger.info("\(line)") }
         do {
             try application.start()
@@ -120,7 +123,8 @@ extension Serve {
 }
 
 struct CheckConfig: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Check a config file and name each problem.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Check a config file and name each problem.")
 
     @OptionGroup var options: ConfigOptions
 

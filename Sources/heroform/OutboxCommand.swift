@@ -42,7 +42,8 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one lead with everything stored for it (personal data).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one lead with everything stored for it (personal data).")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The lead's reference, e.g. K7M-4QX-9TD.")
         var reference: String
@@ -57,7 +58,8 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deliver a failed lead again (the server picks it up within seconds).")
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver a failed lead again (the server picks it up within seconds).")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The lead's reference.")
         var reference: String?
@@ -79,7 +81,8 @@ struct OutboxCommand: ParsableCommand {
                     try session.retry(reference.uppercased(), now: Date(), maxAge: maxAge)
                 }
                 guard queued else {
-                    throw ValidationError("\(reference): no such lead waiting or failed (delivered and erased leads cannot be retried)")
+                    throw ValidationError(
+                        "\(reference): no such lead waiting or failed (delivered and erased leads cannot be retried)")
                 }
                 print("\(reference.uppercased()) queued for delivery")
             }
@@ -88,7 +91,9 @@ struct OutboxCommand: ParsableCommand {
 
     struct Purge: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Erase the personal data of leads delivered longer ago than storage.retention_days (the server also does this hourly).")
+            abstract:
+                "Erase the personal data of leads delivered longer ago than storage.retention_days (the server also does this hourly)."
+        )
         @OptionGroup var options: ConfigOptions
 
         func run() throws {

@@ -16,8 +16,10 @@ enum OutboxTable {
             case .failed: when = "-"
             }
             let project = record.externalID.map(String.init) ?? "-"
-            return [record.reference, record.formID, record.status.rawValue + (record.erasedAt != nil ? " (erased)" : ""),
-                    String(record.attempts), timestamp(record.createdAt), when, project]
+            return [
+                record.reference, record.formID, record.status.rawValue + (record.erasedAt != nil ? " (erased)" : ""),
+                String(record.attempts), timestamp(record.createdAt), when, project,
+            ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -36,17 +38,21 @@ enum OutboxTable {
             "created:      \(timestamp(record.createdAt)) UTC",
         ]
         switch record.status {
-        case .pending: lines.append("next attempt: \(timestamp(record.nextAttemptAt)) UTC (gives up \(timestamp(record.giveUpAt)) UTC)")
+        case .pending:
+            lines.append(
+                "next attempt: \(timestamp(record.nextAttemptAt)) UTC (gives up \(timestamp(record.giveUpAt)) UTC)")
         case .delivered:
             let project = record.externalID.map(String.init) ?? "-"
             lines.append("delivered:    \(record.deliveredAt.map(timestamp) ?? "-") UTC, HERO project \(project)")
-        case .failed: lines.append("failed:       retry with `heroform outbox retry \(record.reference)` once the cause is fixed")
+        case .failed:
+            lines.append("failed:       retry with `heroform outbox retry \(record.reference)` once the cause is fixed")
         }
         if let error = record.lastError { lines.append("last error:   \(error)") }
         if let erased = record.erasedAt {
             lines.append("personal data erased \(timestamp(erased)) UTC (retention period)")
         } else if let payload = record.payload {
-            let pretty = (try? JSONValue.parse(payload))?.serialized(pretty: true) ?? String(decoding: payload, as: UTF8.self)
+            let pretty =
+                (try? JSONValue.parse(payload))?.serialized(pretty: true) ?? String(decoding: payload, as: UTF8.self)
             lines.append("payload sent to HERO:")
             lines.append(pretty)
         }

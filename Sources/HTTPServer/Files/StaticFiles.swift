@@ -72,7 +72,8 @@ package final class StaticFiles: Sendable {
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         let size = Int(info.st_size)
         if let cached = cache.withLock({ $0[path] }), cached.size == size,
-           cached.modified.tv_sec == info.st_mtim.tv_sec, cached.modified.tv_nsec == info.st_mtim.tv_nsec {
+            cached.modified.tv_sec == info.st_mtim.tv_sec, cached.modified.tv_nsec == info.st_mtim.tv_nsec
+        {
             return cached
         }
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
@@ -114,7 +115,8 @@ package final class StaticFiles: Sendable {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let parts = name.split(separator: ".")
         if parts.count >= 3, let hash = parts.dropLast().last, hash.count >= 8,
-           hash.allSatisfy({ $0.isHexDigit }) {
+            hash.allSatisfy({ $0.isHexDigit })
+        {
             return "public, max-age=31536000, immutable"
         }
         if name.hasSuffix(".html") || name.hasSuffix(".htm") { return "no-cache" }

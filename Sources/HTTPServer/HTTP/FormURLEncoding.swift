@@ -15,7 +15,8 @@ package enum FormURLEncoding {
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = percentDecode(parts[0], plusIsSpace: true),
-                  let value = percentDecode(parts.count > 1 ? parts[1] : "", plusIsSpace: true) else { continue }
+                let value = percentDecode(parts.count > 1 ? parts[1] : "", plusIsSpace: true)
+            else { continue }
             if items[name] == nil { items[name] = value }
         }
         return items

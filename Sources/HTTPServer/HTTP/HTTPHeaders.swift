@@ -15,7 +15,8 @@ package struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictiona
             self.name = name
             self.value = value
             self.key = name.asciiLowercased()
-            self.isWritable = HTTPSyntax.isToken(name.utf8) && value.utf8.allSatisfy { HTTPSyntax.fieldValueTable[Int($0)] }
+            self.isWritable =
+                HTTPSyntax.isToken(name.utf8) && value.utf8.allSatisfy { HTTPSyntax.fieldValueTable[Int($0)] }
         }
 
         /// A field whose name the parser found to be a token and whose value it found free of CR, LF and NUL.
@@ -105,7 +106,9 @@ package struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictiona
         let key = field.key
         let length = key.utf8.count
         // Lengths first: most fields have another name, and most of those another length.
-        if fields.contains(where: { $0.key.utf8.count == length && $0.key == key }) { fields.removeAll { $0.key == key } }
+        if fields.contains(where: { $0.key.utf8.count == length && $0.key == key }) {
+            fields.removeAll { $0.key == key }
+        }
         fields.append(field)
     }
 

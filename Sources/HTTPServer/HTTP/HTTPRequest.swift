@@ -14,9 +14,11 @@ package struct HTTPRequestHead: Sendable, Equatable {
     /// The client sent `Expect: 100-continue`.
     package var expectsContinue: Bool
 
-    package init(method: HTTPMethod, target: String, path: String? = nil, query: String? = nil,
-                version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders(),
-                framing: BodyFraming = .none, expectsContinue: Bool = false) {
+    package init(
+        method: HTTPMethod, target: String, path: String? = nil, query: String? = nil,
+        version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders(),
+        framing: BodyFraming = .none, expectsContinue: Bool = false
+    ) {
         self.method = method
         self.target = target
         self.path = path ?? String(target.prefix { $0 != "?" })
@@ -52,7 +54,9 @@ package struct HTTPRequest: Sendable {
     /// Values of `{name}` segments of the matched route.
     package var parameters: [String: String] = [:]
 
-    package init(head: HTTPRequestHead, body: [UInt8] = [], trailers: HTTPHeaders = HTTPHeaders(), remoteAddress: String = "") {
+    package init(
+        head: HTTPRequestHead, body: [UInt8] = [], trailers: HTTPHeaders = HTTPHeaders(), remoteAddress: String = ""
+    ) {
         self.head = head
         self.body = body
         self.trailers = trailers

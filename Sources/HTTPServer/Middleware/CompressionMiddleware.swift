@@ -20,11 +20,13 @@ package struct CompressionMiddleware: HTTPMiddleware {
     func compressed(_ answer: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
         var response = answer
         guard let type = response.headers["Content-Type"], MediaTypes.isText(type),
-              response.headers["Content-Encoding"] == nil else { return response }
+            response.headers["Content-Encoding"] == nil
+        else { return response }
         response.headers.add(Self.vary)
         guard response.status.allowsBody, response.body.count >= minimumSize,
-              Self.acceptsGzip(request.headers.values("Accept-Encoding")),
-              let compressed = Gzip.compress(response.body), compressed.count < response.body.count else { return response }
+            Self.acceptsGzip(request.headers.values("Accept-Encoding")),
+            let compressed = Gzip.compress(response.body), compressed.count < response.body.count
+        else { return response }
         response.body = compressed
         response.headers.set("Content-Encoding", "gzip")
         if let etag = response.headers["ETag"], etag.hasSuffix("\""), !etag.hasPrefix("W/") {

@@ -91,7 +91,9 @@ package struct HTTPRequestParser: Sendable {
                     // RFC 9112 §2.2: empty lines before a request line are ignored — a few of them.
                     if line.isEmpty {
                         skippedBytes += length
-                        if skippedBytes > limits.maxRequestLineLength { return fail(.badRequest("too many empty lines")) }
+                        if skippedBytes > limits.maxRequestLineLength {
+                            return fail(.badRequest("too many empty lines"))
+                        }
                         continue
                     }
                     skippedBytes = 0
@@ -105,7 +107,8 @@ package struct HTTPRequestParser: Sendable {
             case .headers(let requestLine, var fields, let bytes):
                 switch takeLine(maxContent: limits.maxHeaderBytes - bytes, fullLimit: limits.maxHeaderBytes - bytes) {
                 case .incomplete: return nil
-                case .tooLong: return fail(.headerFieldsTooLarge("header fields larger than \(limits.maxHeaderBytes) bytes"))
+                case .tooLong:
+                    return fail(.headerFieldsTooLarge("header fields larger than \(limits.maxHeaderBytes) bytes"))
                 case .complete(let line, _, let length):
                     if line.isEmpty {
                         switch makeHead(requestLine, fields: fields) {
@@ -160,9 +163,13 @@ package struct HTTPRequestParser: Sendable {
 
             case .chunkDataEnd:
                 guard bufferedByteCount >= 1 else { return nil }
-                guard buffer[index] == HTTPSyntax.cr else { return fail(.badRequest("chunk data longer than its size")) }
+                guard buffer[index] == HTTPSyntax.cr else {
+                    return fail(.badRequest("chunk data longer than its size"))
+                }
                 guard bufferedByteCount >= 2 else { return nil }
-                guard buffer[index + 1] == HTTPSyntax.lf else { return fail(.badRequest("chunk data must end with CRLF")) }
+                guard buffer[index + 1] == HTTPSyntax.lf else {
+                    return fail(.badRequest("chunk data must end with CRLF"))
+                }
                 index += 2
                 scanned = index
                 state = .chunkSize
@@ -253,7 +260,9 @@ package struct HTTPRequestParser: Sendable {
         if line.contains(HTTPSyntax.cr) { return .failure(.badRequest("bare CR in request line")) }
         let parts = line.split(separator: HTTPSyntax.space, maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count == 3 else { return .failure(.badRequest("malformed request line")) }
-        let methodBytes = parts[0], targetBytes = parts[1], versionBytes = parts[2]
+        let methodBytes = parts[0]
+        let targetBytes = parts[1]
+        let versionBytes = parts[2]
 
         guard HTTPSyntax.isToken(methodBytes) else { return .failure(.badRequest("invalid method")) }
         let method = HTTPMethod(String(decoding: methodBytes, as: UTF8.self))
@@ -275,7 +284,8 @@ package struct HTTPRequestParser: Sendable {
             pathAndQuery = Substring(target)
         } else if target == "*" {
             guard method == .options else { return .failure(.badRequest("'*' target is only valid for OPTIONS")) }
-            return .success(RequestLine(method: method, target: target, path: "*", query: nil, version: effectiveVersion))
+            return .success(
+                RequestLine(method: method, target: target, path: "*", query: nil, version: effectiveVersion))
         } else if let rest = Self.stripScheme(target) {
             // absolute-form (RFC 9112 §3.2.2): the path starts after the authority.
             let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
@@ -286,7 +296,8 @@ package struct HTTPRequestParser: Sendable {
             return .failure(.badRequest("invalid request target"))
         }
         let (path, query) = Self.splitQuery(pathAndQuery)
-        return .success(RequestLine(method: method, target: target, path: path, query: query, version: effectiveVersion))
+        return .success(
+            RequestLine(method: method, target: target, path: path, query: query, version: effectiveVersion))
     }
 
     private static func stripScheme(_ target: String) -> Substring? {
@@ -305,7 +316,9 @@ package struct HTTPRequestParser: Sendable {
     /// `HTTP/` DIGIT `.` DIGIT, case-sensitive (RFC 9112 §2.3).
     private func parseVersion(_ bytes: ArraySlice<UInt8>) -> HTTPVersion? {
         guard bytes.count == 8, bytes.starts(with: "HTTP/".utf8) else { return nil }
-        let major = bytes[bytes.startIndex + 5], dot = bytes[bytes.startIndex + 6], minor = bytes[bytes.startIndex + 7]
+        let major = bytes[bytes.startIndex + 5]
+        let dot = bytes[bytes.startIndex + 6]
+        let minor = bytes[bytes.startIndex + 7]
         let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
         guard digits.contains(major), dot == UInt8(ascii: "."), digits.contains(minor) else { return nil }
         return HTTPVersion(major: Int(major - digits.lowerBound), minor: Int(minor - digits.lowerBound))
@@ -334,8 +347,10 @@ package struct HTTPRequestParser: Sendable {
         guard value.allSatisfy({ HTTPSyntax.fieldValueTable[Int($0)] }) else {
             return .failure(.badRequest("invalid character in header field value"))
         }
-        return .success(HTTPHeaders.Field(parsedName: String(decoding: name, as: UTF8.self),
-                                          value: String(decoding: value, as: UTF8.self)))
+        return .success(
+            HTTPHeaders.Field(
+                parsedName: String(decoding: name, as: UTF8.self),
+                value: String(decoding: value, as: UTF8.self)))
     }
 
     /// Checks what the fields say about framing and the host (RFC 9112 §3.2, §6; RFC 9110 §7.2, §10.1.1).
@@ -357,7 +372,11 @@ package struct HTTPRequestParser: Sendable {
             if !lengths.isEmpty { return .failure(.badRequest("both Content-Length and Transfer-Encoding")) }
             if line.version == .http1_0 { return .failure(.badRequest("Transfer-Encoding in an HTTP/1.0 request")) }
             let codings = codingFields.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.trimmingWhitespace().lowercased() } ?? "" }
+                .map {
+                    $0.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map {
+                        $0.trimmingWhitespace().lowercased()
+                    } ?? ""
+                }
             if codings.allSatisfy(\.isEmpty) { return .failure(.badRequest("empty Transfer-Encoding")) }
             let listed = codings.filter { !$0.isEmpty }
             if listed.contains(where: { !HTTPSyntax.isToken($0.utf8) }) {
@@ -389,16 +408,20 @@ package struct HTTPRequestParser: Sendable {
             expectsContinue = true
         }
 
-        return .success(HTTPRequestHead(method: line.method, target: line.target, path: line.path, query: line.query,
-                                        version: line.version, headers: headers, framing: framing,
-                                        expectsContinue: expectsContinue))
+        return .success(
+            HTTPRequestHead(
+                method: line.method, target: line.target, path: line.path, query: line.query,
+                version: line.version, headers: headers, framing: framing,
+                expectsContinue: expectsContinue))
     }
 
     private static let knownCodings: Set<String> = ["chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"]
 
     /// 1*DIGIT and nothing else: no sign, no list, no whitespace, no overflow.
     static func parseContentLength(_ text: String) -> Int? {
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
         return Int(text)
     }
 
@@ -410,7 +433,9 @@ package struct HTTPRequestParser: Sendable {
         var rest = line[digits.endIndex...]
         while let byte = rest.first, byte == HTTPSyntax.space || byte == HTTPSyntax.tab { rest.removeFirst() }
         if let first = rest.first {
-            guard first == UInt8(ascii: ";"), rest.allSatisfy({ HTTPSyntax.fieldValueTable[Int($0)] }) else { return nil }
+            guard first == UInt8(ascii: ";"), rest.allSatisfy({ HTTPSyntax.fieldValueTable[Int($0)] }) else {
+                return nil
+            }
         }
         var size = 0
         for byte in digits { size = size << 4 | Int(HexDigit.value(byte) ?? 0) }

@@ -42,7 +42,8 @@ package struct PathPattern: Sendable, Equatable, CustomStringConvertible {
                 continue
             }
             guard let decoded = FormURLEncoding.percentDecode(Substring(raw)),
-                  !decoded.utf8.contains(UInt8(ascii: "/")), !decoded.utf8.contains(0) else { return nil }
+                !decoded.utf8.contains(UInt8(ascii: "/")), !decoded.utf8.contains(0)
+            else { return nil }
             result.append(decoded)
         }
         return result

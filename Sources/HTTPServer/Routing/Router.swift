@@ -45,7 +45,8 @@ package struct Router: HTTPResponder, RouteBuilder {
 
     package func bodyLimit(for head: HTTPRequestHead) -> Int {
         guard let segments = PathPattern.segments(of: head.path),
-              let (route, _) = find(head.method, segments) else { return defaultBodyLimit }
+            let (route, _) = find(head.method, segments)
+        else { return defaultBodyLimit }
         return route.bodyLimit ?? defaultBodyLimit
     }
 
@@ -141,10 +142,14 @@ package protocol RouteBuilder {
 
 extension RouteBuilder {
     /// Adds a route. `bodyLimit` overrides the router's default body limit for it.
-    package mutating func on(_ method: HTTPMethod, _ path: String, bodyLimit: Int? = nil,
-                            _ handler: @escaping HTTPHandler) {
-        add(Router.Route(method: method, pattern: PathPattern(path), bodyLimit: bodyLimit, middleware: groupMiddleware,
-                         chain: Next.chain(groupMiddleware, around: .rendering(handler))))
+    package mutating func on(
+        _ method: HTTPMethod, _ path: String, bodyLimit: Int? = nil,
+        _ handler: @escaping HTTPHandler
+    ) {
+        add(
+            Router.Route(
+                method: method, pattern: PathPattern(path), bodyLimit: bodyLimit, middleware: groupMiddleware,
+                chain: Next.chain(groupMiddleware, around: .rendering(handler))))
     }
 
     package mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { on(.get, path, handler) }

@@ -46,8 +46,10 @@ final class HTTPConnection: @unchecked Sendable {
     private var bodyDeadline = ContinuousClock.now
     var onClosed: (() -> Void)?
 
-    init(stream: StreamSocket, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
-         observer: (any HTTPObserver)?) {
+    init(
+        stream: StreamSocket, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
+        observer: (any HTTPObserver)?
+    ) {
         self.stream = stream
         self.observer = observer
         self.configuration = configuration
@@ -206,8 +208,9 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func send(_ response: HTTPResponse, for head: HTTPRequestHead?, keepAlive: Bool) {
         let includeBody = head?.method != .head
-        let (bytesHead, body) = ResponseEncoder.encode(response, includeBody: includeBody, keepAlive: keepAlive,
-                                                       version: head?.version ?? .http1_1)
+        let (bytesHead, body) = ResponseEncoder.encode(
+            response, includeBody: includeBody, keepAlive: keepAlive,
+            version: head?.version ?? .http1_1)
         logAccess(head, response)
         state = .draining(keepAlive: keepAlive)
         arm(.write, after: configuration.writeTimeout)
@@ -308,14 +311,18 @@ final class HTTPConnection: @unchecked Sendable {
     private func logAccess(_ head: HTTPRequestHead?, _ response: HTTPResponse) {
         let status = response.status
         let duration = ContinuousClock.now - requestStart
-        observer?.requestCompleted(method: head?.method, route: response.route ?? "-", status: status, duration: duration)
+        observer?.requestCompleted(
+            method: head?.method, route: response.route ?? "-", status: status, duration: duration)
         let elapsed = duration.components
         let tenths = elapsed.seconds * 10_000 + elapsed.attoseconds / 100_000_000_000_000
         // The path only: a query may carry personal data. Built only when the line is logged.
-        logger.info("request", metadata: [
-            "method": "\(head?.method.rawValue ?? "-")", "path": "\(head.map { String($0.path.prefix(200)) } ?? "-")",
-            "status": "\(status.code)", "duration_ms": "\(tenths / 10).\(tenths % 10)",
-        ])
+        logger.info(
+            "request",
+            metadata: [
+                "method": "\(head?.method.rawValue ?? "-")",
+                "path": "\(head.map { String($0.path.prefix(200)) } ?? "-")",
+                "status": "\(status.code)", "duration_ms": "\(tenths / 10).\(tenths % 10)",
+            ])
     }
 }
 

@@ -20,8 +20,10 @@ package final class HTTPServer: Sendable {
         var stopping = false
     }
 
-    package init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
-                observer: (any HTTPObserver)? = nil) {
+    package init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
+        observer: (any HTTPObserver)? = nil
+    ) {
         self.configuration = configuration
         self.observer = observer
         self.responder = responder
@@ -89,8 +91,9 @@ package final class HTTPServer: Sendable {
         }
         let queue = loop.queue
         let stream = StreamSocket(socket: socket, peer: peer, loop: loop)
-        let connection = HTTPConnection(stream: stream, configuration: configuration, responder: responder, logger: logger,
-                                        observer: observer)
+        let connection = HTTPConnection(
+            stream: stream, configuration: configuration, responder: responder, logger: logger,
+            observer: observer)
         let id = ObjectIdentifier(connection)
         // Set before the connection is published: from then on only its queue touches it.
         connection.onClosed = { [weak self] in

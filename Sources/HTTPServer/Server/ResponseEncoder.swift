@@ -3,8 +3,10 @@ package enum ResponseEncoder {
 
     /// The head (status line, headers, blank line) and the body to send after it, kept apart so the body — often a
     /// cached page — is not copied.
-    package static func encode(_ response: HTTPResponse, includeBody: Bool, keepAlive: Bool,
-                       version: HTTPVersion) -> (head: [UInt8], body: [UInt8]) {
+    package static func encode(
+        _ response: HTTPResponse, includeBody: Bool, keepAlive: Bool,
+        version: HTTPVersion
+    ) -> (head: [UInt8], body: [UInt8]) {
         let sendBody = includeBody && response.status.allowsBody
         var head: [UInt8] = []
         head.reserveCapacity(256 + response.headers.count * 64)

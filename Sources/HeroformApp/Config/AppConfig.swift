@@ -1,8 +1,8 @@
 import FormCore
 import FoundationEssentials
-import JSON
 import Glibc
 import HTTPServer
+import JSON
 import Sockets
 
 /// Everything the config file says, checked. Built only by `AppConfig.load` / `AppConfig.parse`.
@@ -94,7 +94,8 @@ package struct AppConfig: Sendable {
         package let path: String
         package let problems: [String]
         package var description: String {
-            "\(path): \(problems.count) problem\(problems.count == 1 ? "" : "s")\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+            "\(path): \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
+                + problems.map { "  - \($0)" }.joined(separator: "\n")
         }
     }
 
@@ -125,10 +126,13 @@ package struct AppConfig: Sendable {
             config.server.host = server.string("host") ?? config.server.host
             config.server.port = server.integer("port", in: 0...65535) ?? config.server.port
             config.server.publicDir = server.string("public_dir") ?? config.server.publicDir
-            config.server.keepAliveTimeout = server.duration("keep_alive_timeout_seconds", in: 1...300)
+            config.server.keepAliveTimeout =
+                server.duration("keep_alive_timeout_seconds", in: 1...300)
                 ?? config.server.keepAliveTimeout
-            config.server.maxConnections = server.integer("max_connections", in: 1...1_000_000) ?? config.server.maxConnections
-            config.server.shutdownGracePeriod = server.duration("shutdown_grace_seconds", in: 0...300)
+            config.server.maxConnections =
+                server.integer("max_connections", in: 1...1_000_000) ?? config.server.maxConnections
+            config.server.shutdownGracePeriod =
+                server.duration("shutdown_grace_seconds", in: 0...300)
                 ?? config.server.shutdownGracePeriod
             if let proxies = server.stringArray("trusted_proxies") {
                 for proxy in proxies where IPRange(proxy) == nil {
@@ -149,28 +153,37 @@ package struct AppConfig: Sendable {
             config.hero.timeout = hero.duration("timeout_seconds", in: 1...120) ?? config.hero.timeout
             config.hero.apiKeyFile = hero.string("api_key_file")
             if hero.string("api_key") != nil {
-                hero.problem("api_key", "the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file")
+                hero.problem(
+                    "api_key", "the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file")
             }
             reader.absorb(hero)
         }
         if var security = reader.object("security") {
-            config.security.minFillTime = security.timeInterval("min_fill_seconds", in: 0...3600)
+            config.security.minFillTime =
+                security.timeInterval("min_fill_seconds", in: 0...3600)
                 ?? config.security.minFillTime
-            config.security.tokenMaxAge = security.timeInterval("token_max_age_hours", in: 1...720,
-                                                                unit: secondsPerHour)
+            config.security.tokenMaxAge =
+                security.timeInterval(
+                    "token_max_age_hours", in: 1...720,
+                    unit: secondsPerHour)
                 ?? config.security.tokenMaxAge
             if let origins = security.stringArray("allowed_origins") {
                 for origin in origins where !Self.isOrigin(origin) {
-                    security.problem("allowed_origins", "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
+                    security.problem(
+                        "allowed_origins",
+                        "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
                 }
                 config.security.allowedOrigins = origins
             }
             config.security.proofOfWork = security.bool("proof_of_work") ?? config.security.proofOfWork
-            config.security.proofOfWorkMaxNumber = security.integer("proof_of_work_max_number", in: 1_000...10_000_000)
+            config.security.proofOfWorkMaxNumber =
+                security.integer("proof_of_work_max_number", in: 1_000...10_000_000)
                 ?? config.security.proofOfWorkMaxNumber
             if var limit = security.object("rate_limit") {
-                config.security.rateLimitSubmissions = limit.integer("submissions", in: 1...100_000) ?? config.security.rateLimitSubmissions
-                config.security.rateLimitWindow = limit.timeInterval("per_seconds", in: 1...86_400)
+                config.security.rateLimitSubmissions =
+                    limit.integer("submissions", in: 1...100_000) ?? config.security.rateLimitSubmissions
+                config.security.rateLimitWindow =
+                    limit.timeInterval("per_seconds", in: 1...86_400)
                     ?? config.security.rateLimitWindow
                 security.absorb(limit)
             }
@@ -189,11 +202,17 @@ package struct AppConfig: Sendable {
         }
         if var storage = reader.object("storage") {
             if let dir = storage.string("data_dir") {
-                if dir.isEmpty { storage.problem("data_dir", "must not be empty") } else { config.storage.dataDir = dir }
+                if dir.isEmpty {
+                    storage.problem("data_dir", "must not be empty")
+                } else {
+                    config.storage.dataDir = dir
+                }
             }
-            config.storage.maxAge = storage.timeInterval("max_age_days", in: 1...365, unit: secondsPerDay)
+            config.storage.maxAge =
+                storage.timeInterval("max_age_days", in: 1...365, unit: secondsPerDay)
                 ?? config.storage.maxAge
-            config.storage.retention = storage.timeInterval("retention_days", in: 1...3650, unit: secondsPerDay)
+            config.storage.retention =
+                storage.timeInterval("retention_days", in: 1...3650, unit: secondsPerDay)
                 ?? config.storage.retention
             reader.absorb(storage)
         }
@@ -235,7 +254,8 @@ package struct AppConfig: Sendable {
     /// `scheme://host[:port]` with nothing after it.
     static func isOrigin(_ text: String) -> Bool {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else { return false }
+            let host = url.host, !host.isEmpty
+        else { return false }
         return (url.path.isEmpty || url.path == "/") && url.query == nil && url.fragment == nil && url.user == nil
     }
 

@@ -25,17 +25,26 @@ enum FormConfig {
         let title = reader.string("title")
         var language = Language.de
         if let text = reader.string("language") {
-            if let parsed = Language(rawValue: text) { language = parsed } else { problem("language", "must be \"de\" or \"en\"") }
+            if let parsed = Language(rawValue: text) {
+                language = parsed
+            } else {
+                problem("language", "must be \"de\" or \"en\"")
+            }
         }
         let privacy = reader.string("privacy_url")
-        if let privacy, !isSafeLink(privacy) { problem("privacy_url", "must be an http(s) URL or a path starting with /") }
+        if let privacy, !isSafeLink(privacy) {
+            problem("privacy_url", "must be an http(s) URL or a path starting with /")
+        }
         let success = reader.string("success_url")
-        if let success, !isSafeLink(success) { problem("success_url", "must be an http(s) URL or a path starting with /") }
+        if let success, !isSafeLink(success) {
+            problem("success_url", "must be an http(s) URL or a path starting with /")
+        }
 
         var shown = FormDefinition.defaultShownFields
         if let names = reader.stringArray("fields") {
             let fields = parseFields(names, key: "fields", problem: problem)
-            for mandatory in Field.allCases where FormDefinition.mandatoryFields.contains(mandatory) && !fields.contains(mandatory) {
+            for mandatory in Field.allCases
+            where FormDefinition.mandatoryFields.contains(mandatory) && !fields.contains(mandatory) {
                 problem("fields", "must include \(mandatory.rawValue) (HERO needs it)")
             }
             shown = fields
@@ -46,7 +55,8 @@ enum FormConfig {
             for field in fields where !shown.contains(field) {
                 problem("required", "\(field.rawValue) is required but not in fields")
             }
-            for mandatory in Field.allCases where FormDefinition.mandatoryFields.contains(mandatory) && !fields.contains(mandatory) {
+            for mandatory in Field.allCases
+            where FormDefinition.mandatoryFields.contains(mandatory) && !fields.contains(mandatory) {
                 problem("required", "must include \(mandatory.rawValue) (HERO needs it)")
             }
             required = Set(fields)
@@ -59,8 +69,9 @@ enum FormConfig {
             if before > 0 { valid = false }
         }
         guard valid, let measure, let source else { return nil }
-        let form = FormDefinition(id: id, measure: measure, partnerSource: source, title: title, language: language,
-                                  privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
+        let form = FormDefinition(
+            id: id, measure: measure, partnerSource: source, title: title, language: language,
+            privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
         return (form, theme)
     }
 
@@ -68,7 +79,10 @@ enum FormConfig {
         var fields: [Field] = []
         for name in names {
             guard let field = Field(rawValue: name), field != .form else {
-                problem(key, "unknown field \"\(name)\" (known: \(Field.allCases.filter { $0 != .form }.map(\.rawValue).joined(separator: ", ")))")
+                problem(
+                    key,
+                    "unknown field \"\(name)\" (known: \(Field.allCases.filter { $0 != .form }.map(\.rawValue).joined(separator: ", ")))"
+                )
                 continue
             }
             if !fields.contains(field) { fields.append(field) }
@@ -90,8 +104,11 @@ enum FormConfig {
     /// Links the config puts into pages or redirects: absolute http(s), or a local path (not `//host`, which a
     /// browser would read as another site).
     static func isSafeLink(_ link: String) -> Bool {
-        if link.hasPrefix("/") { return !link.hasPrefix("//") && !link.contains("\\") && !link.contains(where: \.isWhitespace) }
-        guard let url = URL(string: link), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return false }
+        if link.hasPrefix("/") {
+            return !link.hasPrefix("//") && !link.contains("\\") && !link.contains(where: \.isWhitespace)
+        }
+        guard let url = URL(string: link), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https"
+        else { return false }
         return url.host?.isEmpty == false
     }
 }

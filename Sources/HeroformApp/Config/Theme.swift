@@ -13,7 +13,9 @@ package struct Theme: Sendable, Equatable {
     /// A path on this server, e.g. `/assets/company.css`, loaded after the default stylesheet.
     package var stylesheet: String?
 
-    package init(accent: String? = nil, logoURL: String? = nil, variables: [String: String] = [:], stylesheet: String? = nil) {
+    package init(
+        accent: String? = nil, logoURL: String? = nil, variables: [String: String] = [:], stylesheet: String? = nil
+    ) {
         self.accent = accent
         self.logoURL = logoURL
         self.variables = variables
@@ -25,19 +27,32 @@ package struct Theme: Sendable, Equatable {
         var declarations = variables
         if let accent { declarations["--hf-accent"] = accent }
         guard !declarations.isEmpty else { return nil }
-        return ":root {\n" + declarations.keys.sorted().map { "  \($0): \(declarations[$0] ?? "");" }.joined(separator: "\n") + "\n}\n"
+        return ":root {\n"
+            + declarations.keys.sorted().map { "  \($0): \(declarations[$0] ?? "");" }.joined(separator: "\n") + "\n}\n"
     }
 
     static func read(_ reader: inout JSONObjectReader) -> Theme {
         var theme = Theme()
         if let accent = reader.string("accent") {
-            if isColor(accent) { theme.accent = accent } else { reader.problem("accent", "must be a colour like #1f5fa8") }
+            if isColor(accent) {
+                theme.accent = accent
+            } else {
+                reader.problem("accent", "must be a colour like #1f5fa8")
+            }
         }
         if let logo = reader.string("logo_url") {
-            if isLocalPath(logo) { theme.logoURL = logo } else { reader.problem("logo_url", "must be a path on this server, like /assets/logo.svg") }
+            if isLocalPath(logo) {
+                theme.logoURL = logo
+            } else {
+                reader.problem("logo_url", "must be a path on this server, like /assets/logo.svg")
+            }
         }
         if let sheet = reader.string("stylesheet") {
-            if isLocalPath(sheet) { theme.stylesheet = sheet } else { reader.problem("stylesheet", "must be a path on this server, like /assets/company.css") }
+            if isLocalPath(sheet) {
+                theme.stylesheet = sheet
+            } else {
+                reader.problem("stylesheet", "must be a path on this server, like /assets/company.css")
+            }
         }
         if var variables = reader.object("css_variables") {
             for (name, value) in variables.allStrings() {
@@ -63,7 +78,9 @@ package struct Theme: Sendable, Equatable {
 
     static func isLocalPath(_ text: String) -> Bool {
         text.hasPrefix("/") && !text.hasPrefix("//") && text.count <= 200
-            && text.unicodeScalars.allSatisfy { "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-".unicodeScalars.contains($0) }
+            && text.unicodeScalars.allSatisfy {
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-".unicodeScalars.contains($0)
+            }
     }
 
     static func isVariableName(_ text: String) -> Bool {
@@ -73,6 +90,8 @@ package struct Theme: Sendable, Equatable {
 
     static func isSafeValue(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 200
-            && text.unicodeScalars.allSatisfy { "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 #.,%()-".unicodeScalars.contains($0) }
+            && text.unicodeScalars.allSatisfy {
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 #.,%()-".unicodeScalars.contains($0)
+            }
     }
 }

@@ -23,8 +23,9 @@ struct WebhookAlerts: AlertSink {
 
     func send(_ alert: Alert) async {
         let body = JSONValue.object(Self.body(alert).mapValues { .string($0) }).serialized()
-        let request = HTTPClientRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")],
-                                        body: Array(body.utf8))
+        let request = HTTPClientRequest(
+            method: "POST", url: url, headers: [("Content-Type", "application/json")],
+            body: Array(body.utf8))
         do {
             let response = try await http.send(request, timeout: .seconds(10))
             if !(200..<300).contains(response.status) {
@@ -39,11 +40,15 @@ struct WebhookAlerts: AlertSink {
     static func body(_ alert: Alert) -> [String: String] {
         switch alert {
         case .leadFailed(let reference, let formID, let reason):
-            return ["event": "lead_failed", "reference": reference, "form": formID, "reason": reason,
-                    "hint": "heroform outbox show \(reference)"]
+            return [
+                "event": "lead_failed", "reference": reference, "form": formID, "reason": reason,
+                "hint": "heroform outbox show \(reference)",
+            ]
         case .keyRejected(let reason):
-            return ["event": "hero_key_rejected", "reason": reason,
-                    "hint": "check HERO_API_KEY; leads are kept and retried"]
+            return [
+                "event": "hero_key_rejected", "reason": reason,
+                "hint": "check HERO_API_KEY; leads are kept and retried",
+            ]
         }
     }
 }

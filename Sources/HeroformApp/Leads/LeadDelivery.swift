@@ -44,9 +44,10 @@ struct OutboxDelivery: LeadDelivery {
     let now: @Sendable () -> Date
 
     func submit(_ submission: Submission) async -> DeliveryResult {
-        let lead = OutboxStore.NewLead(formID: submission.formID, payload: Data(),
-                                       fingerprint: Fingerprint.of(formID: submission.formID, fields: submission.fields),
-                                       idempotencyKey: submission.idempotencyKey)
+        let lead = OutboxStore.NewLead(
+            formID: submission.formID, payload: Data(),
+            fingerprint: Fingerprint.of(formID: submission.formID, fields: submission.fields),
+            idempotencyKey: submission.idempotencyKey)
         let instant = now()
         let maxAge = self.maxAge
         let makePayload = submission.payload
@@ -56,8 +57,9 @@ struct OutboxDelivery: LeadDelivery {
         let inserted: OutboxStore.InsertResult
         do {
             inserted = try await store.perform { session in
-                try session.insert(lead, reference: { prepared.nextReference() },
-                                   payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true)
+                try session.insert(
+                    lead, reference: { prepared.nextReference() },
+                    payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true)
             }
         } catch {
             logger.critical("cannot store a lead", metadata: ["form": "\(submission.formID)", "error": "\(error)"])
@@ -67,8 +69,9 @@ struct OutboxDelivery: LeadDelivery {
         case .keyConflict:
             return .keyConflict // the endpoint logs the refusal
         case .duplicate(let record):
-            logger.info("lead submitted again; nothing new stored",
-                        metadata: ["reference": "\(record.reference)", "form": "\(record.formID)"])
+            logger.info(
+                "lead submitted again; nothing new stored",
+                metadata: ["reference": "\(record.reference)", "form": "\(record.formID)"])
             return .duplicate(reference: record.reference, delivered: record.status == .delivered)
         case .inserted(let record):
             logger.info("lead stored", metadata: ["reference": "\(record.reference)", "form": "\(record.formID)"])

@@ -26,9 +26,11 @@ struct LeadEndpoint: Sendable {
         do {
             return try await take(request, &known)
         } catch {
-            let refusal = LeadRefusal(reason: error, form: known.form, values: known.values, language: known.language,
-                                      pages: pages)
-            logger.info("lead refused", metadata: ["reason": "\(refusal.logReason)", "form": "\(known.form?.id ?? "-")"])
+            let refusal = LeadRefusal(
+                reason: error, form: known.form, values: known.values, language: known.language,
+                pages: pages)
+            logger.info(
+                "lead refused", metadata: ["reason": "\(refusal.logReason)", "form": "\(known.form?.id ?? "-")"])
             metrics.lead(refusal.result)
             throw refusal
         }
@@ -71,8 +73,10 @@ struct LeadEndpoint: Sendable {
         return form
     }
 
-    private func validate(_ values: [String: String], form: FormDefinition,
-                          language: Language) throws(LeadRefusal.Reason) -> Lead {
+    private func validate(
+        _ values: [String: String], form: FormDefinition,
+        language: Language
+    ) throws(LeadRefusal.Reason) -> Lead {
         var asShown = form
         asShown.language = language
         switch Validator.validate(values, form: asShown) {
@@ -81,8 +85,10 @@ struct LeadEndpoint: Sendable {
         }
     }
 
-    private func submission(_ lead: Lead, form: FormDefinition,
-                            request: HTTPRequest) throws(LeadRefusal.Reason) -> Submission {
+    private func submission(
+        _ lead: Lead, form: FormDefinition,
+        request: HTTPRequest
+    ) throws(LeadRefusal.Reason) -> Submission {
         let key = request.headers["Idempotency-Key"]
         if let key, !Self.isValidIdempotencyKey(key) { throw .malformedIdempotencyKey }
         let consentAt = now()
@@ -90,12 +96,16 @@ struct LeadEndpoint: Sendable {
             formID: form.id,
             fields: Dictionary(uniqueKeysWithValues: lead.values.map { ($0.key.rawValue, $0.value) }),
             idempotencyKey: key,
-            payload: { reference in HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: consentAt) })
+            payload: { reference in
+                HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: consentAt)
+            })
     }
 
     /// What the visitor is told once the outbox has had its say.
-    private func answer(_ result: DeliveryResult, form: FormDefinition,
-                        json: Bool) throws(LeadRefusal.Reason) -> HTTPResponse {
+    private func answer(
+        _ result: DeliveryResult, form: FormDefinition,
+        json: Bool
+    ) throws(LeadRefusal.Reason) -> HTTPResponse {
         switch result {
         case .delivered(let reference), .duplicate(let reference, delivered: true):
             metrics.lead(result == .delivered(reference: reference) ? .delivered : .duplicate)

@@ -73,7 +73,8 @@ struct LeadRefusal: HTTPResponseError {
         case .unknownForm: "unknown form"
         case .sendAgain(.token, let problem): "form token \(problem)"
         case .sendAgain(.proofOfWork, let problem): "proof of work \(problem)"
-        case .invalid(let failure): "validation: " + failure.errors.keys.map(\.rawValue).sorted().joined(separator: ", ")
+        case .invalid(let failure):
+            "validation: " + failure.errors.keys.map(\.rawValue).sorted().joined(separator: ", ")
         case .malformedIdempotencyKey: "malformed Idempotency-Key"
         case .idempotencyKeyConflict: "Idempotency-Key reused for a different submission"
         case .notStored: "not stored"
@@ -85,7 +86,8 @@ struct LeadRefusal: HTTPResponseError {
 
     func response(to request: HTTPRequest) -> HTTPResponse {
         let language = self.language ?? Negotiation.language(request)
-        var response = Negotiation.prefersJSON(request)
+        var response =
+            Negotiation.prefersJSON(request)
             ? LeadAnswer.json(jsonBody(Texts.forLanguage(language)), status: status)
             : page(language)
         switch reason {
@@ -104,8 +106,10 @@ struct LeadRefusal: HTTPResponseError {
         case .sendAgain(let guardian, _): return error(guardian.message(texts), field: guardian.field)
         case .invalid(let failure):
             let errors = failure.errors.reduce(into: [String: JSONValue]()) { $0[$1.key.rawValue] = .string($1.value) }
-            return ["status": "error", "message": .string(failure.message(language: texts.language)),
-                    "errors": .object(errors)]
+            return [
+                "status": "error", "message": .string(failure.message(language: texts.language)),
+                "errors": .object(errors),
+            ]
         case .malformedIdempotencyKey: return error(Self.malformedKeyMessage)
         case .idempotencyKeyConflict: return error(Self.keyConflictMessage)
         case .notStored: return error(texts.unavailable)
@@ -122,14 +126,17 @@ struct LeadRefusal: HTTPResponseError {
         let texts = Texts.forLanguage(language)
         switch reason {
         case .rateLimited:
-            return pages.messagePage(title: texts.rateLimitedTitle, text: texts.rateLimitedText, language: language,
-                                     status: status)
+            return pages.messagePage(
+                title: texts.rateLimitedTitle, text: texts.rateLimitedText, language: language,
+                status: status)
         case .unreadableBody:
-            return pages.messagePage(title: texts.invalidRequestTitle, text: texts.invalidRequestText,
-                                     language: language, status: status)
+            return pages.messagePage(
+                title: texts.invalidRequestTitle, text: texts.invalidRequestText,
+                language: language, status: status)
         case .unknownForm:
-            return pages.messagePage(title: texts.notFoundTitle, text: texts.unknownForm, language: language,
-                                     status: status)
+            return pages.messagePage(
+                title: texts.notFoundTitle, text: texts.unknownForm, language: language,
+                status: status)
         case .malformedIdempotencyKey:
             return .error(status, Self.malformedKeyMessage)
         case .idempotencyKeyConflict:

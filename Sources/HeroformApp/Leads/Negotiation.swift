@@ -13,7 +13,9 @@ enum Negotiation {
 
     /// The q-value the Accept header gives a media type (exact match, then `type/*`, then `*/*`).
     static func quality(of media: String, in accept: String) -> Double {
-        var exact: Double?, partial: Double?, any: Double?
+        var exact: Double?
+        var partial: Double?
+        var any: Double?
         let type = media.split(separator: "/").first.map(String.init) ?? media
         for element in accept.lowercased().split(separator: ",") {
             let parts = element.split(separator: ";").map { $0.trimmingWhitespace() }

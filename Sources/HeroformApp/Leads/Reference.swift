@@ -10,8 +10,9 @@ package enum Reference {
     }
 
     package static func generate<G: RandomNumberGenerator>(using generator: inout G) -> String {
-        (0..<3).map { _ in String((0..<3).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }) }
-            .joined(separator: "-")
+        (0..<3).map { _ in String((0..<3).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        }
+        .joined(separator: "-")
     }
 
     /// True for strings of exactly the generated shape; anything else from a request is ignored.

@@ -1,6 +1,6 @@
+import FormCore
 import FoundationEssentials
 import Glibc
-import FormCore
 import JSON
 import Logging
 
@@ -11,25 +11,28 @@ package struct JSONLogHandler: LogHandler {
     let label: String
     let write: @Sendable (String) -> Void
 
-    package init(label: String, write: @escaping @Sendable (String) -> Void = { line in
-        // write(2) on the descriptor: a reader of standard error that has gone away makes it fail, nothing worse.
-        // A full, non-blocking pipe gets a moment to drain, so lines are not cut in half.
-        let bytes = Array(line.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            if written > 0 {
-                offset += written
-            } else if written < 0 && errno == EINTR {
-                continue
-            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                var entry = pollfd(fd: STDERR_FILENO, events: Int16(POLLOUT), revents: 0)
-                guard poll(&entry, 1, 100) > 0 else { return }
-            } else {
-                return
+    package init(
+        label: String,
+        write: @escaping @Sendable (String) -> Void = { line in
+            // write(2) on the descriptor: a reader of standard error that has gone away makes it fail, nothing worse.
+            // A full, non-blocking pipe gets a moment to drain, so lines are not cut in half.
+            let bytes = Array(line.utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    var entry = pollfd(fd: STDERR_FILENO, events: Int16(POLLOUT), revents: 0)
+                    guard poll(&entry, 1, 100) > 0 else { return }
+                } else {
+                    return
+                }
             }
         }
-    }) {
+    ) {
         self.label = label
         self.write = write
     }

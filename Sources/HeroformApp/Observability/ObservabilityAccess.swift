@@ -13,14 +13,17 @@ struct ObservabilityAccess: HTTPMiddleware {
     private static let loopback = ["127.0.0.0/8", "::1"].compactMap(IPRange.init)
 
     func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
-        guard allows(request) else { return .error(.forbidden, "only from this machine or with the observability token") }
+        guard allows(request) else {
+            return .error(.forbidden, "only from this machine or with the observability token")
+        }
         return await next(request)
     }
 
     private func allows(_ request: HTTPRequest) -> Bool {
         if allowRemote { return true }
         if let token, let given = request.headers["Authorization"], given.hasPrefix("Bearer "),
-           CryptoPrimitives.constantTimeEquals(Array(given.dropFirst(7).utf8), Array(token.utf8)) {
+            CryptoPrimitives.constantTimeEquals(Array(given.dropFirst(7).utf8), Array(token.utf8))
+        {
             return true
         }
         let client = clients.of(request)

@@ -29,8 +29,10 @@ struct FormPage: Sendable {
         var cacheable = true
     }
 
-    func render(_ form: FormDefinition, language: Language, token: String, state: State = State(),
-                presentation: Presentation = Presentation()) -> String {
+    func render(
+        _ form: FormDefinition, language: Language, token: String, state: State = State(),
+        presentation: Presentation = Presentation()
+    ) -> String {
         let texts = Texts.forLanguage(language)
         let title = form.title ?? texts.defaultTitle
         var fields = ""
@@ -39,12 +41,23 @@ struct FormPage: Sendable {
         let firstInvalid = form.shownFields.first { state.errors[$0] != nil }
         for field in form.shownFields {
             let block = fieldBlock(field, form: form, texts: texts, state: state, autofocus: field == firstInvalid)
-            if field.isProjectAddress { project += block } else if field == .consent { continue } else { fields += block }
+            if field.isProjectAddress {
+                project += block
+            } else if field == .consent {
+                continue
+            } else {
+                fields += block
+            }
         }
         if !project.isEmpty {
-            let open = state.values["project_differs"] != nil
-                || form.shownFields.contains { $0.isProjectAddress && $0 != .projectCountryCode && (!(state.values[$0.rawValue] ?? "").isEmpty || state.errors[$0] != nil) }
-            fields += "<div class=\"hf-field hf-field--project-toggle\"><input type=\"checkbox\" class=\"hf-toggle\" id=\"hf-project-differs\" name=\"project_differs\" value=\"on\" aria-controls=\"hf-project\"\(open ? " checked" : "")>"
+            let open =
+                state.values["project_differs"] != nil
+                || form.shownFields.contains {
+                    $0.isProjectAddress && $0 != .projectCountryCode
+                        && (!(state.values[$0.rawValue] ?? "").isEmpty || state.errors[$0] != nil)
+                }
+            fields +=
+                "<div class=\"hf-field hf-field--project-toggle\"><input type=\"checkbox\" class=\"hf-toggle\" id=\"hf-project-differs\" name=\"project_differs\" value=\"on\" aria-controls=\"hf-project\"\(open ? " checked" : "")>"
                 + "<label for=\"hf-project-differs\">\(HTML.escape(texts.projectAddressDiffers))</label></div>"
                 + "<fieldset class=\"hf-project\" id=\"hf-project\"><legend>\(HTML.escape(texts.projectAddressDiffers))</legend>"
                 + "<div class=\"hf-project-fields\">\(project)</div></fieldset>\n"
@@ -53,14 +66,16 @@ struct FormPage: Sendable {
             fields += fieldBlock(.consent, form: form, texts: texts, state: state, autofocus: firstInvalid == .consent)
         }
         // The honeypot is moved off-screen by CSS and hidden from assistive technology; only bots fill it in.
-        let hidden = "<input type=\"hidden\" name=\"form\" value=\"\(HTML.escape(form.id))\">"
+        let hidden =
+            "<input type=\"hidden\" name=\"form\" value=\"\(HTML.escape(form.id))\">"
             + "<input type=\"hidden\" name=\"lang\" value=\"\(language.rawValue)\">"
             + "<input type=\"hidden\" name=\"_token\" value=\"\(HTML.escape(token))\">"
             + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
             + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
             + (proofOfWork ? "<input type=\"hidden\" name=\"_pow\" value=\"\">" : "")
         // Texts the form's script shows come from here too, so each language keeps them in one place.
-        var attributes = " data-token-url=\"/token?form=\(HTML.escape(form.id))\""
+        var attributes =
+            " data-token-url=\"/token?form=\(HTML.escape(form.id))\""
             + " data-success-title=\"\(HTML.escape(texts.thankYouTitle))\""
             + " data-success-text=\"\(HTML.escape(texts.thankYouTemplate))\""
             + " data-network-error=\"\(HTML.escape(texts.networkError))\""
@@ -72,9 +87,13 @@ struct FormPage: Sendable {
         if presentation.theme?.css != nil {
             links += "<link rel=\"stylesheet\" href=\"/forms/\(HTML.escape(form.id))/theme.css\">"
         }
-        if let sheet = presentation.theme?.stylesheet { links += "<link rel=\"stylesheet\" href=\"\(HTML.escape(sheet))\">" }
-        let logo = presentation.theme?.logoURL.map { "<img class=\"hf-logo\" src=\"\(HTML.escape($0))\" alt=\"\">" } ?? ""
-        let scripts = "<script src=\"/assets/form.js\" defer></script>"
+        if let sheet = presentation.theme?.stylesheet {
+            links += "<link rel=\"stylesheet\" href=\"\(HTML.escape(sheet))\">"
+        }
+        let logo =
+            presentation.theme?.logoURL.map { "<img class=\"hf-logo\" src=\"\(HTML.escape($0))\" alt=\"\">" } ?? ""
+        let scripts =
+            "<script src=\"/assets/form.js\" defer></script>"
             + (proofOfWork ? "<script src=\"/assets/pow.js\" defer></script>" : "")
         return template.render([
             "lang": language.rawValue,
@@ -95,12 +114,14 @@ struct FormPage: Sendable {
 
     private func summary(form: FormDefinition, texts: Texts, state: State) -> String {
         if let notice = state.notice, state.errors.isEmpty {
-            return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\"><p>\(HTML.escape(notice))</p></div>"
+            return
+                "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\"><p>\(HTML.escape(notice))</p></div>"
         }
         guard !state.errors.isEmpty else { return "" }
         let items = form.shownFields.compactMap { field -> String? in
             guard let message = state.errors[field] else { return nil }
-            return "<li><a href=\"#hf-\(field.rawValue)\">\(HTML.escape(texts.label(for: field))): \(HTML.escape(message))</a></li>"
+            return
+                "<li><a href=\"#hf-\(field.rawValue)\">\(HTML.escape(texts.label(for: field))): \(HTML.escape(message))</a></li>"
         }.joined()
         return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\">"
             + "<p>\(HTML.escape(state.notice ?? texts.errorSummary))</p><ul>\(items)</ul></div>"
@@ -111,7 +132,8 @@ struct FormPage: Sendable {
         JSONValue.array(form.shownFields.map { [.string($0.rawValue), .string(texts.label(for: $0))] }).serialized()
     }
 
-    private func fieldBlock(_ field: Field, form: FormDefinition, texts: Texts, state: State, autofocus: Bool) -> String {
+    private func fieldBlock(_ field: Field, form: FormDefinition, texts: Texts, state: State, autofocus: Bool) -> String
+    {
         let name = field.rawValue
         let id = "hf-\(name)"
         let required = form.requiredFields.contains(field)
@@ -123,13 +145,15 @@ struct FormPage: Sendable {
         if autofocus { attributes += " autofocus" }
         let marker = required ? " <span class=\"hf-required\">(\(HTML.escape(texts.requiredMarker)))</span>" : ""
         let errorHTML = error.map { "<p class=\"hf-error\" id=\"\(id)-error\">\(HTML.escape($0))</p>" } ?? ""
-        let classes = "hf-field hf-field--\(name.replacing("_", with: "-"))" + (error != nil ? " hf-field--invalid" : "")
+        let classes =
+            "hf-field hf-field--\(name.replacing("_", with: "-"))" + (error != nil ? " hf-field--invalid" : "")
 
         if field == .consent {
             let checked = ["on", "true", "1", "yes", "ja"].contains(value.lowercased()) ? " checked" : ""
-            let link = form.privacyURL.map {
-                "<a href=\"\(HTML.escape($0))\" target=\"_blank\" rel=\"noopener\">\(HTML.escape(texts.privacyLinkText))</a>"
-            } ?? HTML.escape(texts.privacyLinkText)
+            let link =
+                form.privacyURL.map {
+                    "<a href=\"\(HTML.escape($0))\" target=\"_blank\" rel=\"noopener\">\(HTML.escape(texts.privacyLinkText))</a>"
+                } ?? HTML.escape(texts.privacyLinkText)
             let sentence = HTML.escape(texts.consentTemplate).replacing("{privacy}", with: link)
             return "<div class=\"\(classes)\"><input type=\"checkbox\" value=\"on\" \(attributes)\(checked)>"
                 + "<label for=\"\(id)\">\(sentence)\(marker)</label>\(errorHTML)</div>\n"
@@ -139,7 +163,8 @@ struct FormPage: Sendable {
         let control: String
         switch field {
         case .salutation:
-            let options = ([Texts.SalutationOption(value: "", label: texts.pleaseChoose)] + texts.salutationOptions).map {
+            let options = ([Texts.SalutationOption(value: "", label: texts.pleaseChoose)] + texts.salutationOptions).map
+            {
                 "<option value=\"\(HTML.escape($0.value))\"\($0.value == value ? " selected" : "")>\(HTML.escape($0.label))</option>"
             }.joined()
             control = "<select \(attributes) autocomplete=\"honorific-prefix\">\(options)</select>"
@@ -154,10 +179,12 @@ struct FormPage: Sendable {
             let autocomplete = field == .countryCode ? "country" : "off"
             control = "<select \(attributes) autocomplete=\"\(autocomplete)\">\(options)</select>"
         case .message:
-            control = "<textarea \(attributes) rows=\"6\" maxlength=\"\(field.maxLength)\">\(HTML.escape(value))</textarea>"
+            control =
+                "<textarea \(attributes) rows=\"6\" maxlength=\"\(field.maxLength)\">\(HTML.escape(value))</textarea>"
         default:
             let (type, autocomplete) = Self.inputKind(field)
-            control = "<input type=\"\(type)\" \(attributes) value=\"\(HTML.escape(value))\" maxlength=\"\(field.maxLength)\" autocomplete=\"\(autocomplete)\">"
+            control =
+                "<input type=\"\(type)\" \(attributes) value=\"\(HTML.escape(value))\" maxlength=\"\(field.maxLength)\" autocomplete=\"\(autocomplete)\">"
         }
         return "<div class=\"\(classes)\">\(label)\(control)\(errorHTML)</div>\n"
     }

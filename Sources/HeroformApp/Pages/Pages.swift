@@ -1,8 +1,8 @@
-import Outbox
 import FormCore
 import FoundationEssentials
 import Glibc
 import HTTPServer
+import Outbox
 import Synchronization
 
 /// The HTML pages heroform renders, from the templates in `Public/templates/`.
@@ -17,8 +17,10 @@ struct Pages: Sendable {
 
     static let templateFolder = "templates"
 
-    init(publicDir: String, proofOfWork: Bool = false, themes: [String: Theme] = [:],
-         issueToken: @escaping @Sendable (String) -> String) throws {
+    init(
+        publicDir: String, proofOfWork: Bool = false, themes: [String: Theme] = [:],
+        issueToken: @escaping @Sendable (String) -> String
+    ) throws {
         self.issueToken = issueToken
         self.themes = themes
         let folder = publicDir.joiningPath(Self.templateFolder)
@@ -27,26 +29,33 @@ struct Pages: Sendable {
         message = try Template.load(folder + "/message.html")
     }
 
-    func formPage(_ definition: FormDefinition, language: Language, state: FormPage.State = .init(),
-                  presentation: FormPage.Presentation = .init(), status: HTTPStatus = .ok) -> HTTPResponse {
+    func formPage(
+        _ definition: FormDefinition, language: Language, state: FormPage.State = .init(),
+        presentation: FormPage.Presentation = .init(), status: HTTPStatus = .ok
+    ) -> HTTPResponse {
         var presentation = presentation
         if presentation.theme == nil { presentation.theme = themes[definition.id] }
         let token = issueToken(definition.id)
         // The empty form differs between requests only in its token: render it once, then fill the token in.
         guard state.values.isEmpty, state.errors.isEmpty, state.notice == nil, presentation.cacheable else {
-            return Self.html(form.render(definition, language: language, token: token, state: state, presentation: presentation),
-                             status: status)
+            return Self.html(
+                form.render(definition, language: language, token: token, state: state, presentation: presentation),
+                status: status)
         }
         let key = CacheKey(form: definition.id, language: language, parent: presentation.parentOrigin)
-        let parts = cache.entries.withLock { $0[key] } ?? {
-            let rendered = Array(form.render(definition, language: language, token: Self.tokenMarker, presentation: presentation).utf8)
-            let parts = Self.split(rendered)
-            cache.entries.withLock { cache in
-                // Bounded: keys come from configured forms, two languages and allowed origins — but stay careful.
-                if cache.count < 256 { cache[key] = parts }
-            }
-            return parts
-        }()
+        let parts =
+            cache.entries.withLock { $0[key] }
+            ?? {
+                let rendered = Array(
+                    form.render(definition, language: language, token: Self.tokenMarker, presentation: presentation)
+                        .utf8)
+                let parts = Self.split(rendered)
+                cache.entries.withLock { cache in
+                    // Bounded: keys come from configured forms, two languages and allowed origins — but stay careful.
+                    if cache.count < 256 { cache[key] = parts }
+                }
+                return parts
+            }()
         var body = parts.before
         body.reserveCapacity(parts.before.count + token.utf8.count + parts.after.count)
         body.append(contentsOf: token.utf8)
@@ -55,7 +64,9 @@ struct Pages: Sendable {
     }
 
     /// Made once; every page carries a fresh token, so none may be cached.
-    private static let formHeaders: HTTPHeaders = ["Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"]
+    private static let formHeaders: HTTPHeaders = [
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+    ]
 
     /// Rendered empty forms, split around their token; shared by copies of `Pages`.
     final class RenderedPages: Sendable {
@@ -74,7 +85,8 @@ struct Pages: Sendable {
     private static func split(_ page: [UInt8]) -> (before: [UInt8], after: [UInt8]) {
         let marker = Array(tokenMarker.utf8)
         guard page.count >= marker.count else { return (page, []) }
-        for start in 0...(page.count - marker.count) where page[start] == marker[0] && page[start..<start + marker.count].elementsEqual(marker) {
+        for start in 0...(page.count - marker.count)
+        where page[start] == marker[0] && page[start..<start + marker.count].elementsEqual(marker) {
             return (Array(page[..<start]), Array(page[(start + marker.count)...]))
         }
         return (page, [])
@@ -88,24 +100,26 @@ struct Pages: Sendable {
             let escaped = HTML.escape(reference)
             body = body.replacing(escaped, with: "<strong class=\"hf-reference\">\(escaped)</strong>")
         }
-        return Self.html(thanks.render([
-            "lang": language.rawValue,
-            "title": HTML.escape(texts.thankYouTitle),
-            "message": body,
-            "back_link": HTML.escape(backLink),
-            "back_text": HTML.escape(texts.backToForm),
-        ]))
+        return Self.html(
+            thanks.render([
+                "lang": language.rawValue,
+                "title": HTML.escape(texts.thankYouTitle),
+                "message": body,
+                "back_link": HTML.escape(backLink),
+                "back_text": HTML.escape(texts.backToForm),
+            ]))
     }
 
     func messagePage(title: String, text: String, language: Language, status: HTTPStatus) -> HTTPResponse {
         let texts = Texts.forLanguage(language)
-        return Self.html(message.render([
-            "lang": language.rawValue,
-            "title": HTML.escape(title),
-            "message": HTML.escape(text),
-            "back_link": "/",
-            "back_text": HTML.escape(texts.backToForm),
-        ]), status: status)
+        return Self.html(
+            message.render([
+                "lang": language.rawValue,
+                "title": HTML.escape(title),
+                "message": HTML.escape(text),
+                "back_link": "/",
+                "back_text": HTML.escape(texts.backToForm),
+            ]), status: status)
     }
 
     static func html(_ text: String, status: HTTPStatus = .ok) -> HTTPResponse {

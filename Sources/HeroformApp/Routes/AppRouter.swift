@@ -7,12 +7,17 @@ enum AppRouter {
         let config = context.config
         var router = Router()
         router.use(CompressionMiddleware())
-        router.use(SecurityHeaders(frameAncestors: config.security.allowedOrigins.map(OriginPolicy.normalize),
-                                   formTargets: SecurityHeaders.successOrigins(config)))
+        router.use(
+            SecurityHeaders(
+                frameAncestors: config.security.allowedOrigins.map(OriginPolicy.normalize),
+                formTargets: SecurityHeaders.successOrigins(config)))
 
         router.get("/healthz") { _ in ObservabilityRoutes.healthz }
-        router.group(ObservabilityAccess(clients: context.clients, token: config.observability.token,
-                                         allowRemote: config.observability.allowRemote)) { group in
+        router.group(
+            ObservabilityAccess(
+                clients: context.clients, token: config.observability.token,
+                allowRemote: config.observability.allowRemote)
+        ) { group in
             ObservabilityRoutes(context).add(to: &group)
         }
 

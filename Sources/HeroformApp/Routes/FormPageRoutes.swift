@@ -1,6 +1,6 @@
-import Outbox
 import FormCore
 import HTTPServer
+import Outbox
 
 /// The pages a visitor sees: the form (`/`, `/forms/{id}`), its theme, the thank-you page and the demo.
 struct FormPageRoutes {
@@ -20,9 +20,13 @@ struct FormPageRoutes {
         let themes = config.themes
         router.get("/forms/{id}/theme.css") { request in
             guard let css = themes[request.parameters["id"] ?? ""]?.css else { return .error(.notFound) }
-            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/css; charset=utf-8",
-                                                       "Cache-Control": "no-cache"],
-                                body: Array(css.utf8))
+            return HTTPResponse(
+                status: .ok,
+                headers: [
+                    "Content-Type": "text/css; charset=utf-8",
+                    "Cache-Control": "no-cache",
+                ],
+                body: Array(css.utf8))
         }
         if config.demo {
             let demo = try Template.load(config.server.publicDir.joiningPath("templates/demo.html"))
@@ -39,19 +43,24 @@ struct FormPageRoutes {
     }
 
     /// `?parent=ORIGIN` (set by embed.js) names the page embedding the form; only allowed origins are believed.
-    private static func formPage(_ form: FormDefinition?, request: HTTPRequest, pages: Pages,
-                                 embedders: Set<String>) -> HTTPResponse {
+    private static func formPage(
+        _ form: FormDefinition?, request: HTTPRequest, pages: Pages,
+        embedders: Set<String>
+    ) -> HTTPResponse {
         guard let form else {
             let language = Negotiation.pageLanguage(request, default: .de)
             let texts = Texts.forLanguage(language)
-            return pages.messagePage(title: texts.notFoundTitle, text: texts.notFoundText, language: language,
-                                     status: .notFound)
+            return pages.messagePage(
+                title: texts.notFoundTitle, text: texts.notFoundText, language: language,
+                status: .notFound)
         }
         let asked = request.queryItems["parent"].map(OriginPolicy.normalize)
         let allowed = asked.flatMap { embedders.contains($0) ? $0 : nil }
         let ownHost = asked.flatMap { OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil }
-        return pages.formPage(form, language: Negotiation.pageLanguage(request, default: form.language),
-                              presentation: .init(parentOrigin: allowed ?? ownHost,
-                                                  cacheable: allowed != nil || ownHost == nil))
+        return pages.formPage(
+            form, language: Negotiation.pageLanguage(request, default: form.language),
+            presentation: .init(
+                parentOrigin: allowed ?? ownHost,
+                cacheable: allowed != nil || ownHost == nil))
     }
 }

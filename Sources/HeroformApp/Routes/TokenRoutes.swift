@@ -1,5 +1,5 @@
-import JSON
 import HTTPServer
+import JSON
 
 /// What the form's script and site JavaScript fetch before sending: `GET /token?form=ID` (the signed time token)
 /// and, with proof of work on, `GET /challenge` (a puzzle to solve).

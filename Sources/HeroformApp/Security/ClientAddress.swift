@@ -1,6 +1,6 @@
-import WebText
 import HTTPServer
 import Sockets
+import WebText
 
 /// Who the client is, for rate limits: the peer address, or — when the peer is a trusted reverse proxy — the
 /// nearest address in `X-Forwarded-For` that is not itself a trusted proxy. A client cannot spoof its way past

@@ -34,8 +34,10 @@ struct FormToken: Sendable {
     func problem(with token: String?, formID: String, now: Date) -> Problem? {
         guard let token, !token.isEmpty else { return .missing }
         let bytes = Array(token.utf8)
-        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot <= 12, !bytes[(dot + 1)...].contains(UInt8(ascii: ".")),
-              let issued = Int(String(decoding: bytes[..<dot], as: UTF8.self)), issued > 0 else { return .malformed }
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot <= 12,
+            !bytes[(dot + 1)...].contains(UInt8(ascii: ".")),
+            let issued = Int(String(decoding: bytes[..<dot], as: UTF8.self)), issued > 0
+        else { return .malformed }
         let expected = Array(signature(formID: formID, issued: issued).utf8)
         guard CryptoPrimitives.constantTimeEquals(Array(bytes[(dot + 1)...]), expected) else { return .forged }
         let age = now.timeIntervalSince1970 - TimeInterval(issued)
@@ -51,7 +53,8 @@ struct FormToken: Sendable {
     func signature(formID: String, issued: Int) -> String {
         let slot = RecentSignatures.Slot(formID: formID, issued: issued)
         if let known = recent.entries.withLock({ $0[slot] }) { return known }
-        let signature = CryptoPrimitives.base64URL(key.authenticate(Array("heroform-token|v1|\(formID)|\(issued)".utf8)))
+        let signature = CryptoPrimitives.base64URL(
+            key.authenticate(Array("heroform-token|v1|\(formID)|\(issued)".utf8)))
         recent.entries.withLock { entries in
             // Bounded: tokens of any age can be sent, but only this many are kept.
             if entries.count >= RecentSignatures.capacity { entries.removeAll(keepingCapacity: true) }

@@ -1,5 +1,5 @@
-import WebText
 import HTTPServer
+import WebText
 
 /// Which web pages may talk to heroform from a browser: its own, and the company sites in
 /// `security.allowed_origins`. Others get 403 on the routes it guards (the lead and token endpoints); allowed ones

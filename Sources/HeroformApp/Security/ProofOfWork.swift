@@ -16,8 +16,11 @@ final class ProofOfWork: Sendable {
 
         /// What the form's script reads (ALTCHA's field names).
         var json: JSONValue {
-            ["algorithm": .string(algorithm), "challenge": .string(challenge), "maxnumber": .number(Double(maxnumber)),
-             "salt": .string(salt), "signature": .string(signature)]
+            [
+                "algorithm": .string(algorithm), "challenge": .string(challenge),
+                "maxnumber": .number(Double(maxnumber)),
+                "salt": .string(salt), "signature": .string(signature),
+            ]
         }
     }
 
@@ -48,8 +51,9 @@ final class ProofOfWork: Sendable {
         let salt = CryptoPrimitives.hex(saltBytes) + "?expires=\(Int(now.timeIntervalSince1970 + lifetime))"
         let number = Int.random(in: 0...maxNumber, using: &generator)
         let challenge = Self.hash(salt: salt, number: number)
-        return Challenge(challenge: challenge, maxnumber: maxNumber, salt: salt,
-                         signature: sign(salt: salt, challenge: challenge))
+        return Challenge(
+            challenge: challenge, maxnumber: maxNumber, salt: salt,
+            signature: sign(salt: salt, challenge: challenge))
     }
 
     enum Problem: Error, Equatable, Sendable {
@@ -67,8 +71,9 @@ final class ProofOfWork: Sendable {
     func verify(_ field: String?, now: Date) throws(Problem) -> Verified {
         guard let field, !field.isEmpty else { throw .missing }
         guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
-              let json = try? JSONValue.parse(data, maxDepth: 4), let solution = Solution(json: json),
-              solution.algorithm == "SHA-256" else { throw .malformed }
+            let json = try? JSONValue.parse(data, maxDepth: 4), let solution = Solution(json: json),
+            solution.algorithm == "SHA-256"
+        else { throw .malformed }
         guard let expires = Self.expiry(of: solution.salt) else { throw .malformed }
         // Salt and challenge are signed together: a shifted salt ("…?expires=123" + "4") cannot reuse a solution.
         let expected = sign(salt: solution.salt, challenge: solution.challenge)
@@ -79,7 +84,8 @@ final class ProofOfWork: Sendable {
         guard expires > time else { throw .expired }
         guard expires <= time + lifetime + 60 else { throw .forged }
         guard (0...maxNumber).contains(solution.number),
-              Self.hash(salt: solution.salt, number: solution.number) == solution.challenge else { throw .wrong }
+            Self.hash(salt: solution.salt, number: solution.number) == solution.challenge
+        else { throw .wrong }
         let verified = Verified(challenge: solution.challenge, expires: expires)
         guard !isUsed(verified, now: time) else { throw .replayed }
         return verified
@@ -113,8 +119,9 @@ final class ProofOfWork: Sendable {
     private static func expiry(of salt: String) -> TimeInterval? {
         let parts = salt.split(separator: "?", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 24, parts[0].allSatisfy(\.isHexDigit),
-              parts[1].hasPrefix("expires="), case let digits = parts[1].dropFirst("expires=".count),
-              digits.count == 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            parts[1].hasPrefix("expires="), case let digits = parts[1].dropFirst("expires=".count),
+            digits.count == 10, digits.allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return nil }
         return TimeInterval(digits)
     }
 }
@@ -123,8 +130,9 @@ extension ProofOfWork.Solution {
     /// Nil unless every member is there with its type (other members are ignored).
     init?(json: JSONValue) {
         guard let algorithm = json["algorithm"]?.string, let challenge = json["challenge"]?.string,
-              let number = json["number"]?.integer, let salt = json["salt"]?.string,
-              let signature = json["signature"]?.string else { return nil }
+            let number = json["number"]?.integer, let salt = json["salt"]?.string,
+            let signature = json["signature"]?.string
+        else { return nil }
         self.init(algorithm: algorithm, challenge: challenge, number: number, salt: salt, signature: signature)
     }
 }

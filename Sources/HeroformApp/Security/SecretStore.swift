@@ -1,8 +1,8 @@
-import FormCore
-import Outbox
 import CryptoPrimitives
+import FormCore
 import FoundationEssentials
 import Glibc
+import Outbox
 
 /// The key that signs form tokens: `HEROFORM_SECRET` when set (share it between replicas), else one generated
 /// once and kept in the data dir with mode 0600.
@@ -21,17 +21,23 @@ enum SecretStore {
         let path = dataDir.joiningPath("secret")
         if let data = FileManager.default.contents(atPath: path) {
             let text = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
-            guard text.utf8.count >= 32 else { throw Failure(description: "\(path) is too short; delete it to get a new one") }
+            guard text.utf8.count >= 32 else {
+                throw Failure(description: "\(path) is too short; delete it to get a new one")
+            }
             return Array(text.utf8)
         }
         guard let random = CryptoPrimitives.randomBytes(32) else {
             throw Failure(description: "no secure random bytes available to create \(path)")
         }
         let text = CryptoPrimitives.hex(random)
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        guard FileManager.default.createFile(atPath: path, contents: Data((text + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
+        try FileManager.default.createDirectory(
+            atPath: dataDir, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data((text + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
+        else {
             throw Failure(description: "cannot write \(path)")
         }
         return Array(text.utf8)

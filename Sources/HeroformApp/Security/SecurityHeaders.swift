@@ -24,8 +24,9 @@ struct SecurityHeaders: HTTPMiddleware {
         pages = [
             HTTPHeaders.Field(name: "Content-Security-Policy", value: contentSecurityPolicy),
             HTTPHeaders.Field(name: "Referrer-Policy", value: "strict-origin-when-cross-origin"),
-            HTTPHeaders.Field(name: "Permissions-Policy",
-                              value: "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+            HTTPHeaders.Field(
+                name: "Permissions-Policy",
+                value: "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
             HTTPHeaders.Field(name: "Cross-Origin-Opener-Policy", value: "same-origin"),
         ]
     }
@@ -41,9 +42,13 @@ struct SecurityHeaders: HTTPMiddleware {
 
     /// Origins of configured absolute `success_url`s: the form may redirect there after sending.
     static func successOrigins(_ config: AppConfig) -> [String] {
-        Set(config.forms.values.compactMap { form -> String? in
-            guard let link = form.successURL, let url = URL(string: link), let scheme = url.scheme, let host = url.host else { return nil }
-            return "\(scheme.lowercased())://\(host.lowercased())" + (url.port.map { ":\($0)" } ?? "")
-        }).sorted()
+        Set(
+            config.forms.values.compactMap { form -> String? in
+                guard let link = form.successURL, let url = URL(string: link), let scheme = url.scheme,
+                    let host = url.host
+                else { return nil }
+                return "\(scheme.lowercased())://\(host.lowercased())" + (url.port.map { ":\($0)" } ?? "")
+            }
+        ).sorted()
     }
 }

@@ -1,7 +1,7 @@
+import CryptoPrimitives
 import FormCore
 import FoundationEssentials
 import Glibc
-import CryptoPrimitives
 import HTTPServer
 import Sockets
 
@@ -37,8 +37,10 @@ struct SubmissionGuard: Sendable {
     }
 
     /// The form token, then the proof of work: checked, not yet spent (see `spend`).
-    func check(_ values: [String: String], form: FormDefinition,
-               now: Date) throws(LeadRefusal.Reason) -> ProofOfWork.Verified? {
+    func check(
+        _ values: [String: String], form: FormDefinition,
+        now: Date
+    ) throws(LeadRefusal.Reason) -> ProofOfWork.Verified? {
         if let problem = tokens.problem(with: values[Self.tokenField], formID: form.id, now: now) {
             throw .sendAgain(.token, problem: "\(problem)")
         }

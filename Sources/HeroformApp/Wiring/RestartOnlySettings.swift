@@ -11,20 +11,25 @@ struct RestartOnlySetting {
         let keep: (inout AppConfig, AppConfig) -> Void
 
         static func at<Value: Equatable>(_ path: WritableKeyPath<AppConfig, Value>) -> Field {
-            Field(differs: { $0[keyPath: path] != $1[keyPath: path] },
-                  keep: { $0[keyPath: path] = $1[keyPath: path] })
+            Field(
+                differs: { $0[keyPath: path] != $1[keyPath: path] },
+                keep: { $0[keyPath: path] = $1[keyPath: path] })
         }
     }
 
     static var all: [RestartOnlySetting] {
         [
             RestartOnlySetting(name: "server.host/port", fields: [.at(\.server.host), .at(\.server.port)]),
-            RestartOnlySetting(name: "server timeouts and limits",
-                               fields: [.at(\.server.keepAliveTimeout), .at(\.server.maxConnections),
-                                        .at(\.server.shutdownGracePeriod)]),
+            RestartOnlySetting(
+                name: "server timeouts and limits",
+                fields: [
+                    .at(\.server.keepAliveTimeout), .at(\.server.maxConnections),
+                    .at(\.server.shutdownGracePeriod),
+                ]),
             RestartOnlySetting(name: "storage", fields: [.at(\.storage)]),
-            RestartOnlySetting(name: "hero.endpoint/api_key_file",
-                               fields: [.at(\.hero.endpoint), .at(\.hero.apiKeyFile)]),
+            RestartOnlySetting(
+                name: "hero.endpoint/api_key_file",
+                fields: [.at(\.hero.endpoint), .at(\.hero.apiKeyFile)]),
             RestartOnlySetting(name: "alerts", fields: [.at(\.alerts)]),
         ]
     }

@@ -34,22 +34,28 @@ struct RouteContext: Sendable {
         let now = process.now
         self.now = now
         surviving = SurvivingState(config: config, secret: process.secret, keeping: previous)
-        let tokens = FormToken(secret: process.secret, minimumAge: config.security.minFillTime,
-                               maximumAge: config.security.tokenMaxAge)
+        let tokens = FormToken(
+            secret: process.secret, minimumAge: config.security.minFillTime,
+            maximumAge: config.security.tokenMaxAge)
         self.tokens = tokens
         files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
-        pages = try Pages(publicDir: config.server.publicDir, proofOfWork: surviving.proofOfWork != nil,
-                          themes: config.themes) { tokens.issue(formID: $0, at: now()) }
+        pages = try Pages(
+            publicDir: config.server.publicDir, proofOfWork: surviving.proofOfWork != nil,
+            themes: config.themes
+        ) { tokens.issue(formID: $0, at: now()) }
         clients = ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init))
     }
 
     var leads: LeadEndpoint {
-        let guards = SubmissionGuard(tokens: tokens, limiter: surviving.limiter, clients: clients,
-                                     proofOfWork: surviving.proofOfWork)
-        let delivery = OutboxDelivery(store: store, worker: worker, deadline: config.hero.timeout,
-                                      maxAge: config.storage.maxAge, logger: logger, now: now)
-        return LeadEndpoint(forms: config.forms, pages: pages, delivery: delivery, guards: guards, metrics: metrics,
-                            logger: logger, now: now)
+        let guards = SubmissionGuard(
+            tokens: tokens, limiter: surviving.limiter, clients: clients,
+            proofOfWork: surviving.proofOfWork)
+        let delivery = OutboxDelivery(
+            store: store, worker: worker, deadline: config.hero.timeout,
+            maxAge: config.storage.maxAge, logger: logger, now: now)
+        return LeadEndpoint(
+            forms: config.forms, pages: pages, delivery: delivery, guards: guards, metrics: metrics,
+            logger: logger, now: now)
     }
 }
 
@@ -75,7 +81,8 @@ struct SurvivingState: Sendable {
         if let previous, previous.puzzle == puzzle {
             proofOfWork = previous.proofOfWork
         } else {
-            proofOfWork = security.proofOfWork
+            proofOfWork =
+                security.proofOfWork
                 ? ProofOfWork(secret: secret, maxNumber: security.proofOfWorkMaxNumber) : nil
         }
     }

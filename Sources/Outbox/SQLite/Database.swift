@@ -118,7 +118,9 @@ final class Database {
             case .real(let double): rc = sqlite3_bind_double(statement, position, double)
             case .text(let text): rc = sqlite3_bind_text(statement, position, text, -1, Self.transient)
             case .blob(let bytes):
-                rc = bytes.withUnsafeBytes { sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), Self.transient) }
+                rc = bytes.withUnsafeBytes {
+                    sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), Self.transient)
+                }
             case .null: rc = sqlite3_bind_null(statement, position)
             }
             guard rc == SQLITE_OK else { throw SQLiteError(code: rc, message: lastMessage) }
