@@ -59,7 +59,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strictFeatures),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
-        .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL"], swiftSettings: upcomingFeatures),
+        .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL", "WebText"], swiftSettings: upcomingFeatures),
         // The outbound HTTPS client for HERO's Lead API.
         .target(name: "HeroClient", dependencies: ["HTTPClient", "JSON"], swiftSettings: upcomingFeatures),
         // A local stand-in for HERO that enforces its contract, for tests and benchmarks.

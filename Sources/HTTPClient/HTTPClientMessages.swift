@@ -1,5 +1,6 @@
 package import FoundationEssentials
 import Glibc
+import WebText
 
 /// One request: the client adds `Host`, `Content-Length` and framing; everything else is the caller's.
 package struct HTTPClientRequest: Sendable {
@@ -148,19 +149,7 @@ enum RequestEncoder {
         return Array(head.utf8) + request.body
     }
 
-    /// RFC 9110 §5.6.2 token characters.
-    static func isToken(_ text: String) -> Bool {
-        !text.isEmpty
-            && text.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    return true
-                default:
-                    return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-                }
-            }
-    }
+    static func isToken(_ text: String) -> Bool { HTTPToken.isToken(text.utf8) }
 }
 
 extension String {

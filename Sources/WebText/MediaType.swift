@@ -18,7 +18,7 @@ package struct MediaType: Equatable, Sendable {
     private init?(parsing header: String) {
         let parsed = HeaderValue(header)
         let parts = parsed.value.lowercased().split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, Self.isToken(parts[0]), Self.isToken(parts[1]) else { return nil }
+        guard parts.count == 2, HTTPToken.isToken(parts[0].utf8), HTTPToken.isToken(parts[1].utf8) else { return nil }
         type = String(parts[0])
         subtype = String(parts[1])
         parameters = parsed.parameters
@@ -35,17 +35,6 @@ package struct MediaType: Equatable, Sendable {
         let parsed = headers.compactMap { header in MediaType(parsing: header).map { (header, $0) } }
         return Dictionary(parsed, uniquingKeysWith: { first, _ in first })
     }()
-
-    /// RFC 9110 `token`: rejects spaces, control characters and anything else a client shouldn't send.
-    static func isToken(_ text: Substring) -> Bool {
-        !text.isEmpty
-            && text.unicodeScalars.allSatisfy { scalar in
-                ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-                    || tokenPunctuation.contains(scalar)
-            }
-    }
-
-    private static let tokenPunctuation = Set("!#$%&'*+-.^_`|~".unicodeScalars)
 
     /// Absent charset means UTF-8 for our types (HTML forms and JSON, RFC 8259 §8.1).
     package var isUTF8: Bool {

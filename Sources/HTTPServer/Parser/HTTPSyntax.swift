@@ -9,15 +9,7 @@ enum HTTPSyntax {
     static let colon = UInt8(ascii: ":")
 
     /// tchar: the characters of a token (methods, field names, transfer codings).
-    static let tokenTable: [Bool] = table { byte in
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
-    }
+    static let tokenTable: [Bool] = table(HTTPToken.isTokenByte)
 
     /// Bytes allowed in a field value: VCHAR, obs-text, SP and HTAB. No CR, LF, NUL or other controls.
     static let fieldValueTable: [Bool] = table { byte in

@@ -25,7 +25,7 @@ final class HTTPConnection: @unchecked Sendable {
     private let responder: any HTTPResponder
     private let logger: Logger
     private let observer: (any HTTPObserver)?
-    private let timer: DispatchSourceTimer
+    private let timer: any DispatchSourceTimer
     private var parser: HTTPRequestParser
     private var state: State = .awaitingHead
     private var timerPurpose: TimerPurpose = .head
