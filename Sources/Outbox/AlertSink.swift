@@ -4,6 +4,8 @@ package enum Alert: Sendable, Equatable {
     case leadFailed(reference: String, formID: String, reason: String)
     /// The receiver refused the API key; `reason` says how (e.g. "HERO refused the API key (HTTP 401)").
     case keyRejected(reason: String)
+    /// One of a delivered lead's files could not be attached; `number` is its place among the lead's files.
+    case fileFailed(reference: String, formID: String, number: Int, reason: String)
 }
 
 /// Where alerts go: the app wires a webhook in, tests a recorder.

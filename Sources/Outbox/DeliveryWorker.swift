@@ -21,14 +21,19 @@ package final class DeliveryWorker: Sendable {
         case failed
     }
 
-    private let store: OutboxStore
+    let store: OutboxStore
     private let sender: any LeadSender
-    private let policy: RetryPolicy
-    private let logger: Logger
-    private let alerts: (any AlertSink)?
-    private let now: @Sendable () -> Date
-    private let random: @Sendable () -> Double
+    /// Takes delivered leads' files to the receiver; nil: files stay where they are (none are taken then).
+    let attachmentSender: (any AttachmentSender)?
+    let files: AttachmentFiles
+    let policy: RetryPolicy
+    let logger: Logger
+    let alerts: (any AlertSink)?
+    let now: @Sendable () -> Date
+    let random: @Sendable () -> Double
     private let retention: TimeInterval
+    /// How long the files of failed attachments are kept for the operator.
+    private let failedFileRetention: TimeInterval
     private let onOutcome: (@Sendable (SendOutcome) -> Void)?
     /// Claims from before this moment belong to an earlier process.
     private let createdAt: Date
@@ -48,10 +53,13 @@ package final class DeliveryWorker: Sendable {
     }
 
     /// - Parameter retention: how long delivered leads keep their personal data; the loop erases it hourly after.
+    /// - Parameter failedFileRetention: how long files the receiver refused are kept on disk (from the lead's
+    ///   arrival).
     /// - Parameter onOutcome: hears of every sending's outcome (metrics).
     package init(
-        store: OutboxStore, sender: any LeadSender, policy: RetryPolicy = RetryPolicy(), logger: Logger,
-        retention: TimeInterval = 30 * 86400,
+        store: OutboxStore, sender: any LeadSender, attachmentSender: (any AttachmentSender)? = nil,
+        policy: RetryPolicy = RetryPolicy(), logger: Logger,
+        retention: TimeInterval = 30 * 86400, failedFileRetention: TimeInterval = 30 * 86400,
         alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         onOutcome: (@Sendable (SendOutcome) -> Void)? = nil
@@ -59,6 +67,9 @@ package final class DeliveryWorker: Sendable {
         self.onOutcome = onOutcome
         self.store = store
         self.sender = sender
+        self.attachmentSender = attachmentSender
+        self.files = store.attachmentFiles
+        self.failedFileRetention = failedFileRetention
         self.policy = policy
         self.logger = logger
         self.alerts = alerts
@@ -152,12 +163,31 @@ package final class DeliveryWorker: Sendable {
                 guard let task = track({ await self.attempt(record) }) else { break }
                 _ = await task.value
             }
-            if !due.isEmpty { continue }
+            let dueFiles =
+                attachmentSender == nil
+                ? [] : (try? await store.perform { try $0.claimDueFiles(now: instant, limit: 8) }) ?? []
+            for (index, record) in dueFiles.enumerated() {
+                guard
+                    let task = track({
+                        await self.sendFiles(record)
+                        return .delivered
+                    })
+                else {
+                    // Stopping: what was claimed and not started is simply due again at the next start.
+                    for left in dueFiles[index...] {
+                        _ = try? await store.perform { try $0.releaseFiles(left.reference) }
+                    }
+                    break
+                }
+                _ = await task.value
+            }
+            if !due.isEmpty || !dueFiles.isEmpty { continue }
             if instant.timeIntervalSince(lastPurge) > 3600 {
                 lastPurge = instant
                 await purgeExpired()
             }
-            let next = (try? await store.perform { try $0.nextDue() }) ?? nil
+            let withFiles = attachmentSender != nil
+            let next = (try? await store.perform { try $0.nextDue(includingFiles: withFiles) }) ?? nil
             var wait = pollInterval
             if let next {
                 let seconds = max(0, next.timeIntervalSince(now()))
@@ -196,13 +226,21 @@ package final class DeliveryWorker: Sendable {
         }
     }
 
-    /// Erases the personal data of leads delivered more than `retention` ago.
+    /// Erases the personal data of leads delivered more than `retention` ago (their files with it), and the files
+    /// of failed attachments kept longer than `failedFileRetention`.
     @discardableResult
     package func purgeExpired() async -> Int {
         let instant = now()
         let cutoff = instant.addingTimeInterval(-retention)
+        let filesCutoff = instant.addingTimeInterval(-failedFileRetention)
+        let files = self.files
         do {
-            let erased = try await store.perform { try $0.eraseDelivered(before: cutoff, now: instant) }
+            let erased = try await store.perform { session in
+                let erased = try session.eraseDelivered(before: cutoff, now: instant)
+                _ = try session.expireFailedFiles(before: filesCutoff, now: instant)
+                files.removeUnkept(keep: try session.filesToKeep(), staging: false)
+                return erased
+            }
             if erased > 0 {
                 logger.info(
                     "erased the personal data of delivered leads older than the retention period",
@@ -254,6 +292,8 @@ package final class DeliveryWorker: Sendable {
                 setHealth(keyRejected: false, error: nil)
                 if let id { metadata["external_id"] = "\(id)" }
                 logger.info("lead delivered", metadata: metadata)
+                // Its files go in a round of their own, from the loop: the visitor's answer does not wait for them.
+                if record.filesPending == true { wake() }
                 return .delivered
 
             case .keyRejected(let reason):
@@ -306,7 +346,7 @@ package final class DeliveryWorker: Sendable {
 
     /// Returns whether the key was already rejected before.
     @discardableResult
-    private func setHealth(keyRejected: Bool, error: String?) -> Bool {
+    func setHealth(keyRejected: Bool, error: String?) -> Bool {
         state.withLock { state in
             let was = state.health.keyRejected
             state.health = Health(keyRejected: keyRejected, lastError: error)

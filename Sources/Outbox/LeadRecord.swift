@@ -30,4 +30,12 @@ package struct LeadRecord: Sendable, Equatable {
     package var giveUpAt: Date
     /// Set while a delivery call runs.
     package var inFlightSince: Date?
+    /// The lead's files still have to go (`true`) or are done with (`false`); nil when it came without files.
+    package var filesPending: Bool?
+    /// Where the lead's files go at the receiver, once looked up.
+    package var filesTarget: AttachmentTarget?
+    /// Failed rounds of sending the lead's files so far (for their backoff).
+    package var filesAttempts = 0
+    /// The lead's files, where the operation that gave this record loaded them (`find`, `list`, file claims).
+    package var attachments: [AttachmentRecord] = []
 }

@@ -20,8 +20,40 @@ package enum SendOutcome: Sendable, Equatable {
     case refused(reason: String, detail: String)
 }
 
+/// Takes a delivered lead's files to the receiver in three steps, each of which the worker records before the next:
+/// where the lead's files go (once per lead), each file's bytes (an upload handle), each file attached there.
+package protocol AttachmentSender: Sendable {
+    /// Where the files of the lead the receiver knows as `externalID` go (nil: it named no id for the lead).
+    func target(forExternalID externalID: Int?) async -> StepOutcome<AttachmentTarget>
+    /// Sends the bytes at `path`; the answer is the receiver's handle for them.
+    func upload(_ file: AttachmentRecord, at path: String) async -> StepOutcome<String>
+    /// Attaches uploaded bytes to `target`; the answer is the receiver's id for the attached file, if it names one.
+    func attach(_ file: AttachmentRecord, uploadID: String, to target: AttachmentTarget) async -> StepOutcome<Int?>
+}
+
+/// What one step of sending files came to, classified like `SendOutcome`.
+package enum StepOutcome<Value: Sendable>: Sendable {
+    case done(Value)
+    /// The receiver refused the API key: the lead's files wait, retried slowly.
+    case keyRejected(reason: String)
+    /// The receiver is unreachable, slow or failing: the lead's files wait, with backoff.
+    case unavailable(reason: String)
+    /// The receiver refused this step: for a file, that file fails and the others still go. `detail` is the
+    /// receiver's own message (may quote what was sent: logged only at debug).
+    case refused(reason: String, detail: String)
+}
+
 /// Sends nothing and reports success: dry-run mode, where everything works and nothing leaves the machine.
-package struct DryRunSender: LeadSender {
+package struct DryRunSender: LeadSender, AttachmentSender {
     package init() {}
     package func send(_ payload: Data) async -> SendOutcome { .delivered(externalID: nil) }
+    package func target(forExternalID externalID: Int?) async -> StepOutcome<AttachmentTarget> {
+        .done(AttachmentTarget(id: externalID ?? 0, label: nil))
+    }
+    package func upload(_ file: AttachmentRecord, at path: String) async -> StepOutcome<String> {
+        .done("dry-run-\(file.number)")
+    }
+    package func attach(
+        _ file: AttachmentRecord, uploadID: String, to target: AttachmentTarget
+    ) async -> StepOutcome<Int?> { .done(nil) }
 }

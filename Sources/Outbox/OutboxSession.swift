@@ -18,11 +18,13 @@ package struct OutboxSession {
     /// Stores a lead unless it repeats one: the same fingerprint within `duplicateWindow`, or the same
     /// Idempotency-Key within `idempotencyWindow`. `makeReference` builds the payload's reference into it.
     /// With `claim`, the new lead is stored already claimed for an inline delivery attempt (one commit, not two).
+    /// `attachments` are the files staged in `staged`: a new lead takes them into its folder in this commit; for a
+    /// repeat or a conflict they stay staged, for the caller to discard.
     package func insert(
         _ lead: OutboxStore.NewLead, reference makeReference: @Sendable () -> String,
         payloadFor: @Sendable (String) -> Data, now: Date, maxAge: TimeInterval,
         duplicateWindow: TimeInterval = 600, idempotencyWindow: TimeInterval = 86400,
-        claim: Bool = false
+        claim: Bool = false, attachments: [NewAttachment] = [], staged: StagedAttachments? = nil
     ) throws -> OutboxStore.InsertResult {
         try database.withLock { db in
             try db.transaction {
@@ -67,11 +69,17 @@ package struct OutboxSession {
                         .real(created + maxAge), lead.fingerprint.map { .text($0) } ?? .null,
                         lead.idempotencyKey.map { .text($0) } ?? .null, claim ? .real(created) : .null,
                     ])
+                if !attachments.isEmpty {
+                    try insertAttachments(attachments, reference: reference, now: created, db: db)
+                    // Last: a failed move throws, and the lead's rows go with the savepoint.
+                    try staged?.move(to: reference)
+                }
                 guard let row = try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first,
-                    let record = Self.record(row)
+                    var record = Self.record(row)
                 else {
                     throw SQLiteError(code: 0, message: "inserted lead not found")
                 }
+                if !attachments.isEmpty { record.attachments = try loadAttachments(reference, db: db) }
                 return .inserted(record)
             }
         }
@@ -122,6 +130,12 @@ package struct OutboxSession {
                 try db.run(
                     "UPDATE leads SET in_flight_since = NULL WHERE in_flight_since < ?",
                     [.real((startedAt ?? now).timeIntervalSince1970)])
+                try db.run(
+                    "UPDATE leads SET files_in_flight_since = NULL WHERE files_in_flight_since < ?",
+                    [.real((startedAt ?? now).timeIntervalSince1970)])
+                try db.run(
+                    "UPDATE leads SET files_next_attempt_at = ? WHERE files_state = 'pending' AND files_next_attempt_at > ?",
+                    [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
                 return try db.run(
                     "UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
                     [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
@@ -171,9 +185,14 @@ package struct OutboxSession {
 
     // MARK: - Operating
 
+    /// The lead with its files.
     package func find(_ reference: String) throws -> LeadRecord? {
         try database.withLock { db in
-            try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(Self.record)
+            guard var record = try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first
+                .flatMap(Self.record)
+            else { return nil }
+            if record.filesPending != nil { record.attachments = try loadAttachments(reference, db: db) }
+            return record
         }
     }
 
@@ -186,7 +205,11 @@ package struct OutboxSession {
                         "SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?",
                         [.text($0.rawValue), .integer(Int64(limit))])
                 } ?? db.query("SELECT * FROM leads ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
-            return rows.compactMap(Self.record)
+            var records = rows.compactMap(Self.record)
+            for index in records.indices where records[index].filesPending != nil {
+                records[index].attachments = try loadAttachments(records[index].reference, db: db)
+            }
+            return records
         }
     }
 
@@ -215,11 +238,21 @@ package struct OutboxSession {
 
     /// Erases the personal data of leads delivered before `cutoff`: the payload and fingerprint go, the
     /// reference, status and times stay. Returns how many were erased.
+    /// Their files' names go too, and their files are marked for deletion (`AttachmentFiles.removeUnkept`).
     package func eraseDelivered(before cutoff: Date, now: Date) throws -> Int {
         try database.withLock { db in
             try db.run(
                 """
-                UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL, erased_at = ?
+                UPDATE attachments SET filename = NULL, file_erased_at = coalesce(file_erased_at, ?),
+                    state = CASE WHEN state = 'attached' THEN state ELSE 'failed' END,
+                    last_error = CASE WHEN state = 'attached' THEN NULL ELSE 'erased with the lead''s personal data' END
+                WHERE lead_id IN (SELECT id FROM leads
+                                  WHERE status = 'delivered' AND delivered_at < ? AND erased_at IS NULL)
+                """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
+            return try db.run(
+                """
+                UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL, erased_at = ?,
+                    files_state = CASE WHEN files_state IS NULL THEN NULL ELSE 'done' END
                 WHERE status = 'delivered' AND delivered_at < ? AND erased_at IS NULL
                 """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
         }
@@ -241,13 +274,16 @@ package struct OutboxSession {
         }
     }
 
-    /// The earliest time a pending lead is due, if any.
-    package func nextDue() throws -> Date? {
+    /// The earliest time a pending lead, or a delivered lead's files, are due, if any.
+    package func nextDue(includingFiles: Bool = true) throws -> Date? {
         try database.withLock { db in
-            try db.query(
-                "SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL"
-            )
-            .first?["due"]?.double.map(Date.init(timeIntervalSince1970:))
+            let leads = "SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL"
+            let files = """
+                SELECT MIN(files_next_attempt_at) AS due FROM leads
+                WHERE status = 'delivered' AND files_state = 'pending' AND files_in_flight_since IS NULL
+                """
+            return try db.query(includingFiles ? "SELECT MIN(due) AS due FROM (\(leads) UNION ALL \(files))" : leads)
+                .first?["due"]?.double.map(Date.init(timeIntervalSince1970:))
         }
     }
 
@@ -271,7 +307,12 @@ package struct OutboxSession {
             deliveredAt: row["delivered_at"]?.double.map(Date.init(timeIntervalSince1970:)),
             erasedAt: row["erased_at"]?.double.map(Date.init(timeIntervalSince1970:)),
             giveUpAt: Date(timeIntervalSince1970: giveUp),
-            inFlightSince: row["in_flight_since"]?.double.map(Date.init(timeIntervalSince1970:)))
+            inFlightSince: row["in_flight_since"]?.double.map(Date.init(timeIntervalSince1970:)),
+            filesPending: row["files_state"]?.string.map { $0 == "pending" },
+            filesTarget: row["files_target_id"]?.int.map {
+                AttachmentTarget(id: $0, label: row["files_target_label"]?.string)
+            },
+            filesAttempts: row["files_attempts"]?.int ?? 0)
     }
 }
 

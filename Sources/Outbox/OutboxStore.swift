@@ -11,6 +11,8 @@ import Synchronization
 /// has `performBlocking`.
 package final class OutboxStore: Sendable {
     package let path: String
+    /// Where the files that came with leads are kept.
+    package let attachmentFiles: AttachmentFiles
     let database: LockedDatabase
     private let queue = DispatchQueue(label: "heroform.outbox.store")
     /// Work handed to `perform` and not yet run; the store's queue takes it all in one go.
@@ -34,6 +36,7 @@ package final class OutboxStore: Sendable {
             atPath: dataDir, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
         path = dataDir.joiningPath("outbox.sqlite3")
+        attachmentFiles = AttachmentFiles(dataDir: dataDir)
         // Personal data: readable by the service user only (also the -wal and -shm files SQLite creates).
         let previous = umask(0o077)
         defer { umask(previous) }
@@ -139,6 +142,38 @@ package final class OutboxStore: Sendable {
                     CREATE INDEX leads_fingerprint ON leads (fingerprint, created_at);
                     CREATE INDEX leads_idempotency ON leads (idempotency_key, created_at);
                     PRAGMA user_version = 1;
+                    """)
+            }
+        }
+        if version < 2 {
+            // Files that came with a lead, and how far sending them has got (the lead's `files_*` columns: one
+            // round of sending them at a time, with a backoff of its own; the lead's own status stays `delivered`).
+            try db.transaction {
+                try db.execute(
+                    """
+                    CREATE TABLE attachments (
+                        lead_id INTEGER NOT NULL REFERENCES leads (id),
+                        number INTEGER NOT NULL,
+                        filename TEXT,
+                        media_type TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('image', 'document')),
+                        size INTEGER NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'uploaded', 'attached', 'failed')),
+                        upload_id TEXT,
+                        external_id INTEGER,
+                        last_error TEXT,
+                        file_erased_at REAL,
+                        PRIMARY KEY (lead_id, number)
+                    );
+                    ALTER TABLE leads ADD COLUMN files_state TEXT CHECK (files_state IN ('pending', 'done'));
+                    ALTER TABLE leads ADD COLUMN files_target_id INTEGER;
+                    ALTER TABLE leads ADD COLUMN files_target_label TEXT;
+                    ALTER TABLE leads ADD COLUMN files_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE leads ADD COLUMN files_next_attempt_at REAL;
+                    ALTER TABLE leads ADD COLUMN files_in_flight_since REAL;
+                    CREATE INDEX leads_files_due ON leads (files_state, files_next_attempt_at);
+                    PRAGMA user_version = 2;
                     """)
             }
         }

@@ -49,6 +49,11 @@ struct WebhookAlerts: AlertSink {
                 "event": "hero_key_rejected", "reason": reason,
                 "hint": "check HERO_API_KEY; leads are kept and retried",
             ]
+        case .fileFailed(let reference, let formID, let number, let reason):
+            return [
+                "event": "file_failed", "reference": reference, "form": formID, "file": String(number),
+                "reason": reason, "hint": "heroform outbox show \(reference); heroform outbox retry \(reference)",
+            ]
         }
     }
 }
