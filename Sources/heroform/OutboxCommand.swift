@@ -13,7 +13,7 @@ struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
         abstract: "Inspect and retry stored leads.",
-        subcommands: [List.self, Show.self, Retry.self, Purge.self]
+        subcommands: [List.self, Show.self, Retry.self, Files.self, Purge.self]
     )
 
     static func openStore(_ options: ConfigOptions) throws -> (AppConfig, OutboxStore) {
@@ -59,7 +59,8 @@ struct OutboxCommand: ParsableCommand {
 
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Deliver a failed lead again (the server picks it up within seconds).")
+            abstract:
+                "Deliver a failed lead again, or a delivered lead's failed files (the server picks it up within seconds).")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The lead's reference.")
         var reference: String?
@@ -77,14 +78,58 @@ struct OutboxCommand: ParsableCommand {
                 let count = try store.performBlocking { try $0.retryAllFailed(now: Date(), maxAge: maxAge) }
                 print("\(count) failed lead(s) queued for delivery")
             } else if let reference {
-                let queued = try store.performBlocking { session in
-                    try session.retry(reference.uppercased(), now: Date(), maxAge: maxAge)
+                let reference = reference.uppercased()
+                let (queued, files) = try store.performBlocking { session in
+                    let queued = try session.retry(reference, now: Date(), maxAge: maxAge)
+                    return (queued, queued ? 0 : try session.retryFailedFiles(reference, now: Date()))
                 }
-                guard queued else {
+                if queued {
+                    print("\(reference) queued for delivery")
+                } else if files > 0 {
+                    print("\(files) failed file(s) of \(reference) queued for delivery")
+                } else {
                     throw ValidationError(
-                        "\(reference): no such lead waiting or failed (delivered and erased leads cannot be retried)")
+                        "\(reference): no such lead waiting or failed, and no failed files kept for it "
+                            + "(delivered and erased leads cannot be retried)")
                 }
-                print("\(reference.uppercased()) queued for delivery")
+            }
+        }
+    }
+
+    struct Files: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the files a lead came with (those still kept) into a folder (personal data).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The lead's reference.")
+        var reference: String
+        @Option(help: "The folder to copy them into (created if missing; existing files are not overwritten).")
+        var to: String
+
+        func run() throws {
+            let (_, store) = try OutboxCommand.openStore(options)
+            guard let record = try store.performBlocking({ try $0.find(reference.uppercased()) }) else {
+                throw ValidationError("no lead with reference \(reference)")
+            }
+            let kept = record.attachments.filter { !$0.fileErased }
+            guard !kept.isEmpty else {
+                throw ValidationError(
+                    "\(record.reference) has no files kept (\(record.attachments.count) came with it; files are "
+                        + "deleted once HERO has them)")
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true)
+            } catch {
+                throw ValidationError("cannot create '\(to)': \(error)")
+            }
+            for file in kept {
+                let source = store.attachmentFiles.path(of: record.reference, number: file.number)
+                let target = to.hasSuffix("/") ? to + OutboxTable.copyName(file) : to + "/" + OutboxTable.copyName(file)
+                do {
+                    try FileManager.default.copyItem(atPath: source, toPath: target)
+                } catch {
+                    throw ValidationError("cannot copy file \(file.number) to '\(target)': \(error)")
+                }
+                print(target)
             }
         }
     }

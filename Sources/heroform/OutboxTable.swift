@@ -7,7 +7,9 @@ import Outbox
 enum OutboxTable {
     static func render(_ records: [LeadRecord]) -> String {
         guard !records.isEmpty else { return "no leads" }
-        let header = ["REFERENCE", "FORM", "STATUS", "ATTEMPTS", "CREATED (UTC)", "NEXT / DELIVERED (UTC)", "HERO ID"]
+        let header = [
+            "REFERENCE", "FORM", "STATUS", "ATTEMPTS", "CREATED (UTC)", "NEXT / DELIVERED (UTC)", "HERO ID", "FILES",
+        ]
         let rows = records.map { record -> [String] in
             let when: String
             switch record.status {
@@ -19,6 +21,7 @@ enum OutboxTable {
             return [
                 record.reference, record.formID, record.status.rawValue + (record.erasedAt != nil ? " (erased)" : ""),
                 String(record.attempts), timestamp(record.createdAt), when, project,
+                record.attachments.isEmpty ? "-" : AttachmentSummary(record.attachments).text,
             ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
@@ -48,6 +51,7 @@ enum OutboxTable {
             lines.append("failed:       retry with `heroform outbox retry \(record.reference)` once the cause is fixed")
         }
         if let error = record.lastError { lines.append("last error:   \(error)") }
+        if !record.attachments.isEmpty { lines += files(record) }
         if let erased = record.erasedAt {
             lines.append("personal data erased \(timestamp(erased)) UTC (retention period)")
         } else if let payload = record.payload {
@@ -57,6 +61,49 @@ enum OutboxTable {
             lines.append(pretty)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// HERO's page of a project, by its project_match id (where the office sees the attached files).
+    static func projectPage(_ projectMatchID: Int) -> String {
+        "https://login.hero-software.de/partner/Projects/view/\(projectMatchID)"
+    }
+
+    static func files(_ record: LeadRecord) -> [String] {
+        var lines = ["files:        \(AttachmentSummary(record.attachments).text)\(record.filesPending == true ? ", sending" : "")"]
+        if let target = record.filesTarget {
+            let number = target.label.map { " (\($0))" } ?? ""
+            lines.append("HERO project: match \(target.id)\(number), \(projectPage(target.id))")
+        }
+        for file in record.attachments {
+            var state = file.state.rawValue
+            if let uuid = file.uploadID { state += ", upload \(uuid)" }
+            if let id = file.externalID { state += ", HERO file \(id)" }
+            if let error = file.lastError { state += ", \(error)" }
+            if file.fileErased && file.state != .attached { state += " (file deleted)" }
+            lines.append(
+                "  \(file.number). \(file.filename ?? "(name erased)")  \(file.mediaType)  \(byteCount(file.size))  \(state)")
+        }
+        if record.attachments.contains(where: { !$0.fileErased }) {
+            lines.append("  copy them with `heroform outbox files \(record.reference) --to DIR`")
+        }
+        return lines
+    }
+
+    /// "850 KB", "2.1 MB".
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes < 1_000_000 { return "\(max(1, (bytes + 999) / 1000)) KB" }
+        let tenths = (bytes + 50_000) / 100_000
+        return "\(tenths / 10).\(tenths % 10) MB"
+    }
+
+    /// `2-photo.jpg`: numbered, so two files of the same name do not collide, and with nothing from the visitor's
+    /// name that could leave the folder or hide itself.
+    static func copyName(_ file: AttachmentRecord) -> String {
+        let name = (file.filename ?? "file").unicodeScalars.map { scalar -> String in
+            scalar == "/" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7F ? "_" : String(scalar)
+        }.joined()
+        let trimmed = String(name.drop { $0 == "." }.prefix(100))
+        return "\(file.number)-\(trimmed.isEmpty ? "file" : trimmed)"
     }
 
     /// "yyyy-MM-dd HH:mm:ss" in UTC, whatever the server's locale and time zone.
