@@ -3,9 +3,11 @@ import Glibc
 
 /// Maps a validated lead onto HERO's fields. Pure: the reference and consent time come from the caller.
 package enum HeroMapping: Sendable {
+    /// `photos` and `documents` count the files that came with the lead; they follow the project in steps of their
+    /// own, so the notes say they belong to it.
     package static func payload(
         for lead: Lead, form: FormDefinition, reference: String,
-        consentAt: Date
+        consentAt: Date, photos: Int = 0, documents: Int = 0
     ) -> HeroPayload {
         let customer = HeroPayload.Customer(
             email: lead.value(.email),
@@ -35,7 +37,8 @@ package enum HeroMapping: Sendable {
             : nil
         let projectMatch = HeroPayload.ProjectMatch(
             comment: lead.value(.message),
-            partnerNotes: partnerNotes(for: lead, reference: reference, consentAt: consentAt),
+            partnerNotes: partnerNotes(
+                for: lead, reference: reference, consentAt: consentAt, photos: photos, documents: documents),
             partnerSource: nonEmpty(form.partnerSource)
         )
         return HeroPayload(
@@ -49,13 +52,25 @@ package enum HeroMapping: Sendable {
 
     /// Notes for the craftsman, always in German since HERO is used in German.
     /// The consent line documents when consent was given (GDPR Art. 7(1) accountability).
-    static func partnerNotes(for lead: Lead, reference: String, consentAt: Date) -> String? {
+    static func partnerNotes(
+        for lead: Lead, reference: String, consentAt: Date, photos: Int = 0, documents: Int = 0
+    ) -> String? {
         var lines: [String] = []
         if let phone = lead.value(.phone) { lines.append("Telefon: \(phone)") }
         if lead.consent { lines.append("Einwilligung Datenschutz: \(utcTimestamp(consentAt)) UTC") }
         if !reference.isEmpty { lines.append("Referenz: \(reference)") }
         if !lead.formID.isEmpty { lines.append("Formular: \(lead.formID)") }
+        if let files = filesLine(photos: photos, documents: documents) { lines.append(files) }
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
+    }
+
+    /// `Dateien: 3 (2 Fotos, 1 PDF)`; nil without files.
+    static func filesLine(photos: Int, documents: Int) -> String? {
+        guard photos + documents > 0 else { return nil }
+        var kinds: [String] = []
+        if photos > 0 { kinds.append(photos == 1 ? "1 Foto" : "\(photos) Fotos") }
+        if documents > 0 { kinds.append(documents == 1 ? "1 PDF" : "\(documents) PDFs") }
+        return "Dateien: \(photos + documents) (\(kinds.joined(separator: ", ")))"
     }
 
     /// "yyyy-MM-dd HH:mm:ss" in UTC, whatever the server's locale or time zone.

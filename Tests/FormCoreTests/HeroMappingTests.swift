@@ -99,6 +99,18 @@ import Testing
         #expect(HeroMapping.utcTimestamp(Date(timeIntervalSince1970: seconds)) == expected)
     }
 
+    @Test(arguments: [
+        (1, 0, "Dateien: 1 (1 Foto)"), (2, 1, "Dateien: 3 (2 Fotos, 1 PDF)"), (0, 2, "Dateien: 2 (2 PDFs)"),
+    ])
+    func filesThatFollowTheProjectAreNamedInTheNotes(photos: Int, documents: Int, line: String) {
+        let lead = Lead(values: [.email: "a@b.de"], formID: "f")
+        let form = FormDefinition(id: "f", measure: "DOG", partnerSource: "Web")
+        let payload = HeroMapping.payload(
+            for: lead, form: form, reference: "R", consentAt: Self.consentAt, photos: photos, documents: documents)
+        #expect(payload.projectMatch?.partnerNotes == "Referenz: R\nFormular: f\n\(line)")
+        #expect(HeroMapping.partnerNotes(for: lead, reference: "R", consentAt: Self.consentAt) == "Referenz: R\nFormular: f")
+    }
+
     @Test func emptyPartnerSourceIsOmitted() {
         let form = FormDefinition(id: "f", measure: "DOG", partnerSource: "")
         let payload = HeroMapping.payload(for: Lead(values: [.email: "a@b.de"], formID: ""), form: form, reference: "", consentAt: Self.consentAt)

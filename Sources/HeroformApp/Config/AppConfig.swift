@@ -36,6 +36,12 @@ package struct AppConfig: Sendable {
         package var callTimeout: Duration { max(.seconds(60), timeout * 3) }
         /// A file holding the API key (a Docker secret, say); `HERO_API_KEY` wins when both are set.
         package var apiKeyFile: String?
+        /// HERO's GraphQL API: finds a project's project_match and attaches uploaded files to it.
+        package var graphQLEndpoint = "https://login.hero-software.de/api/external/v7/graphql"
+        /// HERO's file upload, where a file's bytes go before they are attached.
+        package var uploadEndpoint = "https://login.hero-software.de/app/v8/FileUploads/upload"
+        /// The HERO document type PDFs are filed under (it differs per HERO account); without it no form takes PDFs.
+        package var documentTypeID: Int?
     }
 
     package struct Storage: Sendable, Equatable {
@@ -150,6 +156,15 @@ package struct AppConfig: Sendable {
                     hero.problem("endpoint", "must be an http(s) URL")
                 }
             }
+            for (key, path) in [("graphql_endpoint", \Hero.graphQLEndpoint), ("upload_endpoint", \Hero.uploadEndpoint)] {
+                guard let endpoint = hero.string(key) else { continue }
+                if Self.isHTTPURL(endpoint) {
+                    config.hero[keyPath: path] = endpoint
+                } else {
+                    hero.problem(key, "must be an http(s) URL")
+                }
+            }
+            config.hero.documentTypeID = hero.integer("document_type_id", in: 1...Int(Int32.max))
             config.hero.timeout = hero.duration("timeout_seconds", in: 1...120) ?? config.hero.timeout
             config.hero.apiKeyFile = hero.string("api_key_file")
             if hero.string("api_key") != nil {
