@@ -49,8 +49,10 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     /// - Parameters:
     ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
     ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
+    ///   - attachmentSender: overrides what sends leads' files to HERO (tests); by default chosen from `apiKey`.
     package init(
         config: AppConfig, apiKey: String?, logger: Logger, sender: (any LeadSender)? = nil,
+        attachmentSender: (any AttachmentSender)? = nil,
         retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
@@ -62,10 +64,11 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let alerts = config.alerts.webhookURL.flatMap(URL.init(string:))
             .map { WebhookAlerts(url: $0, environment: environment, logger: logger) }
         let metrics = Metrics()
+        let (heroSender, heroAttachmentSender) = Self.makeSenders(config: config, apiKey: apiKey)
         let worker = DeliveryWorker(
-            store: store, sender: sender ?? Self.makeSender(config: config, apiKey: apiKey),
+            store: store, sender: sender ?? heroSender, attachmentSender: attachmentSender ?? heroAttachmentSender,
             policy: policy, logger: logger,
-            retention: config.storage.retention,
+            retention: config.storage.retention, failedFileRetention: config.storage.maxAge,
             alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) })
         process = ProcessParts(
             mode: mode, store: store, worker: worker, metrics: metrics, secret: secret,
@@ -87,6 +90,14 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     package func start() throws {
         let taken = try DataDirLock(dataDir: config.storage.dataDir)
         lock.withLock { $0 = taken }
+        // Before any request can stage files: what a crash left of submissions' files goes now.
+        let files = store.attachmentFiles
+        let removed = try store.performBlocking { session in
+            files.removeUnkept(keep: try session.filesToKeep(), staging: true)
+        }
+        if removed > 0 {
+            process.logger.info("removed files a crash left behind", metadata: ["count": "\(removed)"])
+        }
         worker.start()
     }
 
@@ -140,11 +151,18 @@ package final class HeroformApplication: HTTPResponder, Sendable {
 
     package static let version = "0.1.0"
 
-    static func makeSender(config: AppConfig, apiKey: String?) -> any LeadSender {
-        guard let apiKey, let endpoint = URL(string: config.hero.endpoint) else { return DryRunSender() }
-        return HeroProjectSender(
-            client: HeroClient(
-                endpoint: endpoint, apiKey: apiKey,
-                timeout: config.hero.callTimeout))
+    /// HERO's senders for leads and their files, sharing one client (and its connections); both do nothing in
+    /// dry-run mode.
+    static func makeSenders(config: AppConfig, apiKey: String?) -> (any LeadSender, any AttachmentSender) {
+        guard let apiKey, let endpoint = URL(string: config.hero.endpoint),
+            let graphQL = URL(string: config.hero.graphQLEndpoint), let upload = URL(string: config.hero.uploadEndpoint)
+        else { return (DryRunSender(), DryRunSender()) }
+        let client = HeroClient(
+            endpoint: endpoint, graphQLEndpoint: graphQL, uploadEndpoint: upload, apiKey: apiKey,
+            timeout: config.hero.callTimeout)
+        return (
+            HeroProjectSender(client: client),
+            HeroAttachmentSender(client: client, documentTypeID: config.hero.documentTypeID)
+        )
     }
 }
