@@ -110,7 +110,7 @@ package final class HeroStandIn: Sendable {
         let mode = self.mode
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluate(request, mode: mode)
-        state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body, status: status)) }
+        state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body.bytes, status: status)) }
         return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
     }
 
@@ -127,7 +127,7 @@ package final class HeroStandIn: Sendable {
             return error(406, "Accept must include application/json")
         }
         // Read as HERO's PHP reads it: of repeated keys, the last wins.
-        guard let body = try? JSONValue.parse(request.body, lastKeyWins: true), case .object(let json) = body else {
+        guard let body = try? JSONValue.parse(request.body.bytes, lastKeyWins: true), case .object(let json) = body else {
             return error(400, "Ungültiges JSON")
         }
         if let problem = Self.contractProblem(json) { return error(400, problem) }
