@@ -37,6 +37,11 @@ package final class SpoolFile: Sendable {
         self.descriptor = descriptor
     }
 
+    /// Takes over an open descriptor, to close it in `deinit`. For tests: `/dev/full` stands for a full disk.
+    package convenience init(adopting descriptor: Int32) {
+        self.init(descriptor: descriptor)
+    }
+
     deinit {
         close(descriptor)
     }
@@ -151,6 +156,14 @@ package struct RequestBodyCollector {
         if let spoolDirectory, let expectedLength, expectedLength > threshold {
             storage = .spooled(try SpoolFile.create(in: spoolDirectory))
         }
+    }
+
+    /// A collector that writes to `file` from the first byte, whatever the threshold. For tests: a `SpoolFile` adopting
+    /// `/dev/full` makes every write fail as on a full disk.
+    package init(spoolingTo file: SpoolFile) {
+        spoolDirectory = nil
+        threshold = 0
+        storage = .spooled(file)
     }
 
     /// Adds the next piece. After an error the collector is unusable: drop it (its file goes with it).
