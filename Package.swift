@@ -90,8 +90,9 @@ let package = Package(
         .testTarget(name: "WebTextTests", dependencies: ["WebText"], swiftSettings: upcomingFeatures),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"],
                     swiftSettings: upcomingFeatures),
-        .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn", "HTTPServer"],
-                    swiftSettings: upcomingFeatures),
+        .testTarget(name: "HeroClientTests", dependencies: [
+            "HeroClient", "HeroStandIn", "HTTPServer", "HTTPClient", "JSON",
+        ], swiftSettings: upcomingFeatures),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: upcomingFeatures),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HeroformAppTests", dependencies: [

@@ -1,4 +1,4 @@
-import JSON
+package import JSON
 
 /// What one call of the file steps came to (the project_match lookup, an upload, an attachment), classified like
 /// `HeroOutcome` for the caller's retry decision. HERO's GraphQL answers failures with HTTP 200 and an `errors`
@@ -37,7 +37,7 @@ package enum HeroFileOutcome<Value: Sendable & Equatable>: Sendable, Equatable {
 
     /// Classifies an answer of HERO's GraphQL endpoint: `value` reads the expected data out of `data`; nil from it
     /// (or no `data` at all) is a refusal with `missing` as its message.
-    static func classifyGraphQL(
+    package static func classifyGraphQL(
         status: Int, body: [UInt8], missing: String, value: (JSONValue) -> Value?
     ) -> HeroFileOutcome {
         let json = parse(body)
@@ -87,6 +87,22 @@ package enum HeroFileOutcome<Value: Sendable & Equatable>: Sendable, Equatable {
         case .unavailable(let reason): return .unavailable(clean(reason))
         case .rejected(let status, let message): return .rejected(status: status, message: clean(message))
         }
+    }
+}
+
+extension HeroFileOutcome<String> {
+    /// Classifies an answer of HERO's upload endpoint: a success is `"status":"success"` with a non-empty
+    /// `data.uuid` (under `data`, not at the top level: integrations that read a top-level uuid sent an empty one).
+    package static func classifyUpload(status: Int, body: [UInt8]) -> HeroFileOutcome<String> {
+        let json = parse(body)
+        if let failure = classifyFailure(status: status, body: body, json: json) { return failure }
+        guard json?["status"]?.string == "success" else {
+            return .rejected(status: status, message: message(in: body, json: json) ?? "answer without data.uuid")
+        }
+        guard let uuid = json?["data"]?["uuid"]?.string, !uuid.isEmpty else {
+            return .rejected(status: status, message: "answer without data.uuid")
+        }
+        return .success(uuid)
     }
 }
 

@@ -68,21 +68,7 @@ extension HeroClient {
             body: .init([.bytes(Array(partHead.utf8)), .file(path: path), .bytes(Array("\r\n--\(boundary)--\r\n".utf8))])
         )
         let answer = await send(request, timeout: uploadTimeout)
-        return answer.map(hiding: apiKey) { status, bytes in
-            let json = HeroFileOutcome<String>.parse(bytes)
-            if let failure = HeroFileOutcome<String>.classifyFailure(status: status, body: bytes, json: json) {
-                return failure
-            }
-            guard json?["status"]?.string == "success" else {
-                let message = HeroFileOutcome<String>.message(in: bytes, json: json)
-                return .rejected(status: status, message: message ?? "answer without \"status\":\"success\"")
-            }
-            // Under `data`, not at the top level: integrations that read a top-level uuid sent an empty one.
-            guard let uuid = json?["data"]?["uuid"]?.string, !uuid.isEmpty else {
-                return .rejected(status: status, message: "answer without data.uuid")
-            }
-            return .success(uuid)
-        }
+        return answer.map(hiding: apiKey, HeroFileOutcome<String>.classifyUpload)
     }
 
     /// Attaches an upload to a project_match as an image; the success is the attached file's id.
