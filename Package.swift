@@ -60,11 +60,11 @@ let package = Package(
         ], swiftSettings: strictFeatures),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
         .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL", "WebText"], swiftSettings: upcomingFeatures),
-        // The outbound HTTPS client for HERO's Lead API.
-        .target(name: "HeroClient", dependencies: ["HTTPClient", "JSON"], swiftSettings: upcomingFeatures),
+        // The outbound HTTPS client for HERO: the Lead API, and the file upload and GraphQL steps after it.
+        .target(name: "HeroClient", dependencies: ["HTTPClient", "JSON", "WebText"], swiftSettings: upcomingFeatures),
         // A local stand-in for HERO that enforces its contract, for tests and benchmarks.
         .target(name: "HeroStandIn", dependencies: [
-            "HTTPServer", "JSON",
+            "HTTPServer", "JSON", "WebText", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: upcomingFeatures),
         // Wires config, routes and pages together; everything the executable runs.
@@ -90,8 +90,9 @@ let package = Package(
         .testTarget(name: "WebTextTests", dependencies: ["WebText"], swiftSettings: upcomingFeatures),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"],
                     swiftSettings: upcomingFeatures),
-        .testTarget(name: "HeroClientTests", dependencies: ["HeroClient", "HeroStandIn", "HTTPServer"],
-                    swiftSettings: upcomingFeatures),
+        .testTarget(name: "HeroClientTests", dependencies: [
+            "HeroClient", "HeroStandIn", "HTTPServer", "HTTPClient", "JSON",
+        ], swiftSettings: upcomingFeatures),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: upcomingFeatures),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HeroformAppTests", dependencies: [

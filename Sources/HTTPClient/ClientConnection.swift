@@ -81,7 +81,7 @@ final class ClientConnection: @unchecked Sendable {
         if let authorization = proxy.authorization { request += "Proxy-Authorization: \(authorization)\r\n" }
         request += "\r\n"
         do {
-            try write(Array(request.utf8), to: socket, deadline: deadline)
+            try write(Array(request.utf8)[...], to: socket, deadline: deadline)
         } catch .connectionClosed {
             throw .cannotConnect("the proxy closed the connection")
         }
@@ -120,9 +120,13 @@ final class ClientConnection: @unchecked Sendable {
     var isStale: Bool { socket.hasPendingInput || (tls.map { SSL_pending($0.ssl) > 0 } ?? false) }
 
     func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(HTTPClientError) {
+        try write(bytes[...], deadline: deadline)
+    }
+
+    func write(_ bytes: ArraySlice<UInt8>, deadline: ContinuousClock.Instant) throws(HTTPClientError) {
         guard let tls else { return try Self.write(bytes, to: socket, deadline: deadline) }
-        var offset = 0
-        while offset < bytes.count {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
             // Checked on every turn, not only when the socket is full: a peer that keeps taking bytes slowly must
             // not stretch the call past its deadline.
             guard ContinuousClock.now < deadline else { throw .timedOut }
@@ -139,11 +143,11 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     /// Writes all of `bytes` to a plain socket by the deadline (also the proxy's CONNECT, before any TLS).
-    private static func write(_ bytes: [UInt8], to socket: Socket, deadline: ContinuousClock.Instant)
+    private static func write(_ bytes: ArraySlice<UInt8>, to socket: Socket, deadline: ContinuousClock.Instant)
         throws(HTTPClientError)
     {
-        var offset = 0
-        while offset < bytes.count {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
             guard ContinuousClock.now < deadline else { throw .timedOut }
             switch bytes[offset...].withUnsafeBytes({ socket.write($0) }) {
             case .written(let n): offset += n

@@ -51,13 +51,14 @@ package final class HTTPClient: Sendable {
         timeout: Duration
     ) async throws(HTTPClientError) -> HTTPClientResponse {
         let endpoint = try Endpoint(request.url)
-        let bytes = try RequestEncoder.encode(request, to: endpoint)
         let method = request.method
         return try await threads.run { [self] () throws(HTTPClientError) -> HTTPClientResponse in
             // The deadline starts when a thread takes the request, like a timeout per call, not per queue.
             let deadline = ContinuousClock.now + timeout
+            // Files are opened here, before any connection: one that cannot be opened sends nothing.
+            let outgoing = try OutgoingRequest(request, to: endpoint)
             if let reused = pool.take(for: endpoint.origin) {
-                switch exchange(bytes, method: method, on: reused, deadline: deadline) {
+                switch exchange(outgoing, method: method, on: reused, deadline: deadline) {
                 case .answered(let response): return response
                 case .failed(let error): throw error
                 case .unsent: break
@@ -66,7 +67,7 @@ package final class HTTPClient: Sendable {
             let connection = try ClientConnection(
                 to: endpoint, tls: endpoint.secure ? context() : nil,
                 proxy: configuration.proxies.proxy(for: endpoint.origin), deadline: deadline)
-            switch exchange(bytes, method: method, on: connection, deadline: deadline) {
+            switch exchange(outgoing, method: method, on: connection, deadline: deadline) {
             case .answered(let response): return response
             case .failed(let error), .unsent(let error): throw error
             }
@@ -90,10 +91,14 @@ package final class HTTPClient: Sendable {
     }
 
     private func exchange(
-        _ bytes: [UInt8], method: String, on connection: ClientConnection, deadline: ContinuousClock.Instant
+        _ outgoing: OutgoingRequest, method: String, on connection: ClientConnection, deadline: ContinuousClock.Instant
     ) -> Exchange {
         do throws(HTTPClientError) {
-            try connection.write(bytes, deadline: deadline)
+            try outgoing.write(to: connection, deadline: deadline)
+        } catch .bodyUnreadable(let reason) {
+            // Unsent too, but a fresh connection would not help: the file is the problem.
+            connection.close()
+            return .failed(.bodyUnreadable(reason))
         } catch {
             connection.close()
             return .unsent(error)

@@ -11,6 +11,9 @@ package enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertibl
     case connectionClosed
     case malformedResponse(String)
     case responseTooLarge
+    /// A file of the request's body could not be opened or read, or changed while it was sent. Raised before the
+    /// request's last byte left: the server never got a whole request.
+    case bodyUnreadable(String)
 
     package var description: String {
         switch self {
@@ -22,6 +25,7 @@ package enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertibl
         case .connectionClosed: return "connection closed before the answer was complete"
         case .malformedResponse(let reason): return "malformed answer: \(reason)"
         case .responseTooLarge: return "answer too large"
+        case .bodyUnreadable(let reason): return "cannot send the body's file: \(reason)"
         }
     }
 }

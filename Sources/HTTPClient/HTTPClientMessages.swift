@@ -7,13 +7,62 @@ package struct HTTPClientRequest: Sendable {
     package var method: String
     package var url: URL
     package var headers: [(name: String, value: String)]
-    package var body: [UInt8]
+    package var body: Body
 
     package init(method: String = "GET", url: URL, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.init(method: method, url: url, headers: headers, body: Body([.bytes(body)]))
+    }
+
+    package init(method: String, url: URL, headers: [(name: String, value: String)] = [], body: Body) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+    }
+
+    /// What follows the head, in order: bytes in memory and files read from disk while the request is sent, so a
+    /// large upload never sits in memory whole. Files are opened and measured before anything is sent (their sizes
+    /// make the `Content-Length`); one that cannot be opened, or that changes while it is sent, fails the request
+    /// with `HTTPClientError.bodyUnreadable` before its last byte leaves, so the server never gets a whole request
+    /// with other content than was measured.
+    package struct Body: Sendable, Equatable {
+        package enum Part: Sendable, Equatable {
+            case bytes([UInt8])
+            /// A regular file's content as it is when the request is sent.
+            case file(path: String)
+        }
+
+        package var parts: [Part]
+
+        package init(_ parts: [Part] = []) {
+            self.parts = parts
+        }
+
+        /// The bytes in memory, all parts together; files not counted.
+        package var bytesInMemory: Int {
+            parts.reduce(0) { total, part in
+                guard case .bytes(let bytes) = part else { return total }
+                return total + bytes.count
+            }
+        }
+
+        /// How many parts are files.
+        package var fileCount: Int {
+            parts.reduce(0) { total, part in
+                guard case .file = part else { return total }
+                return total + 1
+            }
+        }
+
+        /// The whole body, when it has no files; nil otherwise.
+        var inMemory: [UInt8]? {
+            var all: [UInt8] = []
+            for part in parts {
+                guard case .bytes(let bytes) = part else { return nil }
+                all += bytes
+            }
+            return all
+        }
     }
 }
 
@@ -127,9 +176,18 @@ struct Endpoint: Hashable, Sendable {
 }
 
 enum RequestEncoder {
-    /// The request's bytes, head and body. Refuses header names that are not tokens and values with control
-    /// characters: a line break in a value would let it add headers of its own (request splitting).
+    /// The request's bytes, head and body, for a body without files. Refuses header names that are not tokens and
+    /// values with control characters: a line break in a value would let it add headers of its own (request
+    /// splitting).
     static func encode(_ request: HTTPClientRequest, to endpoint: Endpoint) throws(HTTPClientError) -> [UInt8] {
+        guard let body = request.body.inMemory else { throw .invalidRequest("a body with files is streamed") }
+        return try head(request, to: endpoint, contentLength: body.count) + body
+    }
+
+    /// The request's head, with `Content-Length: contentLength` when there is a body or the method expects one.
+    static func head(_ request: HTTPClientRequest, to endpoint: Endpoint, contentLength: Int) throws(HTTPClientError)
+        -> [UInt8]
+    {
         guard isToken(request.method) else { throw .invalidRequest("bad method") }
         var head = "\(request.method) \(endpoint.target) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\n"
         for (name, value) in request.headers {
@@ -142,11 +200,11 @@ enum RequestEncoder {
             }
             head += "\(name): \(value)\r\n"
         }
-        if !request.body.isEmpty || !["GET", "HEAD", "DELETE", "OPTIONS"].contains(request.method) {
-            head += "Content-Length: \(request.body.count)\r\n"
+        if contentLength > 0 || !["GET", "HEAD", "DELETE", "OPTIONS"].contains(request.method) {
+            head += "Content-Length: \(contentLength)\r\n"
         }
         head += "\r\n"
-        return Array(head.utf8) + request.body
+        return Array(head.utf8)
     }
 
     static func isToken(_ text: String) -> Bool { HTTPToken.isToken(text.utf8) }
@@ -166,7 +224,9 @@ extension HTTPClientRequest: CustomStringConvertible, CustomReflectable {
     /// Only method, scheme and host: header values may hold an API key, the body personal data, and a webhook's
     /// path its secret.
     package var description: String {
-        "\(method) \(url.scheme ?? "?")://\(url.host ?? "?") (\(headers.count) headers, \(body.count) bytes)"
+        let files = body.fileCount == 0 ? "" : " and \(body.fileCount) file\(body.fileCount == 1 ? "" : "s")"
+        return "\(method) \(url.scheme ?? "?")://\(url.host ?? "?") (\(headers.count) headers, "
+            + "\(body.bytesInMemory) bytes\(files))"
     }
 
     package var customMirror: Mirror { Mirror(self, children: ["request": description]) }

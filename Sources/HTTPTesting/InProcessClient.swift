@@ -5,19 +5,27 @@ package import HTTPServer
 /// from the responder) and the answer is framed by the server's own encoder, so a test sees what a client on a
 /// socket would, and the observer (metrics) is told as the connection tells it. Timeouts, pipelining and
 /// connection handling are not in play (nor `100 Continue`): those stay with the tests over real sockets.
+/// Given a spool directory, it spools large bodies to temporary files as the server does, with the same collector.
 package struct InProcessClient: Sendable {
     package let responder: any HTTPResponder
     package let observer: (any HTTPObserver)?
     /// The peer address the responder sees.
     package var remoteAddress: String
+    /// As `HTTPServerConfiguration.bodySpoolDirectory`: nil keeps every body in memory.
+    package var bodySpoolDirectory: String?
+    /// As `HTTPServerConfiguration.bodySpoolThreshold`.
+    package var bodySpoolThreshold: Int
 
     package init(
         _ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil,
-        remoteAddress: String = "127.0.0.1"
+        remoteAddress: String = "127.0.0.1", bodySpoolDirectory: String? = nil,
+        bodySpoolThreshold: Int = HTTPServerConfiguration.defaultBodySpoolThreshold
     ) {
         self.responder = responder
         self.observer = observer
         self.remoteAddress = remoteAddress
+        self.bodySpoolDirectory = bodySpoolDirectory
+        self.bodySpoolThreshold = bodySpoolThreshold
     }
 
     /// Sends one request, given as its exact bytes on the wire, and returns the answer.
@@ -30,28 +38,49 @@ package struct InProcessClient: Sendable {
         var parser = HTTPRequestParser()
         parser.append(bytes)
         var head: HTTPRequestHead?
-        var body: [UInt8] = []
+        var body: RequestBodyCollector?
         while let event = parser.next() {
             switch event {
             case .head(let next):
                 head = next
-                if case .length(let length) = next.framing, length > responder.bodyLimit(for: next) {
-                    return try refuse(tooLarge(next), for: next, start: start)
+                var expectedLength: Int?
+                if case .length(let length) = next.framing {
+                    if length > responder.bodyLimit(for: next) {
+                        return try refuse(tooLarge(next), for: next, start: start)
+                    }
+                    expectedLength = length
+                }
+                do {
+                    body = try RequestBodyCollector(
+                        spoolDirectory: bodySpoolDirectory, threshold: bodySpoolThreshold,
+                        expectedLength: expectedLength)
+                } catch {
+                    return try refuse(BodySpoolError.response, for: next, start: start)
                 }
             case .body(let bytes):
-                body.append(contentsOf: bytes)
-                if let head, body.count > responder.bodyLimit(for: head) {
+                guard let head, var collector = body else {
+                    throw RawClient.Failure(description: "the parser gave a body before a head")
+                }
+                if collector.count + bytes.count > responder.bodyLimit(for: head) {
                     return try refuse(tooLarge(head), for: head, start: start)
                 }
+                body = nil // releases the collector's storage, so the append does not copy
+                do {
+                    try collector.append(bytes)
+                } catch {
+                    return try refuse(BodySpoolError.response, for: head, start: start)
+                }
+                body = collector
             case .end(let trailers):
-                guard let head else {
+                guard let head, let body else {
                     throw RawClient.Failure(description: "the parser ended a request it never began")
                 }
                 // One request per call: what follows it (a smuggled second request) would go unanswered here.
                 guard parser.bufferedByteCount == 0 else {
                     throw RawClient.Failure(description: "bytes after the request: send one request per call")
                 }
-                let request = HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: remoteAddress)
+                let request = HTTPRequest(
+                    head: head, body: body.finish(), trailers: trailers, remoteAddress: remoteAddress)
                 return try answer(await responder.respond(to: request), for: head, start: start)
             case .error(let error):
                 // As the connection does: the head may be read, but the answer is for an unreadable request.

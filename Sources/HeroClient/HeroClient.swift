@@ -2,7 +2,8 @@ package import FoundationEssentials
 import Glibc
 import HTTPClient
 
-/// Sends one project to HERO's Lead API (`POST .../api/v1/Projects/create`, Bearer key, JSON both ways).
+/// Sends one project to HERO's Lead API (`POST .../api/v1/Projects/create`, Bearer key, JSON both ways), and does
+/// the file steps after it (`HeroFiles.swift`: project_match lookup, upload, attachment).
 /// It never retries by itself: HERO creates a new project on every call, so retrying is the caller's decision.
 package struct HeroClient: Sendable, CustomStringConvertible {
     /// Calls to HERO at the same time: at a remote API's latency this decides how fast a burst of leads gets through.
@@ -11,18 +12,36 @@ package struct HeroClient: Sendable, CustomStringConvertible {
     package static let defaultEndpoint =
         URL(string: "https://login.hero-software.de/api/v1/Projects/create")
         ?? URL(fileURLWithPath: "/") // never taken: the literal is a valid URL
+    package static let defaultGraphQLEndpoint =
+        URL(string: "https://login.hero-software.de/api/external/v7/graphql")
+        ?? URL(fileURLWithPath: "/") // never taken: the literal is a valid URL
+    package static let defaultUploadEndpoint =
+        URL(string: "https://login.hero-software.de/app/v8/FileUploads/upload")
+        ?? URL(fileURLWithPath: "/") // never taken: the literal is a valid URL
 
     package let endpoint: URL
-    private let apiKey: String
+    package let graphQLEndpoint: URL
+    package let uploadEndpoint: URL
+    let apiKey: String
+    /// For the Lead API and GraphQL calls.
     package let timeout: Duration
-    private let http: HTTPClient
+    /// For an upload, start to end: a file of some MB over an office uplink takes longer than a JSON call.
+    package let uploadTimeout: Duration
+    let http: HTTPClient
 
     /// HERO's certificate is checked against the system's trusted roots (OpenSSL's default paths; `SSL_CERT_FILE`
     /// points elsewhere).
-    package init(endpoint: URL = HeroClient.defaultEndpoint, apiKey: String, timeout: Duration = .seconds(10)) {
+    package init(
+        endpoint: URL = HeroClient.defaultEndpoint, graphQLEndpoint: URL = HeroClient.defaultGraphQLEndpoint,
+        uploadEndpoint: URL = HeroClient.defaultUploadEndpoint, apiKey: String, timeout: Duration = .seconds(10),
+        uploadTimeout: Duration = .seconds(120)
+    ) {
         self.endpoint = endpoint
+        self.graphQLEndpoint = graphQLEndpoint
+        self.uploadEndpoint = uploadEndpoint
         self.apiKey = apiKey
         self.timeout = timeout
+        self.uploadTimeout = uploadTimeout
         var configuration = HTTPClient.Configuration()
         configuration.maxConcurrentRequests = Self.maxConcurrentCalls
         configuration.maxIdleConnectionsPerHost = Self.maxConcurrentCalls
@@ -32,7 +51,9 @@ package struct HeroClient: Sendable, CustomStringConvertible {
     }
 
     /// Never shows the key.
-    package var description: String { "HeroClient(\(endpoint.absoluteString))" }
+    package var description: String {
+        "HeroClient(\(endpoint.absoluteString), \(graphQLEndpoint.absoluteString), \(uploadEndpoint.absoluteString))"
+    }
 
     /// Posts `payload` (the JSON body) and classifies the answer.
     package func createProject(payload: Data) async -> HeroOutcome {

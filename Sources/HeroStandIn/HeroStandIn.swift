@@ -4,11 +4,21 @@ package import JSON
 import Logging
 import Synchronization
 
-/// A local stand-in for HERO's Lead API that enforces the contract we know (docs plus what public integrations
-/// show): Bearer key, JSON in and out, `customer.email` and `address.zipcode` required, no empty strings, no
-/// unknown keys, and a new project id for every accepted call (HERO does not deduplicate).
+/// A local stand-in for HERO that enforces the contract we know, for tests and benchmarks, over real sockets.
+///
+/// - Lead API (`POST /api/v1/Projects/create`, docs plus what public integrations show): Bearer key, JSON in and
+///   out, `customer.email` and `address.zipcode` required, no empty strings, no unknown keys, and a new project id
+///   for every accepted call (HERO does not deduplicate). Each project gets a project_match with an id of its own.
+/// - File uploads (`POST /app/v8/FileUploads/upload`) and the GraphQL subset that looks up a project_match and
+///   attaches uploads to it, as `hero-file-api.txt` describes them: see `StandInUploads.swift` and
+///   `StandInGraphQL.swift`.
+///
+/// Every call is recorded with its answer, and so are projects, uploads and attachments, so a test can assert what
+/// HERO would show; modes per endpoint make each step fail (and recover when set back to `.up`).
 package final class HeroStandIn: Sendable {
     package static let path = "/api/v1/Projects/create"
+    package static let uploadPath = "/app/v8/FileUploads/upload"
+    package static let graphQLPath = "/api/external/v7/graphql"
 
     /// How the stand-in behaves for the next calls.
     package enum Mode: Sendable, Equatable {
@@ -34,22 +44,45 @@ package final class HeroStandIn: Sendable {
     }
 
     package let apiKey: String
-    private let state = Mutex(State())
+    /// The account's document types: `upload_document` takes only these ids.
+    package let documentTypeIDs: Set<Int>
+    /// The largest upload body read (larger ones get 413 before they are read).
+    package let uploadBodyLimit: Int
+    /// Whether uploads keep their bytes (tests compare them); without, only size and SHA-256 are kept.
+    package let keepsUploadBytes: Bool
+    let state = Mutex(State())
     private let port: UInt16
 
-    private struct State {
+    struct State {
         var mode = Mode.up
+        var uploadMode = UploadMode.up
+        var graphQLModes: [GraphQLOperation: GraphQLMode] = [:]
         var calls: [Call] = []
+        var uploadCalls: [Call] = []
+        var graphQLCalls: [Call] = []
         var nextID = 1000
+        var projects: [ProjectMatch] = []
+        var nextMatchID = 70_000
+        var nextProjectNumber = 1766
+        var uploads: [Upload] = []
+        var nextUploadID = 45_237_000
+        var attachments: [Attachment] = []
+        var nextAttachmentID = 9_100_000
         var server: HTTPServer?
         var inFlight = 0
         var peakInFlight = 0
     }
 
     /// `port` 0 picks a free one.
-    package init(apiKey: String = "test-key", port: UInt16 = 0) {
+    package init(
+        apiKey: String = "test-key", port: UInt16 = 0, documentTypeIDs: Set<Int> = [1_250_455],
+        uploadBodyLimit: Int = 64 * 1024 * 1024, keepsUploadBytes: Bool = true
+    ) {
         self.apiKey = apiKey
         self.port = port
+        self.documentTypeIDs = documentTypeIDs
+        self.uploadBodyLimit = uploadBodyLimit
+        self.keepsUploadBytes = keepsUploadBytes
     }
 
     /// Starts listening on loopback; returns the endpoint URL. `withStats` adds `GET /stats` (counts only).
@@ -57,6 +90,8 @@ package final class HeroStandIn: Sendable {
     package func start(withStats: Bool = false) throws -> URL {
         var router = Router(defaultBodyLimit: 1024 * 1024)
         router.post(Self.path) { [self] request in await self.handle(request) }
+        router.post(Self.uploadPath, bodyLimit: uploadBodyLimit) { [self] request in await self.handleUpload(request) }
+        router.post(Self.graphQLPath) { [self] request in await self.handleGraphQL(request) }
         if withStats {
             router.get("/stats") { [self] _ in
                 let (created, calls) = state.withLock { state in
@@ -70,7 +105,8 @@ package final class HeroStandIn: Sendable {
         quiet.logLevel = .critical
         let boundPort = state.withLock { $0.server?.port } ?? port
         let server = HTTPServer(
-            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: boundPort), responder: router, logger: quiet
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: boundPort),
+            responder: Responder(router: router, standIn: self), logger: quiet
         )
         try server.start()
         state.withLock { $0.server = server }
@@ -83,9 +119,16 @@ package final class HeroStandIn: Sendable {
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
-    package var endpoint: URL {
+    /// The Lead API's URL.
+    package var endpoint: URL { url(Self.path) }
+
+    package var uploadEndpoint: URL { url(Self.uploadPath) }
+
+    package var graphQLEndpoint: URL { url(Self.graphQLPath) }
+
+    private func url(_ path: String) -> URL {
         let bound = state.withLock { $0.server?.port } ?? port
-        return URL(string: "http://127.0.0.1:\(bound)\(Self.path)") ?? URL(fileURLWithPath: "/")
+        return URL(string: "http://127.0.0.1:\(bound)\(path)") ?? URL(fileURLWithPath: "/")
     }
 
     package var mode: Mode {
@@ -95,23 +138,32 @@ package final class HeroStandIn: Sendable {
 
     package var calls: [Call] { state.withLock { $0.calls } }
 
-    /// Projects created so far (successful calls).
+    /// Projects created so far through the Lead API (the bodies of successful calls).
     package var createdProjects: [JSONValue] { calls.filter { $0.status == 200 }.compactMap(\.json) }
 
     /// The most calls that were being answered at one moment.
     package var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
 
     private func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        enter()
+        defer { leave() }
+        let mode = self.mode
+        if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
+        let (status, answer) = evaluate(request, mode: mode)
+        state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body.bytes, status: status)) }
+        return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
+    }
+
+    /// Counts a call in flight (all endpoints), for `peakConcurrentCalls`.
+    func enter() {
         state.withLock { state in
             state.inFlight += 1
             state.peakInFlight = max(state.peakInFlight, state.inFlight)
         }
-        defer { state.withLock { $0.inFlight -= 1 } }
-        let mode = self.mode
-        if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
-        let (status, answer) = evaluate(request, mode: mode)
-        state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body, status: status)) }
-        return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
+    }
+
+    func leave() {
+        state.withLock { $0.inFlight -= 1 }
     }
 
     private func evaluate(_ request: HTTPRequest, mode: Mode) -> (Int, JSONValue) {
@@ -127,15 +179,17 @@ package final class HeroStandIn: Sendable {
             return error(406, "Accept must include application/json")
         }
         // Read as HERO's PHP reads it: of repeated keys, the last wins.
-        guard let body = try? JSONValue.parse(request.body, lastKeyWins: true), case .object(let json) = body else {
+        guard let body = try? JSONValue.parse(request.body.bytes, lastKeyWins: true), case .object(let json) = body else {
             return error(400, "Ungültiges JSON")
         }
         if let problem = Self.contractProblem(json) { return error(400, problem) }
+        let measure = json["measure"]?.string ?? ""
         if mode == .okWithoutSuccess {
             return (200, ["status": "error", "message": "Projekt konnte nicht angelegt werden"])
         }
         let id = state.withLock { state -> Int in
             state.nextID += 1
+            state.addProject(id: state.nextID, measure: measure)
             return state.nextID
         }
         return (200, ["status": "success", "id": .number(Double(id))])
@@ -164,5 +218,23 @@ package final class HeroStandIn: Sendable {
         guard json["customer"]?["email"]?.string != nil else { return "Fehlende E-Mail-Adresse" }
         guard json["address"]?["zipcode"]?.string != nil else { return "Fehlende Postleitzahl" }
         return nil
+    }
+}
+
+/// The router, with the upload route's body limit lowered while `UploadMode.refusingLargerThan` is set: the server
+/// then answers 413 from the head alone, before reading the body, as a proxy's size limit does.
+private struct Responder: HTTPResponder {
+    let router: Router
+    let standIn: HeroStandIn
+
+    func bodyLimit(for head: HTTPRequestHead) -> Int {
+        if head.path == HeroStandIn.uploadPath, case .refusingLargerThan(let limit) = standIn.uploadMode {
+            return limit
+        }
+        return router.bodyLimit(for: head)
+    }
+
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        await router.respond(to: request)
     }
 }

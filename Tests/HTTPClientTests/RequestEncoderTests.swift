@@ -171,6 +171,18 @@ extension RequestEncoderTests {
                 + "Content-Length: 7\r\n\r\n{\"a\":1}")
     }
 
+    @Test func aBodyOfSeveralByteArraysIsEncodedInOrder() throws {
+        let url = try #require(URL(string: "http://example.com/"))
+        let request = HTTPClientRequest(method: "POST", url: url, body: .init([.bytes([0x61]), .bytes([]), .bytes([0x62])]))
+        #expect(try RequestEncoder.encode(request, to: Endpoint(url))
+            == Array("POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nab".utf8))
+        // A body with a file is streamed by the client, never encoded into one array.
+        let withFile = HTTPClientRequest(method: "POST", url: url, body: .init([.file(path: "/etc/hostname")]))
+        #expect(throws: HTTPClientError.invalidRequest("a body with files is streamed")) {
+            try RequestEncoder.encode(withFile, to: Endpoint(url))
+        }
+    }
+
     @Test func sendsContentLengthZeroForAPOSTWithEmptyBody() throws {
         #expect(try encode("http://example.com/", method: "POST")
             == "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n")

@@ -106,6 +106,32 @@ final class TestConnection: @unchecked Sendable {
         }
     }
 
+    /// The next request's head as text and its body as bytes (by its Content-Length); nil when the client closed
+    /// before the whole request came.
+    func readRequestBytes() -> (head: String, body: [UInt8])? {
+        guard let head = readHeadText() else { return nil }
+        let length = head.split(separator: "\r\n")
+            .first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        while buffer.count < length {
+            guard receive() else { return nil }
+        }
+        let body = Array(buffer[..<length])
+        buffer.removeFirst(length)
+        return (head, body)
+    }
+
+    /// Reads and drops what the client sends until it closes; the number of bytes (buffered ones included).
+    func drain() -> Int {
+        var total = buffer.count
+        buffer = []
+        while receive() {
+            total += buffer.count
+            buffer = []
+        }
+        return total
+    }
+
     /// Reads until a request's head (not its body) is here; false when the client closed first.
     func readHead() -> Bool {
         while buffer.firstRange(of: Array("\r\n\r\n".utf8)) == nil {

@@ -8,7 +8,7 @@ func testRouter() -> Router {
     router.get("/hello") { _ in .text("hello") }
     router.get("/items/{id}") { request in .text("item \(request.parameters["id"] ?? "?")") }
     router.post("/echo", bodyLimit: 1024) { request in
-        var response = HTTPResponse.text(String(decoding: request.body, as: UTF8.self))
+        var response = HTTPResponse.text(String(decoding: request.body.bytes, as: UTF8.self))
         response.headers.add("X-Trailers", request.trailers.map { "\($0.name)=\($0.value)" }.joined(separator: ","))
         return response
     }

@@ -7,7 +7,7 @@ import Testing
     func router() -> Router {
         var router = Router(defaultBodyLimit: 10)
         router.get("/page") { request in .text("page from \(request.remoteAddress)") }
-        router.post("/echo") { request in HTTPResponse(status: .ok, body: request.body) }
+        router.post("/echo") { request in HTTPResponse(status: .ok, body: request.body.bytes) }
         return router
     }
 

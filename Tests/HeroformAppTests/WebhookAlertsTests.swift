@@ -30,11 +30,11 @@ import Testing
         let requests = received.withLock { $0 }
         #expect(requests.count == 2)
         #expect(requests.first?.headers["Content-Type"] == "application/json")
-        let first = try #require(requests.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) }
+        let first = try #require(requests.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body.bytes)) }
                                  as? [String: String])
         #expect(first == ["event": "lead_failed", "reference": "AAA-AAA-AAA", "form": "default",
                           "reason": "HERO rejected it (HTTP 422)", "hint": "heroform outbox show AAA-AAA-AAA"])
-        let second = try #require(requests.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) }
+        let second = try #require(requests.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body.bytes)) }
                                   as? [String: String])
         #expect(second == ["event": "hero_key_rejected", "reason": "HERO refused the API key (HTTP 401)",
                            "hint": "check HERO_API_KEY; leads are kept and retried"])

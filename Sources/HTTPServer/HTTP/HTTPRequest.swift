@@ -47,7 +47,8 @@ package struct HTTPRequestHead: Sendable, Equatable {
 /// A complete request: head, body and (for chunked bodies) trailer fields.
 package struct HTTPRequest: Sendable {
     package var head: HTTPRequestHead
-    package var body: [UInt8]
+    /// In memory, or in a spool file for a body past the server's spool threshold; `body.bytes` for small routes.
+    package var body: RequestBody
     package var trailers: HTTPHeaders
     /// The numeric address of the peer, e.g. `127.0.0.1`.
     package var remoteAddress: String
@@ -55,7 +56,8 @@ package struct HTTPRequest: Sendable {
     package var parameters: [String: String] = [:]
 
     package init(
-        head: HTTPRequestHead, body: [UInt8] = [], trailers: HTTPHeaders = HTTPHeaders(), remoteAddress: String = ""
+        head: HTTPRequestHead, body: RequestBody = RequestBody(), trailers: HTTPHeaders = HTTPHeaders(),
+        remoteAddress: String = ""
     ) {
         self.head = head
         self.body = body

@@ -4,14 +4,15 @@ import Sockets
 import Synchronization
 
 /// One client connection: parses requests as bytes arrive, answers them in order, and enforces the
-/// timeouts and limits. Runs entirely on its socket's serial queue.
+/// timeouts and limits. Runs entirely on its socket's serial queue. A body past the spool threshold is written to a
+/// temporary file as it arrives (`RequestBodyCollector`), on that queue too.
 ///
 /// `@unchecked Sendable`: every stored `var` is touched only on `stream.queue` — socket callbacks and the
 /// timer run there, and the handler's result is sent back there with `queue.async` before use.
 final class HTTPConnection: @unchecked Sendable {
     private enum State {
         case awaitingHead
-        case readingBody(HTTPRequestHead, body: [UInt8], limit: Int)
+        case readingBody(HTTPRequestHead, body: RequestBodyCollector, limit: Int)
         case responding
         case draining(keepAlive: Bool)
         case lingering
@@ -138,10 +139,20 @@ final class HTTPConnection: @unchecked Sendable {
                 if case .length(let length) = head.framing, length > limit {
                     return fail(.contentTooLarge, "request body larger than \(limit) bytes", head: head)
                 }
+                let body: RequestBodyCollector
+                do {
+                    var expectedLength: Int?
+                    if case .length(let length) = head.framing { expectedLength = length }
+                    body = try RequestBodyCollector(
+                        spoolDirectory: configuration.bodySpoolDirectory,
+                        threshold: configuration.bodySpoolThreshold, expectedLength: expectedLength)
+                } catch {
+                    return spoolFailed(error, head: head)
+                }
                 if head.expectsContinue && head.framing != .none && head.framing != .length(0) {
                     stream.write(ResponseEncoder.continueResponse)
                 }
-                state = .readingBody(head, body: [], limit: limit)
+                state = .readingBody(head, body: body, limit: limit)
                 bodyDeadline = .now + configuration.bodyTotalTimeout
                 armBodyTimer()
 
@@ -151,7 +162,11 @@ final class HTTPConnection: @unchecked Sendable {
                     return fail(.contentTooLarge, "request body larger than \(limit) bytes", head: head)
                 }
                 state = .responding // releases `body`'s storage from `state`, so the append does not copy
-                body.append(contentsOf: bytes)
+                do {
+                    try body.append(bytes)
+                } catch {
+                    return spoolFailed(error, head: head)
+                }
                 state = .readingBody(head, body: body, limit: limit)
                 armBodyTimer()
 
@@ -159,7 +174,7 @@ final class HTTPConnection: @unchecked Sendable {
                 guard case .readingBody(let head, let body, _) = state else { return }
                 // An answer given without waiting may be out (and the connection back to `.awaitingHead`) when
                 // this returns.
-                dispatch(HTTPRequest(head: head, body: body, trailers: trailers, remoteAddress: peerHost))
+                dispatch(HTTPRequest(head: head, body: body.finish(), trailers: trailers, remoteAddress: peerHost))
 
             case .error(let error):
                 return fail(error.status, error.description, head: nil)
@@ -204,6 +219,18 @@ final class HTTPConnection: @unchecked Sendable {
     /// Answers a request that cannot be read on, then closes: the framing of what follows is unknown.
     private func fail(_ status: HTTPStatus, _ detail: String, head: HTTPRequestHead?) {
         send(.error(status, detail), for: head, keepAlive: false)
+    }
+
+    /// The body's spool file could not be made or written (directory gone, disk full, no permission): answered with
+    /// `BodySpoolError.response` (503), then closed. Logged here, once per request, with the system's reason and
+    /// nothing from the request. The partial file goes with the collector, dropped with the state.
+    private func spoolFailed(_ error: BodySpoolError, head: HTTPRequestHead) {
+        logger.error(
+            "request body could not be spooled",
+            metadata: [
+                "error": "\(error)", "directory": "\(configuration.bodySpoolDirectory ?? "-")",
+            ])
+        send(BodySpoolError.response, for: head, keepAlive: false)
     }
 
     private func send(_ response: HTTPResponse, for head: HTTPRequestHead?, keepAlive: Bool) {

@@ -22,6 +22,14 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
     package var maxConnections = 10_000
     /// Pipelined bytes buffered while a request is being answered before reading pauses.
     package var maxBufferedInput = 64 * 1024
+    /// Where a request body larger than `bodySpoolThreshold` is kept while it arrives and is handled: in a
+    /// temporary file of its own (0600, unlinked at once, gone with the request or the process). nil keeps every
+    /// body in memory. A file that cannot be made or written is answered with 503.
+    package var bodySpoolDirectory: String?
+    /// Bodies of at most this many bytes stay in memory; a larger one goes to `bodySpoolDirectory`, when set.
+    package var bodySpoolThreshold = HTTPServerConfiguration.defaultBodySpoolThreshold
+
+    package static let defaultBodySpoolThreshold = 1024 * 1024
 
     package init(host: String = "127.0.0.1", port: UInt16 = 8080) {
         self.host = host

@@ -61,7 +61,7 @@ struct LeadEndpoint: Sendable {
     }
 
     private func decode(_ request: HTTPRequest) throws(LeadRefusal.Reason) -> [String: String] {
-        switch BodyDecoder.decode(request.body, contentType: request.headers["Content-Type"]) {
+        switch BodyDecoder.decode(request.body.bytes, contentType: request.headers["Content-Type"]) {
         case .success(let values): values
         case .failure(let error): throw .unreadableBody(error)
         }
