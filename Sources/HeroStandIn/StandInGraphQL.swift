@@ -20,12 +20,12 @@ extension HeroStandIn {
     func handleGraphQL(_ request: HTTPRequest) async -> HTTPResponse {
         enter()
         defer { leave() }
-        let json = try? JSONValue.parse(request.body, lastKeyWins: true)
+        let json = try? JSONValue.parse(request.body.bytes, lastKeyWins: true)
         let form = json?["query"]?.string.flatMap(GraphQLForm.init(query:))
         let mode = form.flatMap { graphQLModes[$0.operation] } ?? .up
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluateGraphQL(request, json: json, form: form, mode: mode)
-        state.withLock { $0.graphQLCalls.append(Call(headers: request.headers, body: request.body, status: status)) }
+        state.withLock { $0.graphQLCalls.append(Call(headers: request.headers, body: request.body.bytes, status: status)) }
         return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
     }
 

@@ -16,7 +16,7 @@ extension HeroStandIn {
         let mode = uploadMode
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluateUpload(request, mode: mode)
-        let kept = keepsUploadBytes ? request.body : []
+        let kept = keepsUploadBytes ? request.body.bytes : []
         state.withLock { $0.uploadCalls.append(Call(headers: request.headers, body: kept, status: status)) }
         return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
     }
@@ -31,7 +31,7 @@ extension HeroStandIn {
             let boundary = media.parameters["boundary"], !boundary.isEmpty
         else { return error(415, "Content-Type muss multipart/form-data mit boundary sein") }
         let file: UploadedFile
-        switch Self.uploadedFile(request.body, boundary: boundary) {
+        switch Self.uploadedFile(request.body.bytes, boundary: boundary) {
         case .success(let found): file = found
         case .failure(let refusal): return error(refusal.status, refusal.message)
         }
