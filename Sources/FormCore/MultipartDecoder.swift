@@ -26,33 +26,15 @@ package enum MultipartDecoder: Sendable {
     /// The text fields; file parts are skipped. `boundary` is the Content-Type parameter, already unquoted.
     /// Duplicate names: the first wins.
     package static func decode(_ body: [UInt8], boundary: String?) -> Result<[String: String], DecodeError> {
-        var fields: [String: String] = [:]
-        var current: MultipartPartHead?
-        var value: [UInt8] = []
         do throws(DecodeError) {
-            var parser = try MultipartStreamParser(boundary: boundary)
-            for event in try parser.feed(body) {
-                switch event {
-                case .partStart(let head):
-                    current = head.isFile ? nil : head
-                    value = []
-                case .partData(let bytes):
-                    if current != nil { value += bytes }
-                case .partEnd:
-                    guard let head = current else { continue }
-                    guard let text = String.fromValidUTF8(value) else {
-                        throw DecodeError.malformed(field: head.name, "invalid UTF-8")
-                    }
-                    if fields[head.name] == nil { fields[head.name] = text }
-                case .end:
-                    break
-                }
-            }
-            try parser.finish()
+            // The whole body is in memory already: its length bounds every field.
+            var reader = try MultipartFormReader(boundary: boundary, maxTextFieldBytes: body.count)
+            try reader.feed(body)
+            try reader.finish()
+            return .success(reader.fields)
         } catch {
             return .failure(error)
         }
-        return .success(fields)
     }
 
     /// Every part in order, files included, with its bytes (duplicates kept).
