@@ -21,6 +21,8 @@ public struct FormDefinition: Sendable, Equatable {
     package var shownFields: [Field] {
         didSet { shownFields = Self.normalizedShown(shownFields) }
     }
+    /// The files the form takes; nil: none (a file sent anyway is ignored).
+    package var attachments: AttachmentPolicy?
     /// Always contains the mandatory fields. A required field that is not shown is ignored by validation.
     package var requiredFields: Set<Field> {
         didSet { requiredFields = Self.normalizedRequired(requiredFields) }

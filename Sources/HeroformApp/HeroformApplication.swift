@@ -137,8 +137,10 @@ package final class HeroformApplication: HTTPResponder, Sendable {
             + config.forms.keys.sorted().compactMap { id in
                 config.forms[id].map {
                     "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)"
+                        + ($0.attachments.map { ", files: up to \($0.maxFiles) × \($0.maxFileMegabytes) MB (\($0.typeList))" }
+                            ?? "")
                 }
-            }
+            } + config.notes.map { "note: \($0)" }
     }
 
     /// What `check-config` verifies beyond the config file itself, without creating anything: the public folder

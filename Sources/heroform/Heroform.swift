@@ -133,6 +133,7 @@ struct CheckConfig: AsyncParsableCommand {
             let config = try AppConfig.load(path: options.resolvedPath)
             try HeroformApplication.check(config, environment: ProcessInfo.processInfo.environment)
             print("\(options.resolvedPath): OK")
+            for note in config.notes { print("  note: \(note)") }
         } catch let invalid as AppConfig.Invalid {
             print(invalid.description)
             throw ExitCode(1)

@@ -92,6 +92,8 @@ package struct AppConfig: Sendable {
     package var themes: [String: Theme] = [:]
     /// Serve `/demo`, a page showing the three ways to put the form on a site.
     package var demo = false
+    /// What check-config and the start-up log point out about a valid config (a default that leaves something out).
+    package var notes: [String] = []
     /// The folder the config file is in; relative paths in it are resolved against the working directory,
     /// like every other command-line path.
     package var sourcePath: String = ""
@@ -246,7 +248,9 @@ package struct AppConfig: Sendable {
         if let forms = reader.objects("forms") {
             for (id, var form) in forms {
                 formIDs.insert(id)
-                if let (definition, theme) = FormConfig.read(id: id, &form) {
+                if let (definition, theme) = FormConfig.read(
+                    id: id, &form, documentTypeID: config.hero.documentTypeID, notes: &config.notes)
+                {
                     config.forms[id] = definition
                     if theme != Theme() { config.themes[id] = theme }
                 }

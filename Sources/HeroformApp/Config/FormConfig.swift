@@ -4,7 +4,10 @@ import Glibc
 
 /// Reads one entry of `forms` into a FormDefinition, naming every problem with its key.
 enum FormConfig {
-    static func read(id: String, _ reader: inout JSONObjectReader) -> (FormDefinition, Theme)? {
+    /// `documentTypeID` is `hero.document_type_id`: without it a form takes no PDFs (HERO files them under a type).
+    static func read(
+        id: String, _ reader: inout JSONObjectReader, documentTypeID: Int? = nil, notes: inout [String]
+    ) -> (FormDefinition, Theme)? {
         var valid = true
         func problem(_ key: String, _ message: String) {
             reader.problem(key, message)
@@ -68,11 +71,59 @@ enum FormConfig {
             reader.absorb(nested)
             if before > 0 { valid = false }
         }
+        var attachments: AttachmentPolicy?
+        if var settings = reader.feature("attachments") {
+            attachments = readAttachments(&settings, documentTypeID: documentTypeID, notes: &notes)
+            let before = settings.finish().count
+            reader.absorb(settings)
+            if before > 0 || attachments == nil { valid = false }
+        }
         guard valid, let measure, let source else { return nil }
-        let form = FormDefinition(
+        var form = FormDefinition(
             id: id, measure: measure, partnerSource: source, title: title, language: language,
             privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
+        form.attachments = attachments
         return (form, theme)
+    }
+
+    /// `forms.ID.attachments`; nil after naming a problem.
+    private static func readAttachments(
+        _ settings: inout JSONObjectReader, documentTypeID: Int?, notes: inout [String]
+    ) -> AttachmentPolicy? {
+        var policy = AttachmentPolicy()
+        var valid = true
+        policy.maxFiles = settings.integer("max_files", in: 1...20) ?? policy.maxFiles
+        if let megabytes = settings.integer("max_file_mb", in: 1...100) { policy.maxFileBytes = megabytes * 1024 * 1024 }
+        policy.resizeMaxPixels = settings.integer("resize_max_px", in: 320...10_000)
+        if let names = settings.stringArray("types") {
+            var types: [AttachmentType] = []
+            for name in names {
+                guard let type = AttachmentType(rawValue: name.lowercased()) else {
+                    settings.problem(
+                        "types",
+                        "unknown type \"\(name)\" (known: \(AttachmentType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    valid = false
+                    continue
+                }
+                if !types.contains(type) { types.append(type) }
+            }
+            if names.isEmpty {
+                settings.problem("types", "must name at least one type (or leave attachments out to take no files)")
+                valid = false
+            }
+            if types.contains(.pdf) && documentTypeID == nil {
+                settings.problem(
+                    "types", "pdf needs hero.document_type_id (the HERO document type PDFs are filed under)")
+                valid = false
+            }
+            policy.types = types
+        } else if documentTypeID == nil {
+            policy.types.removeAll { $0 == .pdf }
+            notes.append(
+                "\(settings.path): PDFs are not taken until hero.document_type_id is set "
+                    + "(the HERO document type PDFs are filed under; photos are taken)")
+        }
+        return valid ? policy : nil
     }
 
     private static func parseFields(_ names: [String], key: String, problem: (String, String) -> Void) -> [Field] {

@@ -90,6 +90,19 @@ struct JSONObjectReader {
         return JSONObjectReader(nested, path: name(key))
     }
 
+    /// A feature that is off (`false` or absent: nil), on with its defaults (`true`: an empty object) or on with
+    /// settings (an object).
+    mutating func feature(_ key: String) -> JSONObjectReader? {
+        read.insert(key)
+        guard let value = object[key], !value.isNull else { return nil }
+        if let flag = value.bool { return flag ? JSONObjectReader([:], path: name(key)) : nil }
+        guard case .object(let nested) = value else {
+            problems.append("\(name(key)): must be true, false or an object")
+            return nil
+        }
+        return JSONObjectReader(nested, path: name(key))
+    }
+
     /// Every key of a map-like object (`forms`), in sorted order so messages are stable.
     mutating func objects(_ key: String) -> [(String, JSONObjectReader)]? {
         guard let map = object(key) else { return nil }
