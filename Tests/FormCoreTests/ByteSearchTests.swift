@@ -34,3 +34,56 @@ import Testing
         #expect(bytes.firstIndex(of: Array("\r\n--X".utf8), from: 0) == 1_000_000)
     }
 }
+
+@Suite struct BytePatternTests {
+    static func firstMatch(_ pattern: String, in text: String, from start: Int = 0) -> Int? {
+        Array(text.utf8).withUnsafeBufferPointer { BytePattern(Array(pattern.utf8)).firstMatch(in: $0, from: start) }
+    }
+
+    static func partial(_ pattern: String, in text: String, from start: Int = 0) -> Int? {
+        Array(text.utf8).withUnsafeBufferPointer {
+            BytePattern(Array(pattern.utf8)).partialMatchAtEnd(in: $0, from: start)
+        }
+    }
+
+    @Test func firstMatch() {
+        #expect(Self.firstMatch("\r\n--b", in: "ab\r\n--b\r\n--boundary--") == 2)
+        #expect(Self.firstMatch("\r\n--b", in: "ab\r\n--b\r\n--boundary--", from: 3) == 7)
+        #expect(Self.firstMatch("aab", in: "aaaab") == 2)  // the shift table must not skip a match
+        #expect(Self.firstMatch("abcab", in: "abcabcab") == 0)
+        #expect(Self.firstMatch("abcab", in: "xabcabcab", from: 2) == 4)
+        #expect(Self.firstMatch("x", in: "") == nil)
+        #expect(Self.firstMatch("", in: "abc") == nil)
+        #expect(Self.firstMatch("abc", in: "abc", from: -1) == nil)
+        #expect(Self.firstMatch("abc", in: "abc", from: 1) == nil)
+    }
+
+    /// Against the plain definition, on random text over a small alphabet (many near matches).
+    @Test func firstMatchAgreesWithANaiveSearch() {
+        var random = SeededRandom(seed: 3)
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                UInt8.random(in: 97...99, using: &random)
+            }
+            let pattern = (0..<Int.random(in: 1...5, using: &random)).map { _ in
+                UInt8.random(in: 97...99, using: &random)
+            }
+            let naive = text.count < pattern.count ? nil : (0...(text.count - pattern.count)).first {
+                Array(text[$0..<($0 + pattern.count)]) == pattern
+            }
+            let found = text.withUnsafeBufferPointer { BytePattern(pattern).firstMatch(in: $0, from: 0) }
+            #expect(found == naive, "\(pattern) in \(text)")
+        }
+    }
+
+    @Test func partialMatchAtTheEnd() {
+        #expect(Self.partial("\r\n--b", in: "data\r\n-") == 4)
+        #expect(Self.partial("\r\n--b", in: "data\r") == 4)
+        #expect(Self.partial("\r\n--b", in: "data\r\n--b") == nil)  // a whole match is not partial
+        #expect(Self.partial("\r\n--b", in: "data\r\n-x") == nil)
+        #expect(Self.partial("aab", in: "xaa") == 1)
+        #expect(Self.partial("aab", in: "xaa", from: 2) == 2)
+        #expect(Self.partial("abc", in: "") == nil)
+        #expect(Self.partial("", in: "abc") == nil)
+    }
+}
