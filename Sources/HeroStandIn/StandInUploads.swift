@@ -28,7 +28,8 @@ extension HeroStandIn {
         }
         if case .failing(let status, let message) = mode { return error(status, message) }
         guard request.headers["x-auth-token"] == apiKey else { return error(401, "Unauthenticated.") }
-        guard let media = request.headers["Content-Type"].flatMap(MediaType.init), media.essence == "multipart/form-data",
+        guard let media = request.headers["Content-Type"].flatMap(MediaType.init),
+            media.essence == "multipart/form-data",
             let boundary = media.parameters["boundary"], !boundary.isEmpty
         else { return error(415, "Content-Type muss multipart/form-data mit boundary sein") }
         let file: UploadedFile
@@ -69,6 +70,7 @@ extension HeroStandIn {
         let bytes: [UInt8]
     }
 
+    /// Why an upload body was refused: the status and message of the answer.
     struct UploadRefusal: Error {
         let status: Int
         let message: String

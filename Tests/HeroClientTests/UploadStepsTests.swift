@@ -63,7 +63,9 @@ import Testing
     @Test func theUploadTakesTheKeyOnlyInXAuthToken() async throws {
         let (hero, _) = try startHero()
         defer { Task { await hero.stop() } }
-        let body = Array("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nxyz\r\n--b--\r\n".utf8)
+        let body = Array(
+            ("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+                + "Content-Type: image/jpeg\r\n\r\nxyz\r\n--b--\r\n").utf8)
         let multipart = ("Content-Type", "multipart/form-data; boundary=b")
         for auth in [("Authorization", "Bearer \(hero.apiKey)"), ("x-auth-token", "wrong"), ("X-Auth", hero.apiKey)] {
             let (status, json) = try await rawPost(hero.uploadEndpoint, headers: [auth, multipart], body: body)
@@ -84,7 +86,7 @@ import Testing
         defer { Task { await hero.stop() } }
         let file = try makeTestFile(1000)
         defer { removeTestFile(file.path) }
-        #expect(await client.upload(file: file.path, filename: "a.jpg", contentType: "image/jpeg")
+        #expect(await client.uploadJPEG(file.path)
             == .unauthorized(status: 401, message: "Unauthenticated."))
         #expect(hero.uploads.isEmpty)
     }
@@ -98,7 +100,8 @@ import Testing
         }
         let file = part("name=\"file\"; filename=\"a.jpg\"")
         let cases: [(body: String, contentType: String, status: Int, message: String)] = [
-            (file + "--b--\r\n", "application/octet-stream", 415, "Content-Type muss multipart/form-data mit boundary sein"),
+            (file + "--b--\r\n", "application/octet-stream", 415,
+             "Content-Type muss multipart/form-data mit boundary sein"),
             (file + "--b--\r\n", "multipart/form-data", 415, "Content-Type muss multipart/form-data mit boundary sein"),
             (file + file + "--b--\r\n", "multipart/form-data; boundary=b", 422,
              "Genau ein Teil namens file erwartet, nicht 2 (\"file\", \"file\")"),
@@ -130,13 +133,16 @@ import Testing
     }
 
     @Test(arguments: [
-        (HeroStandIn.UploadMode.failing(status: 500, message: "Server Error"), HeroFileOutcome<String>.unavailable("HTTP 500")),
+        (HeroStandIn.UploadMode.failing(status: 500, message: "Server Error"),
+         HeroFileOutcome<String>.unavailable("HTTP 500")),
         (.failing(status: 503, message: "Wartung"), .unavailable("HTTP 503")),
         (.failing(status: 429, message: "Too Many Attempts."), .unavailable("HTTP 429")),
         (.failing(status: 403, message: "Forbidden"), .unauthorized(status: 403, message: "Forbidden")),
-        (.failing(status: 422, message: "Dateityp nicht erlaubt"), .rejected(status: 422, message: "Dateityp nicht erlaubt")),
+        (.failing(status: 422, message: "Dateityp nicht erlaubt"),
+         .rejected(status: 422, message: "Dateityp nicht erlaubt")),
         (.failing(status: 413, message: "Datei zu groß"), .rejected(status: 413, message: "Datei zu groß")),
-        (.refusingLargerThan(10_000), .rejected(status: 413, message: "413 Content Too Large: request body larger than 10000 bytes")),
+        (.refusingLargerThan(10_000),
+         .rejected(status: 413, message: "413 Content Too Large: request body larger than 10000 bytes")),
         (.okWithoutUUID, .rejected(status: 200, message: "answer without data.uuid")),
     ])
     func failingUploadsAreClassified(_ mode: HeroStandIn.UploadMode, _ expected: HeroFileOutcome<String>) async throws {
@@ -145,10 +151,10 @@ import Testing
         let file = try makeTestFile(100_000)
         defer { removeTestFile(file.path) }
         hero.uploadMode = mode
-        #expect(await client.upload(file: file.path, filename: "a.jpg", contentType: "image/jpeg") == expected)
+        #expect(await client.uploadJPEG(file.path) == expected)
         // It recovers.
         hero.uploadMode = .up
-        guard case .success(let uuid) = await client.upload(file: file.path, filename: "a.jpg", contentType: "image/jpeg") else {
+        guard case .success(let uuid) = await client.uploadJPEG(file.path) else {
             Issue.record("no recovery")
             return
         }
@@ -162,7 +168,7 @@ import Testing
         let file = try makeTestFile(1000)
         defer { removeTestFile(file.path) }
         hero.uploadMode = .actsThenFails(status: 502)
-        #expect(await client.upload(file: file.path, filename: "a.jpg", contentType: "image/jpeg") == .unavailable("HTTP 502"))
+        #expect(await client.uploadJPEG(file.path) == .unavailable("HTTP 502"))
         #expect(hero.uploads.count == 1)
     }
 
@@ -173,7 +179,7 @@ import Testing
         defer { removeTestFile(file.path) }
         hero.uploadMode = .slow(.seconds(60))
         let started = ContinuousClock.now
-        #expect(await client.upload(file: file.path, filename: "a.jpg", contentType: "image/jpeg") == .unavailable("timed out"))
+        #expect(await client.uploadJPEG(file.path) == .unavailable("timed out"))
         #expect(ContinuousClock.now - started < .seconds(30))
     }
 
@@ -182,7 +188,7 @@ import Testing
         defer { removeTestFile(file.path) }
         let nowhere = try #require(URL(string: "http://127.0.0.1:9/app/v8/FileUploads/upload"))
         let client = HeroClient(uploadEndpoint: nowhere, apiKey: "k", uploadTimeout: .seconds(5))
-        guard case .unavailable = await client.upload(file: file.path, filename: "a.jpg", contentType: "image/jpeg") else {
+        guard case .unavailable = await client.uploadJPEG(file.path) else {
             Issue.record("expected unavailable")
             return
         }
@@ -224,7 +230,8 @@ import Testing
         let file = try makeTestFile(1000)
         defer { removeTestFile(file.path) }
         let project = hero.addProject()
-        guard case .success(let uuid) = await client.upload(file: file.path, filename: "a.png", contentType: "image/png")
+        guard case .success(let uuid) = await client.upload(
+            file: file.path, filename: "a.png", contentType: "image/png")
         else {
             Issue.record("upload failed")
             return
@@ -251,7 +258,8 @@ import Testing
         let file = try makeTestFile(1000)
         defer { removeTestFile(file.path) }
         let project = hero.addProject()
-        guard case .success(let uuid) = await client.upload(file: file.path, filename: "a.pdf", contentType: "application/pdf")
+        guard case .success(let uuid) = await client.upload(
+            file: file.path, filename: "a.pdf", contentType: "application/pdf")
         else {
             Issue.record("upload failed")
             return
@@ -270,7 +278,8 @@ import Testing
         }
         #expect(classify(200, #"{"status":"success","data":{"uuid":"a11ptylhfago0ogg","id":45237629}}"#)
             == .success("a11ptylhfago0ogg"))
-        #expect(classify(201, #"{"status":"success","data":{"uuid":"a11ptylhfago0ogg"}}"#) == .success("a11ptylhfago0ogg"))
+        #expect(classify(201, #"{"status":"success","data":{"uuid":"a11ptylhfago0ogg"}}"#)
+            == .success("a11ptylhfago0ogg"))
         // A top-level uuid is not where HERO puts it.
         #expect(classify(200, #"{"status":"success","uuid":"a11ptylhfago0ogg"}"#)
             == .rejected(status: 200, message: "answer without data.uuid"))
@@ -283,6 +292,13 @@ import Testing
             == .rejected(status: 413, message: "<html><title>413 Request Entity Too Large</title></html>"))
         #expect(classify(401, "") == .unauthorized(status: 401, message: "HTTP 401"))
         #expect(classify(502, "<html>echo</html>") == .unavailable("HTTP 502"))
+    }
+}
+
+extension HeroClient {
+    /// Uploads the file at `path` as `a.jpg`, an image/jpeg.
+    func uploadJPEG(_ path: String) async -> HeroFileOutcome<String> {
+        await upload(file: path, filename: "a.jpg", contentType: "image/jpeg")
     }
 }
 
