@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "HeroClient", dependencies: ["HTTPClient", "JSON", "WebText"], swiftSettings: upcomingFeatures),
         // A local stand-in for HERO that enforces its contract, for tests and benchmarks.
         .target(name: "HeroStandIn", dependencies: [
-            "HTTPServer", "JSON", "WebText", "CryptoPrimitives",
+            "HTTPServer", "JSON", "WebText", "CryptoPrimitives", "FormCore",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: upcomingFeatures),
         // Wires config, routes and pages together; everything the executable runs.
@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Sockets", "COpenSSL"],
                     swiftSettings: upcomingFeatures),
         .testTarget(name: "HeroClientTests", dependencies: [
-            "HeroClient", "HeroStandIn", "HTTPServer", "HTTPClient", "JSON",
+            "HeroClient", "HeroStandIn", "HTTPServer", "HTTPClient", "JSON", "CryptoPrimitives",
         ], swiftSettings: upcomingFeatures),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: upcomingFeatures),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")]),

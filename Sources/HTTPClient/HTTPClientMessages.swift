@@ -26,6 +26,7 @@ package struct HTTPClientRequest: Sendable {
     /// with `HTTPClientError.bodyUnreadable` before its last byte leaves, so the server never gets a whole request
     /// with other content than was measured.
     package struct Body: Sendable, Equatable {
+        /// One piece of the body, sent in order.
         package enum Part: Sendable, Equatable {
             case bytes([UInt8])
             /// A regular file's content as it is when the request is sent.

@@ -46,7 +46,9 @@ package enum HeroFileOutcome<Value: Sendable & Equatable>: Sendable, Equatable {
         if let errors = json["errors"], errors != .null, errors != .array([]) {
             return .rejected(status: status, message: graphQLMessages(errors) ?? "GraphQL errors without a message")
         }
-        guard let data = json["data"], let found = value(data) else { return .rejected(status: status, message: missing) }
+        guard let data = json["data"], let found = value(data) else {
+            return .rejected(status: status, message: missing)
+        }
         return .success(found)
     }
 

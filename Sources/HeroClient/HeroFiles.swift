@@ -65,7 +65,9 @@ extension HeroClient {
                 ("Accept", "application/json"),
                 ("User-Agent", "heroform"),
             ],
-            body: .init([.bytes(Array(partHead.utf8)), .file(path: path), .bytes(Array("\r\n--\(boundary)--\r\n".utf8))])
+            body: .init([
+                .bytes(Array(partHead.utf8)), .file(path: path), .bytes(Array("\r\n--\(boundary)--\r\n".utf8)),
+            ])
         )
         let answer = await send(request, timeout: uploadTimeout)
         return answer.map(hiding: apiKey, HeroFileOutcome<String>.classifyUpload)
@@ -158,7 +160,8 @@ extension HeroClient {
         var cleaned = String(
             String.UnicodeScalarView(
                 name.unicodeScalars.map { scalar in
-                    let unsafe = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                    let unsafe =
+                        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
                         || ["\"", "\\", "/", "\u{2028}", "\u{2029}"].contains(scalar)
                     return unsafe ? "_" : scalar
                 }))

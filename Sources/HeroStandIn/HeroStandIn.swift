@@ -85,7 +85,7 @@ package final class HeroStandIn: Sendable {
         self.keepsUploadBytes = keepsUploadBytes
     }
 
-    /// Starts listening on loopback; returns the endpoint URL. `withStats` adds `GET /stats` (counts only).
+    /// Starts listening on loopback; returns the Lead API's URL. `withStats` adds `GET /stats` (counts only).
     @discardableResult
     package func start(withStats: Bool = false) throws -> URL {
         var router = Router(defaultBodyLimit: 1024 * 1024)
@@ -94,10 +94,16 @@ package final class HeroStandIn: Sendable {
         router.post(Self.graphQLPath) { [self] request in await self.handleGraphQL(request) }
         if withStats {
             router.get("/stats") { [self] _ in
-                let (created, calls) = state.withLock { state in
-                    (state.calls.filter { $0.status == 200 }.count, state.calls.count)
+                let (created, calls, uploads, attached) = state.withLock { state in
+                    (
+                        state.calls.filter { $0.status == 200 }.count, state.calls.count, state.uploads.count,
+                        state.attachments.count
+                    )
                 }
-                let stats: JSONValue = ["created": .number(Double(created)), "calls": .number(Double(calls))]
+                let stats: JSONValue = [
+                    "created": .number(Double(created)), "calls": .number(Double(calls)),
+                    "uploads": .number(Double(uploads)), "attached": .number(Double(attached)),
+                ]
                 return .json(Data(stats.serializedBytes()))
             }
         }

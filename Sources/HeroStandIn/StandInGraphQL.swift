@@ -41,7 +41,9 @@ extension HeroStandIn {
         case .errors(let message): return Self.errors(message)
         case .up, .slow, .okWithoutData, .actsThenFails: break
         }
-        guard request.headers["Authorization"] == "Bearer \(apiKey)" else { return (401, ["message": "Unauthenticated."]) }
+        guard request.headers["Authorization"] == "Bearer \(apiKey)" else {
+            return (401, ["message": "Unauthenticated."])
+        }
         guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
             return (415, ["message": "Content-Type must be application/json"])
         }
@@ -55,7 +57,8 @@ extension HeroStandIn {
         default: return (400, ["errors": [["message": "variables muss ein Objekt sein"]]])
         }
         guard let form else {
-            return Self.errors("Unbekannte Abfrage (der Stand-in kennt nur die Formen aus hero-file-api.txt): \(query.prefix(80))")
+            return Self.errors(
+                "Unbekannte Abfrage (der Stand-in kennt nur die Formen aus hero-file-api.txt): \(query.prefix(80))")
         }
         if let undeclared = form.undeclaredVariable {
             return Self.errors("Variable \"$\(undeclared)\" is not defined.")
@@ -74,11 +77,13 @@ extension HeroStandIn {
         }
     }
 
+    /// Why an operation was refused: the message of the `errors` answer.
     private struct GraphQLFailure: Error {
         let message: String
     }
 
-    private func projectMatches(_ variables: [String: JSONValue], answering: Bool) -> Result<JSONValue, GraphQLFailure> {
+    private func projectMatches(_ variables: [String: JSONValue], answering: Bool) -> Result<JSONValue, GraphQLFailure>
+    {
         // A single value where a list is declared counts as a list of one, as GraphQL coerces it.
         let given: [JSONValue]
         switch variables["ids"] {
@@ -109,11 +114,15 @@ extension HeroStandIn {
     private func attach(
         _ operation: GraphQLOperation, _ variables: [String: JSONValue], acting: Bool
     ) -> Result<JSONValue, GraphQLFailure> {
-        func failure(_ message: String) -> Result<JSONValue, GraphQLFailure> { .failure(GraphQLFailure(message: message)) }
+        func failure(_ message: String) -> Result<JSONValue, GraphQLFailure> {
+            .failure(GraphQLFailure(message: message))
+        }
         guard let uuidValue = variables["uuid"], uuidValue != .null else {
             return failure("Variable \"$uuid\" of non-null type \"String!\" must not be null.")
         }
-        guard let uuid = uuidValue.string else { return failure("Variable \"$uuid\" got invalid value; String expected.") }
+        guard let uuid = uuidValue.string else {
+            return failure("Variable \"$uuid\" got invalid value; String expected.")
+        }
         guard let targetValue = variables["target"], targetValue != .null else {
             return failure("Variable \"$target\" of non-null type \"Int!\" must not be null.")
         }
@@ -200,11 +209,12 @@ struct GraphQLForm: Equatable {
             text[text.index(after: argumentsEnd)...] == selection + "}"
         else { return nil }
         self.operation = operation
-        undeclaredVariable = expectedArguments.compactMap { argument -> String? in
-            guard let dollar = argument.firstIndex(of: "$") else { return nil }
-            let name = argument[argument.index(after: dollar)...]
-            return definitions.contains("$\(name):") ? nil : String(name)
-        }.sorted().first
+        undeclaredVariable =
+            expectedArguments.compactMap { argument -> String? in
+                guard let dollar = argument.firstIndex(of: "$") else { return nil }
+                let name = argument[argument.index(after: dollar)...]
+                return definitions.contains("$\(name):") ? nil : String(name)
+            }.sorted().first
     }
 
     /// Commas and white space (GraphQL's insignificant characters) to single spaces, none next to punctuation.

@@ -1,3 +1,4 @@
+import FormCore
 import FoundationEssentials
 import HTTPServer
 import JSON
@@ -27,7 +28,8 @@ extension HeroStandIn {
         }
         if case .failing(let status, let message) = mode { return error(status, message) }
         guard request.headers["x-auth-token"] == apiKey else { return error(401, "Unauthenticated.") }
-        guard let media = request.headers["Content-Type"].flatMap(MediaType.init), media.essence == "multipart/form-data",
+        guard let media = request.headers["Content-Type"].flatMap(MediaType.init),
+            media.essence == "multipart/form-data",
             let boundary = media.parameters["boundary"], !boundary.isEmpty
         else { return error(415, "Content-Type muss multipart/form-data mit boundary sein") }
         let file: UploadedFile
@@ -68,6 +70,7 @@ extension HeroStandIn {
         let bytes: [UInt8]
     }
 
+    /// Why an upload body was refused: the status and message of the answer.
     struct UploadRefusal: Error {
         let status: Int
         let message: String
@@ -82,8 +85,30 @@ extension HeroStandIn {
 }
 
 extension HeroStandIn {
-    // Placeholder until FormCore's `MultipartDecoder.parts` is merged (branch formcore-files).
+    /// The body's one part, named `file`, with a filename and a Content-Type; else why not, as a 4xx.
     static func uploadedFile(_ body: [UInt8], boundary: String) -> Result<UploadedFile, UploadRefusal> {
-        .failure(UploadRefusal(status: 501, message: "multipart reading is not wired yet"))
+        func refusal(_ status: Int, _ message: String) -> Result<UploadedFile, UploadRefusal> {
+            .failure(UploadRefusal(status: status, message: message))
+        }
+        let parts: [MultipartPart]
+        switch MultipartDecoder.parts(body, boundary: boundary) {
+        case .success(let decoded): parts = decoded
+        case .failure(let error): return refusal(error.statusCode, "Ungültiger multipart-Body: \(error)")
+        }
+        guard parts.count == 1, let part = parts.first, part.name == "file" else {
+            return refusal(422, "Genau ein Teil namens file erwartet, nicht \(parts.count) (\(Self.names(parts)))")
+        }
+        guard let filename = part.filename, !filename.isEmpty else {
+            return refusal(422, "Der Teil file braucht einen Dateinamen")
+        }
+        guard let contentType = part.contentType, !contentType.isEmpty else {
+            return refusal(422, "Der Teil file braucht einen Content-Type")
+        }
+        guard !part.bytes.isEmpty else { return refusal(422, "Die Datei ist leer") }
+        return .success(UploadedFile(filename: filename, contentType: contentType, bytes: part.bytes))
+    }
+
+    private static func names(_ parts: [MultipartPart]) -> String {
+        parts.prefix(5).map { "\"\($0.name.prefix(40))\"" }.joined(separator: ", ")
     }
 }

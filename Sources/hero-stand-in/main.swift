@@ -1,6 +1,8 @@
 // A local stand-in for HERO's Lead API as a process, for benchmarks and manual trials:
 //   hero-stand-in [port] [api key] [delay in milliseconds]
-// With a delay it answers each call that much later, like a remote API would. It enforces the same contract as in the tests and answers GET /stats with {"created": N, "calls": M}.
+// With a delay it answers each Lead API call that much later, like a remote API would. It enforces the same contract
+// as in the tests (the Lead API, the file upload and the GraphQL subset for attaching files; document type 1250455)
+// and answers GET /stats with {"created": N, "calls": M, "uploads": U, "attached": A}. Uploads keep only their size and SHA-256, not their bytes.
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -9,7 +11,7 @@ import HeroStandIn
 let arguments = CommandLine.arguments
 let port = arguments.count > 1 ? UInt16(arguments[1]) ?? 18500 : 18500
 let key = arguments.count > 2 ? arguments[2] : "bench-key"
-let hero = HeroStandIn(apiKey: key, port: port)
+let hero = HeroStandIn(apiKey: key, port: port, keepsUploadBytes: false)
 if arguments.count > 3 {
     guard let delay = Int(arguments[3]), delay >= 0 else {
         print("the delay must be a whole number of milliseconds, not \(arguments[3])")
@@ -20,6 +22,7 @@ if arguments.count > 3 {
 do {
     let endpoint = try hero.start(withStats: true)
     print("HERO stand-in at \(endpoint.absoluteString) (key \(key))")
+    print("uploads at \(hero.uploadEndpoint.absoluteString), GraphQL at \(hero.graphQLEndpoint.absoluteString)")
     // Whoever started it (a script, a test) reads the port from this line, also through a pipe.
     fflush(nil)
 } catch {

@@ -173,7 +173,8 @@ extension RequestEncoderTests {
 
     @Test func aBodyOfSeveralByteArraysIsEncodedInOrder() throws {
         let url = try #require(URL(string: "http://example.com/"))
-        let request = HTTPClientRequest(method: "POST", url: url, body: .init([.bytes([0x61]), .bytes([]), .bytes([0x62])]))
+        let request = HTTPClientRequest(
+            method: "POST", url: url, body: .init([.bytes([0x61]), .bytes([]), .bytes([0x62])]))
         #expect(try RequestEncoder.encode(request, to: Endpoint(url))
             == Array("POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nab".utf8))
         // A body with a file is streamed by the client, never encoded into one array.

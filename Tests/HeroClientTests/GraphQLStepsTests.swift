@@ -313,7 +313,8 @@ import Testing
         // Errors beside partial data: refused.
         #expect(classify(200, #"{"data":{"upload_image":{"id":5}},"errors":[{"message":"a"},{"message":"b"}]}"#)
             == .rejected(status: 200, message: "a; b"))
-        #expect(classify(200, #"{"errors":[{}]}"#) == .rejected(status: 200, message: "GraphQL errors without a message"))
+        #expect(classify(200, #"{"errors":[{}]}"#)
+            == .rejected(status: 200, message: "GraphQL errors without a message"))
         #expect(classify(200, #"{"errors":"broken"}"#)
             == .rejected(status: 200, message: "GraphQL errors without a message"))
         #expect(classify(200, #"{"data":{"upload_image":null}}"#) == .rejected(status: 200, message: "missing"))
@@ -323,7 +324,8 @@ import Testing
     }
 
     @Test func statusesAreClassifiedLikeTheLeadAPIs() {
-        #expect(classify(401, #"{"message":"Unauthenticated."}"#) == .unauthorized(status: 401, message: "Unauthenticated."))
+        #expect(classify(401, #"{"message":"Unauthenticated."}"#)
+            == .unauthorized(status: 401, message: "Unauthenticated."))
         #expect(classify(403, "") == .unauthorized(status: 403, message: "HTTP 403"))
         for status in [408, 425, 429, 500, 502, 503, 504] {
             #expect(classify(status, "echo of the request") == .unavailable("HTTP \(status)"))
