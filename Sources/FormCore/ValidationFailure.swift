@@ -1,9 +1,17 @@
 /// Why a submission was rejected: one localized message per offending field.
 package struct ValidationFailure: Error, Sendable, Equatable {
     package var errors: [Field: String]
+    /// What is wrong with the files, one sentence per file naming it (`AttachmentPolicy.problems`).
+    package var attachments: [String]
 
-    package init(errors: [Field: String]) {
+    package init(errors: [Field: String], attachments: [String] = []) {
         self.errors = errors
+        self.attachments = attachments
+    }
+
+    /// The field names with an error, sorted, `attachments` among them (for logs).
+    package var fieldNames: [String] {
+        (errors.keys.map(\.rawValue) + (attachments.isEmpty ? [] : [AttachmentPolicy.fieldName])).sorted()
     }
 
     /// The summary line shown above the form.

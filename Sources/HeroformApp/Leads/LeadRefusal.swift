@@ -11,6 +11,8 @@ struct LeadRefusal: HTTPResponseError {
         case rateLimited(retryAfter: Int)
         /// The body cannot be read as its Content-Type says (400), or the type is not one we read (415).
         case unreadableBody(DecodeError)
+        /// A body other than `multipart/form-data` larger than a form without files takes.
+        case bodyTooLarge(limit: Int)
         case unknownForm
         /// A spam guard a person gets past by sending again (the form token, the proof of work), and what was
         /// wrong, for the log.
@@ -51,7 +53,9 @@ struct LeadRefusal: HTTPResponseError {
         case .rateLimited: .rateLimited
         case .sendAgain: .spam
         case .notStored: .error
-        case .unreadableBody, .unknownForm, .invalid, .malformedIdempotencyKey, .idempotencyKeyConflict: .rejected
+        case .unreadableBody, .bodyTooLarge, .unknownForm, .invalid, .malformedIdempotencyKey,
+            .idempotencyKeyConflict:
+            .rejected
         }
     }
 
@@ -60,6 +64,7 @@ struct LeadRefusal: HTTPResponseError {
         case .rateLimited: .tooManyRequests
         case .unreadableBody(let error) where error.statusCode == 415: .unsupportedMediaType
         case .unreadableBody, .malformedIdempotencyKey: .badRequest
+        case .bodyTooLarge: .contentTooLarge
         case .unknownForm, .sendAgain, .invalid, .idempotencyKeyConflict: .unprocessableContent
         case .notStored: .serviceUnavailable
         }
@@ -70,15 +75,20 @@ struct LeadRefusal: HTTPResponseError {
         switch reason {
         case .rateLimited: "rate limit"
         case .unreadableBody(let error): "\(error.statusCode) \(error)"
+        case .bodyTooLarge(let limit): "413 body larger than \(limit) bytes without files"
         case .unknownForm: "unknown form"
         case .sendAgain(.token, let problem): "form token \(problem)"
         case .sendAgain(.proofOfWork, let problem): "proof of work \(problem)"
         case .invalid(let failure):
-            "validation: " + failure.errors.keys.map(\.rawValue).sorted().joined(separator: ", ")
+            "validation: " + failure.fieldNames.joined(separator: ", ")
         case .malformedIdempotencyKey: "malformed Idempotency-Key"
         case .idempotencyKeyConflict: "Idempotency-Key reused for a different submission"
         case .notStored: "not stored"
         }
+    }
+
+    static func tooLargeMessage(_ limit: Int) -> String {
+        "request body larger than \(limit) bytes; only multipart/form-data bodies may carry files"
     }
 
     static let malformedKeyMessage = "Idempotency-Key must be 1 to 200 visible ASCII characters"
@@ -102,10 +112,14 @@ struct LeadRefusal: HTTPResponseError {
         switch reason {
         case .rateLimited: return error(texts.rateLimitedText)
         case .unreadableBody(let decodeError): return error(decodeError.description)
+        case .bodyTooLarge(let limit): return error(Self.tooLargeMessage(limit))
         case .unknownForm: return error(texts.unknownForm, field: Field.form.rawValue)
         case .sendAgain(let guardian, _): return error(guardian.message(texts), field: guardian.field)
         case .invalid(let failure):
-            let errors = failure.errors.reduce(into: [String: JSONValue]()) { $0[$1.key.rawValue] = .string($1.value) }
+            var errors = failure.errors.reduce(into: [String: JSONValue]()) { $0[$1.key.rawValue] = .string($1.value) }
+            if !failure.attachments.isEmpty {
+                errors[AttachmentPolicy.fieldName] = .string(failure.attachments.joined(separator: " "))
+            }
             return [
                 "status": "error", "message": .string(failure.message(language: texts.language)),
                 "errors": .object(errors),
@@ -129,7 +143,7 @@ struct LeadRefusal: HTTPResponseError {
             return pages.messagePage(
                 title: texts.rateLimitedTitle, text: texts.rateLimitedText, language: language,
                 status: status)
-        case .unreadableBody:
+        case .unreadableBody, .bodyTooLarge:
             return pages.messagePage(
                 title: texts.invalidRequestTitle, text: texts.invalidRequestText,
                 language: language, status: status)
@@ -144,7 +158,8 @@ struct LeadRefusal: HTTPResponseError {
         case .sendAgain(let guardian, _):
             return formAgain(language, .init(values: values, notice: guardian.message(texts)))
         case .invalid(let failure):
-            return formAgain(language, .init(values: values, errors: failure.errors))
+            return formAgain(
+                language, .init(values: values, errors: failure.errors, attachmentErrors: failure.attachments))
         case .notStored:
             return formAgain(language, .init(values: values, notice: texts.unavailable))
         }

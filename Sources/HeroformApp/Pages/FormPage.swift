@@ -16,6 +16,8 @@ struct FormPage: Sendable {
     struct State: Sendable {
         var values: [String: String] = [:]
         var errors: [Field: String] = [:]
+        /// What was wrong with the files sent (they must be chosen again: browsers never prefill a file input).
+        var attachmentErrors: [String] = []
         var notice: String?
     }
 
@@ -62,6 +64,11 @@ struct FormPage: Sendable {
                 + "<fieldset class=\"hf-project\" id=\"hf-project\"><legend>\(HTML.escape(texts.projectAddressDiffers))</legend>"
                 + "<div class=\"hf-project-fields\">\(project)</div></fieldset>\n"
         }
+        if let policy = form.attachments {
+            fields += filesBlock(
+                policy, language: language, state: state,
+                autofocus: firstInvalid == nil && !state.attachmentErrors.isEmpty)
+        }
         if form.shownFields.contains(.consent) {
             fields += fieldBlock(.consent, form: form, texts: texts, state: state, autofocus: firstInvalid == .consent)
         }
@@ -81,6 +88,8 @@ struct FormPage: Sendable {
             + " data-network-error=\"\(HTML.escape(texts.networkError))\""
             + " data-error-summary=\"\(HTML.escape(texts.errorSummary))\""
             + " data-field-labels=\"\(HTML.escape(Self.labelsJSON(form: form, texts: texts)))\""
+        // Files go as multipart/form-data, with or without the script.
+        if form.attachments != nil { attributes += " enctype=\"multipart/form-data\"" }
         if proofOfWork { attributes += " data-pow=\"/challenge?form=\(HTML.escape(form.id))\"" }
         if let parent = presentation.parentOrigin { attributes += " data-parent-origin=\"\(HTML.escape(parent))\"" }
         var links = ""
@@ -117,19 +126,64 @@ struct FormPage: Sendable {
             return
                 "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\"><p>\(HTML.escape(notice))</p></div>"
         }
-        guard !state.errors.isEmpty else { return "" }
-        let items = form.shownFields.compactMap { field -> String? in
+        guard !state.errors.isEmpty || !state.attachmentErrors.isEmpty else { return "" }
+        var items = form.shownFields.compactMap { field -> String? in
             guard let message = state.errors[field] else { return nil }
             return
                 "<li><a href=\"#hf-\(field.rawValue)\">\(HTML.escape(texts.label(for: field))): \(HTML.escape(message))</a></li>"
         }.joined()
+        if !state.attachmentErrors.isEmpty {
+            let label = AttachmentTexts.forLanguage(texts.language).label
+            let message = state.attachmentErrors.joined(separator: " ")
+            items += "<li><a href=\"#hf-attachments\">\(HTML.escape(label)): \(HTML.escape(message))</a></li>"
+        }
         return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\">"
             + "<p>\(HTML.escape(state.notice ?? texts.errorSummary))</p><ul>\(items)</ul></div>"
     }
 
     /// `[[name, label], …]` in page order, for the script's error summary and its focus on the first error.
     static func labelsJSON(form: FormDefinition, texts: Texts) -> String {
-        JSONValue.array(form.shownFields.map { [.string($0.rawValue), .string(texts.label(for: $0))] }).serialized()
+        var labels = form.shownFields.map { JSONValue.array([.string($0.rawValue), .string(texts.label(for: $0))]) }
+        if form.attachments != nil {
+            let files: JSONValue = [
+                .string(AttachmentPolicy.fieldName), .string(AttachmentTexts.forLanguage(texts.language).label),
+            ]
+            labels.insert(files, at: form.shownFields.last == .consent ? labels.count - 1 : labels.count)
+        }
+        return JSONValue.array(labels).serialized()
+    }
+
+    /// The file input: label, a hint saying how many files of which kinds and sizes, the refusals of the files
+    /// sent last (tied with `aria-describedby`), and what the page's script needs to check files before sending,
+    /// show them and scale photos down (limits and texts in data attributes; without the script it is a plain
+    /// file input that posts as multipart/form-data).
+    private func filesBlock(_ policy: AttachmentPolicy, language: Language, state: State, autofocus: Bool) -> String {
+        let texts = AttachmentTexts.forLanguage(language)
+        let id = "hf-\(AttachmentPolicy.fieldName)"
+        let hint = texts.hint(max: policy.maxFiles, megabytes: policy.maxFileMegabytes, types: policy.typeList)
+        let invalid = !state.attachmentErrors.isEmpty
+        var attributes =
+            "type=\"file\" id=\"\(id)\" name=\"\(AttachmentPolicy.fieldName)\" multiple"
+            + " accept=\"\(HTML.escape(policy.accept))\""
+            + " aria-describedby=\"\(id)-hint\(invalid ? " \(id)-error" : "")\""
+            + " data-max-files=\"\(policy.maxFiles)\" data-max-bytes=\"\(policy.maxFileBytes)\""
+            + " data-types=\"\(HTML.escape(policy.types.map(\.mimeType).joined(separator: ",")))\""
+            + " data-text-too-large=\"\(HTML.escape(texts.tooLarge(name: "{name}", megabytes: policy.maxFileMegabytes)))\""
+            + " data-text-wrong-type=\"\(HTML.escape(texts.wrongType(name: "{name}", allowed: policy.typeList)))\""
+            + " data-text-too-many=\"\(HTML.escape(texts.tooMany(name: "{name}", max: policy.maxFiles)))\""
+            + " data-text-remove=\"\(HTML.escape(texts.removeTemplate))\""
+            + " data-text-sending=\"\(HTML.escape(texts.sending))\""
+        if let pixels = policy.resizeMaxPixels { attributes += " data-resize-max-px=\"\(pixels)\"" }
+        if invalid { attributes += " aria-invalid=\"true\"" }
+        if autofocus { attributes += " autofocus" }
+        let error =
+            invalid
+            ? "<p class=\"hf-error\" id=\"\(id)-error\">\(HTML.escape(state.attachmentErrors.joined(separator: " ")))</p>"
+            : ""
+        return "<div class=\"hf-field hf-field--attachments\(invalid ? " hf-field--invalid" : "")\">"
+            + "<label for=\"\(id)\">\(HTML.escape(texts.label))</label>"
+            + "<p class=\"hf-hint\" id=\"\(id)-hint\">\(HTML.escape(hint))</p>"
+            + "<input \(attributes)>\(error)</div>\n"
     }
 
     private func fieldBlock(_ field: Field, form: FormDefinition, texts: Texts, state: State, autofocus: Bool) -> String
