@@ -73,8 +73,10 @@ let package = Package(
             "WebText",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strictFeatures),
-        // HERO's stand-in as a process, for benchmarks.
-        .executableTarget(name: "hero-stand-in", dependencies: ["HeroStandIn"], swiftSettings: upcomingFeatures),
+        // HERO's stand-in as a process, for benchmarks; `--upload-sink` serves Scripts/bench-upload.sh.
+        .executableTarget(name: "hero-stand-in", dependencies: [
+            "HeroStandIn", "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: upcomingFeatures),
         .executableTarget(name: "heroform", dependencies: [
             "HeroformApp", "HTTPServer", "HTTPClient", "Outbox", "JSON", "FormCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -41,11 +41,9 @@ package final class RawClient: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let rc = address.withSockaddrPointer { Glibc.connect(fd, $0, $1) }
-        guard rc == 0 else {
-            let error = SocketError("connect")
-            Glibc.close(fd)
-            throw error
-        }
+        // Not closed here: every property is set, so a throw from now on runs `deinit`, which closes the socket.
+        // A second close would hit whatever descriptor took the number meanwhile (another test's, in parallel).
+        guard rc == 0 else { throw SocketError("connect") }
     }
 
     private var closed = false

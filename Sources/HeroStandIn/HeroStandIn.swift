@@ -185,7 +185,9 @@ package final class HeroStandIn: Sendable {
             return error(406, "Accept must include application/json")
         }
         // Read as HERO's PHP reads it: of repeated keys, the last wins.
-        guard let body = try? JSONValue.parse(request.body.bytes, lastKeyWins: true), case .object(let json) = body else {
+        guard let body = try? JSONValue.parse(request.body.bytes, lastKeyWins: true),
+            case .object(let json) = body
+        else {
             return error(400, "Ungültiges JSON")
         }
         if let problem = Self.contractProblem(json) { return error(400, problem) }

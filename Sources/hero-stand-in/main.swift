@@ -9,6 +9,7 @@ import Glibc
 import HeroStandIn
 
 let arguments = CommandLine.arguments
+UploadSink.runIfAsked(arguments)
 let port = arguments.count > 1 ? UInt16(arguments[1]) ?? 18500 : 18500
 let key = arguments.count > 2 ? arguments[2] : "bench-key"
 let hero = HeroStandIn(apiKey: key, port: port, keepsUploadBytes: false)

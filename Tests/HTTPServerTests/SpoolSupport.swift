@@ -25,7 +25,8 @@ struct SpoolDirectory {
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         return descriptors.compactMap { descriptor in
             // A descriptor closed meanwhile (another test's) has no link any more.
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)"),
+            let link = "/proc/self/fd/\(descriptor)"
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link),
                 target.hasPrefix(path + "/")
             else { return nil }
             return (descriptor, target)

@@ -23,9 +23,10 @@ package struct BodySpoolError: Error, Equatable, Sendable, CustomStringConvertib
     }
 }
 
-/// An open temporary file holding one request body, with no name in any directory: made with `O_TMPFILE` (or, where
-/// the file system lacks it, made 0600 with `O_EXCL` and unlinked at once). Only the descriptor keeps it, so it can
-/// never outlive the process (kill -9 included); `deinit` closes the descriptor, which frees its disk space.
+/// An open temporary file (0600) holding one request body, with no name in any directory: made with `O_TMPFILE`, so
+/// it never has one, or where the file system lacks that, made with `O_EXCL` and unlinked at once (a name for the
+/// microseconds between two system calls). Only the descriptor keeps it, so it cannot outlive the process (kill -9
+/// included); `deinit` closes the descriptor, which frees its disk space.
 ///
 /// Sendable without `@unchecked`: its only stored property is the immutable descriptor. Bytes are appended with
 /// `write` while one collector owns the file; once a `RequestBody` holds it, it is only read with `pread`, at

@@ -163,6 +163,9 @@ final class HTTPConnection: @unchecked Sendable {
                 }
                 state = .responding // releases `body`'s storage from `state`, so the append does not copy
                 do {
+                    // Once spooling, a blocking write to a local file, right here on the connection's queue: it
+                    // returns in microseconds, and when the disk does hold it back, the upload should wait for it
+                    // (see `RequestBodyCollector`).
                     try body.append(bytes)
                 } catch {
                     return spoolFailed(error, head: head)

@@ -27,6 +27,8 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
     /// body in memory. A file that cannot be made or written is answered with 503.
     package var bodySpoolDirectory: String?
     /// Bodies of at most this many bytes stay in memory; a larger one goes to `bodySpoolDirectory`, when set.
+    /// Keep it at least as high as the body limit of every route that reads `body.bytes`, which is empty for a
+    /// spooled body.
     package var bodySpoolThreshold = HTTPServerConfiguration.defaultBodySpoolThreshold
 
     package static let defaultBodySpoolThreshold = 1024 * 1024
