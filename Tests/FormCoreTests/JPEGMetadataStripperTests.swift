@@ -1,0 +1,264 @@
+import Testing
+@testable import FormCore
+
+@Suite struct JPEGMetadataStripperTests {
+    /// A valid baseline JPEG: 8×8 grey gradient with JFIF, one quantization table, a frame header, two optimized
+    /// Huffman tables, the scan and EOI (written by an ordinary encoder).
+    static let tiny: [UInt8] = [
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+        0x00, 0x01, 0x00, 0x00, 0xFF, 0xDB, 0x00, 0x43, 0x00, 0x10, 0x0B, 0x0C, 0x0E, 0x0C, 0x0A, 0x10,
+        0x0E, 0x0D, 0x0E, 0x12, 0x11, 0x10, 0x13, 0x18, 0x28, 0x1A, 0x18, 0x16, 0x16, 0x18, 0x31, 0x23,
+        0x25, 0x1D, 0x28, 0x3A, 0x33, 0x3D, 0x3C, 0x39, 0x33, 0x38, 0x37, 0x40, 0x48, 0x5C, 0x4E, 0x40,
+        0x44, 0x57, 0x45, 0x37, 0x38, 0x50, 0x6D, 0x51, 0x57, 0x5F, 0x62, 0x67, 0x68, 0x67, 0x3E, 0x4D,
+        0x71, 0x79, 0x70, 0x64, 0x78, 0x5C, 0x65, 0x67, 0x63, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x08,
+        0x00, 0x08, 0x01, 0x01, 0x11, 0x00, 0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xFF, 0xC4, 0x00, 0x16,
+        0x10, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x06, 0x43, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x3A, 0x54,
+        0xCF, 0xFF, 0xD9,
+    ]
+    /// Where the JFIF segment ends and where the scan (SOS) starts in `tiny`.
+    static let afterJFIF = 20
+    static let scanStart = 148
+
+    static func segment(_ marker: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        let length = payload.count + 2
+        return [0xFF, marker, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+    }
+
+    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    static let make = bytes("Canon EOS 5D Mark IV SN 012345678")
+    static let latitude: [UInt8] = [0, 0, 0, 52, 0, 0, 0, 1, 0, 0, 0, 31, 0, 0, 0, 1, 0, 0, 0x30, 0x39, 0, 0, 0, 100]
+
+    /// An Exif APP1 as cameras write it: IFD0 with Make, Orientation and a pointer to a GPS IFD (latitude with its
+    /// reference), the strings and rationals stored after the directories.
+    static func exif(bigEndian: Bool, orientation: UInt16? = 6, orientationType: UInt16 = 3) -> [UInt8] {
+        func u16(_ value: UInt16) -> [UInt8] {
+            bigEndian ? [UInt8(value >> 8), UInt8(value & 0xFF)] : [UInt8(value & 0xFF), UInt8(value >> 8)]
+        }
+        func u32(_ value: UInt32) -> [UInt8] {
+            bigEndian ? u16(UInt16(value >> 16)) + u16(UInt16(value & 0xFFFF))
+                : u16(UInt16(value & 0xFFFF)) + u16(UInt16(value >> 16))
+        }
+        func entry(_ tag: UInt16, _ type: UInt16, _ count: UInt32, _ value: [UInt8]) -> [UInt8] {
+            u16(tag) + u16(type) + u32(count) + value + [UInt8](repeating: 0, count: 4 - value.count)
+        }
+        let ifd0Count = orientation == nil ? 2 : 3
+        let ifd0End = 8 + 2 + 12 * ifd0Count + 4
+        let gpsStart = ifd0End
+        let gpsEnd = gpsStart + 2 + 12 * 2 + 4
+        let makeAt = UInt32(gpsEnd)
+        let latitudeAt = makeAt + UInt32(make.count + 1)
+        var tiff = (bigEndian ? bytes("MM") : bytes("II")) + u16(42) + u32(8)
+        tiff += u16(UInt16(ifd0Count))
+        tiff += entry(0x010F, 2, UInt32(make.count + 1), u32(makeAt))
+        if let orientation { tiff += entry(0x0112, orientationType, 1, u16(orientation)) }
+        tiff += entry(0x8825, 4, 1, u32(UInt32(gpsStart)))
+        tiff += u32(0)
+        tiff += u16(2)
+        tiff += entry(0x0001, 2, 2, bytes("N") + [0])
+        tiff += entry(0x0002, 5, 3, u32(latitudeAt))
+        tiff += u32(0)
+        tiff += make + [0] + latitude
+        return segment(0xE1, bytes("Exif") + [0, 0] + tiff)
+    }
+
+    static let xmp = segment(0xE1, bytes("http://ns.adobe.com/xap/1.0/") + [0] + bytes(
+        "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:Description exif:GPSLatitude='52,31.12N'/></x:xmpmeta>"))
+    static let icc = segment(0xE2, bytes("ICC_PROFILE") + [0, 1, 1] + [UInt8](repeating: 0x42, count: 300))
+    static let mpf = segment(0xE2, bytes("MPF") + [0] + bytes("MM") + [0, 42, 0, 0, 0, 8])
+    static let photoshop = segment(0xED, bytes("Photoshop 3.0") + [0] + bytes("8BIM IPTC Ort: Berlin"))
+    static let comment = segment(0xFE, bytes("Taken at Gartenstr. 5 by Max"))
+    static let adobe = segment(0xEE, bytes("Adobe") + [0, 100, 0, 0, 0, 0, 1])
+    static let vendor = segment(0xEB, bytes("HDR gain map, device serial"))
+
+    /// `tiny` with `segments` after its JFIF segment.
+    static func photo(_ segments: [UInt8]...) -> [UInt8] {
+        Array(tiny[..<afterJFIF]) + segments.flatMap { $0 } + Array(tiny[afterJFIF...])
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.firstIndex(of: needle, from: 0) != nil
+    }
+
+    /// Marker and payload of each segment up to and including SOS, read independently of the stripper.
+    static func segments(_ jpeg: [UInt8]) -> [(marker: UInt8, payload: [UInt8])] {
+        var result: [(marker: UInt8, payload: [UInt8])] = []
+        var index = 2
+        while index + 4 <= jpeg.count, jpeg[index] == 0xFF {
+            let marker = jpeg[index + 1]
+            let length = Int(jpeg[index + 2]) << 8 | Int(jpeg[index + 3])
+            result.append((marker, Array(jpeg[(index + 4)..<min(index + 2 + length, jpeg.count)])))
+            if marker == 0xDA { break }
+            index += 2 + length
+        }
+        return result
+    }
+
+    static func strip(_ jpeg: [UInt8]) throws -> [UInt8] { try JPEGMetadataStripper.strip(jpeg) }
+
+    @Test func tinyJPEGPassesUnchanged() throws {
+        #expect(try Self.strip(Self.tiny) == Self.tiny)
+        #expect(Self.segments(Self.tiny).map(\.marker) == [0xE0, 0xDB, 0xC0, 0xC4, 0xC4, 0xDA])
+    }
+
+    @Test(arguments: [true, false])
+    func removesLocationAndDeviceData(bigEndian: Bool) throws {
+        let input = Self.photo(Self.exif(bigEndian: bigEndian), Self.xmp, Self.icc, Self.photoshop, Self.comment,
+                               Self.mpf, Self.vendor, Self.adobe)
+        let output = try Self.strip(input)
+
+        for secret in [Self.make, Self.latitude, Self.bytes("GPSLatitude"), Self.bytes("xmpmeta"),
+                       Self.bytes("Photoshop"), Self.bytes("Gartenstr"), Self.bytes("serial"), Self.bytes("MPF")] {
+            #expect(Self.contains(input, secret))
+            #expect(!Self.contains(output, secret), "\(String(decoding: secret, as: UTF8.self)) is still there")
+        }
+        let segments = Self.segments(output)
+        #expect(segments.map(\.marker) == [0xE0, 0xE1, 0xE2, 0xEE, 0xDB, 0xC0, 0xC4, 0xC4, 0xDA])
+        // The orientation survives in an Exif block a reader can parse.
+        let exif = segments[1].payload
+        #expect(exif.starts(with: Self.bytes("Exif") + [0, 0]))
+        #expect(JPEGMetadataStripper.orientation(inTIFF: Array(exif.dropFirst(6))) == 6)
+        #expect(Array(exif.dropFirst(6)) == [
+            0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, 0x00, 0x01,
+            0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        ])
+        // ICC profile, JFIF and Adobe are kept byte for byte.
+        #expect(Self.contains(output, Self.icc) && Self.contains(output, Self.adobe))
+        #expect(output.starts(with: Self.tiny[..<Self.afterJFIF]))
+        // The image data from SOS on is untouched.
+        #expect(output.suffix(Self.tiny.count - Self.scanStart) == Self.tiny[Self.scanStart...])
+    }
+
+    @Test func readsOrientationInBothByteOrders() {
+        for bigEndian in [true, false] {
+            let tiff = Array(Self.exif(bigEndian: bigEndian).dropFirst(10))
+            #expect(JPEGMetadataStripper.orientation(inTIFF: tiff) == 6)
+        }
+    }
+
+    @Test func exifWithoutAUsableOrientationIsDroppedWhole() throws {
+        for exif in [Self.exif(bigEndian: true, orientation: nil), Self.exif(bigEndian: false, orientation: 9),
+                     Self.exif(bigEndian: false, orientation: 0), Self.exif(bigEndian: true, orientationType: 4),
+                     Self.segment(0xE1, Self.bytes("Exif") + [0, 0, 0x4D, 0x4D]), Self.segment(0xE1, [])] {
+            #expect(try Self.strip(Self.photo(exif)) == Self.tiny)
+        }
+    }
+
+    @Test func onlyTheFirstOrientationIsWritten() throws {
+        let output = try Self.strip(Self.photo(Self.exif(bigEndian: true), Self.exif(bigEndian: false, orientation: 3)))
+        #expect(output == Self.photo(JPEGMetadataStripper.exifSegment(orientation: 6)))
+    }
+
+    @Test(arguments: [
+        ([0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00], "shorter than a TIFF header"),
+        ([0x4D, 0x49, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00], "no byte order"),
+        ([0x4D, 0x4D, 0x00, 0x2B, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00], "not 42"),
+        ([0x4D, 0x4D, 0x00, 0x2A, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00], "IFD0 past the end"),
+        ([0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00], "IFD0 count cut off"),
+        ([0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,
+          0x00, 0x06], "entry cut off"),
+        ([0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00,
+          0x00, 0x06, 0x00, 0x00], "count 0"),
+    ] as [([UInt8], String)])
+    func unreadableExifHasNoOrientation(tiff: [UInt8], problem: String) {
+        #expect(JPEGMetadataStripper.orientation(inTIFF: tiff) == nil, "\(problem)")
+    }
+
+    @Test func fillBytesAndStandaloneMarkers() throws {
+        // Fill bytes before a marker are dropped; markers without a length are kept.
+        let input = Array(Self.tiny[..<Self.afterJFIF]) + [0xFF, 0xFF, 0xFF, 0x01, 0xFF, 0xFF]
+            + Array(Self.tiny[(Self.afterJFIF + 1)...])
+        #expect(try Self.strip(input) == Array(Self.tiny[..<Self.afterJFIF]) + [0xFF, 0x01]
+            + Array(Self.tiny[Self.afterJFIF...]))
+    }
+
+    @Test func anySplitGivesTheSameOutput() throws {
+        let input = Self.photo(Self.exif(bigEndian: false), Self.xmp, Self.icc, Self.comment, Self.segment(0xE1, []))
+            + [UInt8](repeating: 0x5A, count: 2000)
+        let whole = try Self.strip(input)
+        var random = SeededRandom(seed: 11)
+        for round in 0..<300 {
+            let cuts = ((0..<(round % 2 == 0 ? 3 : 30)).map { _ in Int.random(in: 0...input.count, using: &random) }
+                + [input.count]).sorted()
+            var stripper = JPEGMetadataStripper()
+            var output: [UInt8] = []
+            var start = 0
+            for cut in cuts {
+                output += try stripper.feed(input[start..<cut])
+                start = cut
+            }
+            try stripper.finish()
+            #expect(output == whole, "cuts \(cuts)")
+        }
+        var stripper = JPEGMetadataStripper()
+        var output: [UInt8] = []
+        for byte in input { output += try stripper.feed([byte]) }
+        try stripper.finish()
+        #expect(output == whole)
+    }
+
+    /// The output comes while the input arrives: within a segment's length of it before SOS, at once after.
+    @Test func outputIsStreamed() throws {
+        var stripper = JPEGMetadataStripper()
+        let head = Self.photo(Self.icc)
+        #expect(try stripper.feed(Array(head[..<100])) == Array(head[..<Self.afterJFIF]))
+        _ = try stripper.feed(Array(head[100...]))
+        #expect(try stripper.feed([0x12, 0x34]) == [0x12, 0x34])
+        try stripper.finish()
+    }
+
+    @Test func strippingTwiceIsStrippingOnce() throws {
+        for input in [Self.tiny, Self.photo(Self.exif(bigEndian: false), Self.icc, Self.comment),
+                      Self.photo(Self.exif(bigEndian: true), Self.xmp)] {
+            let once = try Self.strip(input)
+            #expect(try Self.strip(once) == once)
+        }
+    }
+
+    @Test(arguments: [
+        ([], "the file is empty"),
+        ([0xFF], "it ends before the start-of-image marker"),
+        ([0x89, 0x50, 0x4E, 0x47], "it does not start with the start-of-image marker FF D8"),
+        ([0xFF, 0xD9], "it does not start with the start-of-image marker FF D8"),
+        (Array("MZ\u{90}\0".utf8), "it does not start with the start-of-image marker FF D8"),
+        ([0xFF, 0xD8], "it ends after 2 bytes, before the image data (no start-of-scan marker)"),
+        ([0xFF, 0xD8, 0xFF, 0xDB], "it ends after 4 bytes, before the image data (no start-of-scan marker)"),
+        ([0xFF, 0xD8, 0x00], "expected a marker (FF) at byte 2, found 00"),
+        ([0xFF, 0xD8, 0xFF, 0x00], "expected a marker at byte 2, found FF 00"),
+        ([0xFF, 0xD8, 0xFF, 0xFF, 0xD8], "a second start-of-image marker at byte 2"),
+        ([0xFF, 0xD8, 0xFF, 0xD9], "the end-of-image marker at byte 2 comes before any image data"),
+        ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01], "the FF E0 segment at byte 2 has length 1, less than 2"),
+        ([0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x00], "the FF DB segment at byte 2 has length 0, less than 2"),
+        ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46], "the FF E0 segment at byte 2 \(cutOff)"),
+        ([0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 0x45], "the FF E1 segment at byte 2 \(cutOff)"),
+        ([0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x03], "the FF FE segment at byte 2 \(cutOff)"),
+    ] as [([UInt8], String)])
+    func rejects(input: [UInt8], reason: String) {
+        #expect(throws: JPEGError(reason)) { _ = try Self.strip(input) }
+    }
+
+    static let cutOff = "is longer than the bytes that follow"
+
+    @Test func truncatedBeforeTheScan() throws {
+        for cut in [Self.afterJFIF, Self.afterJFIF + 1, Self.scanStart - 1, Self.scanStart + 1] {
+            #expect(throws: JPEGError.self) { _ = try Self.strip(Array(Self.tiny[..<cut])) }
+        }
+        #expect(throws: JPEGError("the FF C4 segment at byte 124 is longer than the bytes that follow")) {
+            _ = try Self.strip(Array(Self.tiny[..<(Self.scanStart - 1)]))
+        }
+        // From SOS on the file is not checked: a cut scan is the decoder's business.
+        let cutScan = Array(Self.tiny[..<(Self.scanStart + 4)])
+        #expect(try Self.strip(cutScan) == cutScan)
+    }
+
+    @Test func anErrorSticks() throws {
+        var stripper = JPEGMetadataStripper()
+        let error = JPEGError("expected a marker (FF) at byte 2, found 41")
+        #expect(throws: error) { _ = try stripper.feed([0xFF, 0xD8, 0x41]) }
+        #expect(throws: error) { _ = try stripper.feed(Self.tiny) }
+        #expect(throws: error) { try stripper.finish() }
+        #expect(error.description == "not a readable JPEG: expected a marker (FF) at byte 2, found 41")
+    }
+}
