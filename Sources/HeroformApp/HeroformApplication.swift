@@ -59,6 +59,10 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let mode: Mode = apiKey == nil ? .dryRun : .live
         let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
+        // Uploads' bodies are spooled here (in unnamed files, so nothing is ever left in it).
+        try FileManager.default.createDirectory(
+            atPath: config.storage.spoolDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         var policy = retryPolicy ?? RetryPolicy()
         policy.maxAge = config.storage.maxAge
         let alerts = config.alerts.webhookURL.flatMap(URL.init(string:))

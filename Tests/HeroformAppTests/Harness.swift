@@ -4,6 +4,7 @@ import HeroStandIn
 import HTTPServer
 import HTTPTesting
 import Logging
+import Outbox
 @testable import HeroformApp
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -41,11 +42,15 @@ func temporaryDataDir() -> String {
 /// `heroTimeout` is long by default: the wait for HERO ends as soon as the stand-in answers, and under the
 /// parallel suite's load on two cores a short wait would turn a delivered lead into a queued one now and then.
 func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil,
-                heroTimeout: Duration = .seconds(30), configure: (inout AppConfig) -> Void = { _ in },
+                heroTimeout: Duration = .seconds(30), retryPolicy: RetryPolicy? = nil,
+                configure: (inout AppConfig) -> Void = { _ in },
                 _ body: (InProcessClient, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     try await withAppAndHero(live: live, successURL: successURL, logger: logger, heroTimeout: heroTimeout,
-                             configure: configure) { hero, app in
-        try await body(InProcessClient(app, observer: app.metrics), hero, app)
+                             retryPolicy: retryPolicy, configure: configure) { hero, app in
+        // Spooling as the server does, so uploads over the threshold arrive as files here too.
+        let client = InProcessClient(
+            app, observer: app.metrics, bodySpoolDirectory: app.config.storage.spoolDirectory)
+        return try await body(client, hero, app)
     }
 }
 
@@ -60,7 +65,7 @@ func withAppOverSockets<T>(logger: Logger? = nil, configure: (inout AppConfig) -
 }
 
 private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?, heroTimeout: Duration,
-                               configure: (inout AppConfig) -> Void,
+                               retryPolicy: RetryPolicy? = nil, configure: (inout AppConfig) -> Void,
                                _ body: (HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     let hero = HeroStandIn(apiKey: "test-api-key-123")
     let endpoint = try hero.start()
@@ -68,10 +73,12 @@ private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?,
     quiet.logLevel = .critical
     var config = testConfig(endpoint: endpoint, successURL: successURL)
     config.hero.timeout = heroTimeout
+    config.hero.graphQLEndpoint = hero.graphQLEndpoint.absoluteString
+    config.hero.uploadEndpoint = hero.uploadEndpoint.absoluteString
     configure(&config)
     defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
     let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet,
-                                      environment: ["HEROFORM_SECRET": testSecret])
+                                      retryPolicy: retryPolicy, environment: ["HEROFORM_SECRET": testSecret])
     do {
         let result = try await body(hero, app)
         await app.stop()

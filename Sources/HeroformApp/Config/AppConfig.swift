@@ -51,6 +51,9 @@ package struct AppConfig: Sendable {
         package var maxAge: TimeInterval = 7 * AppConfig.secondsPerDay
         /// Delivered leads keep their personal data this long, then only reference, status and times remain.
         package var retention: TimeInterval = 30 * AppConfig.secondsPerDay
+
+        /// Where large request bodies are spooled while they arrive (created at start-up, 0700).
+        package var spoolDirectory: String { dataDir.hasSuffix("/") ? dataDir + "tmp" : dataDir + "/tmp" }
     }
 
     package struct Alerts: Sendable, Equatable {
@@ -296,6 +299,8 @@ package struct AppConfig: Sendable {
         var configuration = HTTPServerConfiguration(host: server.host, port: UInt16(server.port))
         configuration.keepAliveTimeout = server.keepAliveTimeout
         configuration.maxConnections = server.maxConnections
+        // Uploads larger than the threshold wait in unnamed files here, not in memory.
+        configuration.bodySpoolDirectory = storage.spoolDirectory
         return configuration
     }
 }

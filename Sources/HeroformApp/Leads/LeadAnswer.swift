@@ -6,12 +6,15 @@ import JSON
 /// post/redirect/get to the thank-you page for a browser.
 enum LeadAnswer {
     /// 200 `success` when the lead is in HERO, 202 `queued` when it is stored and waits for HERO; a browser goes
-    /// to the form's `success_url` or the thank-you page either way.
-    static func taken(reference: String, delivered: Bool, form: FormDefinition, json: Bool) -> HTTPResponse {
+    /// to the form's `success_url` or the thank-you page either way. `files` (for a form that takes files) is how
+    /// many came with the lead: JSON says `"attachments": N`.
+    static func taken(
+        reference: String, delivered: Bool, form: FormDefinition, json: Bool, files: Int? = nil
+    ) -> HTTPResponse {
         guard json else { return redirect(to: form.successURL ?? "/thanks?ref=\(reference)&form=\(form.id)") }
-        return delivered
-            ? Self.json(["status": "success", "reference": .string(reference)])
-            : Self.json(["status": "queued", "reference": .string(reference)], status: .accepted)
+        var body: [String: JSONValue] = ["status": delivered ? "success" : "queued", "reference": .string(reference)]
+        if let files { body["attachments"] = .number(Double(files)) }
+        return Self.json(.object(body), status: delivered ? .ok : .accepted)
     }
 
     /// Made once: every refusal of a flood is one of these answers.

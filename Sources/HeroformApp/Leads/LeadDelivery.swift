@@ -12,6 +12,8 @@ package struct Submission: Sendable {
     /// The normalized fields, for recognising the same submission again.
     package var fields: [String: String]
     package var idempotencyKey: String?
+    /// The files that came with it, staged; the outbox takes them along, or they are discarded.
+    var files: AttachmentIntake.Staged?
     /// HERO's payload for the reference the outbox settles on.
     package var payload: @Sendable (String) -> HeroPayload
 }
@@ -44,10 +46,17 @@ struct OutboxDelivery: LeadDelivery {
     let now: @Sendable () -> Date
 
     func submit(_ submission: Submission) async -> DeliveryResult {
+        // The same fields with other photos are another submission.
+        var fields = submission.fields
+        if let files = submission.files {
+            fields["\0attachments"] = files.attachments.map(\.sha256).joined(separator: ",")
+        }
         let lead = OutboxStore.NewLead(
             formID: submission.formID, payload: Data(),
-            fingerprint: Fingerprint.of(formID: submission.formID, fields: submission.fields),
+            fingerprint: Fingerprint.of(formID: submission.formID, fields: fields),
             idempotencyKey: submission.idempotencyKey)
+        let attachments = submission.files?.attachments ?? []
+        let staged = submission.files?.folder
         let instant = now()
         let maxAge = self.maxAge
         let makePayload = submission.payload
@@ -59,7 +68,8 @@ struct OutboxDelivery: LeadDelivery {
             inserted = try await store.perform { session in
                 try session.insert(
                     lead, reference: { prepared.nextReference() },
-                    payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true)
+                    payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true,
+                    attachments: attachments, staged: staged)
             }
         } catch {
             logger.critical("cannot store a lead", metadata: ["form": "\(submission.formID)", "error": "\(error)"])
@@ -67,8 +77,9 @@ struct OutboxDelivery: LeadDelivery {
         }
         switch inserted {
         case .keyConflict:
-            return .keyConflict // the endpoint logs the refusal
+            return .keyConflict // the endpoint logs the refusal (and discards the files)
         case .duplicate(let record):
+            staged?.discard() // the first submission has its own
             logger.info(
                 "lead submitted again; nothing new stored",
                 metadata: ["reference": "\(record.reference)", "form": "\(record.formID)"])

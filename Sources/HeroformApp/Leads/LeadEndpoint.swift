@@ -2,11 +2,18 @@ import FormCore
 import FoundationEssentials
 import HTTPServer
 import Logging
+import Outbox
+import WebText
 
-/// `POST /leads`, as one pipeline: rate limit → decode → form → spam guards → validate → store and deliver. Each
-/// step either passes its result on or throws why the lead is refused; a `LeadRefusal` renders itself.
+/// `POST /leads`, as one pipeline: rate limit → decode → form → spam guards → validate → files → store and deliver.
+/// Each step either passes its result on or throws why the lead is refused; a `LeadRefusal` renders itself.
 struct LeadEndpoint: Sendable {
+    /// The largest body without files: text fields only.
+    static let maxBodyWithoutFiles = 64 * 1024
+
     let forms: [String: FormDefinition]
+    /// Where the files that come with leads are staged and kept.
+    let attachmentFiles: AttachmentFiles
     let pages: Pages
     let delivery: any LeadDelivery
     let guards: SubmissionGuard
@@ -39,7 +46,7 @@ struct LeadEndpoint: Sendable {
     private func take(_ request: HTTPRequest, _ known: inout Known) async throws(LeadRefusal.Reason) -> HTTPResponse {
         let json = Negotiation.prefersJSON(request)
         if let seconds = guards.rateLimit(request, now: now()) { throw .rateLimited(retryAfter: seconds) }
-        let values = try decode(request)
+        let (values, files) = try await decode(request)
         known.values = values
         let form = try form(for: values)
         known.form = form
@@ -53,18 +60,80 @@ struct LeadEndpoint: Sendable {
             return LeadAnswer.taken(reference: Reference.generate(), delivered: true, form: form, json: json)
         }
         let solution = try guards.check(values, form: form, now: now())
-        let lead = try validate(values, form: form, language: language)
-        let submission = try submission(lead, form: form, request: request)
-        // Only now, with everything else in order, is the proof of work used up: a typo does not cost a solution.
-        try guards.spend(solution, now: now())
-        return try answer(await delivery.submit(submission), form: form, json: json)
+        let lead = try validate(values, form: form, language: language, files: files)
+        let staged = try await stage(files, of: request, form: form, language: language)
+        do throws(LeadRefusal.Reason) {
+            let submission = try submission(lead, form: form, request: request, files: staged)
+            // Only now, with everything else in order, is the proof of work used up: a typo does not cost a solution.
+            try guards.spend(solution, now: now())
+            let count = form.attachments.map { _ in staged?.attachments.count ?? 0 }
+            return try answer(await delivery.submit(submission), form: form, json: json, files: count)
+        } catch {
+            // A stored lead took its files along; a refused one leaves none behind.
+            staged?.folder.discard()
+            throw error
+        }
     }
 
-    private func decode(_ request: HTTPRequest) throws(LeadRefusal.Reason) -> [String: String] {
-        switch BodyDecoder.decode(request.body.bytes, contentType: request.headers["Content-Type"]) {
-        case .success(let values): values
+    /// The fields, and for a multipart body the files sent under the file input (described, not yet stored).
+    private func decode(
+        _ request: HTTPRequest
+    ) async throws(LeadRefusal.Reason) -> ([String: String], [MultipartFormReader.FilePart]) {
+        let contentType = request.headers["Content-Type"]
+        if let contentType, let media = MediaType(contentType), media.essence == "multipart/form-data" {
+            do throws(AttachmentIntake.Failure) {
+                let described = try await AttachmentIntake.describe(
+                    request.body, boundary: media.parameters["boundary"])
+                return (described.values, described.files)
+            } catch {
+                throw reason(error)
+            }
+        }
+        // Only multipart bodies carry files, and only they may be larger than text takes (and spooled).
+        guard !request.body.isSpooled, request.body.count <= Self.maxBodyWithoutFiles else {
+            throw .bodyTooLarge(limit: Self.maxBodyWithoutFiles)
+        }
+        switch BodyDecoder.decode(request.body.bytes, contentType: contentType) {
+        case .success(let values): return (values, [])
         case .failure(let error): throw .unreadableBody(error)
         }
+    }
+
+    /// Writes the form's files to the outbox's staging folder (JPEGs without location data); nil without files.
+    private func stage(
+        _ files: [MultipartFormReader.FilePart], of request: HTTPRequest, form: FormDefinition, language: Language
+    ) async throws(LeadRefusal.Reason) -> AttachmentIntake.Staged? {
+        guard form.attachments != nil, !files.isEmpty,
+            let media = request.headers["Content-Type"].flatMap(MediaType.init)
+        else { return nil }
+        do throws(AttachmentIntake.Failure) {
+            return try await AttachmentIntake.stage(
+                request.body, boundary: media.parameters["boundary"], into: attachmentFiles)
+        } catch {
+            if case .notAJPEG(let filename) = error {
+                let texts = AttachmentTexts.forLanguage(language)
+                throw .invalid(ValidationFailure(errors: [:], attachments: [texts.unreadable(name: filename)]))
+            }
+            throw reason(error)
+        }
+    }
+
+    private func reason(_ failure: AttachmentIntake.Failure) -> LeadRefusal.Reason {
+        switch failure {
+        case .unreadable(let error):
+            return .unreadableBody(error)
+        case .storage(let problem):
+            // Paths and system errors only: staging folders are named at random, files by number.
+            logger.error("cannot read a request's body or store its files", metadata: ["error": "\(problem)"])
+            return .notStored
+        case .notAJPEG:
+            return .unreadableBody(.malformed("a file is not what its first bytes say"))
+        }
+    }
+
+    /// The body limit of `POST /leads`: what the largest form with files may take, or text alone.
+    static func bodyLimit(_ forms: [String: FormDefinition]) -> Int {
+        forms.values.compactMap(\.attachments?.bodyLimit).max() ?? maxBodyWithoutFiles
     }
 
     private func form(for values: [String: String]) throws(LeadRefusal.Reason) -> FormDefinition {
@@ -73,46 +142,60 @@ struct LeadEndpoint: Sendable {
         return form
     }
 
+    /// The fields and the files together, so the visitor hears of every problem at once. A form that takes no files
+    /// ignores any sent.
     private func validate(
         _ values: [String: String], form: FormDefinition,
-        language: Language
+        language: Language, files: [MultipartFormReader.FilePart]
     ) throws(LeadRefusal.Reason) -> Lead {
         var asShown = form
         asShown.language = language
+        let fileProblems = form.attachments?.problems(files, language: language) ?? []
         switch Validator.validate(values, form: asShown) {
-        case .success(let lead): return lead
-        case .failure(let failure): throw .invalid(failure)
+        case .success(let lead):
+            guard fileProblems.isEmpty else {
+                throw .invalid(ValidationFailure(errors: [:], attachments: fileProblems))
+            }
+            return lead
+        case .failure(var failure):
+            failure.attachments = fileProblems
+            throw .invalid(failure)
         }
     }
 
     private func submission(
         _ lead: Lead, form: FormDefinition,
-        request: HTTPRequest
+        request: HTTPRequest, files: AttachmentIntake.Staged?
     ) throws(LeadRefusal.Reason) -> Submission {
         let key = request.headers["Idempotency-Key"]
         if let key, !Self.isValidIdempotencyKey(key) { throw .malformedIdempotencyKey }
         let consentAt = now()
+        let (photos, documents) = (files?.photos ?? 0, files?.documents ?? 0)
         return Submission(
             formID: form.id,
             fields: Dictionary(uniqueKeysWithValues: lead.values.map { ($0.key.rawValue, $0.value) }),
             idempotencyKey: key,
+            files: files,
             payload: { reference in
-                HeroMapping.payload(for: lead, form: form, reference: reference, consentAt: consentAt)
+                HeroMapping.payload(
+                    for: lead, form: form, reference: reference, consentAt: consentAt, photos: photos,
+                    documents: documents)
             })
     }
 
     /// What the visitor is told once the outbox has had its say.
+    /// `files` is how many files came with the lead, for a form that takes files.
     private func answer(
         _ result: DeliveryResult, form: FormDefinition,
-        json: Bool
+        json: Bool, files: Int?
     ) throws(LeadRefusal.Reason) -> HTTPResponse {
         switch result {
         case .delivered(let reference), .duplicate(let reference, delivered: true):
             metrics.lead(result == .delivered(reference: reference) ? .delivered : .duplicate)
-            return LeadAnswer.taken(reference: reference, delivered: true, form: form, json: json)
+            return LeadAnswer.taken(reference: reference, delivered: true, form: form, json: json, files: files)
         case .queued(let reference), .duplicate(let reference, delivered: false):
             metrics.lead(result == .queued(reference: reference) ? .queued : .duplicate)
-            return LeadAnswer.taken(reference: reference, delivered: false, form: form, json: json)
+            return LeadAnswer.taken(reference: reference, delivered: false, form: form, json: json, files: files)
         case .keyConflict:
             throw .idempotencyKeyConflict
         case .notStored:

@@ -26,7 +26,7 @@ enum AppRouter {
         // What site JavaScript may call from the company's pages: CORS for allowed origins, 403 for others.
         router.group(OriginPolicy(allowedOrigins: config.security.allowedOrigins)) { group in
             let leads = context.leads
-            group.post("/leads") { try await leads.respond(to: $0) }
+            group.post("/leads", bodyLimit: LeadEndpoint.bodyLimit(config.forms)) { try await leads.respond(to: $0) }
             TokenRoutes(context).add(to: &group)
         }
 
