@@ -73,7 +73,7 @@ package final class HeroformApplication: HTTPResponder, Sendable {
             store: store, sender: sender ?? heroSender, attachmentSender: attachmentSender ?? heroAttachmentSender,
             policy: policy, logger: logger,
             retention: config.storage.retention, failedFileRetention: config.storage.maxAge,
-            alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) })
+            alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) }, onUpload: { metrics.upload($0) })
         process = ProcessParts(
             mode: mode, store: store, worker: worker, metrics: metrics, secret: secret,
             logger: logger, now: now)

@@ -12,6 +12,7 @@ enum Readiness {
     {
         let writable = (try? await store.perform { $0.isWritable() }) ?? false
         let counts = try? await store.perform { try $0.counts() }
+        let files = try? await store.perform { try $0.fileCounts() }
         let health = worker.health
         let status = !writable ? "not ready" : health.keyRejected ? "degraded" : "ready"
         var hero: [String: JSONValue] = ["key_rejected": .bool(health.keyRejected)]
@@ -22,6 +23,9 @@ enum Readiness {
             "storage": .string(writable ? "ok" : "not writable"),
             "outbox": [
                 "pending": .number(Double(counts?.pending ?? -1)), "failed": .number(Double(counts?.failed ?? -1)),
+            ],
+            "files": [
+                "pending": .number(Double(files?.pending ?? -1)), "failed": .number(Double(files?.failed ?? -1)),
             ],
             "hero": .object(hero),
         ]

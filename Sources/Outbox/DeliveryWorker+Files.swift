@@ -40,7 +40,9 @@ extension DeliveryWorker {
             for file in record.attachments where file.state == .pending || file.state == .uploaded {
                 var uploadID = file.uploadID
                 if uploadID == nil {
-                    switch await sender.upload(file, at: files.path(of: reference, number: file.number)) {
+                    let outcome = await sender.upload(file, at: files.path(of: reference, number: file.number))
+                    onUpload?(Self.report(outcome, size: file.size))
+                    switch outcome {
                     case .done(let handle):
                         try await store.perform {
                             try $0.recordUpload(reference, number: file.number, uploadID: handle)
@@ -115,6 +117,15 @@ extension DeliveryWorker {
         metadata["retry_in_seconds"] = "\(Int(delay))"
         logger.warning("files not sent yet; retrying later", metadata: metadata)
         if keyRejected && !wasRejected { await alerts?.send(.keyRejected(reason: reason)) }
+    }
+
+    static func report(_ outcome: StepOutcome<String>, size: Int) -> UploadReport {
+        switch outcome {
+        case .done: .sent(bytes: size)
+        case .keyRejected: .keyRejected
+        case .unavailable: .unavailable
+        case .refused: .refused
+        }
     }
 
     private func fileFailed(

@@ -35,6 +35,8 @@ package final class DeliveryWorker: Sendable {
     /// How long the files of failed attachments are kept for the operator.
     private let failedFileRetention: TimeInterval
     private let onOutcome: (@Sendable (SendOutcome) -> Void)?
+    /// Hears of every file upload's outcome (metrics).
+    let onUpload: (@Sendable (UploadReport) -> Void)?
     /// Claims from before this moment belong to an earlier process.
     private let createdAt: Date
     private let state = Mutex(State())
@@ -56,15 +58,18 @@ package final class DeliveryWorker: Sendable {
     /// - Parameter failedFileRetention: how long files the receiver refused are kept on disk (from the lead's
     ///   arrival).
     /// - Parameter onOutcome: hears of every sending's outcome (metrics).
+    /// - Parameter onUpload: hears of every file upload's outcome (metrics).
     package init(
         store: OutboxStore, sender: any LeadSender, attachmentSender: (any AttachmentSender)? = nil,
         policy: RetryPolicy = RetryPolicy(), logger: Logger,
         retention: TimeInterval = 30 * 86400, failedFileRetention: TimeInterval = 30 * 86400,
         alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        onOutcome: (@Sendable (SendOutcome) -> Void)? = nil
+        onOutcome: (@Sendable (SendOutcome) -> Void)? = nil,
+        onUpload: (@Sendable (UploadReport) -> Void)? = nil
     ) {
         self.onOutcome = onOutcome
+        self.onUpload = onUpload
         self.store = store
         self.sender = sender
         self.attachmentSender = attachmentSender

@@ -43,6 +43,14 @@ package enum StepOutcome<Value: Sendable>: Sendable {
     case refused(reason: String, detail: String)
 }
 
+/// What became of one file's upload, for metrics.
+package enum UploadReport: Sendable, Equatable {
+    case sent(bytes: Int)
+    case keyRejected
+    case unavailable
+    case refused
+}
+
 /// Sends nothing and reports success: dry-run mode, where everything works and nothing leaves the machine.
 package struct DryRunSender: LeadSender, AttachmentSender {
     package init() {}

@@ -69,8 +69,8 @@ import Testing
         #expect(running.peak == 4)
         for _ in 0..<500 where threads.threadCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
         #expect(threads.threadCount == 0)
-        #expect(await threads.run { 42 } == 42)
-        #expect(threads.threadCount == 1)
+        // Counted from inside the job: after it, the new thread may already have idled out under load.
+        #expect(await threads.run { threads.threadCount } == 1)
     }
 
     @Test func workStillRunsWhenTheSystemRefusesThreads() async throws {

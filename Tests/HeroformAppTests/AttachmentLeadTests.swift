@@ -272,8 +272,12 @@ import Testing
             try app.start()
             let response = try await Self.post(client, Self.multipart(files: [("a.jpg", Self.photo), ("b.png", Self.png)]))
             let reference = try #require(Self.json(response)["reference"] as? String)
-            for _ in 0..<200 where hero.uploadCalls.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-            let waiting = try await app.store.perform { try $0.find(reference) }
+            // The failed upload is recorded once the round ends.
+            var waiting = try await app.store.perform { try $0.find(reference) }
+            for _ in 0..<500 where waiting?.attachments.first?.lastError == nil {
+                try await Task.sleep(for: .milliseconds(10))
+                waiting = try await app.store.perform { try $0.find(reference) }
+            }
             #expect(waiting?.status == .delivered)
             #expect(waiting?.attachments.first?.lastError == "HTTP 503")
             hero.uploadMode = .up
@@ -297,6 +301,15 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: app.store.attachmentFiles.path(of: reference, number: 1)))
             let counts = try await app.store.perform { try $0.fileCounts() }
             #expect(counts.failed == 1 && counts.pending == 0)
+
+            let metrics = String(
+                decoding: try await client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n").body, as: UTF8.self)
+            #expect(metrics.contains("heroform_outbox_files{state=\"failed\"} 1\n"))
+            #expect(metrics.contains("heroform_outbox_files{state=\"pending\"} 0\n"))
+            #expect(metrics.contains("heroform_file_uploads_total{outcome=\"uploaded\"} 2\n"))
+            #expect(metrics.contains("heroform_file_upload_bytes_total \(record.attachments.map(\.size).reduce(0, +))\n"))
+            let ready = Self.json(try await client.send("GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+            #expect((ready["files"] as? [String: Int]) == ["pending": 0, "failed": 1])
         }
     }
 

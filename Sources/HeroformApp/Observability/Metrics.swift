@@ -44,6 +44,8 @@ package final class Metrics: HTTPObserver, Sendable {
         var durations: [String: Histogram] = [:]
         var leads: [LeadResult: Int] = [:]
         var heroCalls: [String: Int] = [:]
+        var uploads: [String: Int] = [:]
+        var uploadedBytes = 0
     }
 
     private let state = Mutex(State())
@@ -76,8 +78,28 @@ package final class Metrics: HTTPObserver, Sendable {
         state.withLock { $0.heroCalls[label, default: 0] += 1 }
     }
 
-    /// The exposition; `outbox` are the current counts by status.
-    package func render(outbox: [String: Int], mode: String, version: String) -> String {
+    /// Counts a file upload to HERO by its outcome, and the bytes of those that went.
+    package func upload(_ report: UploadReport) {
+        let label: String
+        var bytes = 0
+        switch report {
+        case .sent(let size):
+            label = "uploaded"
+            bytes = size
+        case .keyRejected: label = "unauthorized"
+        case .unavailable: label = "unavailable"
+        case .refused: label = "rejected"
+        }
+        state.withLock { state in
+            state.uploads[label, default: 0] += 1
+            state.uploadedBytes += bytes
+        }
+    }
+
+    /// The exposition; `outbox` are the current counts by status, `files` those of files still to send and failed.
+    package func render(
+        outbox: [String: Int], files: (pending: Int, failed: Int) = (0, 0), mode: String, version: String
+    ) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
         out += "# HELP heroform_info Build and mode of this instance.\n# TYPE heroform_info gauge\n"
@@ -120,6 +142,19 @@ package final class Metrics: HTTPObserver, Sendable {
         for status in ["pending", "failed", "delivered"] {
             out += "heroform_outbox_leads{status=\"\(status)\"} \(outbox[status] ?? 0)\n"
         }
+
+        out += "# HELP heroform_file_uploads_total Uploads of leads' files to HERO by outcome.\n"
+        out += "# TYPE heroform_file_uploads_total counter\n"
+        for outcome in ["uploaded", "unauthorized", "unavailable", "rejected"] {
+            out += "heroform_file_uploads_total{outcome=\"\(outcome)\"} \(snapshot.uploads[outcome] ?? 0)\n"
+        }
+        out += "# HELP heroform_file_upload_bytes_total Bytes of files uploaded to HERO.\n"
+        out += "# TYPE heroform_file_upload_bytes_total counter\n"
+        out += "heroform_file_upload_bytes_total \(snapshot.uploadedBytes)\n"
+        out += "# HELP heroform_outbox_files Files of leads still to send to HERO, and failed ones.\n"
+        out += "# TYPE heroform_outbox_files gauge\n"
+        out += "heroform_outbox_files{state=\"pending\"} \(files.pending)\n"
+        out += "heroform_outbox_files{state=\"failed\"} \(files.failed)\n"
         return out
     }
 

@@ -18,7 +18,9 @@ struct ObservabilityRoutes {
         group.get("/metrics") { _ in
             let counts = (try? await store.perform { try $0.counts() }) ?? OutboxStore.Counts()
             let outbox = ["pending": counts.pending, "failed": counts.failed, "delivered": counts.delivered]
-            let text = metrics.render(outbox: outbox, mode: mode.rawValue, version: HeroformApplication.version)
+            let files = (try? await store.perform { try $0.fileCounts() }) ?? (0, 0)
+            let text = metrics.render(
+                outbox: outbox, files: files, mode: mode.rawValue, version: HeroformApplication.version)
             return HTTPResponse(
                 status: .ok,
                 headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],
