@@ -1,7 +1,10 @@
 /// The texts around a form's file input, one instance per language (beside `Texts`, which holds the rest): the
 /// label and hint, each refusal of a file, and what the page's script says while it sends.
 package struct AttachmentTexts: Sendable, Equatable {
+    /// The input's label when the form takes PDFs too.
     package var label: String
+    /// The input's label when it takes photos only.
+    package var photosLabel: String
     /// Contains `{count}`, `{size}` (megabytes) and `{types}`.
     package var hintTemplate: String
     /// Contains `{name}` and `{size}`.
@@ -22,6 +25,11 @@ package struct AttachmentTexts: Sendable, Equatable {
         case .de: german
         case .en: english
         }
+    }
+
+    /// The label for a form that takes `types`.
+    package func label(for types: [AttachmentType]) -> String {
+        types.contains(.pdf) ? label : photosLabel
     }
 
     package func hint(max count: Int, megabytes: Int, types: String) -> String {
@@ -47,6 +55,7 @@ package struct AttachmentTexts: Sendable, Equatable {
 
     static let german = AttachmentTexts(
         label: "Fotos oder Dokumente",
+        photosLabel: "Fotos",
         hintTemplate: "Bis zu {count} Dateien, je höchstens {size} MB ({types}).",
         tooLargeTemplate: "„{name}“ ist größer als {size} MB.",
         wrongTypeTemplate: "„{name}“ hat keinen erlaubten Dateityp (erlaubt: {types}).",
@@ -58,6 +67,7 @@ package struct AttachmentTexts: Sendable, Equatable {
 
     static let english = AttachmentTexts(
         label: "Photos or documents",
+        photosLabel: "Photos",
         hintTemplate: "Up to {count} files, each at most {size} MB ({types}).",
         tooLargeTemplate: "“{name}” is larger than {size} MB.",
         wrongTypeTemplate: "“{name}” is not a file type we accept (allowed: {types}).",

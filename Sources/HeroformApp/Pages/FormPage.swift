@@ -132,8 +132,8 @@ struct FormPage: Sendable {
             return
                 "<li><a href=\"#hf-\(field.rawValue)\">\(HTML.escape(texts.label(for: field))): \(HTML.escape(message))</a></li>"
         }.joined()
-        if !state.attachmentErrors.isEmpty {
-            let label = AttachmentTexts.forLanguage(texts.language).label
+        if let policy = form.attachments, !state.attachmentErrors.isEmpty {
+            let label = AttachmentTexts.forLanguage(texts.language).label(for: policy.types)
             let message = state.attachmentErrors.joined(separator: " ")
             items += "<li><a href=\"#hf-attachments\">\(HTML.escape(label)): \(HTML.escape(message))</a></li>"
         }
@@ -144,9 +144,10 @@ struct FormPage: Sendable {
     /// `[[name, label], …]` in page order, for the script's error summary and its focus on the first error.
     static func labelsJSON(form: FormDefinition, texts: Texts) -> String {
         var labels = form.shownFields.map { JSONValue.array([.string($0.rawValue), .string(texts.label(for: $0))]) }
-        if form.attachments != nil {
+        if let policy = form.attachments {
             let files: JSONValue = [
-                .string(AttachmentPolicy.fieldName), .string(AttachmentTexts.forLanguage(texts.language).label),
+                .string(AttachmentPolicy.fieldName),
+                .string(AttachmentTexts.forLanguage(texts.language).label(for: policy.types)),
             ]
             labels.insert(files, at: form.shownFields.last == .consent ? labels.count - 1 : labels.count)
         }
@@ -181,7 +182,7 @@ struct FormPage: Sendable {
             ? "<p class=\"hf-error\" id=\"\(id)-error\">\(HTML.escape(state.attachmentErrors.joined(separator: " ")))</p>"
             : ""
         return "<div class=\"hf-field hf-field--attachments\(invalid ? " hf-field--invalid" : "")\">"
-            + "<label for=\"\(id)\">\(HTML.escape(texts.label))</label>"
+            + "<label for=\"\(id)\">\(HTML.escape(texts.label(for: policy.types)))</label>"
             + "<p class=\"hf-hint\" id=\"\(id)-hint\">\(HTML.escape(hint))</p>"
             + "<input \(attributes)>\(error)</div>\n"
     }
