@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (swiftc -sanitize=fuzzer,address) and runs each for a bounded time.
-# New crashes land in Fuzz/findings/; once fixed, copy the input to Fuzz/regressions/<target>/ where the unit
-# tests replay it on every run.
+# New crashes land in Fuzz/findings/; once fixed, copy the input to Fuzz/regressions/<folder>/ (the target's corpus
+# folder, listed below) where the unit tests replay it on every run.
 #
-#   Scripts/fuzz.sh [seconds per target]
+#   Scripts/fuzz.sh [seconds per target] [target...]   (default: every target)
+#
+# Targets and their corpus folders (Fuzz/corpus/<folder>, Fuzz/regressions/<folder>): http-parser (http),
+# form-decoders (forms), multipart-stream (multipart-stream), jpeg-stripper (jpeg-stripper).
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+shift $(( $# > 0 ? 1 : 0 ))
+wanted=("$@")
 out=.build/fuzz
 mkdir -p "$out" Fuzz/findings
 
@@ -44,13 +49,22 @@ http_sources=(Fuzz/HTTPParser/*.swift Sources/HTTPServer/Parser/*.swift Sources/
   Sources/HTTPServer/HTTP/HTTPMethod.swift Sources/HTTPServer/HTTP/HTTPStatus.swift
   Sources/HTTPServer/HTTP/HTTPRequest.swift Sources/HTTPServer/HTTP/FormURLEncoding.swift
   Sources/HTTPServer/Routing/PathPattern.swift)
-build http-parser "${http_sources[@]}" -I "$out" -L "$out" -lWebText
-build form-decoders "${upcoming[@]}" Fuzz/FormDecoders/*.swift Sources/FormCore/*.swift \
+
+# Whether a target was asked for (all are when none is named).
+want() { (( ${#wanted[@]} == 0 )) || [[ " ${wanted[*]} " == *" $1 "* ]]; }
+
+want http-parser && build http-parser "${http_sources[@]}" -I "$out" -L "$out" -lWebText
+want form-decoders && build form-decoders "${upcoming[@]}" Fuzz/FormDecoders/*.swift Sources/FormCore/*.swift \
+  -I "$out" -L "$out" -lJSON -lWebText
+want multipart-stream && build multipart-stream "${upcoming[@]}" Fuzz/MultipartStream/*.swift \
+  Sources/FormCore/*.swift -I "$out" -L "$out" -lJSON -lWebText
+want jpeg-stripper && build jpeg-stripper "${upcoming[@]}" Fuzz/JPEGStripper/*.swift Sources/FormCore/*.swift \
   -I "$out" -L "$out" -lJSON -lWebText
 
 status=0
-for target in http-parser:http form-decoders:forms; do
+for target in http-parser:http form-decoders:forms multipart-stream:multipart-stream jpeg-stripper:jpeg-stripper; do
   name=${target%%:*}; corpus=${target##*:}
+  want "$name" || continue
   work=$(mktemp -d)
   cp Fuzz/corpus/"$corpus"/* Fuzz/regressions/"$corpus"/* "$work"/ 2>/dev/null || true
   echo "== $name for ${seconds}s (corpus: Fuzz/corpus/$corpus)"

@@ -80,6 +80,7 @@ package struct MultipartStreamParser: Sendable {
     /// The current part's header block while it is read.
     private var header: [UInt8] = []
     private var partCount = 0
+    private var failure: DecodeError?
 
     private static let crlf: [UInt8] = [0x0D, 0x0A]
     private static let headerTerminator = BytePattern([0x0D, 0x0A, 0x0D, 0x0A])
@@ -102,8 +103,19 @@ package struct MultipartStreamParser: Sendable {
     /// How many bytes after a held-back candidate decide it: the delimiter, the padding, CRLF.
     private var lookahead: Int { delimiter.count + Self.maxTransportPadding + 2 }
 
-    /// Reads the next chunk. Data events slice `chunk` itself, so nothing is copied for a part's content.
+    /// Reads the next chunk. Data events slice `chunk` itself, so nothing is copied for a part's content. After an
+    /// error every later call throws it again.
     package mutating func feed(_ chunk: ArraySlice<UInt8>) throws(DecodeError) -> [MultipartEvent] {
+        if let failure { throw failure }
+        do {
+            return try read(chunk)
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    private mutating func read(_ chunk: ArraySlice<UInt8>) throws(DecodeError) -> [MultipartEvent] {
         var events: [MultipartEvent] = []
         guard phase != .done else { return events }
         var rest = chunk
@@ -137,6 +149,7 @@ package struct MultipartStreamParser: Sendable {
 
     /// The input has ended: it must have ended after the close delimiter.
     package mutating func finish() throws(DecodeError) {
+        if let failure { throw failure }
         switch phase {
         case .done: return
         case .preamble: throw .malformed("multipart body does not contain the boundary")

@@ -61,18 +61,24 @@ import Testing
     /// Against the plain definition, on random text over a small alphabet (many near matches).
     @Test func firstMatchAgreesWithANaiveSearch() {
         var random = SeededRandom(seed: 3)
-        for _ in 0..<2000 {
-            let text = (0..<Int.random(in: 0...40, using: &random)).map { _ in
-                UInt8.random(in: 97...99, using: &random)
+        for _ in 0..<5000 {
+            // Both ways of searching: short patterns by their first byte, long ones by Horspool.
+            let alphabet: ClosedRange<UInt8> = Bool.random(using: &random) ? 97...98 : 0...255
+            var text = (0..<Int.random(in: 0...100, using: &random)).map { _ in
+                UInt8.random(in: alphabet, using: &random)
             }
-            let pattern = (0..<Int.random(in: 1...5, using: &random)).map { _ in
-                UInt8.random(in: 97...99, using: &random)
+            let pattern = (0..<Int.random(in: 1...40, using: &random)).map { _ in
+                UInt8.random(in: alphabet, using: &random)
             }
-            let naive = text.count < pattern.count ? nil : (0...(text.count - pattern.count)).first {
+            if Bool.random(using: &random) {
+                text.insert(contentsOf: pattern, at: Int.random(in: 0...text.count, using: &random))
+            }
+            let start = Int.random(in: 0...text.count, using: &random)
+            let naive = text.count - pattern.count < start ? nil : (start...(text.count - pattern.count)).first {
                 Array(text[$0..<($0 + pattern.count)]) == pattern
             }
-            let found = text.withUnsafeBufferPointer { BytePattern(pattern).firstMatch(in: $0, from: 0) }
-            #expect(found == naive, "\(pattern) in \(text)")
+            let found = text.withUnsafeBufferPointer { BytePattern(pattern).firstMatch(in: $0, from: start) }
+            #expect(found == naive, "\(pattern) in \(text) from \(start)")
         }
     }
 

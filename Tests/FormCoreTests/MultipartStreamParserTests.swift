@@ -186,6 +186,14 @@ struct SeededRandom: RandomNumberGenerator {
         try parser.finish()
     }
 
+    @Test func anErrorSticks() throws {
+        var parser = try MultipartStreamParser(boundary: "b")
+        let error = DecodeError.malformed("malformed header line in a multipart part")
+        #expect(throws: error) { _ = try parser.feed(Array("--b\r\nX\r\n\r\nbody".utf8)) }
+        #expect(throws: error) { _ = try parser.feed(Array("\r\n--b--".utf8)) }
+        #expect(throws: error) { try parser.finish() }
+    }
+
     @Test func rawBufferInput() throws {
         var parser = try MultipartStreamParser(boundary: "b")
         let body = Array("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--".utf8)
