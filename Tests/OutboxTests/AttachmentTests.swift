@@ -376,3 +376,47 @@ final class FakeAttachmentSender: AttachmentSender {
         #expect(retried == 0)
     }
 }
+
+@Suite struct AttachmentMigrationTests {
+    @Test func anOutboxOfTheFirstVersionTakesFilesAfterItsUpgrade() async throws {
+        let dataDir = NSTemporaryDirectory() + "heroform-outbox-v1-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        do {
+            // The schema as the first release wrote it, with one pending lead.
+            let old = try Database(path: dataDir + "/outbox.sqlite3")
+            try old.execute(
+                """
+                CREATE TABLE leads (
+                    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, form_id TEXT NOT NULL, payload BLOB,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, last_error TEXT,
+                    hero_id INTEGER, created_at REAL NOT NULL, delivered_at REAL, erased_at REAL,
+                    give_up_at REAL NOT NULL, in_flight_since REAL, fingerprint TEXT, idempotency_key TEXT
+                );
+                INSERT INTO leads (reference, form_id, payload, status, next_attempt_at, created_at, give_up_at)
+                VALUES ('OLD-OLD-OLD', 'default', x'7B7D', 'pending', 0, 0, 1e12);
+                PRAGMA user_version = 1;
+                """)
+        }
+        let store = try OutboxStore(dataDir: dataDir)
+        let old = try #require(try await store.perform { try $0.find("OLD-OLD-OLD") })
+        #expect(old.status == .pending)
+        #expect(old.filesPending == nil)
+        #expect(old.attachments.isEmpty)
+        let version = try store.database.withLock { try $0.query("PRAGMA user_version").first?["user_version"]?.int }
+        #expect(version == 2)
+
+        let staged = try store.attachmentFiles.stage()
+        var writer = try staged.create(number: 1)
+        try writer.write([1, 2, 3])
+        let (size, sha256) = try writer.finish()
+        let file = NewAttachment(number: 1, filename: "a.png", mediaType: "image/png", kind: .image, size: size,
+                                 sha256: sha256)
+        let now = Date()
+        _ = try await store.perform { try $0.insert(
+            OutboxStore.NewLead(formID: "default", payload: Data()), reference: { "NEW-NEW-NEW" },
+            payloadFor: { _ in samplePayload }, now: now, maxAge: 86400, attachments: [file], staged: staged) }
+        #expect(try await store.perform { try $0.find("NEW-NEW-NEW") }?.attachments.count == 1)
+    }
+}
