@@ -139,10 +139,12 @@ package final class HeroformApplication: HTTPResponder, Sendable {
             "data dir: \(config.storage.dataDir) (outbox \(store.path))",
         ]
             + config.forms.keys.sorted().compactMap { id in
-                config.forms[id].map {
-                    "form \(id): measure \($0.measure), source \"\($0.partnerSource)\", \($0.language.rawValue)"
-                        + ($0.attachments.map { ", files: up to \($0.maxFiles) × \($0.maxFileMegabytes) MB (\($0.typeList))" }
-                            ?? "")
+                config.forms[id].map { form in
+                    let files = form.attachments.map {
+                        ", files: up to \($0.maxFiles) × \($0.maxFileMegabytes) MB (\($0.typeList))"
+                    }
+                    return "form \(id): measure \(form.measure), source \"\(form.partnerSource)\", "
+                        + form.language.rawValue + (files ?? "")
                 }
             } + config.notes.map { "note: \($0)" }
     }

@@ -48,8 +48,10 @@ extension OutboxSession {
     private func updateAttachment(_ reference: String, _ number: Int, _ sql: String, _ values: [SQLValue]) throws {
         try database.withLock { db in
             _ = try db.run(
-                "UPDATE attachments SET \(sql) WHERE lead_id = (SELECT id FROM leads WHERE reference = ?) AND number = ?",
-                values + [.text(reference), .integer(Int64(number))])
+                """
+                UPDATE attachments SET \(sql)
+                WHERE lead_id = (SELECT id FROM leads WHERE reference = ?) AND number = ?
+                """, values + [.text(reference), .integer(Int64(number))])
         }
     }
 

@@ -134,8 +134,10 @@ package struct OutboxSession {
                     "UPDATE leads SET files_in_flight_since = NULL WHERE files_in_flight_since < ?",
                     [.real((startedAt ?? now).timeIntervalSince1970)])
                 try db.run(
-                    "UPDATE leads SET files_next_attempt_at = ? WHERE files_state = 'pending' AND files_next_attempt_at > ?",
-                    [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+                    """
+                    UPDATE leads SET files_next_attempt_at = ?
+                    WHERE files_state = 'pending' AND files_next_attempt_at > ?
+                    """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
                 return try db.run(
                     "UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
                     [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])

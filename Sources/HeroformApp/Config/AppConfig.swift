@@ -161,7 +161,8 @@ package struct AppConfig: Sendable {
                     hero.problem("endpoint", "must be an http(s) URL")
                 }
             }
-            for (key, path) in [("graphql_endpoint", \Hero.graphQLEndpoint), ("upload_endpoint", \Hero.uploadEndpoint)] {
+            let fileEndpoints = [("graphql_endpoint", \Hero.graphQLEndpoint), ("upload_endpoint", \Hero.uploadEndpoint)]
+            for (key, path) in fileEndpoints {
                 guard let endpoint = hero.string(key) else { continue }
                 if Self.isHTTPURL(endpoint) {
                     config.hero[keyPath: path] = endpoint

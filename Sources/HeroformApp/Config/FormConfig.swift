@@ -93,15 +93,16 @@ enum FormConfig {
         var policy = AttachmentPolicy()
         var valid = true
         policy.maxFiles = settings.integer("max_files", in: 1...20) ?? policy.maxFiles
-        if let megabytes = settings.integer("max_file_mb", in: 1...100) { policy.maxFileBytes = megabytes * 1024 * 1024 }
+        if let megabytes = settings.integer("max_file_mb", in: 1...100) {
+            policy.maxFileBytes = megabytes * 1024 * 1024
+        }
         policy.resizeMaxPixels = settings.integer("resize_max_px", in: 320...10_000)
         if let names = settings.stringArray("types") {
             var types: [AttachmentType] = []
             for name in names {
                 guard let type = AttachmentType(rawValue: name.lowercased()) else {
-                    settings.problem(
-                        "types",
-                        "unknown type \"\(name)\" (known: \(AttachmentType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    let known = AttachmentType.allCases.map(\.rawValue).joined(separator: ", ")
+                    settings.problem("types", "unknown type \"\(name)\" (known: \(known))")
                     valid = false
                     continue
                 }

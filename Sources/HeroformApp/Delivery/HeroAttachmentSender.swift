@@ -10,7 +10,8 @@ struct HeroAttachmentSender: AttachmentSender {
 
     func target(forExternalID externalID: Int?) async -> StepOutcome<AttachmentTarget> {
         guard let externalID else {
-            return .refused(reason: "HERO named no project id for the lead, so its files have nowhere to go", detail: "")
+            return .refused(
+                reason: "HERO named no project id for the lead, so its files have nowhere to go", detail: "")
         }
         return Self.outcome(await client.projectMatch(forProject: externalID)) {
             AttachmentTarget(id: $0.id, label: $0.projectNumber)

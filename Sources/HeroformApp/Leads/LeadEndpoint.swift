@@ -5,8 +5,8 @@ import Logging
 import Outbox
 import WebText
 
-/// `POST /leads`, as one pipeline: rate limit → decode → form → spam guards → validate → files → store and deliver.
-/// Each step either passes its result on or throws why the lead is refused; a `LeadRefusal` renders itself.
+/// `POST /leads`, as one pipeline: rate limit → decode → form → spam guards → validate → files → store and
+/// deliver. Each step either passes its result on or throws why the lead is refused; a `LeadRefusal` renders itself.
 struct LeadEndpoint: Sendable {
     /// The largest body without files: text fields only.
     static let maxBodyWithoutFiles = 64 * 1024

@@ -163,13 +163,14 @@ struct FormPage: Sendable {
         let id = "hf-\(AttachmentPolicy.fieldName)"
         let hint = texts.hint(max: policy.maxFiles, megabytes: policy.maxFileMegabytes, types: policy.typeList)
         let invalid = !state.attachmentErrors.isEmpty
+        let megabytes = policy.maxFileMegabytes
         var attributes =
             "type=\"file\" id=\"\(id)\" name=\"\(AttachmentPolicy.fieldName)\" multiple"
             + " accept=\"\(HTML.escape(policy.accept))\""
             + " aria-describedby=\"\(id)-hint\(invalid ? " \(id)-error" : "")\""
             + " data-max-files=\"\(policy.maxFiles)\" data-max-bytes=\"\(policy.maxFileBytes)\""
             + " data-types=\"\(HTML.escape(policy.types.map(\.mimeType).joined(separator: ",")))\""
-            + " data-text-too-large=\"\(HTML.escape(texts.tooLarge(name: "{name}", megabytes: policy.maxFileMegabytes)))\""
+            + " data-text-too-large=\"\(HTML.escape(texts.tooLarge(name: "{name}", megabytes: megabytes)))\""
             + " data-text-wrong-type=\"\(HTML.escape(texts.wrongType(name: "{name}", allowed: policy.typeList)))\""
             + " data-text-too-many=\"\(HTML.escape(texts.tooMany(name: "{name}", max: policy.maxFiles)))\""
             + " data-text-remove=\"\(HTML.escape(texts.removeTemplate))\""
@@ -177,10 +178,8 @@ struct FormPage: Sendable {
         if let pixels = policy.resizeMaxPixels { attributes += " data-resize-max-px=\"\(pixels)\"" }
         if invalid { attributes += " aria-invalid=\"true\"" }
         if autofocus { attributes += " autofocus" }
-        let error =
-            invalid
-            ? "<p class=\"hf-error\" id=\"\(id)-error\">\(HTML.escape(state.attachmentErrors.joined(separator: " ")))</p>"
-            : ""
+        let message = HTML.escape(state.attachmentErrors.joined(separator: " "))
+        let error = invalid ? "<p class=\"hf-error\" id=\"\(id)-error\">\(message)</p>" : ""
         return "<div class=\"hf-field hf-field--attachments\(invalid ? " hf-field--invalid" : "")\">"
             + "<label for=\"\(id)\">\(HTML.escape(texts.label(for: policy.types)))</label>"
             + "<p class=\"hf-hint\" id=\"\(id)-hint\">\(HTML.escape(hint))</p>"

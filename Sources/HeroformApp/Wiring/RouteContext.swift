@@ -54,7 +54,8 @@ struct RouteContext: Sendable {
             store: store, worker: worker, deadline: config.hero.timeout,
             maxAge: config.storage.maxAge, logger: logger, now: now)
         return LeadEndpoint(
-            forms: config.forms, attachmentFiles: store.attachmentFiles, pages: pages, delivery: delivery, guards: guards, metrics: metrics,
+            forms: config.forms, attachmentFiles: store.attachmentFiles, pages: pages, delivery: delivery,
+            guards: guards, metrics: metrics,
             logger: logger, now: now)
     }
 }
