@@ -44,6 +44,11 @@ package struct AttachmentFiles: Sendable {
         rmdir(folder(of: reference)) // only succeeds once the folder is empty
     }
 
+    /// Deletes a lead's folder with every file in it (its personal data was erased).
+    package func removeFolder(of reference: String) {
+        Self.removeTree(folder(of: reference))
+    }
+
     /// Deletes every lead file not in `keep` (`reference/number`, from `OutboxSession.filesToKeep`) and the folders
     /// left empty; with `staging`, also what submissions were writing (only at start-up, before any request: what
     /// a crash left there). Runs inside the store's `perform`, so no lead is committed between reading `keep` and

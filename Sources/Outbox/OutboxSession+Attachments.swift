@@ -193,6 +193,19 @@ extension OutboxSession {
         }
     }
 
+    /// The leads delivered before `cutoff` whose personal data is not erased yet and that came with files: whose
+    /// folders `eraseDelivered` makes unneeded (the operator CLI deletes exactly those, being another process).
+    package func deliveredWithFiles(before cutoff: Date) throws -> [String] {
+        try database.withLock { db in
+            try db.query(
+                """
+                SELECT reference FROM leads WHERE status = 'delivered' AND delivered_at < ? AND erased_at IS NULL
+                    AND files_state IS NOT NULL
+                """, [.real(cutoff.timeIntervalSince1970)]
+            ).compactMap { $0["reference"]?.string }
+        }
+    }
+
     /// Files still to go (pending or uploaded, of leads not given up on) and files that failed.
     package func fileCounts() throws -> (pending: Int, failed: Int) {
         try database.withLock { db in

@@ -145,7 +145,12 @@ struct OutboxCommand: ParsableCommand {
             let (config, store) = try OutboxCommand.openStore(options)
             let now = Date()
             let cutoff = now.addingTimeInterval(-config.storage.retention)
-            let count = try store.performBlocking { try $0.eraseDelivered(before: cutoff, now: now) }
+            let (count, withFiles) = try store.performBlocking { session in
+                let withFiles = try session.deliveredWithFiles(before: cutoff)
+                return (try session.eraseDelivered(before: cutoff, now: now), withFiles)
+            }
+            // Only the folders of leads erased here: a running server may be storing a new lead's files meanwhile.
+            for reference in withFiles { store.attachmentFiles.removeFolder(of: reference) }
             // The file gives retention_days in whole days; say it the same way.
             let days = Int((config.storage.retention / AppConfig.secondsPerDay).rounded())
             print("erased the personal data of \(count) delivered lead(s) older than \(days) days")

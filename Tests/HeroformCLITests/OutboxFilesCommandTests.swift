@@ -37,6 +37,23 @@ import Testing
             try session.markFilesDone("FFF-FFF-FFF")
         }
         store.attachmentFiles.remove(reference: "FFF-FFF-FFF", number: 1)
+
+        // A lead delivered 40 days ago whose file HERO refused: kept until the retention purge.
+        let old = try store.attachmentFiles.stage()
+        var writer = try old.create(number: 1)
+        try writer.write(Array("old".utf8))
+        let (size, sha256) = try writer.finish()
+        let oldFile = NewAttachment(
+            number: 1, filename: "alt.jpg", mediaType: "image/jpeg", kind: .image, size: size, sha256: sha256)
+        let then = now.addingTimeInterval(-40 * 86400)
+        try store.performBlocking { session in
+            _ = try session.insert(
+                .init(formID: "default", payload: Data()), reference: { "GGG-GGG-GGG" }, payloadFor: { _ in payload },
+                now: then, maxAge: 7 * 86400, attachments: [oldFile], staged: old)
+            try session.markDelivered("GGG-GGG-GGG", externalID: 4712, now: then)
+            try session.recordFileFailed("GGG-GGG-GGG", number: 1, error: "HERO refused the file (HTTP 422)")
+            try session.markFilesDone("GGG-GGG-GGG")
+        }
     }
 
     func run(_ arguments: [String]) async throws -> (Int32?, String) {
@@ -75,6 +92,19 @@ import Testing
         let (unknown, message) = try await run(["files", "XXX-XXX-XXX", "--to", target])
         #expect(unknown != 0)
         #expect(message.contains("no lead with reference XXX-XXX-XXX"))
+    }
+
+    @Test func purgeErasesTheFilesOfErasedLeadsOnly() async throws {
+        let oldFolder = store.attachmentFiles.folder(of: "GGG-GGG-GGG")
+        #expect(FileManager.default.fileExists(atPath: oldFolder))
+        let (status, output) = try await run(["purge"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("erased the personal data of 1 delivered lead(s)"))
+        #expect(!FileManager.default.fileExists(atPath: oldFolder))
+        #expect(FileManager.default.fileExists(atPath: store.attachmentFiles.path(of: "FFF-FFF-FFF", number: 2)))
+        let found = try await store.perform { try $0.find("GGG-GGG-GGG") }
+        #expect(found?.attachments.first?.filename == nil)
+        #expect(found?.attachments.first?.fileErased == true)
     }
 
     @Test func retryQueuesOnlyTheFailedFiles() async throws {
