@@ -346,7 +346,9 @@
           entry.kind = kind;
           var scalable = resizeMax > 0 && shown.indexOf(kind) >= 0 && types.indexOf("image/jpeg") >= 0;
           if (!scalable || entry.removed) { return null; }
-          scaling = scaling.then(function () { return entry.removed ? null : scaleDown(entry); });
+          scaling = scaling
+            .then(function () { return entry.removed ? null : scaleDown(entry); })
+            .catch(function () { return null; });
           return scaling;
         })
         .then(function (smaller) {
