@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "HeroformBrowserTests", dependencies: [
             "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "JSON",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["Fixtures"]),
         // Runs the built `heroform` binary as a user would.
         .testTarget(name: "HeroformCLITests", dependencies: [
             "heroform", "hero-stand-in", "HTTPTesting", "HeroStandIn", "JSON", "Outbox", "Sockets",

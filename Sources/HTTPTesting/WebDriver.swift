@@ -140,6 +140,13 @@ package final class WebDriver: Sendable {
         try await command("POST", "element/\(element)/value", ["text": text])
     }
 
+    /// Chooses files in the `<input type="file">` matched by `selector`, as a visitor picking them in one go:
+    /// chromedriver takes the paths (local to it) as the element's text, one per line.
+    package func choose(_ selector: String, files paths: [String]) async throws {
+        let element = try await find(selector)
+        try await command("POST", "element/\(element)/value", ["text": paths.joined(separator: "\n")])
+    }
+
     package func click(_ selector: String) async throws {
         let element = try await find(selector)
         try await command("POST", "element/\(element)/click", [:])

@@ -49,14 +49,24 @@ final class TwoOrigins: Sendable {
         config.server.publicDir = repository.appendingPathComponent("Public").path
         config.storage.dataDir = dataDir
         config.hero.endpoint = endpoint.absoluteString
+        config.hero.graphQLEndpoint = hero.graphQLEndpoint.absoluteString
+        config.hero.uploadEndpoint = hero.uploadEndpoint.absoluteString
+        config.hero.documentTypeID = 1_250_455
         config.hero.timeout = .seconds(5)
         config.security.minFillTime = 0
         config.security.allowedOrigins = ["http://127.0.0.1:\(site.port)"]
         config.forms["default"] = FormDefinition(id: "default", measure: "DOG", partnerSource: "Browser", title: "Ihre Anfrage",
                                                  privacyURL: "/datenschutz")
+        // Files: the default form takes them (1 MB each, so a test can choose one too large); "photos" scales them down.
+        config.forms["default"]?.attachments = AttachmentPolicy(maxFiles: 3, maxFileBytes: 1024 * 1024)
+        config.forms["photos"] = FormDefinition(id: "photos", measure: "DOG", partnerSource: "Browser Fotos", title: "Fotos",
+                                                privacyURL: "/datenschutz")
+        config.forms["photos"]?.attachments = AttachmentPolicy(resizeMaxPixels: 64)
         config.forms["english"] = FormDefinition(id: "english", measure: "DOG", partnerSource: "Browser EN", title: "Your request",
                                                  language: .en, privacyURL: "/privacy")
         app = try HeroformApplication(config: config, apiKey: hero.apiKey, logger: quiet, environment: [:])
+        // The delivery worker attaches the files to the project once it exists.
+        try app.start()
         form = app.makeServer(logger: quiet)
         try form.start()
         formPort.set(form.port)
@@ -200,6 +210,7 @@ struct BrowserTests {
 
     @Test func siteJavaScriptSnippetSendsFromAnotherOrigin() async throws {
         let origins = try TwoOrigins()
+        let files = try ChosenFiles()
         let browser = try await WebDriver()
         do {
             try await browser.open(origins.siteOrigin + "/snippet.html")
@@ -209,18 +220,27 @@ struct BrowserTests {
             try await browser.type("#contact-form [name=email]", "snippet@example.org")
             try await browser.type("#contact-form [name=zipcode]", "30449")
             try await browser.click("#contact-form [name=consent]")
+            // The README's file input: a file the server refuses by its bytes is named, then a photo goes along.
+            try await browser.choose("#contact-form [name=attachments]", files: [files.path("rechnung.pdf")])
+            try await browser.click("#contact-form button[type=submit]")
+            #expect(try await browser.waitUntil("return document.querySelector('#contact-form [data-error-for=\"attachments\"]').textContent.indexOf('rechnung.pdf') >= 0"))
+            try await browser.run("document.querySelector('#contact-form [name=attachments]').value = ''")
+            try await browser.choose("#contact-form [name=attachments]", files: [files.path("dach.jpg")])
             try await browser.click("#contact-form button[type=submit]")
             #expect(try await browser.waitUntil("return /[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}/.test(document.querySelector('#contact-result').textContent)"))
             #expect(origins.hero.createdProjects.first?["customer"]?["email"] == "snippet@example.org")
+            #expect(await eventually { origins.hero.attachments.map(\.upload.filename) == ["dach.jpg"] }, "\(origins.hero.attachments)")
         } catch {
             Issue.record(error)
         }
         await browser.quit()
         await origins.stop()
+        files.remove()
     }
 
     @Test func screenshotsAndAccessibilityCheck() async throws {
         let origins = try TwoOrigins()
+        let files = try ChosenFiles()
         let folder = repository.appendingPathComponent("screenshots")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let axe = AxeCore.script
@@ -242,6 +262,20 @@ struct BrowserTests {
                     }
                 }
             }
+            // The file list: thumbnails, the kind of a PDF, remove buttons, a file's problem beside it.
+            for (device, width, height) in [("desktop", 1280, 1600), ("mobile", 390, 2200)] {
+                try await browser.resize(width: width, height: height)
+                try await browser.open(origins.formOrigin + "/")
+                try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png"), files.path("angebot.pdf")])
+                try await browser.choose("#hf-attachments", files: [files.path("gross.jpg")])
+                #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(2) + " && document.querySelectorAll('.hf-file--invalid').length === 1"))
+                try await browser.run("document.getElementById('hf-attachments').scrollIntoView()")
+                try await browser.screenshot().write(to: folder.appendingPathComponent("form-de-\(device)-files.png"))
+                if let axe {
+                    let violations = try await AxeCore.violations(browser, script: axe)
+                    #expect(violations.isEmpty, "files \(device): \(violations)")
+                }
+            }
             // The project-address section opens from its checkbox, by keyboard too.
             try await browser.open(origins.formOrigin + "/")
             #expect(try await browser.run("return getComputedStyle(document.getElementById('hf-project')).display") as? String == "none")
@@ -252,7 +286,8 @@ struct BrowserTests {
         }
         await browser.quit()
         await origins.stop()
-        for name in ["form-de-desktop.png", "form-en-mobile-errors.png"] {
+        files.remove()
+        for name in ["form-de-desktop.png", "form-en-mobile-errors.png", "form-de-mobile-files.png"] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path))
         }
     }

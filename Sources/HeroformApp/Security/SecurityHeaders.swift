@@ -16,8 +16,10 @@ struct SecurityHeaders: HTTPMiddleware {
     init(frameAncestors: [String], formTargets: [String]) {
         let ancestors = (["'self'"] + frameAncestors).joined(separator: " ")
         let actions = (["'self'"] + formTargets).joined(separator: " ")
+        // `blob:` images: the form's script shows thumbnails of the visitor's chosen photos from object URLs
+        // (made by the page's own script from local files; nothing is fetched).
         contentSecurityPolicy = [
-            "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+            "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
             "connect-src 'self'", "worker-src 'self'", "form-action \(actions)", "frame-ancestors \(ancestors)",
             "base-uri 'none'",
         ].joined(separator: "; ")
