@@ -91,14 +91,12 @@ package final class HeroformApplication: HTTPResponder, Sendable {
 
     /// Takes the data dir for this process and starts background delivery (delivering what was pending before a
     /// restart). Throws `DataDirLock.Busy` when another server already uses the data dir.
-    package func start() throws {
+    /// Call before the server listens: what a crash left of submissions' files is removed here, which must not
+    /// race a submission staging its own.
+    package func start() async throws {
         let taken = try DataDirLock(dataDir: config.storage.dataDir)
         lock.withLock { $0 = taken }
-        // Before any request can stage files: what a crash left of submissions' files goes now.
-        let files = store.attachmentFiles
-        let removed = try store.performBlocking { session in
-            files.removeUnkept(keep: try session.filesToKeep(), staging: true)
-        }
+        let removed = await worker.removeLeftoverFiles()
         if removed > 0 {
             process.logger.info("removed files a crash left behind", metadata: ["count": "\(removed)"])
         }

@@ -8,7 +8,7 @@ import Glibc
 /// A lead's files are written to a staging folder first (`attachments/.incoming/<random>`), synced, and moved to the
 /// lead's folder inside the same commit that stores the lead (`OutboxSession.insert`), so a crash leaves either the
 /// lead with all its files or neither: what a crash leaves behind in `.incoming`, or a folder whose lead was never
-/// committed, is removed by `removeUnkept` at the next start.
+/// committed, is removed at the next start (`unkept`, `remove`).
 package struct AttachmentFiles: Sendable {
     package let root: String
 
@@ -49,24 +49,34 @@ package struct AttachmentFiles: Sendable {
         Self.removeTree(folder(of: reference))
     }
 
-    /// Deletes every lead file not in `keep` (`reference/number`, from `OutboxSession.filesToKeep`) and the folders
-    /// left empty; with `staging`, also what submissions were writing (only at start-up, before any request: what
-    /// a crash left there). Runs inside the store's `perform`, so no lead is committed between reading `keep` and
-    /// deleting. Returns how many files went.
+    /// The lead files not in `keep` (`reference/number`, from `OutboxSession.filesToKeep`), as paths; with
+    /// `staging`, also what submissions were writing (only at start-up, before any request: what a crash left
+    /// there). Read inside the store's `perform`, so every lead committed so far is in `keep`; deleted with `remove`
+    /// after that commit, so a commit that fails deletes nothing.
+    package func unkept(keep: Set<String>, staging: Bool) -> [String] {
+        var paths = staging ? Self.entries(of: incoming).map { incoming.joiningPath($0) } : []
+        for reference in Self.entries(of: root) where reference != ".incoming" {
+            let folder = root.joiningPath(reference)
+            paths += Self.entries(of: folder).filter { !keep.contains("\(reference)/\($0)") }
+                .map { folder.joiningPath($0) }
+        }
+        return paths
+    }
+
+    /// Deletes files and staging folders named by `unkept`, and the lead folders left empty. Returns how many went.
     @discardableResult
-    package func removeUnkept(keep: Set<String>, staging: Bool) -> Int {
+    package func remove(_ paths: [String]) -> Int {
         var removed = 0
-        if staging {
-            for name in Self.entries(of: incoming) {
-                Self.removeTree(incoming.joiningPath(name))
+        for path in paths {
+            if unlink(path) == 0 {
+                removed += 1
+            } else if errno == EISDIR {
+                Self.removeTree(path)
+                removed += 1
             }
         }
         for reference in Self.entries(of: root) where reference != ".incoming" {
-            let folder = root.joiningPath(reference)
-            for number in Self.entries(of: folder) where !keep.contains("\(reference)/\(number)") {
-                if unlink(folder.joiningPath(number)) == 0 { removed += 1 }
-            }
-            rmdir(folder) // only succeeds once the folder is empty
+            rmdir(root.joiningPath(reference)) // only succeeds once the folder is empty
         }
         return removed
     }

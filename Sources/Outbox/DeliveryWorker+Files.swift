@@ -102,7 +102,8 @@ extension DeliveryWorker {
             "attempt": "\(failures)",
         ]
         let wasRejected = setHealth(keyRejected: keyRejected, error: reason)
-        if next > record.giveUpAt {
+        // A refused key never costs files (as for leads): they wait until it is fixed.
+        if !keyRejected, let giveUpAt = record.filesGiveUpAt, next > giveUpAt {
             let error = "gave up after \(failures) attempts: \(reason)"
             for left in record.attachments where left.state == .pending || left.state == .uploaded {
                 try await fileFailed(record, left, reason: error, detail: "")
@@ -132,7 +133,10 @@ extension DeliveryWorker {
         _ record: LeadRecord, _ file: AttachmentRecord, reason: String, detail: String
     ) async throws {
         let error = detail.isEmpty ? reason : "\(reason): \(detail)"
-        try await store.perform { try $0.recordFileFailed(record.reference, number: file.number, error: error) }
+        let instant = now()
+        try await store.perform {
+            try $0.recordFileFailed(record.reference, number: file.number, error: error, now: instant)
+        }
         logger.error(
             "file failed",
             metadata: [
@@ -157,9 +161,10 @@ extension DeliveryWorker {
     package func removeLeftoverFiles() async -> Int {
         let files = self.files
         do {
-            return try await store.perform { session in
-                files.removeUnkept(keep: try session.filesToKeep(), staging: true)
+            let leftovers = try await store.perform { session in
+                files.unkept(keep: try session.filesToKeep(), staging: true)
             }
+            return files.remove(leftovers)
         } catch {
             logger.error("cannot clean up the attachments folder", metadata: ["error": "\(error)"])
             return 0

@@ -240,12 +240,12 @@ package final class DeliveryWorker: Sendable {
         let filesCutoff = instant.addingTimeInterval(-failedFileRetention)
         let files = self.files
         do {
-            let erased = try await store.perform { session in
+            let (erased, unneeded) = try await store.perform { session in
                 let erased = try session.eraseDelivered(before: cutoff, now: instant)
                 _ = try session.expireFailedFiles(before: filesCutoff, now: instant)
-                files.removeUnkept(keep: try session.filesToKeep(), staging: false)
-                return erased
+                return (erased, files.unkept(keep: try session.filesToKeep(), staging: false))
             }
+            files.remove(unneeded)
             if erased > 0 {
                 logger.info(
                     "erased the personal data of delivered leads older than the retention period",

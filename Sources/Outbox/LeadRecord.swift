@@ -36,6 +36,8 @@ package struct LeadRecord: Sendable, Equatable {
     package var filesTarget: AttachmentTarget?
     /// Failed rounds of sending the lead's files so far (for their backoff).
     package var filesAttempts = 0
+    /// After this, files that still cannot be sent fail (unless the receiver refuses the key: then they wait).
+    package var filesGiveUpAt: Date?
     /// The lead's files, where the operation that gave this record loaded them (`find`, `list`, file claims).
     package var attachments: [AttachmentRecord] = []
 }

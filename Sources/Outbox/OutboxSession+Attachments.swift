@@ -5,7 +5,9 @@ import FoundationEssentials
 /// go, each file's upload handle, each file's attachment — so a round cut short (a crash, a stop, an outage) starts
 /// the next one at the step it was at.
 extension OutboxSession {
-    func insertAttachments(_ attachments: [NewAttachment], reference: String, now: Double, db: Database) throws {
+    func insertAttachments(
+        _ attachments: [NewAttachment], reference: String, now: Double, giveUpAt: Double, db: Database
+    ) throws {
         guard let leadID = try db.query("SELECT id FROM leads WHERE reference = ?", [.text(reference)]).first?["id"]
         else { throw SQLiteError(code: 0, message: "inserted lead not found") }
         for file in attachments {
@@ -20,7 +22,8 @@ extension OutboxSession {
                 ])
         }
         try db.run(
-            "UPDATE leads SET files_state = 'pending', files_next_attempt_at = ? WHERE id = ?", [.real(now), leadID])
+            "UPDATE leads SET files_state = 'pending', files_next_attempt_at = ?, files_give_up_at = ? WHERE id = ?",
+            [.real(now), .real(giveUpAt), leadID])
     }
 
     func loadAttachments(_ reference: String, db: Database) throws -> [AttachmentRecord] {
@@ -93,7 +96,7 @@ extension OutboxSession {
             reference, number, "state = 'uploaded', upload_id = ?, last_error = NULL", [.text(uploadID)])
     }
 
-    /// The file is attached; its bytes are to be deleted from disk (`AttachmentFiles.removeUnkept`).
+    /// The file is attached; its bytes are to be deleted from disk (`AttachmentFiles.unkept`).
     package func recordAttached(_ reference: String, number: Int, externalID: Int?, now: Date) throws {
         try updateAttachment(
             reference, number,
@@ -101,9 +104,12 @@ extension OutboxSession {
             [externalID.map { .integer(Int64($0)) } ?? .null, .real(now.timeIntervalSince1970)])
     }
 
-    /// The receiver refused the file (or it could not go in time): the file stays on disk for the operator.
-    package func recordFileFailed(_ reference: String, number: Int, error: String) throws {
-        try updateAttachment(reference, number, "state = 'failed', last_error = ?", [.text(error)])
+    /// The receiver refused the file (or it could not go in time): the file stays on disk for the operator, for
+    /// as long as `expireFailedFiles` lets it from `now`.
+    package func recordFileFailed(_ reference: String, number: Int, error: String, now: Date) throws {
+        try updateAttachment(
+            reference, number, "state = 'failed', last_error = ?, failed_at = ?",
+            [.text(error), .real(now.timeIntervalSince1970)])
     }
 
     /// Notes why a file waits, without changing its state.
@@ -122,12 +128,17 @@ extension OutboxSession {
         }
     }
 
-    /// Every file of the lead is attached or failed.
+    /// The round is over and took every file it had to its end. Files put back meanwhile (`retryFailedFiles` while
+    /// the round ran) keep the lead's files pending, for the next round.
     package func markFilesDone(_ reference: String) throws {
         try database.withLock { db in
             _ = try db.run(
-                "UPDATE leads SET files_state = 'done', files_in_flight_since = NULL WHERE reference = ?",
-                [.text(reference)])
+                """
+                UPDATE leads SET files_in_flight_since = NULL,
+                    files_state = CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE lead_id = leads.id
+                                                    AND state IN ('pending', 'uploaded')) THEN 'pending' ELSE 'done' END
+                WHERE reference = ?
+                """, [.text(reference)])
         }
     }
 
@@ -141,36 +152,40 @@ extension OutboxSession {
     // MARK: - Operating
 
     /// Puts a lead's failed files whose bytes are still on disk back to be sent now (uploaded afresh: the receiver
-    /// refused what it had). Returns how many; 0 when the lead is unknown or has none.
-    package func retryFailedFiles(_ reference: String, now: Date) throws -> Int {
+    /// refused what it had), with `maxAge` to go from now. Returns how many; 0 when the lead is unknown or has none.
+    package func retryFailedFiles(_ reference: String, now: Date, maxAge: TimeInterval) throws -> Int {
         try database.withLock { db in
             try db.transaction {
                 let count = try db.run(
                     """
-                    UPDATE attachments SET state = 'pending', upload_id = NULL, last_error = NULL
+                    UPDATE attachments SET state = 'pending', upload_id = NULL, last_error = NULL, failed_at = NULL
                     WHERE lead_id = (SELECT id FROM leads WHERE reference = ? AND erased_at IS NULL)
                         AND state = 'failed' AND file_erased_at IS NULL
                     """, [.text(reference)])
                 if count > 0 {
                     try db.run(
                         """
-                        UPDATE leads SET files_state = 'pending', files_attempts = 0, files_next_attempt_at = ?
+                        UPDATE leads SET files_state = 'pending', files_attempts = 0, files_next_attempt_at = ?,
+                            files_give_up_at = ?
                         WHERE reference = ?
-                        """, [.real(now.timeIntervalSince1970), .text(reference)])
+                        """,
+                        [
+                            .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970 + maxAge),
+                            .text(reference),
+                        ])
                 }
                 return count
             }
         }
     }
 
-    /// Files of failed attachments kept since before `cutoff` are given up on: their bytes are to be deleted.
+    /// Files that failed before `cutoff` are given up on: their bytes are to be deleted.
     package func expireFailedFiles(before cutoff: Date, now: Date) throws -> Int {
         try database.withLock { db in
             try db.run(
                 """
                 UPDATE attachments SET file_erased_at = ?
-                WHERE state = 'failed' AND file_erased_at IS NULL
-                    AND lead_id IN (SELECT id FROM leads WHERE created_at < ?)
+                WHERE state = 'failed' AND file_erased_at IS NULL AND failed_at < ?
                 """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
         }
     }
@@ -206,7 +221,7 @@ extension OutboxSession {
         }
     }
 
-    /// Files still to go (pending or uploaded, of leads not given up on) and files that failed.
+    /// Files still to go (pending or uploaded, of leads not given up on) and failed files still kept.
     package func fileCounts() throws -> (pending: Int, failed: Int) {
         try database.withLock { db in
             var counts = (pending: 0, failed: 0)
@@ -214,7 +229,8 @@ extension OutboxSession {
                 """
                 SELECT attachments.state AS state, COUNT(*) AS n FROM attachments
                 JOIN leads ON leads.id = attachments.lead_id
-                WHERE leads.status != 'failed' OR attachments.state = 'failed' GROUP BY attachments.state
+                WHERE (leads.status != 'failed' OR attachments.state = 'failed') AND attachments.file_erased_at IS NULL
+                GROUP BY attachments.state
                 """)
             {
                 switch row["state"]?.string {

@@ -70,7 +70,8 @@ package struct OutboxSession {
                         lead.idempotencyKey.map { .text($0) } ?? .null, claim ? .real(created) : .null,
                     ])
                 if !attachments.isEmpty {
-                    try insertAttachments(attachments, reference: reference, now: created, db: db)
+                    try insertAttachments(
+                        attachments, reference: reference, now: created, giveUpAt: created + maxAge, db: db)
                     // Last: a failed move throws, and the lead's rows go with the savepoint.
                     try staged?.move(to: reference)
                 }
@@ -240,7 +241,7 @@ package struct OutboxSession {
 
     /// Erases the personal data of leads delivered before `cutoff`: the payload and fingerprint go, the
     /// reference, status and times stay. Returns how many were erased.
-    /// Their files' names go too, and their files are marked for deletion (`AttachmentFiles.removeUnkept`).
+    /// Their files' names go too, and their files are marked for deletion (`AttachmentFiles.unkept`).
     package func eraseDelivered(before cutoff: Date, now: Date) throws -> Int {
         try database.withLock { db in
             try db.run(
@@ -314,7 +315,8 @@ package struct OutboxSession {
             filesTarget: row["files_target_id"]?.int.map {
                 AttachmentTarget(id: $0, label: row["files_target_label"]?.string)
             },
-            filesAttempts: row["files_attempts"]?.int ?? 0)
+            filesAttempts: row["files_attempts"]?.int ?? 0,
+            filesGiveUpAt: row["files_give_up_at"]?.double.map(Date.init(timeIntervalSince1970:)))
     }
 }
 

@@ -163,6 +163,7 @@ package final class OutboxStore: Sendable {
                         upload_id TEXT,
                         external_id INTEGER,
                         last_error TEXT,
+                        failed_at REAL,
                         file_erased_at REAL,
                         PRIMARY KEY (lead_id, number)
                     );
@@ -172,6 +173,7 @@ package final class OutboxStore: Sendable {
                     ALTER TABLE leads ADD COLUMN files_attempts INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE leads ADD COLUMN files_next_attempt_at REAL;
                     ALTER TABLE leads ADD COLUMN files_in_flight_since REAL;
+                    ALTER TABLE leads ADD COLUMN files_give_up_at REAL;
                     CREATE INDEX leads_files_due ON leads (files_state, files_next_attempt_at);
                     PRAGMA user_version = 2;
                     """)

@@ -71,25 +71,26 @@ struct Serve: AsyncParsableCommand {
         }
         let signals = ShutdownSignals([SIGTERM, SIGINT])
         let reloads = ShutdownSignals([SIGHUP])
+        // The data dir first (its lock, and what a crash left there), then the listener.
+        do {
+            try await application.start()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
         let server = application.makeServer(logger: logger)
         let addresses: [String]
         do {
             addresses = try server.start().map(\.description)
         } catch {
             logger.critical("cannot listen on \(config.server.host):\(config.server.port): \(error)")
+            await application.stop()
             throw ExitCode(1)
         }
         logger.info(
             "heroform \(HeroformApplication.version) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))"
         )
         for line in application.summary { logger.info("\(line)") }
-        do {
-            try application.start()
-        } catch {
-            logger.critical("\(error)")
-            _ = await server.shutdown(gracePeriod: .zero)
-            throw ExitCode(1)
-        }
 
         let reloading = Task {
             while !Task.isCancelled {

@@ -81,7 +81,8 @@ struct OutboxCommand: ParsableCommand {
                 let reference = reference.uppercased()
                 let (queued, files) = try store.performBlocking { session in
                     let queued = try session.retry(reference, now: Date(), maxAge: maxAge)
-                    return (queued, queued ? 0 : try session.retryFailedFiles(reference, now: Date()))
+                    let files = queued ? 0 : try session.retryFailedFiles(reference, now: Date(), maxAge: maxAge)
+                    return (queued, files)
                 }
                 if queued {
                     print("\(reference) queued for delivery")

@@ -111,7 +111,7 @@ import Testing
 
     @Test func photosAndAPDFReachTheProjectOnceWithoutLocationData() async throws {
         try await withApp(configure: Self.withFiles()) { client, hero, app in
-            try app.start()
+            try await app.start()
             let response = try await Self.post(
                 client, Self.multipart(files: [("dach.jpg", Self.photo), ("plan.png", Self.png), ("angebot.pdf", Self.pdf)]))
             #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
@@ -148,7 +148,7 @@ import Testing
             + [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]
             + (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 % 251) } + [0xFF, 0xD9]
         try await withApp(configure: Self.withFiles()) { client, hero, app in
-            try app.start()
+            try await app.start()
             let response = try await Self.post(client, Self.multipart(files: [("gross.jpg", big)]))
             #expect(response.status == 200)
             let reference = try #require(Self.json(response)["reference"] as? String)
@@ -236,7 +236,7 @@ import Testing
 
     @Test func theSameSubmissionTwiceIsOneLeadWithItsFilesOnce() async throws {
         try await withApp(configure: Self.withFiles()) { client, hero, app in
-            try app.start()
+            try await app.start()
             let body = Self.multipart(files: [("dach.jpg", Self.photo)])
             let first = try await Self.post(client, body)
             let second = try await Self.post(client, body)
@@ -269,7 +269,7 @@ import Testing
     @Test func anUploadFailingThenRecoveringAttachesEachFileOnceToOneProject() async throws {
         try await withApp(retryPolicy: Self.fast, configure: Self.withFiles()) { client, hero, app in
             hero.uploadMode = .failing(status: 503, message: "Wartung")
-            try app.start()
+            try await app.start()
             let response = try await Self.post(client, Self.multipart(files: [("a.jpg", Self.photo), ("b.png", Self.png)]))
             let reference = try #require(Self.json(response)["reference"] as? String)
             // The failed upload is recorded once the round ends.
@@ -291,7 +291,7 @@ import Testing
     @Test func aFileHEROrefusesFailsAloneAndIsKept() async throws {
         try await withApp(configure: Self.withFiles()) { client, hero, app in
             hero.setGraphQLMode(.errors("Bild konnte nicht verarbeitet werden"), for: [.uploadImage])
-            try app.start()
+            try await app.start()
             let response = try await Self.post(
                 client, Self.multipart(files: [("a.jpg", Self.photo), ("angebot.pdf", Self.pdf)]))
             let reference = try #require(Self.json(response)["reference"] as? String)
@@ -315,7 +315,7 @@ import Testing
 
     @Test func dryRunStoresTheFilesAndMarksThemAttached() async throws {
         try await withApp(live: false, configure: Self.withFiles()) { client, hero, app in
-            try app.start()
+            try await app.start()
             let response = try await Self.post(client, Self.multipart(files: [("a.jpg", Self.photo)]))
             let reference = try #require(Self.json(response)["reference"] as? String)
             let record = try #require(try await Self.waitForFiles(app, reference))

@@ -28,7 +28,7 @@ final class TwoOrigins: Sendable {
     var formOrigin: String { "http://127.0.0.1:\(form.port)" }
     var siteOrigin: String { "http://127.0.0.1:\(site.port)" }
 
-    init() throws {
+    init() async throws {
         let endpoint = try hero.start()
         var quiet = Logger(label: "browser")
         quiet.logLevel = .critical
@@ -66,7 +66,7 @@ final class TwoOrigins: Sendable {
                                                  language: .en, privacyURL: "/privacy")
         app = try HeroformApplication(config: config, apiKey: hero.apiKey, logger: quiet, environment: [:])
         // The delivery worker attaches the files to the project once it exists.
-        try app.start()
+        try await app.start()
         form = app.makeServer(logger: quiet)
         try form.start()
         formPort.set(form.port)
@@ -129,7 +129,7 @@ let goodLead: [String: String] = [
 @Suite(.serialized, .enabled(if: WebDriver.isAvailable, "needs chromium and chromium-driver"))
 struct BrowserTests {
     @Test func withoutJavaScriptTheFormPostsAndShowsTheThankYouPage() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let browser = try await WebDriver(javascript: false)
         do {
             try await browser.open(origins.formOrigin + "/")
@@ -154,7 +154,7 @@ struct BrowserTests {
     }
 
     @Test func withJavaScriptErrorsShowInlineAndTheReferenceAfterSending() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let browser = try await WebDriver()
         do {
             try await browser.open(origins.formOrigin + "/")
@@ -180,7 +180,7 @@ struct BrowserTests {
     }
 
     @Test func embeddedFormGrowsWithItsContentAndReportsSuccess() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let browser = try await WebDriver()
         do {
             try await browser.open(origins.siteOrigin + "/embed.html")
@@ -209,7 +209,7 @@ struct BrowserTests {
     }
 
     @Test func siteJavaScriptSnippetSendsFromAnotherOrigin() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let files = try ChosenFiles()
         let browser = try await WebDriver()
         do {
@@ -239,7 +239,7 @@ struct BrowserTests {
     }
 
     @Test func screenshotsAndAccessibilityCheck() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let files = try ChosenFiles()
         let folder = repository.appendingPathComponent("screenshots")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -122,7 +122,7 @@ func jpegSize(_ bytes: [UInt8]) -> [Int]? {
 /// File uploads in the browser: part of `BrowserTests`, so they run one after another like the rest of the suite.
 extension BrowserTests {
     @Test func withJavaScriptChosenFilesAreShownCheckedAndUploadedWithProgress() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let files = try ChosenFiles()
         let browser = try await WebDriver()
         do {
@@ -197,7 +197,7 @@ extension BrowserTests {
     }
 
     @Test func withJavaScriptTheServersRefusalOfAFileShowsBesideTheInput() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let files = try ChosenFiles()
         let browser = try await WebDriver()
         do {
@@ -234,7 +234,7 @@ extension BrowserTests {
     }
 
     @Test func withoutJavaScriptFilesArePostedWithTheForm() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let files = try ChosenFiles()
         let browser = try await WebDriver(javascript: false)
         do {
@@ -269,7 +269,7 @@ extension BrowserTests {
     }
 
     @Test func embeddedFormGrowsAsThumbnailsAppearAndShrinksAsTheyGo() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let files = try ChosenFiles()
         let browser = try await WebDriver()
         do {
@@ -297,7 +297,7 @@ extension BrowserTests {
     }
 
     @Test func largePhotosAreScaledDownBeforeSending() async throws {
-        let origins = try TwoOrigins()
+        let origins = try await TwoOrigins()
         let files = try ChosenFiles()
         let browser = try await WebDriver()
         do {

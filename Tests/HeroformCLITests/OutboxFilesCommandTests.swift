@@ -32,8 +32,8 @@ import Testing
             try session.recordFilesTarget("FFF-FFF-FFF", AttachmentTarget(id: 9911, label: "DOG-1766"))
             try session.recordUpload("FFF-FFF-FFF", number: 1, uploadID: "a11ptylhfago0ogg")
             try session.recordAttached("FFF-FFF-FFF", number: 1, externalID: 501, now: now)
-            try session.recordFileFailed("FFF-FFF-FFF", number: 2, error: "HERO refused the file (HTTP 422): zu groß")
-            try session.recordFileFailed("FFF-FFF-FFF", number: 3, error: "HERO refused the file (HTTP 422): Typ")
+            try session.recordFileFailed("FFF-FFF-FFF", number: 2, error: "HERO refused the file (HTTP 422): zu groß", now: now)
+            try session.recordFileFailed("FFF-FFF-FFF", number: 3, error: "HERO refused the file (HTTP 422): Typ", now: now)
             try session.markFilesDone("FFF-FFF-FFF")
         }
         store.attachmentFiles.remove(reference: "FFF-FFF-FFF", number: 1)
@@ -51,7 +51,7 @@ import Testing
                 .init(formID: "default", payload: Data()), reference: { "GGG-GGG-GGG" }, payloadFor: { _ in payload },
                 now: then, maxAge: 7 * 86400, attachments: [oldFile], staged: old)
             try session.markDelivered("GGG-GGG-GGG", externalID: 4712, now: then)
-            try session.recordFileFailed("GGG-GGG-GGG", number: 1, error: "HERO refused the file (HTTP 422)")
+            try session.recordFileFailed("GGG-GGG-GGG", number: 1, error: "HERO refused the file (HTTP 422)", now: then)
             try session.markFilesDone("GGG-GGG-GGG")
         }
     }

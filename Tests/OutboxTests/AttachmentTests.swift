@@ -167,7 +167,8 @@ final class FakeAttachmentSender: AttachmentSender {
         try writer.write([9])
         try FileManager.default.createDirectory(atPath: root + "/ZZZ-ZZZ-ZZZ", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: root + "/ZZZ-ZZZ-ZZZ/1", contents: Data([1]))
-        #expect(await worker().removeLeftoverFiles() == 1)
+        // The staging folder and the unknown lead's file.
+        #expect(await worker().removeLeftoverFiles() == 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == [".incoming", reference])
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.incoming").isEmpty)
         #expect(FileManager.default.fileExists(atPath: path(reference, 1)))
@@ -266,7 +267,7 @@ final class FakeAttachmentSender: AttachmentSender {
 
         // Retried by the operator: uploaded afresh, and attached.
         files.answers = .init()
-        let retried = try await outbox.store.perform { [clock] in try $0.retryFailedFiles(reference, now: clock.now) }
+        let retried = try await outbox.store.perform { [clock] in try $0.retryFailedFiles(reference, now: clock.now, maxAge: 86400) }
         #expect(retried == 1)
         let retry = try await due()
         await worker.sendFiles(try #require(retry.first))
@@ -318,6 +319,56 @@ final class FakeAttachmentSender: AttachmentSender {
         #expect(record.attachments.first?.state == .failed)
         #expect(record.attachments.first?.lastError == "gave up after 1 attempts: timed out")
         #expect(record.filesPending == false)
+    }
+
+    @Test func aRefusedKeyNeverCostsFilesWhileOtherFailuresRunOutOfTime() async throws {
+        let reference = try await storeLead(files: [[1]])
+        let worker = worker()
+        _ = await worker.deliverNow(reference, deadline: .seconds(5))
+        files.answers.upload[1] = .keyRejected(reason: "HERO refused the API key (HTTP 401)")
+        clock.advance(30 * 86400)
+        var round = try await due()
+        await worker.sendFiles(try #require(round.first))
+        var record = try #require(try await outbox.store.record(reference))
+        #expect(record.attachments.first?.state == .pending)
+        #expect(record.filesPending == true)
+        // The key is fixed; HERO is down now, and the lead is long past its time: the file gives up.
+        files.answers.upload[1] = .unavailable(reason: "HTTP 503")
+        clock.advance(RetryPolicy().keyRejectedDelay)
+        round = try await due()
+        await worker.sendFiles(try #require(round.first))
+        record = try #require(try await outbox.store.record(reference))
+        #expect(record.attachments.first?.state == .failed)
+
+        // Retried by the operator: a fresh deadline, so one failure does not give up at once.
+        let retried = try await outbox.store.perform { [clock] in
+            try $0.retryFailedFiles(reference, now: clock.now, maxAge: 86400)
+        }
+        #expect(retried == 1)
+        round = try await due()
+        await worker.sendFiles(try #require(round.first))
+        record = try #require(try await outbox.store.record(reference))
+        #expect(record.attachments.first?.state == .pending)
+        #expect(record.attachments.first?.lastError == "HTTP 503")
+    }
+
+    @Test func aRetryWhileARoundRunsKeepsTheFilesPendingForTheNextRound() async throws {
+        let reference = try await storeLead(files: [[1], [2]])
+        let worker = worker()
+        _ = await worker.deliverNow(reference, deadline: .seconds(5))
+        files.answers.upload[1] = .refused(reason: "refused", detail: "")
+        let round = try await due()
+        await worker.sendFiles(try #require(round.first))
+        // The operator retries file 1 while a (second) round is in flight, which then ends.
+        let now = clock.now
+        _ = try await outbox.store.perform { session in
+            _ = try session.retryFailedFiles(reference, now: now, maxAge: 86400)
+            _ = try session.claimDueFiles(now: now, limit: 8)
+            try session.markFilesDone(reference)
+        }
+        let record = try #require(try await outbox.store.record(reference))
+        #expect(record.filesPending == true)
+        #expect(try await due().count == 1)
     }
 
     @Test func aRoundCutShortByACrashResumesWithoutRepeatingRecordedSteps() async throws {
@@ -372,7 +423,7 @@ final class FakeAttachmentSender: AttachmentSender {
         clock.advance(3600)
         await worker.purgeExpired()
         #expect(!FileManager.default.fileExists(atPath: path(reference, 1)))
-        let retried = try await outbox.store.perform { [clock] in try $0.retryFailedFiles(reference, now: clock.now) }
+        let retried = try await outbox.store.perform { [clock] in try $0.retryFailedFiles(reference, now: clock.now, maxAge: 86400) }
         #expect(retried == 0)
     }
 }
