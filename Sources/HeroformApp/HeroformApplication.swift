@@ -115,6 +115,15 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     package func reload(_ new: AppConfig) throws -> [String] {
         let old = current.withLock { $0 }
         let (config, needsRestart) = RestartOnlySetting.keeping(old.config, in: new)
+        // PDFs need the document type the running sender has: a form may not take them before a restart brings it.
+        let needsType = config.forms.keys.sorted().filter { config.forms[$0]?.attachments?.types.contains(.pdf) == true }
+        if config.hero.documentTypeID == nil, let form = needsType.first {
+            throw AppConfig.Invalid(
+                path: new.sourcePath,
+                problems: [
+                    "forms.\(form).attachments.types: pdf needs hero.document_type_id, which takes effect on a restart"
+                ])
+        }
         let context = try RouteContext(config: config, process: process, surviving: old.surviving)
         let router = try AppRouter.make(context)
         current.withLock { $0 = Current(config: config, router: router, surviving: context.surviving) }

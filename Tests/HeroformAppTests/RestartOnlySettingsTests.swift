@@ -1,3 +1,4 @@
+import FormCore
 import Testing
 @testable import HeroformApp
 
@@ -32,5 +33,30 @@ import Testing
         #expect(needsRestart.isEmpty)
         #expect(config.demo)
         #expect(config.hero.timeout == .seconds(3))
+    }
+
+    @Test func heroFileSettingsNeedARestartBecauseTheSenderIsMadeOnce() {
+        let running = AppConfig()
+        var new = running
+        new.hero.documentTypeID = 1_250_455
+        new.hero.uploadEndpoint = "https://example.org/upload"
+        let (config, needsRestart) = RestartOnlySetting.keeping(running, in: new)
+        #expect(needsRestart == ["hero.graphql_endpoint/upload_endpoint/document_type_id"])
+        #expect(config.hero.documentTypeID == nil)
+        #expect(config.hero.uploadEndpoint == running.hero.uploadEndpoint)
+    }
+
+    @Test func aReloadThatWouldTakePDFsBeforeTheDocumentTypeIsRunningIsRefused() async throws {
+        try await withApp { _, _, app in
+            var changed = app.config
+            changed.hero.documentTypeID = 1_250_455
+            changed.forms["default"]?.attachments = AttachmentPolicy(types: [.jpeg, .pdf])
+            #expect(throws: AppConfig.Invalid.self) { try app.reload(changed) }
+            #expect(app.config.forms["default"]?.attachments == nil)
+            changed.forms["default"]?.attachments = AttachmentPolicy(types: [.jpeg])
+            let needsRestart = try app.reload(changed)
+            #expect(needsRestart == ["hero.graphql_endpoint/upload_endpoint/document_type_id"])
+            #expect(app.config.forms["default"]?.attachments?.types == [.jpeg])
+        }
     }
 }

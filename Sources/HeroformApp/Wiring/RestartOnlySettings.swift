@@ -30,6 +30,9 @@ struct RestartOnlySetting {
             RestartOnlySetting(
                 name: "hero.endpoint/api_key_file",
                 fields: [.at(\.hero.endpoint), .at(\.hero.apiKeyFile)]),
+            RestartOnlySetting(
+                name: "hero.graphql_endpoint/upload_endpoint/document_type_id",
+                fields: [.at(\.hero.graphQLEndpoint), .at(\.hero.uploadEndpoint), .at(\.hero.documentTypeID)]),
             RestartOnlySetting(name: "alerts", fields: [.at(\.alerts)]),
         ]
     }
