@@ -51,7 +51,10 @@ extension HeroClient {
     /// `contentType`; the success is HERO's `data.uuid`. `filename` is sanitised for the part's header (no line
     /// breaks, quotes, backslashes, slashes or other control characters); a `contentType` that is not a media type
     /// is sent as `application/octet-stream`.
-    package func upload(file path: String, filename: String, contentType: String) async -> HeroFileOutcome<String> {
+    /// `timeout` (default `uploadTimeout`) bounds the whole call; a large file over a slow uplink needs more.
+    package func upload(
+        file path: String, filename: String, contentType: String, timeout: Duration? = nil
+    ) async -> HeroFileOutcome<String> {
         let boundary = Self.newBoundary()
         let partHead =
             "--\(boundary)\r\n"
@@ -69,7 +72,7 @@ extension HeroClient {
                 .bytes(Array(partHead.utf8)), .file(path: path), .bytes(Array("\r\n--\(boundary)--\r\n".utf8)),
             ])
         )
-        let answer = await send(request, timeout: uploadTimeout)
+        let answer = await send(request, timeout: timeout ?? uploadTimeout)
         return answer.map(hiding: apiKey, HeroFileOutcome<String>.classifyUpload)
     }
 

@@ -36,6 +36,23 @@ package struct AttachmentRecord: Sendable, Equatable {
     package var lastError: String?
     /// The bytes are gone from disk (sent, erased or expired).
     package var fileErased: Bool
+
+    package init(
+        number: Int, filename: String?, mediaType: String, kind: Kind, size: Int, sha256: String, state: State,
+        uploadID: String?, externalID: Int?, lastError: String?, fileErased: Bool
+    ) {
+        self.number = number
+        self.filename = filename
+        self.mediaType = mediaType
+        self.kind = kind
+        self.size = size
+        self.sha256 = sha256
+        self.state = state
+        self.uploadID = uploadID
+        self.externalID = externalID
+        self.lastError = lastError
+        self.fileErased = fileErased
+    }
 }
 
 /// A file to store with a new lead: written and synced in `StagedAttachments` already.
