@@ -14,8 +14,11 @@ enum Readiness {
         let counts = try? await store.perform { try $0.counts() }
         let files = try? await store.perform { try $0.fileCounts() }
         let health = worker.health
-        let status = !writable ? "not ready" : health.keyRejected ? "degraded" : "ready"
-        var hero: [String: JSONValue] = ["key_rejected": .bool(health.keyRejected)]
+        let rejected = health.keyRejected || health.filesKeyRejected
+        let status = !writable ? "not ready" : rejected ? "degraded" : "ready"
+        var hero: [String: JSONValue] = [
+            "key_rejected": .bool(health.keyRejected), "files_key_rejected": .bool(health.filesKeyRejected),
+        ]
         if let error = health.lastError { hero["last_error"] = .string(error) }
         let body: JSONValue = [
             "status": .string(status),

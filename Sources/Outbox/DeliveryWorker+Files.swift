@@ -76,7 +76,7 @@ extension DeliveryWorker {
                 }
             }
             try await store.perform { try $0.markFilesDone(reference) }
-            setHealth(keyRejected: false, error: nil)
+            setFilesKeyRejected(false)
             metadata["files"] = "\(attached)"
             logger.info("files attached", metadata: metadata)
         } catch {
@@ -101,7 +101,7 @@ extension DeliveryWorker {
             "reference": "\(reference)", "form": "\(record.formID)", "reason": "\(reason)",
             "attempt": "\(failures)",
         ]
-        let wasRejected = setHealth(keyRejected: keyRejected, error: reason)
+        let wasRejected = setFilesKeyRejected(keyRejected)
         // A refused key never costs files (as for leads): they wait until it is fixed.
         if !keyRejected, let giveUpAt = record.filesGiveUpAt, next > giveUpAt {
             let error = "gave up after \(failures) attempts: \(reason)"

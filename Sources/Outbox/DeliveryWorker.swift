@@ -13,6 +13,9 @@ package final class DeliveryWorker: Sendable {
         /// The receiver refused the API key on the last attempt: leads wait, nothing is lost.
         package var keyRejected = false
         package var lastError: String?
+        /// The receiver refused the key on the last step of sending files (its file endpoints may take the key
+        /// differently from the lead endpoint): files wait, nothing is lost.
+        package var filesKeyRejected = false
     }
 
     package enum AttemptResult: Sendable, Equatable {
@@ -354,7 +357,19 @@ package final class DeliveryWorker: Sendable {
     func setHealth(keyRejected: Bool, error: String?) -> Bool {
         state.withLock { state in
             let was = state.health.keyRejected
-            state.health = Health(keyRejected: keyRejected, lastError: error)
+            state.health.keyRejected = keyRejected
+            state.health.lastError = error
+            return was
+        }
+    }
+
+    /// The same for the steps of sending files, kept apart so a lead and a file do not flip one flag (and its
+    /// alert) back and forth. Returns whether the key was already refused for files before.
+    @discardableResult
+    func setFilesKeyRejected(_ rejected: Bool) -> Bool {
+        state.withLock { state in
+            let was = state.health.filesKeyRejected
+            state.health.filesKeyRejected = rejected
             return was
         }
     }

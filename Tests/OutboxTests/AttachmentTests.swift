@@ -297,14 +297,22 @@ final class FakeAttachmentSender: AttachmentSender {
         files.answers.upload[1] = .keyRejected(reason: "HERO refused the API key (HTTP 401)")
         let round = try await due()
         await worker.sendFiles(try #require(round.first))
-        #expect(worker.health.keyRejected)
+        #expect(worker.health.filesKeyRejected)
+        #expect(!worker.health.keyRejected, "the lead endpoint took the key")
         #expect(alerts.all == [.keyRejected(reason: "HERO refused the API key (HTTP 401)")])
+        // Another lead goes through (its key is fine), and its files meet the same refusal: no second alert.
+        let other = try await storeLead("BBB-BBB-BBB", files: [[2]])
+        files.answers.upload[1] = .keyRejected(reason: "HERO refused the API key (HTTP 401)")
+        _ = await worker.deliverNow(other, deadline: .seconds(5))
+        let next = try await due().filter { $0.reference == other }
+        await worker.sendFiles(try #require(next.first))
+        #expect(alerts.all.count == 1)
         clock.advance(RetryPolicy().keyRejectedDelay - 1)
         let none = try await due()
         #expect(none.isEmpty)
         clock.advance(2)
         let one = try await due()
-        #expect(one.count == 1)
+        #expect(one.map(\.reference).contains(reference))
     }
 
     @Test func filesStillWaitingWhenTheLeadRunsOutOfTimeFail() async throws {
