@@ -50,7 +50,7 @@ enum OutboxTable {
         case .failed:
             lines.append("failed:       retry with `heroform outbox retry \(record.reference)` once the cause is fixed")
         }
-        if let error = record.lastError { lines.append("last error:   \(error)") }
+        if let error = record.lastError { lines.append("last error:   \(printable(error))") }
         if !record.attachments.isEmpty { lines += files(record) }
         if let erased = record.erasedAt {
             lines.append("personal data erased \(timestamp(erased)) UTC (retention period)")
@@ -71,22 +71,35 @@ enum OutboxTable {
     static func files(_ record: LeadRecord) -> [String] {
         var lines = ["files:        \(AttachmentSummary(record.attachments).text)\(record.filesPending == true ? ", sending" : "")"]
         if let target = record.filesTarget {
-            let number = target.label.map { " (\($0))" } ?? ""
+            let number = target.label.map { " (\(printable($0)))" } ?? ""
             lines.append("HERO project: match \(target.id)\(number), \(projectPage(target.id))")
         }
         for file in record.attachments {
             var state = file.state.rawValue
-            if let uuid = file.uploadID { state += ", upload \(uuid)" }
+            if let uuid = file.uploadID { state += ", upload \(printable(uuid))" }
             if let id = file.externalID { state += ", HERO file \(id)" }
-            if let error = file.lastError { state += ", \(error)" }
+            if let error = file.lastError { state += ", \(printable(error))" }
             if file.fileErased && file.state != .attached { state += " (file deleted)" }
             lines.append(
-                "  \(file.number). \(file.filename ?? "(name erased)")  \(file.mediaType)  \(byteCount(file.size))  \(state)")
+                "  \(file.number). \(printable(file.filename ?? "(name erased)"))  \(file.mediaType)  \(byteCount(file.size))  \(state)")
         }
         if record.attachments.contains(where: { !$0.fileErased }) {
             lines.append("  copy them with `heroform outbox files \(record.reference) --to DIR`")
         }
         return lines
+    }
+
+    /// Text from outside (HERO's messages, a visitor's file name) as a terminal shows it harmlessly: control and
+    /// bidi characters, which could move the cursor or disguise what follows, become `?`.
+    static func printable(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar in
+                    switch scalar.properties.generalCategory {
+                    case .control, .format, .lineSeparator, .paragraphSeparator: "?"
+                    default: scalar
+                    }
+                }))
     }
 
     /// "850 KB", "2.1 MB".

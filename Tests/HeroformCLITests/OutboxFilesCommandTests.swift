@@ -33,7 +33,7 @@ import Testing
             try session.recordUpload("FFF-FFF-FFF", number: 1, uploadID: "a11ptylhfago0ogg")
             try session.recordAttached("FFF-FFF-FFF", number: 1, externalID: 501, now: now)
             try session.recordFileFailed("FFF-FFF-FFF", number: 2, error: "HERO refused the file (HTTP 422): zu groß", now: now)
-            try session.recordFileFailed("FFF-FFF-FFF", number: 3, error: "HERO refused the file (HTTP 422): Typ", now: now)
+            try session.recordFileFailed("FFF-FFF-FFF", number: 3, error: "HERO refused the file (HTTP 422): Typ\u{1B}[2J", now: now)
             try session.markFilesDone("FFF-FFF-FFF")
         }
         store.attachmentFiles.remove(reference: "FFF-FFF-FFF", number: 1)
@@ -71,7 +71,8 @@ import Testing
         #expect(show.contains("files:        1/3 (2 failed)"))
         #expect(show.contains("HERO project: match 9911 (DOG-1766), https://login.hero-software.de/partner/Projects/view/9911"))
         #expect(show.contains("1. dach.jpg  image/jpeg  1 KB  attached, upload a11ptylhfago0ogg, HERO file 501"))
-        #expect(show.contains("3. angebot.pdf  application/pdf  1 KB  failed, HERO refused the file (HTTP 422): Typ"))
+        #expect(show.contains("3. angebot.pdf  application/pdf  1 KB  failed, HERO refused the file (HTTP 422): Typ?[2J"))
+        #expect(!show.contains("\u{1B}"), "no terminal escapes from HERO's text")
         #expect(show.contains("heroform outbox files FFF-FFF-FFF --to DIR"))
     }
 
