@@ -68,6 +68,16 @@ import Testing
         #expect(problems(form(#""yes""#)) == ["forms.default.attachments: must be true, false or an object"])
     }
 
+    @Test func aFormWithFilesGivesUploadsTimeAndASpoolFolder() throws {
+        let plain = try parse(#"{"forms": {"default": {"measure": "DOG", "partner_source": "Web"}}}"#)
+        #expect(plain.httpConfiguration.bodyTotalTimeout == .seconds(60))
+        #expect(plain.httpConfiguration.bodySpoolDirectory == "data/tmp")
+        // 5 × 10 MiB + 1 MiB at 128 KiB/s.
+        #expect(try parse(form("true")).httpConfiguration.bodyTotalTimeout == .seconds(408))
+        #expect(try parse(form(#"{"max_files": 20, "max_file_mb": 100}"#)).httpConfiguration.bodyTotalTimeout
+            == .seconds(900))
+    }
+
     @Test func heroFileEndpointsAndDocumentType() throws {
         let config = try parse(form("false", hero: #"{"graphql_endpoint": "http://127.0.0.1:9/graphql", "upload_endpoint": "http://127.0.0.1:9/up"}"#))
         #expect(config.hero.graphQLEndpoint == "http://127.0.0.1:9/graphql")

@@ -302,6 +302,13 @@ package struct AppConfig: Sendable {
         configuration.maxConnections = server.maxConnections
         // Uploads larger than the threshold wait in unnamed files here, not in memory.
         configuration.bodySpoolDirectory = storage.spoolDirectory
+        // A form's files from a phone on a slow uplink take longer than a minute: the whole body may take as long as
+        // the largest allowed one needs at 128 KB/s (at most 15 minutes); a pause between pieces still ends it after
+        // `bodyTimeout`.
+        if let largest = forms.values.compactMap(\.attachments?.bodyLimit).max() {
+            let seconds = min(15 * 60, max(60, largest / (128 * 1024)))
+            configuration.bodyTotalTimeout = .seconds(seconds)
+        }
         return configuration
     }
 }

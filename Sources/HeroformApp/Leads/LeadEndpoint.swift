@@ -61,6 +61,10 @@ struct LeadEndpoint: Sendable {
         }
         let solution = try guards.check(values, form: form, now: now())
         let lead = try validate(values, form: form, language: language, files: files)
+        // Checked before the files are written, which is the expensive step.
+        if let key = request.headers["Idempotency-Key"], !Self.isValidIdempotencyKey(key) {
+            throw .malformedIdempotencyKey
+        }
         let staged = try await stage(files, of: request, form: form, language: language)
         do throws(LeadRefusal.Reason) {
             let submission = try submission(lead, form: form, request: request, files: staged)
@@ -168,7 +172,6 @@ struct LeadEndpoint: Sendable {
         request: HTTPRequest, files: AttachmentIntake.Staged?
     ) throws(LeadRefusal.Reason) -> Submission {
         let key = request.headers["Idempotency-Key"]
-        if let key, !Self.isValidIdempotencyKey(key) { throw .malformedIdempotencyKey }
         let consentAt = now()
         let (photos, documents) = (files?.photos ?? 0, files?.documents ?? 0)
         return Submission(
