@@ -83,8 +83,13 @@ package struct AttachmentFiles: Sendable {
 
     // MARK: - File system
 
+    /// Creates a folder unless it exists; a new one is made durable in its parent, so a lead's files never sit in a
+    /// folder a crash can forget.
     static func makeFolder(_ path: String) throws(AttachmentFileError) {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+        if mkdir(path, 0o700) == 0 {
+            let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+            try syncFolder(parent.isEmpty ? "/" : parent)
+        } else if errno != EEXIST {
             throw AttachmentFileError(operation: "create", path: path, errno: errno)
         }
     }
