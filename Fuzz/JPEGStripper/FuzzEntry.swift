@@ -1,7 +1,8 @@
 // libFuzzer entry for the JPEG metadata stripper, compiled together with the FormCore sources by Scripts/fuzz.sh.
 // Besides "never crash": the output is never more than a minimal Exif block longer than the input, stripping is
-// idempotent (the output strips to itself), and feeding the input in pieces (sizes drawn from a seed hashed from the
-// input) gives the same output or the same error as feeding it whole.
+// idempotent (the output strips to itself), feeding the input in pieces (sizes drawn from a seed hashed from the
+// input) gives the same output or the same error as feeding it whole, and an accepted file's output ends with its
+// end-of-image marker, whatever is appended after the input (here a second copy of it, metadata and all).
 
 /// A minimal Exif block is 36 bytes and replaces an Exif segment at least about as long.
 private let maxGrowth = 64
@@ -30,5 +31,8 @@ public func fuzzJPEGStripper(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     if stripped.count > bytes.count + maxGrowth { fatalError("\(bytes.count) bytes in, \(stripped.count) out") }
     let again = Result { () throws(JPEGError) in try JPEGMetadataStripper.strip(stripped) }
     if again != .success(stripped) { fatalError("stripping twice gives \(again), not what stripping once gave") }
+    if stripped.suffix(2) != [0xFF, 0xD9] { fatalError("accepted, but the output does not end with FF D9") }
+    let appended = Result { () throws(JPEGError) in try JPEGMetadataStripper.strip(bytes + bytes) }
+    if appended != whole { fatalError("with the input appended to itself: \(appended), alone: \(whole)") }
     return 0
 }

@@ -10,11 +10,20 @@ package struct JPEGError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Removes location and device data from a JPEG photo before it is stored or sent on, as a stream: chunks in,
-/// output bytes out, holding at most one marker segment (64 KiB). Up to the start of the image data (SOS) it walks
-/// the marker segments and keeps what decoding needs (tables, frame header, JFIF, ICC profile, Adobe) while it
-/// drops Exif (GPS, camera make and model, serial numbers, thumbnails), XMP, IPTC/Photoshop, comments and every
-/// other application segment. An Exif orientation survives, in a minimal Exif block of its own, so the photo is not
-/// shown rotated. From SOS on every byte is copied unchanged; no pixel is decoded.
+/// output bytes out, holding at most one marker segment (64 KiB). It walks the marker segments and keeps what
+/// decoding needs (tables, frame header, JFIF, ICC profile, Adobe) while it drops Exif (GPS, camera make and model,
+/// serial numbers, thumbnails), XMP, IPTC/Photoshop, comments and every other application segment. An Exif
+/// orientation survives, in a minimal Exif block of its own, so the photo is not shown rotated. No pixel is decoded.
+///
+/// The output ends with the image's end-of-image marker (EOI), and whatever follows it is dropped: phones append
+/// further images there (MPF depth maps, HDR gain maps, previews), each with an Exif block and GPS of its own. To
+/// find that EOI the entropy-coded data after each start of scan (SOS) is read for markers: FF 00 (a stuffed FF),
+/// the restart markers FF D0–D7 and TEM (FF 01) are copied as data, fill bytes (FF FF) are dropped as before the
+/// scan, FF D9 ends the image, and any other marker starts a segment between scans (a progressive JPEG's Huffman
+/// tables and next SOS, DQT, DRI, comments, application segments) that is walked by its length, so an FF D9 in its
+/// payload ends nothing, under the same rules as before the first scan. A file that ends before its EOI is
+/// refused: it was cut short, and a photo the craftsman cannot open is better refused while the visitor can still
+/// choose another.
 package struct JPEGMetadataStripper: Sendable {
     private enum State: Sendable {
         /// Before the start-of-image marker.
@@ -25,8 +34,11 @@ package struct JPEGMetadataStripper: Sendable {
         case copy(remaining: Int)
         case skip(remaining: Int)
         case collect(remaining: Int)
-        /// In the image data: everything is copied.
-        case scan
+        /// In the entropy-coded data after an SOS header, looking for the next marker; `afterFF` once an FF was read
+        /// whose next byte says what it is.
+        case scan(afterFF: Bool)
+        /// After the end-of-image marker: the rest of the input is dropped.
+        case end
         case failed(JPEGError)
     }
 
@@ -39,13 +51,16 @@ package struct JPEGMetadataStripper: Sendable {
     private var segmentOffset = 0
     private var segmentMarker: UInt8 = 0
     private var wroteOrientation = false
+    /// Whether an SOS header was read: from then on FF D9 ends the image instead of coming too early.
+    private var inImage = false
 
     /// The Exif TIFF tag for the orientation of the image data.
     static let orientationTag: UInt16 = 0x0112
 
     package init() {}
 
-    /// The output for the next chunk of input: possibly less than was fed, the rest follows.
+    /// The output for the next chunk of input: possibly less than was fed, the rest follows; nothing once the
+    /// end-of-image marker is out, whatever the input holds after it.
     package mutating func feed(_ chunk: ArraySlice<UInt8>) throws(JPEGError) -> [UInt8] {
         var out: [UInt8] = []
         var index = chunk.startIndex
@@ -53,10 +68,31 @@ package struct JPEGMetadataStripper: Sendable {
             switch state {
             case .failed(let error):
                 throw error
-            case .scan:
-                out += chunk[index...]
+            case .end:
                 offset += chunk.endIndex - index
                 return out
+            case .scan(afterFF: false):
+                // Image data up to the next FF is copied at once.
+                let next = chunk[index...].firstIndex(of: 0xFF) ?? chunk.endIndex
+                out += chunk[index..<next]
+                offset += next - index
+                index = next
+                if index < chunk.endIndex {
+                    segmentOffset = offset
+                    index += 1
+                    offset += 1
+                    state = .scan(afterFF: true)
+                }
+            case .scan(afterFF: true):
+                let byte = chunk[index]
+                index += 1
+                offset += 1
+                do throws(JPEGError) {
+                    try readAfterFF(byte, into: &out)
+                } catch {
+                    state = .failed(error)
+                    throw error
+                }
             case .copy(let remaining), .skip(let remaining), .collect(let remaining):
                 let count = min(remaining, chunk.endIndex - index)
                 let bytes = chunk[index..<(index + count)]
@@ -76,8 +112,7 @@ package struct JPEGMetadataStripper: Sendable {
                     }
                 } else {
                     if case .collect = state { out += keptSegment() }
-                    held = []
-                    state = .marker
+                    segmentEnded()
                 }
             case .start, .marker:
                 let byte = chunk[index]
@@ -98,17 +133,19 @@ package struct JPEGMetadataStripper: Sendable {
         try feed(chunk[...])
     }
 
-    /// The input has ended: it must have reached the image data.
+    /// The input has ended: it must have reached the end-of-image marker.
     package mutating func finish() throws(JPEGError) {
         switch state {
-        case .scan:
+        case .end:
             return
         case .failed(let error):
             throw error
         case .start:
             throw JPEGError(offset == 0 ? "the file is empty" : "it ends before the start-of-image marker")
-        case .marker:
+        case .marker where !inImage:
             throw JPEGError("it ends after \(offset) bytes, before the image data (no start-of-scan marker)")
+        case .marker, .scan:
+            throw JPEGError("it ends after \(offset) bytes, before the end of the image (no end-of-image marker)")
         case .copy, .skip, .collect:
             let marker = Self.hex(segmentMarker)
             throw JPEGError("the FF \(marker) segment at byte \(segmentOffset) is longer than the bytes that follow")
@@ -156,7 +193,12 @@ package struct JPEGMetadataStripper: Sendable {
             case 0xD8:
                 throw JPEGError("a second start-of-image marker at byte \(segmentOffset)")
             case 0xD9:
-                throw JPEGError("the end-of-image marker at byte \(segmentOffset) comes before any image data")
+                guard inImage else {
+                    throw JPEGError("the end-of-image marker at byte \(segmentOffset) comes before any image data")
+                }
+                out += [0xFF, byte]
+                held = []
+                state = .end
             case 0x00:
                 throw JPEGError("expected a marker at byte \(segmentOffset), found FF 00")
             default:
@@ -182,11 +224,10 @@ package struct JPEGMetadataStripper: Sendable {
         let payload = length - 2
         switch marker {
         case 0xDA:
-            // Start of scan: from here on the bytes are image data, copied as they are.
+            // Start of scan: its header is copied (component numbers may be FF), then the image data.
+            inImage = true
             out += held
-            held = []
-            state = .scan
-            return
+            state = .copy(remaining: payload)
         case 0xE1, 0xE2:
             // APP1 (Exif, XMP) and APP2 (ICC profile, or others) are looked at whole.
             state = .collect(remaining: payload)
@@ -208,8 +249,29 @@ package struct JPEGMetadataStripper: Sendable {
         }
         // An empty payload: the segment is complete already.
         if case .collect = state { out += keptSegment() }
+        segmentEnded()
+    }
+
+    /// After a segment comes the next marker, after an SOS header the image data.
+    private mutating func segmentEnded() {
         held = []
-        state = .marker
+        state = segmentMarker == 0xDA ? .scan(afterFF: false) : .marker
+    }
+
+    /// The byte after an FF in the image data: FF 00 (a stuffed FF byte), a restart marker or TEM are data, more
+    /// FFs are fill bytes (dropped), any other marker is read as between segments: EOI, or a segment between scans.
+    private mutating func readAfterFF(_ byte: UInt8, into out: inout [UInt8]) throws(JPEGError) {
+        switch byte {
+        case 0xFF:
+            return
+        case 0x00, 0x01, 0xD0...0xD7:
+            out += [0xFF, byte]
+            state = .scan(afterFF: false)
+        default:
+            held = [0xFF]
+            state = .marker
+            try read(byte, into: &out)
+        }
     }
 
     private static let exifHeader: [UInt8] = Array("Exif".utf8) + [0, 0]

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FormCore
 
@@ -17,9 +18,12 @@ import Testing
         0x00, 0x00, 0x06, 0x43, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x3A, 0x54,
         0xCF, 0xFF, 0xD9,
     ]
-    /// Where the JFIF segment ends and where the scan (SOS) starts in `tiny`.
+    /// Where the JFIF segment ends, where the scan (SOS) starts, where its image data starts and where EOI starts in
+    /// `tiny`.
     static let afterJFIF = 20
     static let scanStart = 148
+    static let scanData = 158
+    static let endOfImage = 161
 
     static func segment(_ marker: UInt8, _ payload: [UInt8]) -> [UInt8] {
         let length = payload.count + 2
@@ -97,6 +101,90 @@ import Testing
     }
 
     static func strip(_ jpeg: [UInt8]) throws -> [UInt8] { try JPEGMetadataStripper.strip(jpeg) }
+
+    /// Where the first SOS segment starts, and where the marker after the first scan's image data starts, found
+    /// independently of the stripper.
+    static func firstScan(_ jpeg: [UInt8]) -> (start: Int, next: Int)? {
+        var index = 2
+        while index + 4 <= jpeg.count, jpeg[index] == 0xFF {
+            let start = index
+            let marker = jpeg[index + 1]
+            index += 2 + (Int(jpeg[index + 2]) << 8 | Int(jpeg[index + 3]))
+            guard marker == 0xDA else { continue }
+            while index + 1 < jpeg.count {
+                if jpeg[index] == 0xFF, jpeg[index + 1] != 0, !(0xD0...0xD7).contains(jpeg[index + 1]) {
+                    return (start, index)
+                }
+                index += 1
+            }
+            return nil
+        }
+        return nil
+    }
+
+    /// How many restart markers (FF D0–D7) the bytes hold.
+    static func restartMarkers(_ jpeg: [UInt8]) -> Int {
+        zip(jpeg, jpeg.dropFirst()).filter { $0 == 0xFF && (0xD0...0xD7).contains($1) }.count
+    }
+
+    /// A photo as a phone sends it (Fixtures/, written with Pillow by make-fixtures.py): an MPF file whose main
+    /// image, with Exif (camera, serial number, orientation 6, GPS), XMP, a comment and an ICC profile, is followed
+    /// by a depth map with an Exif block and GPS of its own.
+    struct Fixture: Sendable, CustomTestStringConvertible {
+        let name: String
+        let whole: [UInt8]
+        /// Where the appended image starts: the main image holds no other start-of-image marker.
+        let secondStart: Int
+
+        init(_ name: String) {
+            self.name = name
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+                .appendingPathComponent(name)
+            let bytes = [UInt8]((try? Data(contentsOf: url)) ?? Data())
+            let soi: [UInt8] = [0xFF, 0xD8, 0xFF]
+            whole = bytes
+            secondStart = bytes.indices.dropFirst().last { bytes[$0...].starts(with: soi) } ?? bytes.count
+        }
+
+        var main: [UInt8] { Array(whole[..<secondStart]) }
+        var second: [UInt8] { Array(whole[secondStart...]) }
+        var testDescription: String { name }
+    }
+
+    static let fixtures = [Fixture("baseline-mpo.jpg"), Fixture("progressive-mpo.jpg")]
+
+    /// A quantization table (16-bit, number 3, which the image does not use) whose values hold FF D9, and a comment
+    /// that does too.
+    static let tableWithFFD9 = segment(0xDB, [0x13] + [UInt8](repeating: 0, count: 64).flatMap { _ in [0xFF, 0xD9] })
+    static let commentWithFFD9 = segment(0xFE, bytes("no end ") + [0xFF, 0xD9] + bytes(" Gartenstr. 5"))
+
+    /// The progressive fixture with segments after its first scan (behind fill bytes): a comment, Exif, IPTC, XMP
+    /// and an empty application segment, which go, and a table, which stays (comment and table hold FF D9), then the
+    /// appended depth map. `expected` is the stripped main image with that table after its first scan.
+    static func betweenScans() throws -> (input: [UInt8], expected: [UInt8]) {
+        let main = fixtures[1].main
+        let stripped = try strip(main)
+        let (at, strippedAt) = (firstScan(main)?.next ?? 0, firstScan(stripped)?.next ?? 0)
+        let inserted = [0xFF, 0xFF] + commentWithFFD9 + exif(bigEndian: false) + tableWithFFD9 + photoshop + xmp
+            + segment(0xEC, [])
+        return (Array(main[..<at]) + inserted + Array(main[at...]) + fixtures[1].second,
+                Array(stripped[..<strippedAt]) + tableWithFFD9 + Array(stripped[strippedAt...]))
+    }
+
+    /// The output for `input` fed in the pieces between `cuts`.
+    static func strip(_ input: [UInt8], cuts: [Int]) -> Result<[UInt8], JPEGError> {
+        var stripper = JPEGMetadataStripper()
+        return Result { () throws(JPEGError) -> [UInt8] in
+            var output: [UInt8] = []
+            var start = 0
+            for cut in cuts + [input.count] {
+                output += try stripper.feed(input[start..<cut])
+                start = cut
+            }
+            try stripper.finish()
+            return output
+        }
+    }
 
     @Test func tinyJPEGPassesUnchanged() throws {
         #expect(try Self.strip(Self.tiny) == Self.tiny)
@@ -199,19 +287,131 @@ import Testing
         #expect(output == whole)
     }
 
-    /// The output comes while the input arrives: within a segment's length of it before SOS, at once after.
+    /// The output comes while the input arrives: within a segment's length of it before SOS, at once in the image
+    /// data (but for an FF, until the next byte says what it is).
     @Test func outputIsStreamed() throws {
         var stripper = JPEGMetadataStripper()
         let head = Self.photo(Self.icc)
+        let scanData = head.count - Self.tiny.count + Self.scanData
         #expect(try stripper.feed(Array(head[..<100])) == Array(head[..<Self.afterJFIF]))
-        _ = try stripper.feed(Array(head[100...]))
-        #expect(try stripper.feed([0x12, 0x34]) == [0x12, 0x34])
+        #expect(try stripper.feed(Array(head[100..<scanData])) == Array(head[Self.afterJFIF..<scanData]))
+        #expect(try stripper.feed([0x12, 0x34, 0xFF]) == [0x12, 0x34])
+        #expect(try stripper.feed([0x00, 0x56, 0xFF, 0xFF]) == [0xFF, 0x00, 0x56])
+        #expect(try stripper.feed([0xD9]) == [0xFF, 0xD9])
+        #expect(try stripper.feed(Self.tiny) == [])
         try stripper.finish()
+    }
+
+    @Test func fixturesAreThere() throws {
+        for fixture in Self.fixtures {
+            #expect(fixture.main.count > 2000 && fixture.second.count > 1000, "\(fixture.name)")
+            #expect(fixture.main.suffix(2) == [0xFF, 0xD9], "\(fixture.name)")
+        }
+        #expect(Self.segments(Self.fixtures[0].main).map(\.marker).contains(0xC0))
+        #expect(Self.segments(Self.fixtures[1].main).map(\.marker).contains(0xC2))
+        #expect(try Self.betweenScans().input.count > Self.fixtures[1].whole.count)
+    }
+
+    /// A phone's MPF photo: the image after the main one, and its Exif and GPS, are gone; the output ends with the
+    /// main image's EOI, its image data (scans, restart markers, tables between scans) byte for byte as it came.
+    @Test(arguments: fixtures)
+    func anAppendedImageIsDropped(_ fixture: Fixture) throws {
+        let output = try Self.strip(fixture.whole)
+        #expect(output == (try Self.strip(fixture.main)))
+        for secret in ["Canon", "EOS 5D", "SN012345678", "Gartenstr", "GPSLatitude", "MPF", "DepthCam", "Depth unit",
+                       "depth map"] {
+            #expect(Self.contains(fixture.whole, Self.bytes(secret)))
+            #expect(!Self.contains(output, Self.bytes(secret)), "\(secret) is still there")
+        }
+        #expect(output.suffix(2) == [0xFF, 0xD9])
+        #expect(output.indices.filter { output[$0...].starts(with: [0xFF, 0xD8]) } == [0])
+        let segments = Self.segments(output)
+        #expect(segments.map(\.marker).filter { (0xE0...0xEF).contains($0) || $0 == 0xFE } == [0xE0, 0xE1, 0xE2])
+        #expect(segments.first { $0.marker == 0xE2 }?.payload.starts(with: Self.bytes("ICC_PROFILE")) == true)
+        let exif = segments.first(where: { $0.marker == 0xE1 }).map(\.payload) ?? []
+        #expect(JPEGMetadataStripper.orientation(inTIFF: Array(exif.dropFirst(6))) == 6)
+        let (start, mainStart) = (Self.firstScan(output)?.start ?? 0, Self.firstScan(fixture.main)?.start ?? 0)
+        #expect(output[start...] == fixture.main[mainStart...])
+        #expect(Self.restartMarkers(fixture.main) >= 5)
+    }
+
+    /// Segments between scans are walked by their length: an FF D9 in them ends nothing. Metadata there goes as it
+    /// goes before the first scan; tables stay.
+    @Test func segmentsBetweenScans() throws {
+        let (input, expected) = try Self.betweenScans()
+        let output = try Self.strip(input)
+        #expect(output == expected)
+        #expect(Self.contains(output, Self.tableWithFFD9))
+        #expect(!Self.contains(output, Self.bytes("Gartenstr")) && !Self.contains(output, Self.make))
+        #expect(Self.segments(output).map(\.marker).filter { $0 == 0xE1 }.count == 1)
+    }
+
+    /// The same rules before EOI, after the last scan: the first Exif block there still gives the orientation.
+    @Test func metadataAfterTheLastScan() throws {
+        let input = Array(Self.tiny[..<Self.endOfImage]) + Self.comment + Self.exif(bigEndian: true) + Self.photoshop
+            + Self.segment(0xC4, [0x11, 0xFF, 0xD9]) + [0xFF, 0xFF, 0xD9]
+        #expect(try Self.strip(input) == Array(Self.tiny[..<Self.endOfImage])
+            + JPEGMetadataStripper.exifSegment(orientation: 6) + Self.segment(0xC4, [0x11, 0xFF, 0xD9]) + [0xFF, 0xD9])
+    }
+
+    /// In the image data FF 00 is a stuffed FF, FF D0–D7 restart markers and FF 01 (TEM) are kept, fill bytes
+    /// before a marker go.
+    @Test func markersInTheImageData() throws {
+        let head = Array(Self.tiny[..<Self.scanData])
+        let input = head + [0x3A, 0xFF, 0x00, 0xFF, 0xD0, 0x54, 0xFF, 0xFF, 0xFF, 0xD7, 0xFF, 0x00, 0xCF, 0xFF, 0x01,
+                            0x00, 0xFF, 0xFF, 0xD9, 0xFF, 0xD8]
+        #expect(try Self.strip(input) == head + [0x3A, 0xFF, 0x00, 0xFF, 0xD0, 0x54, 0xFF, 0xD7, 0xFF, 0x00, 0xCF,
+                                                 0xFF, 0x01, 0x00, 0xFF, 0xD9])
+    }
+
+    /// The SOS header is copied by its length: a component numbered FF followed by D9 ends nothing.
+    @Test func theScanHeaderIsWalkedByItsLength() throws {
+        let input = Array(Self.tiny[..<Self.scanStart]) + Self.segment(0xDA, [0x01, 0xFF, 0xD9, 0x00, 0x3F, 0x00])
+            + Array(Self.tiny[Self.scanData...])
+        #expect(try Self.strip(input) == input)
+    }
+
+    @Test func anythingAfterTheEndOfImageIsDropped() throws {
+        let trailers: [[UInt8]] = [
+            [0xFF], [0xFF, 0xD8], [0x00], Self.bytes("SEFH trailer, 52.52N 13.40E"),
+            Self.photo(Self.exif(bigEndian: false)), Self.tiny, [UInt8](repeating: 0xFF, count: 100),
+        ]
+        for trailer in trailers {
+            #expect(try Self.strip(Self.tiny + trailer) == Self.tiny)
+            var stripper = JPEGMetadataStripper()
+            #expect(try stripper.feed(Self.tiny) == Self.tiny)
+            #expect(try stripper.feed(trailer) == [])
+            #expect(try stripper.feed(trailer) == [])
+            try stripper.finish()
+        }
+    }
+
+    /// Wherever the input is cut into pieces, the output is the same, and so is a refusal.
+    @Test func everySplitGivesTheSameOutput() throws {
+        let input = try Self.betweenScans().input
+        let whole = try Self.strip(input)
+        for cut in 0...input.count {
+            #expect(Self.strip(input, cuts: [cut]) == .success(whole), "cut at \(cut)")
+        }
+        #expect(Self.strip(input, cuts: Array(1..<input.count)) == .success(whole))
+        var random = SeededRandom(seed: 5)
+        for round in 0..<200 {
+            let cuts = (0..<(round % 2 == 0 ? 3 : 40)).map { _ in Int.random(in: 0...input.count, using: &random) }
+            #expect(Self.strip(input, cuts: cuts.sorted()) == .success(whole), "cuts \(cuts.sorted())")
+        }
+        let cutShort = Array(input[..<(Self.fixtures[1].secondStart + input.count - Self.fixtures[1].whole.count - 1)])
+        let refusal = Self.strip(cutShort, cuts: [])
+        #expect(refusal == .failure(JPEGError("it ends after \(cutShort.count) bytes, \(Self.noEnd)")))
+        for cut in 0...cutShort.count {
+            #expect(Self.strip(cutShort, cuts: [cut]) == refusal, "cut at \(cut)")
+        }
     }
 
     @Test func strippingTwiceIsStrippingOnce() throws {
         for input in [Self.tiny, Self.photo(Self.exif(bigEndian: false), Self.icc, Self.comment),
-                      Self.photo(Self.exif(bigEndian: true), Self.xmp)] {
+                      Self.photo(Self.exif(bigEndian: true), Self.xmp),
+                      Array(Self.tiny[..<Self.endOfImage]) + Self.exif(bigEndian: true) + [0xFF, 0xD9]]
+            + Self.fixtures.map(\.whole) + [try Self.betweenScans().input] {
             let once = try Self.strip(input)
             #expect(try Self.strip(once) == once)
         }
@@ -234,23 +434,46 @@ import Testing
         ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46], "the FF E0 segment at byte 2 \(cutOff)"),
         ([0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 0x45], "the FF E1 segment at byte 2 \(cutOff)"),
         ([0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x03], "the FF FE segment at byte 2 \(cutOff)"),
+        ([0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x01], "the FF DA segment at byte 2 \(cutOff)"),
+        ([0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02], "it ends after 6 bytes, \(noEnd)"),
+        (scanned, "it ends after 7 bytes, \(noEnd)"),
+        (scanned + [0xFF], "it ends after 8 bytes, \(noEnd)"),
+        (scanned + [0xFF, 0xD0], "it ends after 9 bytes, \(noEnd)"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x02], "it ends after 11 bytes, \(noEnd)"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x05, 0x00], "the FF C4 segment at byte 7 \(cutOff)"),
+        (scanned + [0xFF, 0xFF, 0xE1, 0x00, 0x04, 0x00], "the FF E1 segment at byte 7 \(cutOff)"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x01], "the FF C4 segment at byte 7 has length 1, less than 2"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x02, 0x12], "expected a marker (FF) at byte 11, found 12"),
+        // A second image appended to one without its end-of-image marker: its metadata would come along.
+        (scanned + [0xFF, 0xD8, 0xFF, 0xE1], "a second start-of-image marker at byte 7"),
     ] as [([UInt8], String)])
     func rejects(input: [UInt8], reason: String) {
         #expect(throws: JPEGError(reason)) { _ = try Self.strip(input) }
     }
 
     static let cutOff = "is longer than the bytes that follow"
+    static let noEnd = "before the end of the image (no end-of-image marker)"
+    /// The start of a file cut in its image data: SOI, an empty SOS header and one byte of data.
+    static let scanned: [UInt8] = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12]
 
-    @Test func truncatedBeforeTheScan() throws {
+    @Test func truncatedFilesAreRefused() throws {
         for cut in [Self.afterJFIF, Self.afterJFIF + 1, Self.scanStart - 1, Self.scanStart + 1] {
             #expect(throws: JPEGError.self) { _ = try Self.strip(Array(Self.tiny[..<cut])) }
         }
         #expect(throws: JPEGError("the FF C4 segment at byte 124 is longer than the bytes that follow")) {
             _ = try Self.strip(Array(Self.tiny[..<(Self.scanStart - 1)]))
         }
-        // From SOS on the file is not checked: a cut scan is the decoder's business.
-        let cutScan = Array(Self.tiny[..<(Self.scanStart + 4)])
-        #expect(try Self.strip(cutScan) == cutScan)
+        // A file cut in its image data would show grey or not at all: it is refused, wherever it is cut.
+        #expect(throws: JPEGError("it ends after 161 bytes, \(Self.noEnd)")) {
+            _ = try Self.strip(Array(Self.tiny[..<Self.endOfImage]))
+        }
+        for fixture in Self.fixtures {
+            for cut in 0..<fixture.main.count {
+                #expect(throws: JPEGError.self, "\(fixture.name) cut at \(cut)") {
+                    _ = try Self.strip(Array(fixture.main[..<cut]))
+                }
+            }
+        }
     }
 
     @Test func anErrorSticks() throws {

@@ -4,7 +4,8 @@ import Testing
 
 /// Replays the corpus and every input the fuzzer found for the multipart stream parser and the JPEG stripper
 /// (Fuzz/corpus/<target>, Fuzz/regressions/<target>) with the fuzz targets' checks: fed in pieces the result is the
-/// same as fed whole; a stripped JPEG is at most a small Exif block longer and strips to itself.
+/// same as fed whole; a stripped JPEG is at most a small Exif block longer, strips to itself and ends with its
+/// end-of-image marker, whatever follows the input.
 @Suite struct StreamFuzzRegressionTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -64,5 +65,7 @@ import Testing
         guard case .success(let stripped) = whole else { return }
         #expect(stripped.count <= bytes.count + 64)
         #expect(try JPEGMetadataStripper.strip(stripped) == stripped)
+        #expect(stripped.suffix(2) == [0xFF, 0xD9])
+        #expect(try JPEGMetadataStripper.strip(bytes + bytes) == stripped)
     }
 }
