@@ -28,6 +28,9 @@ package struct HEICMetadataBlanker: Sendable {
         case header
         /// Inside a box's payload: `remaining` bytes to copy (blanking the planned ranges), nil up to the end.
         case copy(remaining: Int?)
+        /// Inside an XMP or C2PA `uuid` box's payload: `remaining` bytes (nil: up to the end) to write as `fill`
+        /// gives them from `written` on.
+        case blank(remaining: Int?, fill: Fill, written: Int)
         /// Reading the `meta` box into `meta`.
         case meta(remaining: Int)
         case failed(PhotoMetadataError)
@@ -87,6 +90,16 @@ package struct HEICMetadataBlanker: Sendable {
                     if let remaining {
                         state = remaining == count ? .header : .copy(remaining: remaining - count)
                     }
+                case .blank(let remaining, let fill, let written):
+                    let count = min(remaining ?? Int.max, chunk.endIndex - index)
+                    fill.append(from: written, count: count, to: &out)
+                    index += count
+                    offset += count
+                    if let remaining, remaining == count {
+                        state = .header
+                    } else {
+                        state = .blank(remaining: remaining.map { $0 - count }, fill: fill, written: written + count)
+                    }
                 case .meta(let remaining):
                     let count = min(remaining, chunk.endIndex - index)
                     meta += chunk[index..<(index + count)]
@@ -121,11 +134,11 @@ package struct HEICMetadataBlanker: Sendable {
         switch state {
         case .failed(let error):
             throw error
-        case .header where header.isEmpty, .copy(remaining: nil):
+        case .header where header.isEmpty, .copy(remaining: nil), .blank(remaining: nil, _, _):
             break
         case .header:
             throw Self.error("it ends inside the box header at byte \(offset - header.count)")
-        case .copy, .meta:
+        case .copy, .blank, .meta:
             throw Self.error("the \(boxType) box at byte \(boxOffset) is longer than the bytes that follow")
         }
         guard sawMeta else { throw Self.error(offset == 0 ? "the file is empty" : "it has no meta box") }
@@ -189,10 +202,22 @@ package struct HEICMetadataBlanker: Sendable {
             throw Self.error("the \(boxType) box at byte \(boxOffset) has size \(size)")
         }
         guard boxes > 1 || boxType == "ftyp" else { throw Self.error("its first box is \(boxType), not ftyp") }
-        if let range = ranges[nextRange...].lazy.map(\.range).first(where: { $0.overlaps(boxOffset..<offset) }) {
+        let payload = size.map { $0 - headerLength }
+        // An XMP or C2PA uuid box is blanked whole, an iloc extent may not reach into it.
+        var fill: Fill?
+        if boxType == "uuid" {
+            let type = header[(headerLength - 16)...]
+            if type.elementsEqual(Self.xmpUUID) { fill = .xmp }
+            if type.elementsEqual(Self.c2paUUID) { fill = .zeros }
+        }
+        let span = fill == nil ? boxOffset..<offset : boxOffset..<(payload.map { offset + $0 } ?? Int.max)
+        // Sorted and disjoint: only the first range not over yet can meet the header (checked in constant time,
+        // however many boxes a file has).
+        while nextRange < ranges.count, ranges[nextRange].range.upperBound <= boxOffset { nextRange += 1 }
+        if nextRange < ranges.count, ranges[nextRange].range.overlaps(span) {
+            let range = ranges[nextRange].range
             throw Self.error("metadata at bytes \(range.lowerBound)–\(range.upperBound) overlaps the \(boxType) box")
         }
-        let payload = size.map { $0 - headerLength }
         switch boxType {
         case "meta":
             guard !sawMeta else { throw Self.error("it has a second meta box at byte \(boxOffset)") }
@@ -215,27 +240,23 @@ package struct HEICMetadataBlanker: Sendable {
             }
         case "moov":
             throw Self.error("it is an image sequence or video (moov box at byte \(boxOffset)), not a still photo")
-        case "uuid":
-            let type = header[(headerLength - 16)...]
-            let end = payload.map { offset + $0 } ?? Int.max
-            if type.elementsEqual(Self.xmpUUID) {
-                try plan([Blank(range: offset..<end, fill: .xmp, itemOffset: 0)])
-            } else if type.elementsEqual(Self.c2paUUID) {
-                try plan([Blank(range: offset..<end, fill: .zeros, itemOffset: 0)])
-            }
         default:
             break
         }
         emit(header[...], at: boxOffset, into: &out)
         header.removeAll(keepingCapacity: true)
-        state = payload == 0 ? .header : .copy(remaining: payload)
+        if payload == 0 {
+            state = .header
+        } else if let fill {
+            state = .blank(remaining: payload, fill: fill, written: 0)
+        } else {
+            state = .copy(remaining: payload)
+        }
     }
 
-    /// Adds ranges to overwrite (none before what was written) and keeps the list sorted; refuses two that overlap.
+    /// Takes the ranges to overwrite, sorted; refuses two that overlap.
     private mutating func plan(_ added: [Blank]) throws(PhotoMetadataError) {
-        let all = (ranges[nextRange...] + added.filter { !$0.range.isEmpty }).sorted {
-            $0.range.lowerBound < $1.range.lowerBound
-        }
+        let all = added.filter { !$0.range.isEmpty }.sorted { $0.range.lowerBound < $1.range.lowerBound }
         for (first, second) in zip(all, all.dropFirst()) where first.range.overlaps(second.range) {
             let shared = second.range.lowerBound..<min(first.range.upperBound, second.range.upperBound)
             throw Self.error("two metadata items share bytes \(shared.lowerBound)–\(shared.upperBound)")

@@ -200,6 +200,7 @@ import Testing
     // MARK: Refusals
 
     static let meta = fullBox("meta", version: 0, hdlr)
+    static let xmpUUID = HEICMetadataBlanker.xmpUUID
     static let cutOff = "is longer than the bytes that follow"
 
     static func exifMeta(_ location: Location, version: UInt8 = 1, idat: [UInt8]? = nil) -> [UInt8] {
@@ -249,6 +250,8 @@ import Testing
          "it ends at byte 111, before the end of its metadata at byte \(Int.max)"),
         (ftyp + exifMeta(Location(item: 1, extents: [(119, 12)])) + box("mdat", [1, 2, 3, 4]) + box("free", []),
          "metadata at bytes 119–131 overlaps the free box"),
+        (ftyp + exifMeta(Location(item: 1, extents: [(136, 2)])) + box("uuid", xmpUUID + [1, 2, 3, 4, 5]),
+         "metadata at bytes 136–138 overlaps the uuid box"),
     ] as [([UInt8], String)])
     func rejects(input: [UInt8], reason: String) {
         #expect(throws: PhotoMetadataError(.heic, reason)) { _ = try Self.blank(input) }
