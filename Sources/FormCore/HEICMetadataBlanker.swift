@@ -474,6 +474,10 @@ struct MetaBox {
             let reference = try reader.uint(2, in: "iloc")
             let base = try reader.uint(baseOffsetSize, in: "iloc")
             let extentCount = try reader.uint(2, in: "iloc")
+            // Extents whose fields are all 0 bytes long take no room: without this, a small box could claim billions.
+            guard extentCount <= 1 || offsetSize + lengthSize + indexSize > 0 else {
+                throw Self.error("its iloc box gives item \(item) \(extentCount) extents of no size")
+            }
             var extents: [(offset: Int, length: Int)] = []
             for _ in 0..<extentCount {
                 _ = try reader.uint(indexSize, in: "iloc")

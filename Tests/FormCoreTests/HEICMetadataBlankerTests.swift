@@ -227,6 +227,9 @@ import Testing
          "its iloc box has a field size of 3 bytes"),
         (ftyp + fullBox("meta", version: 0, fullBox("iloc", version: 1, [0x44, 0x40, 0])), "its iloc box is cut short"),
         (ftyp + fullBox("meta", version: 0, iloc([]) + iloc([])), "its meta box has two iloc boxes"),
+        (ftyp + fullBox("meta", version: 0, fullBox("iloc", version: 1, [0, 0] + u16(1) + u16(5) + u16(0) + u16(0)
+            + u16(0xFFFF))),
+         "its iloc box gives item 5 65535 extents of no size"),
         (ftyp + fullBox("meta", version: 0, fullBox("iinf", version: 0, u16(1) + infe(1, "Exif", version: 4))),
          "an item info box (infe) has version 4"),
         (ftyp + fullBox("meta", version: 0, u32(100) + text("iinf")),
