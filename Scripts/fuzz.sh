@@ -6,7 +6,8 @@
 #   Scripts/fuzz.sh [seconds per target] [target...]   (default: every target)
 #
 # Targets and their corpus folders (Fuzz/corpus/<folder>, Fuzz/regressions/<folder>): http-parser (http),
-# form-decoders (forms), multipart-stream (multipart-stream), jpeg-stripper (jpeg-stripper).
+# form-decoders (forms), multipart-stream (multipart-stream), jpeg-stripper (jpeg-stripper), png-stripper
+# (png-stripper), webp-stripper (webp-stripper), heic-blanker (heic-blanker).
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
@@ -60,9 +61,15 @@ want multipart-stream && build multipart-stream "${upcoming[@]}" Fuzz/MultipartS
   Sources/FormCore/*.swift -I "$out" -L "$out" -lJSON -lWebText
 want jpeg-stripper && build jpeg-stripper "${upcoming[@]}" Fuzz/JPEGStripper/*.swift Sources/FormCore/*.swift \
   -I "$out" -L "$out" -lJSON -lWebText
+# The PNG, WebP and HEIC strippers, each through PhotoMetadataStripper with the checks they share.
+for photo in png-stripper:PNGStripper webp-stripper:WebPStripper heic-blanker:HEICBlanker; do
+  want "${photo%%:*}" && build "${photo%%:*}" "${upcoming[@]}" Fuzz/"${photo##*:}"/*.swift Fuzz/PhotoStrippers/*.swift \
+    Sources/FormCore/*.swift -I "$out" -L "$out" -lJSON -lWebText
+done
 
 status=0
-for target in http-parser:http form-decoders:forms multipart-stream:multipart-stream jpeg-stripper:jpeg-stripper; do
+for target in http-parser:http form-decoders:forms multipart-stream:multipart-stream jpeg-stripper:jpeg-stripper \
+  png-stripper:png-stripper webp-stripper:webp-stripper heic-blanker:heic-blanker; do
   name=${target%%:*}; corpus=${target##*:}
   want "$name" || continue
   work=$(mktemp -d)

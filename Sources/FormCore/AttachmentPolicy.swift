@@ -49,7 +49,7 @@ package struct AttachmentPolicy: Sendable, Equatable {
 
     /// "JPEG, PNG, PDF".
     package var typeList: String {
-        types.map { $0 == .webp ? "WebP" : $0.rawValue.uppercased() }.joined(separator: ", ")
+        types.map(\.displayName).joined(separator: ", ")
     }
 
     /// The file input's `accept`: media types, plus `.heic` since some browsers know no media type for it.

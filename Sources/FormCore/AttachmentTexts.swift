@@ -13,7 +13,7 @@ package struct AttachmentTexts: Sendable, Equatable {
     package var wrongTypeTemplate: String
     /// Contains `{name}` and `{count}`.
     package var tooManyTemplate: String
-    /// Contains `{name}`: a file that looked like a JPEG but could not be read as one.
+    /// Contains `{name}`: a file that looked like a photo by its first bytes but could not be read as one.
     package var unreadableTemplate: String
     /// Label of the button that takes a chosen file out again; contains `{name}`.
     package var removeTemplate: String
@@ -60,7 +60,7 @@ package struct AttachmentTexts: Sendable, Equatable {
         tooLargeTemplate: "„{name}“ ist größer als {size} MB.",
         wrongTypeTemplate: "„{name}“ hat keinen erlaubten Dateityp (erlaubt: {types}).",
         tooManyTemplate: "„{name}“ ist eine Datei zu viel (höchstens {count}).",
-        unreadableTemplate: "„{name}“ ist kein lesbares JPEG-Bild.",
+        unreadableTemplate: "„{name}“ ist kein lesbares Bild.",
         removeTemplate: "„{name}“ entfernen",
         sending: "Wird gesendet …"
     )
@@ -72,7 +72,7 @@ package struct AttachmentTexts: Sendable, Equatable {
         tooLargeTemplate: "“{name}” is larger than {size} MB.",
         wrongTypeTemplate: "“{name}” is not a file type we accept (allowed: {types}).",
         tooManyTemplate: "“{name}” is one file too many (at most {count}).",
-        unreadableTemplate: "“{name}” is not a readable JPEG image.",
+        unreadableTemplate: "“{name}” is not a readable image.",
         removeTemplate: "Remove “{name}”",
         sending: "Sending …"
     )

@@ -31,6 +31,9 @@ package enum AttachmentType: String, CaseIterable, Sendable {
 
     package var isImage: Bool { self != .pdf }
 
+    /// As people write it: "JPEG", "PNG", "WebP", "HEIC", "PDF".
+    package var displayName: String { self == .webp ? "WebP" : rawValue.uppercased() }
+
     /// Without the dot.
     package var fileExtension: String {
         switch self {

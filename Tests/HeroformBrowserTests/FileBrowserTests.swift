@@ -210,7 +210,7 @@ extension BrowserTests {
             try await browser.click("button[type=submit]")
             #expect(try await browser.waitUntil("return !!document.getElementById('hf-attachments-error')"))
             let message = try await browser.run("return document.getElementById('hf-attachments-error').textContent") as? String ?? ""
-            #expect(message.contains("„kaputt.jpg“ ist kein lesbares JPEG-Bild"), "\(message)")
+            #expect(message.contains("„kaputt.jpg“ ist kein lesbares Bild"), "\(message)")
             #expect(try await browser.run("return document.activeElement.id") as? String == "hf-attachments", "focus on the file input")
             #expect(try await browser.run("return document.getElementById('hf-attachments').getAttribute('aria-describedby')") as? String
                     == "hf-attachments-hint hf-attachments-error")

@@ -6,7 +6,7 @@ import Outbox
 /// Reads a `multipart/form-data` submission in two passes over its body (in memory or spooled to a file): the first
 /// collects the fields and describes the files (`MultipartFormReader`), so every check runs before a byte is
 /// stored; the second, once the submission has passed them, writes the form's files to a staging folder of the
-/// outbox — JPEGs without their location and camera data (`JPEGMetadataStripper`), other files as sent.
+/// outbox — photos without their location and camera data (`PhotoMetadataStripper`), PDFs as sent.
 ///
 /// Both passes read the body in pieces and run on a Dispatch thread when the body is a file: reading megabytes and
 /// syncing files would otherwise hold up one of Swift's few cooperative threads for every other request.
@@ -30,8 +30,9 @@ enum AttachmentIntake {
         case unreadable(DecodeError)
         /// The body's file could not be read, or a file could not be written: the lead cannot be taken now.
         case storage(String)
-        /// A file that looked like a JPEG is not one; its name.
-        case notAJPEG(filename: String)
+        /// A file that looked like a photo (or any kind, by its first bytes) cannot be read as one: its name, and
+        /// why, for the log.
+        case unreadableFile(filename: String, reason: String)
     }
 
     /// The first pass.
@@ -82,10 +83,10 @@ enum AttachmentIntake {
         }
     }
 
-    /// One file being written: its writer, and for a JPEG the metadata stripper in front of it.
+    /// One file being written: its writer, and for a photo the metadata stripper in front of it.
     private struct OpenFile: ~Copyable {
         var writer: AttachmentFileWriter
-        var stripper: JPEGMetadataStripper?
+        var stripper: PhotoMetadataStripper?
         let number: Int
         let filename: String
         let type: AttachmentType
@@ -154,10 +155,12 @@ enum AttachmentIntake {
     ) throws(Failure) -> OpenFile {
         let filename = displayName(part.filename ?? "")
         // The first pass refused any other kind; a body that changed between passes is not one we take.
-        guard let type = AttachmentType.sniff(prefix) else { throw .notAJPEG(filename: filename) }
+        guard let type = AttachmentType.sniff(prefix) else {
+            throw .unreadableFile(filename: filename, reason: "its first bytes changed between the two reads")
+        }
         do {
             return OpenFile(
-                writer: try folder.create(number: number), stripper: type == .jpeg ? JPEGMetadataStripper() : nil,
+                writer: try folder.create(number: number), stripper: PhotoMetadataStripper(for: type),
                 number: number, filename: filename, type: type)
         } catch {
             throw .storage(error.description)
@@ -168,10 +171,10 @@ enum AttachmentIntake {
         guard var file = open.take() else { return }
         var kept: [UInt8]?
         if var stripper = file.stripper.take() {
-            do throws(JPEGError) {
+            do throws(PhotoMetadataError) {
                 kept = try stripper.feed(bytes)
             } catch {
-                throw .notAJPEG(filename: file.filename)
+                throw .unreadableFile(filename: file.filename, reason: error.description)
             }
             file.stripper = stripper
         }
@@ -192,10 +195,10 @@ enum AttachmentIntake {
 
     private static func close(_ file: consuming OpenFile) throws(Failure) -> NewAttachment {
         if var stripper = file.stripper.take() {
-            do throws(JPEGError) {
+            do throws(PhotoMetadataError) {
                 try stripper.finish()
             } catch {
-                throw .notAJPEG(filename: file.filename)
+                throw .unreadableFile(filename: file.filename, reason: error.description)
             }
         }
         let number = file.number

@@ -103,7 +103,7 @@ struct LeadEndpoint: Sendable {
         }
     }
 
-    /// Writes the form's files to the outbox's staging folder (JPEGs without location data); nil without files.
+    /// Writes the form's files to the outbox's staging folder (photos without location data); nil without files.
     private func stage(
         _ files: [MultipartFormReader.FilePart], of request: HTTPRequest, form: FormDefinition, language: Language
     ) async throws(LeadRefusal.Reason) -> AttachmentIntake.Staged? {
@@ -114,7 +114,9 @@ struct LeadEndpoint: Sendable {
             return try await AttachmentIntake.stage(
                 request.body, boundary: media.parameters["boundary"], into: attachmentFiles)
         } catch {
-            if case .notAJPEG(let filename) = error {
+            if case .unreadableFile(let filename, let problem) = error {
+                // The problem names bytes and structures of the file, nothing of its content or name.
+                logger.info("a file is not a readable image", metadata: ["problem": "\(problem)"])
                 let texts = AttachmentTexts.forLanguage(language)
                 throw .invalid(ValidationFailure(errors: [:], attachments: [texts.unreadable(name: filename)]))
             }
@@ -130,7 +132,7 @@ struct LeadEndpoint: Sendable {
             // Paths and system errors only: staging folders are named at random, files by number.
             logger.error("cannot read a request's body or store its files", metadata: ["error": "\(problem)"])
             return .notStored
-        case .notAJPEG:
+        case .unreadableFile:
             return .unreadableBody(.malformed("a file is not what its first bytes say"))
         }
     }
