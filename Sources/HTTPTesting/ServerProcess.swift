@@ -61,8 +61,9 @@ package final class ServerProcess: Sendable {
 
     package var text: String { output.text.withLock { $0 } }
 
-    /// Waits until the output contains `marker`; returns the output then, or nil on timeout or exit.
-    package func waitFor(_ marker: String, timeout: Duration = .seconds(10)) async -> String? {
+    /// Waits until the output contains `marker`; returns the output then, or nil on timeout or exit. The output is
+    /// looked at once more when the time is up: under a parallel suite's load this task may only wake after it.
+    package func waitFor(_ marker: String, timeout: Duration = .seconds(30)) async -> String? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let current = text
@@ -73,7 +74,8 @@ package final class ServerProcess: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return nil
+        let last = text
+        return last.contains(marker) ? last : nil
     }
 
     /// The port from the start-up line "listening on 127.0.0.1:PORT".

@@ -11,6 +11,11 @@ package enum TestServer {
         _ body: (HTTPServer) async throws -> T
     ) async throws -> T {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        // A parallel suite on two cores can keep a client from sending for seconds: tests that are not about the
+        // server's timeouts must not meet them (those that are set their own in `configure`).
+        configuration.headTimeout = .seconds(60)
+        configuration.bodyTimeout = .seconds(60)
+        configuration.bodyTotalTimeout = .seconds(120)
         configure(&configuration)
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
