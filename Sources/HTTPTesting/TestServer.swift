@@ -16,6 +16,8 @@ package enum TestServer {
         configuration.headTimeout = .seconds(60)
         configuration.bodyTimeout = .seconds(60)
         configuration.bodyTotalTimeout = .seconds(120)
+        configuration.keepAliveTimeout = .seconds(60)
+        configuration.lingerTimeout = .seconds(60)
         configure(&configuration)
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical

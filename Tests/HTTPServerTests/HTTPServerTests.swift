@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import HTTPTesting
 import Logging
+import Synchronization
 import Testing
 
 /// The server as a whole: listening, connection limits, many idle clients, graceful shutdown.
@@ -79,6 +80,13 @@ import Testing
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.keepAliveTimeout = .seconds(30)
         configuration.headTimeout = .seconds(60) // the suite's load must not turn the busy request into a 408
+        var router = self.router
+        let started = Atomic<Bool>(false)
+        router.get("/busy") { _ in
+            started.store(true, ordering: .relaxed)
+            try? await Task.sleep(for: .milliseconds(300))
+            return .text("slow")
+        }
         let server = HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test"))
         try server.start()
         let port = server.port
@@ -86,8 +94,9 @@ import Testing
         let idle = try await RawClient.connect(port: port)
         try await idle.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = try await idle.readResponse()
-        try await busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
+        try await busy.send("GET /busy HTTP/1.1\r\nHost: a\r\n\r\n")
+        // In flight once its handler runs (a fixed pause may end before that on a loaded machine).
+        for _ in 0..<500 where !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
 
         let clean = await server.shutdown(gracePeriod: .seconds(5))
         #expect(clean)
@@ -100,7 +109,9 @@ import Testing
 
     @Test func shutdownCutsOffWhatOutlivesTheGracePeriod() async throws {
         var router = Router()
+        let started = Atomic<Bool>(false)
         router.get("/forever") { _ in
+            started.store(true, ordering: .relaxed)
             try? await Task.sleep(for: .seconds(5))
             return .text("late")
         }
@@ -109,10 +120,10 @@ import Testing
         try server.start()
         let client = try await RawClient.connect(port: server.port)
         try await client.send("GET /forever HTTP/1.1\r\nHost: a\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
-        let started = ContinuousClock.now
+        for _ in 0..<500 where !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
+        let shutdownStarted = ContinuousClock.now
         #expect(await server.shutdown(gracePeriod: .milliseconds(300)) == false)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - shutdownStarted < .seconds(2))
         #expect(await client.isClosedByServer())
     }
 }
