@@ -39,7 +39,7 @@ package final class ServerProcess: Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        try process.run()
+        try ProcessLaunch.run(process)
         // Read by a thread of its own until the child's end of the pipe closes, not by `readabilityHandler`: its
         // Dispatch source stays registered by descriptor number when the handle closes the pipe, and libdispatch then
         // crashed on an event for the next socket that got the same number.

@@ -50,7 +50,7 @@ package final class WebDriver: Sendable {
         let logHandle = try FileHandle(forWritingTo: log)
         driver.standardOutput = logHandle
         driver.standardError = logHandle
-        try driver.run()
+        try ProcessLaunch.run(driver)
         guard let url = URL(string: "http://127.0.0.1:\(port)") else { throw Failure(description: "bad port \(port)") }
         base = url
         var ready = false

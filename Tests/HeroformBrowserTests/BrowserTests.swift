@@ -302,7 +302,7 @@ enum AxeCore {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
+        guard (try? ProcessLaunch.run(process)) != nil else { return nil }
         process.waitUntilExit()
         let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: path) else { return nil }
