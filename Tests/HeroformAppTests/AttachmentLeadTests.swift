@@ -1,6 +1,7 @@
 import FormCore
 import Foundation
 import HeroStandIn
+import HTTPServer
 import HTTPTesting
 import Outbox
 import Testing
@@ -334,6 +335,49 @@ import Testing
             let record = try #require(try await Self.waitForFiles(app, reference))
             #expect(record.attachments.map(\.state) == [.attached])
             #expect(hero.uploadCalls.isEmpty && hero.graphQLCalls.isEmpty)
+        }
+    }
+
+    /// The same body sent over a real socket.
+    static func post(_ server: HTTPServer, _ body: [UInt8]) async throws -> RawResponse {
+        let client = try await RawClient.connect(port: server.port)
+        let head =
+            "POST /leads HTTP/1.1\r\nHost: forms.example\r\nAccept: application/json\r\n"
+            + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n"
+        try await client.send(Array(head.utf8) + body)
+        return try await client.readResponse()
+    }
+
+    @Test func overARealSocketFilesAreTakenAndRefusedAsInProcess() async throws {
+        try await withAppOverSockets(configure: Self.withFiles(AttachmentPolicy(maxFiles: 2, maxFileBytes: 4 << 20))) {
+            server, hero, app in
+            try await app.start()
+            // 2.5 MB: past the spool threshold, so the body arrives as a file.
+            let large = Self.png + Array(repeating: 0x42, count: 2_500_000)
+            let taken = try await Self.post(server, Self.multipart(files: [("dach.jpg", Self.photo), ("gross.png", large)]))
+            #expect(taken.status == 200, "\(String(decoding: taken.body, as: UTF8.self))")
+            #expect(Self.json(taken)["attachments"] as? Int == 2)
+            let reference = try #require(Self.json(taken)["reference"] as? String)
+            #expect(try await Self.waitForFiles(app, reference)?.attachments.map(\.state) == [.attached, .attached])
+            #expect(hero.attachments.map(\.upload.size).last == (try PNGMetadataStripper.strip(large)).count)
+
+            let renamed = try await Self.post(server, Self.multipart(files: [("bild.jpg", Self.program)]))
+            #expect(renamed.status == 422)
+            #expect((Self.json(renamed)["errors"] as? [String: String])?["attachments"]?.contains("bild.jpg") == true)
+
+            // A hundred files: more parts than a form has, refused as a malformed body without storing anything.
+            let many = try await Self.post(server, Self.multipart(files: (1...100).map { ("f\($0).png", Self.png) }))
+            #expect(many.status == 400)
+            #expect(String(decoding: many.body, as: UTF8.self).contains("more than 100 parts"))
+
+            // Declared larger than the route takes: refused from the head, before a byte of the body.
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send(
+                "POST /leads HTTP/1.1\r\nHost: forms.example\r\nContent-Type: multipart/form-data; "
+                    + "boundary=\(Self.boundary)\r\nContent-Length: 2147483648\r\n\r\n")
+            #expect(try await client.readResponse().status == 413)
+            #expect(hero.createdProjects.count == 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: app.config.storage.spoolDirectory).isEmpty)
         }
     }
 }

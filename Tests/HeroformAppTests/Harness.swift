@@ -60,7 +60,11 @@ func withAppOverSockets<T>(logger: Logger? = nil, configure: (inout AppConfig) -
                            _ body: (HTTPServer, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     try await withAppAndHero(live: true, successURL: nil, logger: logger, heroTimeout: .seconds(30),
                              configure: configure) { hero, app in
-        try await TestServer.with(app, logger: logger, observer: app.metrics) { server in try await body(server, hero, app) }
+        // Spooling as the real server does, so uploads over the threshold arrive as files.
+        let spool = app.config.storage.spoolDirectory
+        return try await TestServer.with(
+            app, logger: logger, observer: app.metrics, configure: { $0.bodySpoolDirectory = spool }
+        ) { server in try await body(server, hero, app) }
     }
 }
 
