@@ -10,7 +10,7 @@ import Logging
 /// A bare server of this package's HTTP layer with one route, `POST /upload` (bodies up to 1 GiB), that reads each
 /// body back in 64 KiB pieces, as a multipart decoder would, and answers its length and whether it was spooled.
 /// Bodies past 1 MiB go to SPOOL_DIRECTORY (`memory`: every body stays in memory, for comparison). It measures the
-/// server's upload path, memory and speed, until heroform has an upload route of its own to measure instead.
+/// server's upload path, memory and speed, alone: the script sets heroform's figures beside it.
 enum UploadSink {
     /// Runs the sink and never returns when the first argument asks for it; else returns at once.
     static func runIfAsked(_ arguments: [String]) {
