@@ -1,15 +1,15 @@
-import Dispatch
 import FormCore
 import HTTPServer
 import Outbox
+import Sockets
 
 /// Reads a `multipart/form-data` submission in two passes over its body (in memory or spooled to a file): the first
 /// collects the fields and describes the files (`MultipartFormReader`), so every check runs before a byte is
 /// stored; the second, once the submission has passed them, writes the form's files to a staging folder of the
 /// outbox — photos without their location and camera data (`PhotoMetadataStripper`), PDFs as sent.
 ///
-/// Both passes read the body in pieces and run on a Dispatch thread when the body is a file: reading megabytes and
-/// syncing files would otherwise hold up one of Swift's few cooperative threads for every other request.
+/// Both passes read the body in pieces and run on a thread of their own when the body is a file: reading megabytes
+/// and syncing files would otherwise hold up one of Swift's few cooperative threads for every other request.
 enum AttachmentIntake {
     /// The fields, and the files sent under the form's file input in body order.
     struct Described: Sendable {
@@ -237,13 +237,22 @@ enum AttachmentIntake {
         return cleaned.isEmpty ? "datei" : cleaned
     }
 
-    /// Runs `work` on a Dispatch thread when `offPool`, else right here.
+    /// Runs `work` on a thread of its own when `offPool`, else right here. Not on `DispatchQueue.global()`: on Linux
+    /// Swift's cooperative pool is Dispatch's default global queue, as wide as the machine has cores, so blocking
+    /// there holds up every task. A system that refuses a thread gets the work done here (slower for others, but done).
     private static func onFileThread<T: Sendable>(
         if offPool: Bool, _ work: @escaping @Sendable () throws(Failure) -> T
     ) async throws(Failure) -> T {
         guard offPool else { return try work() }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, Failure>, Never>) in
-            DispatchQueue.global().async { continuation.resume(returning: Result { () throws(Failure) in try work() }) }
+            let job: @Sendable () -> Void = {
+                continuation.resume(returning: Result { () throws(Failure) in try work() })
+            }
+            do {
+                try OSThread.start(name: "hf-files", job)
+            } catch {
+                job()
+            }
         }
         return try result.get()
     }
