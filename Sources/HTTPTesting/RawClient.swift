@@ -1,15 +1,16 @@
-import Dispatch
 import Foundation
 package import Sockets
+import Synchronization
 
 /// A test client on a plain TCP socket: it sends exactly the bytes a test gives it and reads exactly what the
 /// server sends back, so malformed requests and half-sent messages can be tested.
 ///
-/// Its socket calls block, so each runs on the client's own Dispatch queue, never on Swift's cooperative
-/// threads (blocking those would starve the server's handlers in the same process).
-/// `@unchecked Sendable`: `buffer` is touched only inside `io`, a serial queue, and one test owns a client.
+/// Its socket calls block, so each runs on a thread of its own (`OSThread`), never on Swift's cooperative threads
+/// nor on Dispatch's: a parallel suite blocks many reads at once, and Dispatch's threads are the ones the servers
+/// under test answer on, so holding them would starve the very answers the reads wait for.
+/// `@unchecked Sendable`: `buffer` is touched only inside `io`, which runs one call at a time.
 package final class RawClient: @unchecked Sendable {
-    private let io = DispatchQueue(label: "raw-client")
+    private let io = Mutex(())
     package let socket: Socket
     private var buffer: [UInt8] = []
 
@@ -24,11 +25,7 @@ package final class RawClient: @unchecked Sendable {
         host: String = "127.0.0.1", port: UInt16,
         timeout: Double = 30
     ) async throws -> RawClient {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try RawClient(host: host, port: port, timeout: timeout) })
-            }
-        }
+        try await onOwnThread { try RawClient(host: host, port: port, timeout: timeout) }
     }
 
     private init(host: String, port: UInt16, timeout: Double) throws {
@@ -86,8 +83,18 @@ package final class RawClient: @unchecked Sendable {
     }
 
     private func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Self.onOwnThread { [self] in try self.io.withLock { _ in try work() } }
+    }
+
+    /// Runs blocking `work` on a new thread (on the calling one if the system refuses a thread).
+    private static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            io.async { continuation.resume(with: Result { try work() }) }
+            let job: @Sendable () -> Void = { continuation.resume(with: Result { try work() }) }
+            do {
+                try OSThread.start(name: "raw-client", job)
+            } catch {
+                job()
+            }
         }
     }
 
