@@ -9,12 +9,6 @@ let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// The first two of those, for the targets whose public surface is still spelled with plain imports.
-let strictFeatures: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-]
-
 let package = Package(
     name: "heroform",
     products: [
@@ -34,7 +28,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: [
             "Sockets", "WebText", "CZlib",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strictFeatures),
+        ], swiftSettings: upcomingFeatures),
         // Helpers for tests: a raw-socket HTTP client and a server harness.
         .target(name: "HTTPTesting", dependencies: [
             "Sockets", "HTTPServer",
@@ -57,7 +51,7 @@ let package = Package(
         .target(name: "Outbox", dependencies: [
             "CSQLite", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strictFeatures),
+        ], swiftSettings: upcomingFeatures),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
         .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL", "WebText"], swiftSettings: upcomingFeatures),
         // The outbound HTTPS client for HERO: the Lead API, and the file upload and GraphQL steps after it.
@@ -72,7 +66,7 @@ let package = Package(
             "Sockets", "HTTPServer", "HTTPClient", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
             "WebText",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strictFeatures),
+        ], swiftSettings: upcomingFeatures),
         // HERO's stand-in as a process, for benchmarks; `--upload-sink` serves Scripts/bench-upload.sh.
         .executableTarget(name: "hero-stand-in", dependencies: [
             "HeroStandIn", "HTTPServer", .product(name: "Logging", package: "swift-log"),
