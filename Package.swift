@@ -72,15 +72,15 @@ let package = Package(
             "HeroStandIn", "HTTPServer", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: upcomingFeatures),
         .executableTarget(name: "heroform", dependencies: [
-            "HeroformApp", "HTTPServer", "HTTPClient", "Outbox", "JSON", "FormCore",
+            "HeroformApp", "HTTPServer", "HTTPClient", "Outbox", "JSON", "FormCore", "Sockets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: upcomingFeatures),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: upcomingFeatures),
         .testTarget(name: "HTTPServerTests", dependencies: [
             "HTTPServer", "HTTPTesting", .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: upcomingFeatures),
         // Fixtures: real JPEGs (and the script that wrote them) read by path, as the browser tests do.
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore", "JSON"], exclude: ["Fixtures"],
                     swiftSettings: upcomingFeatures),
@@ -92,21 +92,22 @@ let package = Package(
             "HeroClient", "HeroStandIn", "HTTPServer", "HTTPClient", "JSON", "CryptoPrimitives",
         ], swiftSettings: upcomingFeatures),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: upcomingFeatures),
-        .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: upcomingFeatures),
         .testTarget(name: "HeroformAppTests", dependencies: [
             "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "HeroClient", "Outbox", "JSON",
             "Sockets",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: upcomingFeatures),
         // Drives the form in headless Chromium (skipped when chromium is not installed, unless CI requires it).
         .testTarget(name: "HeroformBrowserTests", dependencies: [
             "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "JSON",
             .product(name: "Logging", package: "swift-log"),
-        ], exclude: ["Fixtures"]),
+        ], exclude: ["Fixtures"], swiftSettings: upcomingFeatures),
         // Runs the built `heroform` binary as a user would.
         .testTarget(name: "HeroformCLITests", dependencies: [
             "heroform", "hero-stand-in", "HTTPTesting", "HeroStandIn", "JSON", "Outbox", "Sockets",
-        ]),
+        ], swiftSettings: upcomingFeatures),
     ],
     swiftLanguageModes: [.v6]
 )
