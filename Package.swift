@@ -9,12 +9,6 @@ let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// The first two of those, for the targets whose public surface is still spelled with plain imports.
-let strictFeatures: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-]
-
 let package = Package(
     name: "heroform",
     products: [
@@ -34,7 +28,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: [
             "Sockets", "WebText", "CZlib",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strictFeatures),
+        ], swiftSettings: upcomingFeatures),
         // Helpers for tests: a raw-socket HTTP client and a server harness.
         .target(name: "HTTPTesting", dependencies: [
             "Sockets", "HTTPServer",
@@ -57,7 +51,7 @@ let package = Package(
         .target(name: "Outbox", dependencies: [
             "CSQLite", "CryptoPrimitives",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strictFeatures),
+        ], swiftSettings: upcomingFeatures),
         // An HTTP/1.1 client on Sockets and OpenSSL (TLS with certificate and host checks); knows nothing of HERO.
         .target(name: "HTTPClient", dependencies: ["Sockets", "COpenSSL", "WebText"], swiftSettings: upcomingFeatures),
         // The outbound HTTPS client for HERO: the Lead API, and the file upload and GraphQL steps after it.
@@ -72,21 +66,21 @@ let package = Package(
             "Sockets", "HTTPServer", "HTTPClient", "FormCore", "HeroClient", "Outbox", "CryptoPrimitives", "JSON",
             "WebText",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strictFeatures),
+        ], swiftSettings: upcomingFeatures),
         // HERO's stand-in as a process, for benchmarks; `--upload-sink` serves Scripts/bench-upload.sh.
         .executableTarget(name: "hero-stand-in", dependencies: [
             "HeroStandIn", "HTTPServer", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: upcomingFeatures),
         .executableTarget(name: "heroform", dependencies: [
-            "HeroformApp", "HTTPServer", "HTTPClient", "Outbox", "JSON", "FormCore",
+            "HeroformApp", "HTTPServer", "HTTPClient", "Outbox", "JSON", "FormCore", "Sockets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: upcomingFeatures),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: upcomingFeatures),
         .testTarget(name: "HTTPServerTests", dependencies: [
             "HTTPServer", "HTTPTesting", .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: upcomingFeatures),
         // Fixtures: real JPEGs (and the script that wrote them) read by path, as the browser tests do.
         .testTarget(name: "FormCoreTests", dependencies: ["FormCore", "JSON"], exclude: ["Fixtures"],
                     swiftSettings: upcomingFeatures),
@@ -98,21 +92,22 @@ let package = Package(
             "HeroClient", "HeroStandIn", "HTTPServer", "HTTPClient", "JSON", "CryptoPrimitives",
         ], swiftSettings: upcomingFeatures),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: upcomingFeatures),
-        .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: upcomingFeatures),
         .testTarget(name: "HeroformAppTests", dependencies: [
             "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "HeroClient", "Outbox", "JSON",
             "Sockets",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: upcomingFeatures),
         // Drives the form in headless Chromium (skipped when chromium is not installed, unless CI requires it).
         .testTarget(name: "HeroformBrowserTests", dependencies: [
             "HeroformApp", "FormCore", "HTTPServer", "HTTPTesting", "HeroStandIn", "JSON",
             .product(name: "Logging", package: "swift-log"),
-        ], exclude: ["Fixtures"]),
+        ], exclude: ["Fixtures"], swiftSettings: upcomingFeatures),
         // Runs the built `heroform` binary as a user would.
         .testTarget(name: "HeroformCLITests", dependencies: [
             "heroform", "hero-stand-in", "HTTPTesting", "HeroStandIn", "JSON", "Outbox", "Sockets",
-        ]),
+        ], swiftSettings: upcomingFeatures),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,10 +1,10 @@
 import FormCore
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
-import HTTPServer
+package import HTTPServer
 import HeroClient
-import Logging
-import Outbox
+package import Logging
+package import Outbox
 import Sockets
 import Synchronization
 

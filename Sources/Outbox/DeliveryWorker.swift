@@ -1,7 +1,7 @@
 import Dispatch
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
-import Logging
+package import Logging
 import Synchronization
 
 /// Delivers pending leads through a `LeadSender`: right after they are stored (inline, with a deadline) and in the

@@ -1,4 +1,4 @@
-import FoundationEssentials
+package import FoundationEssentials
 
 /// Whatever takes a lead's payload to its receiver (HERO, through the app's wiring), or a dry-run stand-in.
 package protocol LeadSender: Sendable {

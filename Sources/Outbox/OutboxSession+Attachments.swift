@@ -1,4 +1,4 @@
-import FoundationEssentials
+package import FoundationEssentials
 
 /// The outbox's operations on the files that came with leads. Sending them is a round per lead: the lead is
 /// claimed for its files (`claimDueFiles`), each step's result is recorded as soon as it is known — where the files

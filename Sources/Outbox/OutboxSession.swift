@@ -1,4 +1,4 @@
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
 
 /// The outbox's operations on its SQLite connection, each a blocking call (a statement, and for writes outside a
@@ -9,7 +9,7 @@ package struct OutboxSession {
 
     /// Runs `work` inside a savepoint of the group's open transaction, so that if it throws, only its own writes are
     /// undone. The work takes the (recursive) connection lock again for each of its calls.
-    func inSavepoint<T>(_ work: () throws -> T) -> Result<T, Error> {
+    func inSavepoint<T>(_ work: () throws -> T) -> Result<T, any Error> {
         Result { try database.withLock { db in try db.savepoint(work) } }
     }
 

@@ -1,5 +1,5 @@
 import Dispatch
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -20,9 +20,9 @@ package final class OutboxStore: Sendable {
 
     private struct PendingWork: Sendable {
         /// Runs the work inside the group's transaction; its result is held back until the commit is done.
-        let run: @Sendable (OutboxSession) -> (@Sendable (Error?) -> Void)
+        let run: @Sendable (OutboxSession) -> (@Sendable ((any Error)?) -> Void)
         /// Answers without running the work (no transaction could be started).
-        let fail: @Sendable (Error) -> Void
+        let fail: @Sendable (any Error) -> Void
     }
 
     /// The most works committed together: bounds how long the first of them waits.
@@ -88,7 +88,8 @@ package final class OutboxStore: Sendable {
             // The connection stays locked for the whole group, so a call from another thread (not through
             // `perform`) waits for the commit instead of slipping into the open transaction; the works themselves
             // run on this thread and take the (recursive) lock again.
-            let (finishers, commitError) = database.withLock { db -> ([@Sendable (Error?) -> Void], Error?) in
+            let (finishers, commitError) = database.withLock {
+                db -> ([@Sendable ((any Error)?) -> Void], (any Error)?) in
                 do {
                     try db.execute("BEGIN IMMEDIATE")
                 } catch {
@@ -99,7 +100,7 @@ package final class OutboxStore: Sendable {
                 let session = OutboxSession(database: database)
                 let finishers = group.map { $0.run(session) }
                 groupCommits.add(1, ordering: .relaxed)
-                let commitError: Error?
+                let commitError: (any Error)?
                 do {
                     try db.execute("COMMIT")
                     commitError = nil

@@ -1,4 +1,4 @@
-import FoundationEssentials
+package import FoundationEssentials
 import Glibc
 
 /// When to try again. Exponential backoff with jitter, so a HERO outage does not end in a synchronized stampede.

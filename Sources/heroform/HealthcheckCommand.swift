@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import HTTPClient
+import HeroformApp
 
 /// `heroform healthcheck`: asks the running server's `/healthz` (for Docker's HEALTHCHECK, so the image needs no
 /// curl). Exits 0 when it answers 200 within the timeout.

@@ -1,10 +1,11 @@
-import ArgumentParser
+public import ArgumentParser
 import Dispatch
 import FoundationEssentials
 import Glibc
 import HTTPServer
 import HeroformApp
 import Logging
+import Sockets
 
 @main
 struct Heroform: AsyncParsableCommand {
@@ -150,7 +151,7 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 /// Catches signals through Dispatch instead of an async-signal-unsafe handler. Install it before the server starts
 /// listening, so a signal that comes right after start-up is never fatal.
 struct ShutdownSignals {
-    private let sources: [DispatchSourceSignal]
+    private let sources: [any DispatchSourceSignal]
     private let stream: AsyncStream<Int32>
 
     init(_ signals: [Int32]) {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import HTTPTesting
+import Synchronization
 import Testing
 
 /// The connection over real sockets: keep-alive, pipelining, framing, limits and timeouts.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import HTTPTesting
 import Logging
+import Synchronization
 import Testing
 
 /// Bodies past the spool threshold over real sockets and through the in-process client: they reach the handler

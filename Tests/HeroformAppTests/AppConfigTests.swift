@@ -1,4 +1,6 @@
+import FormCore
 import Foundation
+import HTTPServer
 import Testing
 @testable import HeroformApp
 

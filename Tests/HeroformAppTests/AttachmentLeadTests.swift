@@ -3,6 +3,7 @@ import Foundation
 import HeroStandIn
 import HTTPServer
 import HTTPTesting
+import JSON
 import Outbox
 import Testing
 @testable import HeroformApp

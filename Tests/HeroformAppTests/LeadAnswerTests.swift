@@ -1,5 +1,6 @@
 import Foundation
 import FormCore
+import HTTPServer
 import JSON
 import Testing
 @testable import HeroformApp

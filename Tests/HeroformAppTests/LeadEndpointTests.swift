@@ -1,7 +1,10 @@
 import Foundation
+import HTTPServer
 import HeroStandIn
 import HTTPTesting
 import JSON
+import Outbox
+import Synchronization
 import Testing
 @testable import HeroformApp
 

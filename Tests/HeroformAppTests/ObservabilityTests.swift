@@ -1,3 +1,4 @@
+import FormCore
 import Foundation
 import HTTPServer
 import HTTPTesting

@@ -2,6 +2,7 @@ import Foundation
 import HeroStandIn
 import HTTPTesting
 import Outbox
+import Synchronization
 import Testing
 @testable import HeroformApp
 

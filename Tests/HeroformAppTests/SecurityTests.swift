@@ -1,6 +1,8 @@
 import Foundation
 import HTTPServer
 import HTTPTesting
+import HeroStandIn
+import Outbox
 import Testing
 @testable import HeroformApp
 

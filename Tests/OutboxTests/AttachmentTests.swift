@@ -143,8 +143,8 @@ final class FakeAttachmentSender: AttachmentSender {
         try writer.write([1])
         let (size, sha256) = try writer.finish()
         // The folder the files would move to is taken by a file: the rename fails inside the commit.
-        FileManager.default.createFile(atPath: outbox.store.attachmentFiles.folder(of: "AAA-AAA-AAA") + "/x",
-                                       contents: nil)
+        _ = FileManager.default.createFile(atPath: outbox.store.attachmentFiles.folder(of: "AAA-AAA-AAA") + "/x",
+                                           contents: nil)
         try FileManager.default.createDirectory(
             atPath: outbox.store.attachmentFiles.folder(of: "AAA-AAA-AAA") + "/y", withIntermediateDirectories: true)
         let now = clock.now
@@ -166,7 +166,7 @@ final class FakeAttachmentSender: AttachmentSender {
         var writer = try staged.create(number: 1)
         try writer.write([9])
         try FileManager.default.createDirectory(atPath: root + "/ZZZ-ZZZ-ZZZ", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root + "/ZZZ-ZZZ-ZZZ/1", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: root + "/ZZZ-ZZZ-ZZZ/1", contents: Data([1]))
         // The staging folder and the unknown lead's file.
         #expect(await worker().removeLeftoverFiles() == 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == [".incoming", reference])

@@ -1,6 +1,6 @@
 import Dispatch
-import Logging
-import Sockets
+package import Logging
+package import Sockets
 import Synchronization
 
 /// An HTTP/1.1 server on non-blocking POSIX sockets. Connections are spread over a few event loops (one per core,

@@ -1,7 +1,7 @@
-import FormCore
-import FoundationEssentials
+package import FormCore
+package import FoundationEssentials
 import Glibc
-import HTTPServer
+package import HTTPServer
 import JSON
 import Sockets
 

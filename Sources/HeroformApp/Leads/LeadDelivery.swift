@@ -1,4 +1,4 @@
-import FormCore
+package import FormCore
 import FoundationEssentials
 import Glibc
 import HeroClient

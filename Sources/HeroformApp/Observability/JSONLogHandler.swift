@@ -2,7 +2,7 @@ import FormCore
 import FoundationEssentials
 import Glibc
 import JSON
-import Logging
+package import Logging
 
 /// One JSON object per line on standard error, for log collectors (`--log-format json`).
 package struct JSONLogHandler: LogHandler {

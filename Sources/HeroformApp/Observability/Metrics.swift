@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Glibc
-import HTTPServer
-import Outbox
+package import HTTPServer
+package import Outbox
 import Synchronization
 
 /// Counters and histograms for `GET /metrics`, in Prometheus text format (version 0.0.4). Labels come from
