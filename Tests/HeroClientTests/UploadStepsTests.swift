@@ -47,9 +47,11 @@ import Testing
         #expect(attached.map(\.upload.contentType) == ["image/jpeg", "application/pdf"])
         #expect(attached.map(\.upload.size) == [photo.bytes.count, pdf.bytes.count])
         // Byte for byte, a few MB streamed from disk.
-        #expect((attached.first?.upload.bytes ?? []).elementsEqual(photo.bytes))
+        let received = attached.first?.upload.bytes ?? []
+        #expect(received.elementsEqual(photo.bytes))
         #expect(attached.first?.upload.sha256 == CryptoPrimitives.hex(CryptoPrimitives.sha256(photo.bytes)))
-        #expect((attached.last?.upload.bytes ?? []).elementsEqual(pdf.bytes))
+        let receivedPDF = attached.last?.upload.bytes ?? []
+        #expect(receivedPDF.elementsEqual(pdf.bytes))
         #expect(hero.attachments.count == 2)
         #expect(hero.createdProjects.count == 1)
 
@@ -159,7 +161,8 @@ import Testing
             return
         }
         #expect(hero.uploads.last?.uuid == uuid)
-        #expect((hero.uploads.last?.bytes ?? []).elementsEqual(file.bytes))
+        let received = hero.uploads.last?.bytes ?? []
+        #expect(received.elementsEqual(file.bytes))
     }
 
     @Test func anUploadWhoseAnswerGotLostIsUnavailableButHeroHasIt() async throws {

@@ -147,7 +147,8 @@ import Testing
             #expect(sentPhoto.elementsEqual(try JPEGMetadataStripper.strip(Self.photo)))
             #expect(!Self.contains(sentPhoto, "CanonSpy"))
             #expect(!Self.contains(sentPhoto, "Exif"))
-            #expect((attached[1].upload.bytes ?? []).elementsEqual(try PNGMetadataStripper.strip(Self.png)))
+            let received = attached[1].upload.bytes ?? []
+            #expect(received.elementsEqual(try PNGMetadataStripper.strip(Self.png)))
             #expect(Self.contains(Self.png, "Gartenstr") && !Self.contains(attached[1].upload.bytes ?? [], "Gartenstr"))
             #expect(record.filesTarget?.id == match.id)
             #expect(record.filesTarget?.label == match.projectNumber)
@@ -168,7 +169,8 @@ import Testing
             _ = try await Self.waitForFiles(app, reference)
             #expect(hero.attachments.first?.upload.size == big.count)
             // elementsEqual, not ==: a failed == on megabytes makes the test library compute a diff for minutes.
-            #expect((hero.attachments.first?.upload.bytes ?? []).elementsEqual(big))
+            let received = hero.attachments.first?.upload.bytes ?? []
+            #expect(received.elementsEqual(big))
             // The spooled body's file was never named in the spool folder, and nothing is left there.
             #expect(try FileManager.default.contentsOfDirectory(atPath: app.config.storage.spoolDirectory).isEmpty)
         }
