@@ -318,13 +318,14 @@ final class ReferenceDraws: Sendable {
             try await store.perform { session in
                 try session.add("GRP-AAA-AAA", now: Date())
                 inside.signal()
-                _ = proceed.wait(timeout: .now() + 10)
+                _ = proceed.wait(timeout: .now() + 60)
                 throw Refused()
             }
         }
         // Waited for on a thread of its own: not on the cooperative pool.
         let entered = await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: inside.wait(timeout: .now() + 10) == .success) }
+            // Generous: at the parallel suite's start this task may wait behind seconds of other tests' work.
+            Thread.detachNewThread { continuation.resume(returning: inside.wait(timeout: .now() + 60) == .success) }
         }
         #expect(entered)
         let direct = Shared(0)  // 0 running, 1 stored, 2 failed
