@@ -176,7 +176,7 @@ import Testing
             #expect(try await slow.readResponse().status == 408)
             #expect(await slow.isClosedByServer())
             #expect(try await silent.readResponse().status == 408)
-            #expect(Date().timeIntervalSince(started) < 3)
+            #expect(Date().timeIntervalSince(started) < 20) // far below the other timeouts (a minute), whatever the load
         }
     }
 
@@ -208,7 +208,7 @@ import Testing
             let response = try await client.readResponse()
             trickle.cancel()
             #expect(response.status == 408)
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(20)) // far below the other timeouts, whatever the load
         }
     }
 
@@ -219,7 +219,7 @@ import Testing
             #expect(try await client.readResponse().status == 200)
             let started = Date()
             #expect(await client.isClosedByServer())
-            #expect(Date().timeIntervalSince(started) < 3)
+            #expect(Date().timeIntervalSince(started) < 20) // far below the other timeouts (a minute), whatever the load
         }
     }
 

@@ -70,7 +70,7 @@ import Testing
             let probe = try await RawClient.connect(port: server.port)
             try await probe.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(try await probe.readResponse().status == 200)
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(10)) // not held up until a timeout (a minute)
             #expect(server.connectionCount >= 1000)
             withExtendedLifetime(idle) {}
         }
@@ -114,7 +114,7 @@ import Testing
         let started = Atomic<Bool>(false)
         router.get("/forever") { _ in
             started.store(true, ordering: .relaxed)
-            try? await Task.sleep(for: .seconds(5))
+            try? await Task.sleep(for: .seconds(60))
             return .text("late")
         }
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: router,
@@ -127,7 +127,7 @@ import Testing
         #expect(reached, "the request reached its handler")
         let shutdownStarted = ContinuousClock.now
         #expect(await server.shutdown(gracePeriod: .milliseconds(300)) == false)
-        #expect(ContinuousClock.now - shutdownStarted < .seconds(2))
+        #expect(ContinuousClock.now - shutdownStarted < .seconds(20)) // cut off, not waited for (a minute)
         #expect(await client.isClosedByServer())
     }
 }

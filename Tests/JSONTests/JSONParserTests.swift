@@ -466,7 +466,7 @@ struct Failure: Equatable, Sendable, CustomStringConvertible {
         var result: Failure?
         let elapsed = clock.measure { result = failure(String(repeating: "[", count: 100_000)) }
         #expect(result == Failure("nested deeper than 64 levels", 65))
-        #expect(elapsed < .seconds(1))
+        #expect(elapsed < .seconds(10))
     }
 
     @Test func rejectsAHundredThousandNestedObjectsQuickly() {
@@ -474,7 +474,7 @@ struct Failure: Equatable, Sendable, CustomStringConvertible {
         var result: Failure?
         let elapsed = clock.measure { result = failure(String(repeating: #"{"a":"#, count: 100_000)) }
         #expect(result == Failure("nested deeper than 64 levels", 64 * 5 + 1))
-        #expect(elapsed < .seconds(1))
+        #expect(elapsed < .seconds(10))
     }
 
     // MARK: Positions
