@@ -96,7 +96,7 @@ import Testing
         _ = try await idle.readResponse()
         try await busy.send("GET /busy HTTP/1.1\r\nHost: a\r\n\r\n")
         // In flight once its handler runs (a fixed pause may end before that on a loaded machine).
-        for _ in 0..<3000 where !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<6000 where !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
         let reached = started.load(ordering: .relaxed)
         #expect(reached, "the request reached its handler")
 
@@ -117,12 +117,13 @@ import Testing
             try? await Task.sleep(for: .seconds(60))
             return .text("late")
         }
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: router,
-                                logger: Logger(label: "test"))
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.headTimeout = .seconds(60) // the suite's load must not turn the request into a 408
+        let server = HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test"))
         try server.start()
         let client = try await RawClient.connect(port: server.port)
         try await client.send("GET /forever HTTP/1.1\r\nHost: a\r\n\r\n")
-        for _ in 0..<3000 where !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<6000 where !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
         let reached = started.load(ordering: .relaxed)
         #expect(reached, "the request reached its handler")
         let shutdownStarted = ContinuousClock.now

@@ -67,7 +67,7 @@ import Testing
 
     @Test func deliversInlineWhenHeroIsUp() async throws {
         let reference = try await outbox.stored()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .delivered)
+        #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .delivered)
         let record = try #require(try await outbox.record(reference))
         #expect(record.status == .delivered)
         #expect(record.externalID == 1001)
@@ -124,7 +124,7 @@ import Testing
     func refusedLeadsFailAtOnceWithHerosMessage(_ mode: HeroStandIn.Mode) async throws {
         hero.mode = mode
         let reference = try await outbox.stored()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .failed)
+        #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .failed)
         let record = try #require(try await outbox.record(reference))
         #expect(record.status == .failed)
         let expected = mode == .okWithoutSuccess ? "HERO rejected it (HTTP 200): Projekt konnte nicht angelegt werden"

@@ -33,7 +33,7 @@ import Testing
 
     @Test func deliversInlineWhenHeroIsUp() async throws {
         let reference = try await stored()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .delivered)
+        #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .delivered)
         let record = try #require(try await outbox.store.record(reference))
         #expect(record.status == .delivered)
         #expect(record.externalID == 1001)
@@ -73,14 +73,14 @@ import Testing
         sender.mode = .up
         _ = try await outbox.store.perform { try $0.resumeAfterRestart(now: Date()) }
         let third = try await stored("CCC-CCC-CCC")
-        #expect(await worker.deliverNow(third, deadline: .seconds(2)) == .delivered)
+        #expect(await worker.deliverNow(third, deadline: .seconds(30)) == .delivered)
         #expect(!worker.health.keyRejected)
     }
 
     @Test func refusedLeadsFailAtOnceWithHerosMessage() async throws {
         sender.mode = .answering(.refused(reason: "HERO rejected it (HTTP 422)", detail: "Fehlende Postleitzahl"))
         let reference = try await stored()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .failed)
+        #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .failed)
         let record = try #require(try await outbox.store.record(reference))
         #expect(record.status == .failed)
         #expect(record.lastError == "HERO rejected it (HTTP 422): Fehlende Postleitzahl")
@@ -154,7 +154,7 @@ import Testing
         let clock = TestClock()
         let reference = try await stored(now: clock.now)
         clock.advance(7 * 86400 - 10)
-        #expect(await worker(clock: clock).deliverNow(reference, deadline: .seconds(2)) == .failed)
+        #expect(await worker(clock: clock).deliverNow(reference, deadline: .seconds(30)) == .failed)
         let record = try #require(try await outbox.store.record(reference))
         #expect(record.status == .failed)
         #expect(record.lastError == "gave up after 1 attempts: HTTP 503")
@@ -179,7 +179,7 @@ import Testing
         let clock = TestClock()
         let worker = worker(clock: clock, retention: 30 * 86400)
         let reference = try await stored(now: clock.now)
-        #expect(await worker.deliverNow(reference, deadline: .seconds(2)) == .delivered)
+        #expect(await worker.deliverNow(reference, deadline: .seconds(30)) == .delivered)
         #expect(await worker.purgeExpired() == 0)
         clock.advance(31 * 86400)
         #expect(await worker.purgeExpired() == 1)
@@ -198,9 +198,9 @@ import Testing
         let seen = Shared<[SendOutcome]>([])
         let worker = DeliveryWorker(store: outbox.store, sender: sender, logger: quietLogger,
                                     onOutcome: { outcome in seen.value.append(outcome) })
-        #expect(await worker.deliverNow(try await stored("AAA-AAA-AAA"), deadline: .seconds(2)) == .delivered)
+        #expect(await worker.deliverNow(try await stored("AAA-AAA-AAA"), deadline: .seconds(30)) == .delivered)
         sender.mode = .answering(.refused(reason: "no", detail: "never"))
-        #expect(await worker.deliverNow(try await stored("BBB-BBB-BBB"), deadline: .seconds(2)) == .failed)
+        #expect(await worker.deliverNow(try await stored("BBB-BBB-BBB"), deadline: .seconds(30)) == .failed)
         #expect(seen.value == [.delivered(externalID: 1001), .refused(reason: "no", detail: "never")])
     }
 }
