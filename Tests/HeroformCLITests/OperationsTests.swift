@@ -9,8 +9,9 @@ import Testing
     @Test func sigtermLetsASlowRequestInFlightFinish() async throws {
         let hero = HeroStandIn(apiKey: "drain-key")
         let endpoint = try hero.start()
-        hero.mode = .slow(.milliseconds(1500))
-        let workspace = try Workspace(config: #"{"server": {"port": 0}, "hero": {"endpoint": "\#(endpoint.absoluteString)", "timeout_seconds": 5}, "storage": {"data_dir": "data"}, "security": {"min_fill_seconds": 0}, "# + forms + "}")
+        // Slow enough that SIGTERM surely comes while the request is in flight, whatever the machine's load.
+        hero.mode = .slow(.seconds(4))
+        let workspace = try Workspace(config: #"{"server": {"port": 0}, "hero": {"endpoint": "\#(endpoint.absoluteString)", "timeout_seconds": 20}, "storage": {"data_dir": "data"}, "security": {"min_fill_seconds": 0}, "# + forms + "}")
         let server = try ServerProcess(["serve"], directory: workspace.url, environment: ["HERO_API_KEY": "drain-key"])
         let port = try #require(await server.listeningPort(), "\(server.text)")
         let client = try await RawClient.connect(port: port)
