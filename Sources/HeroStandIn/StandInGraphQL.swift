@@ -25,7 +25,8 @@ extension HeroStandIn {
         let mode = form.flatMap { graphQLModes[$0.operation] } ?? .up
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluateGraphQL(request, json: json, form: form, mode: mode)
-        state.withLock { $0.graphQLCalls.append(Call(headers: request.headers, body: request.body.bytes, status: status)) }
+        let call = Call(headers: request.headers, body: request.body.bytes, status: status)
+        state.withLock { $0.graphQLCalls.append(call) }
         return .json(Data(answer.serializedBytes()), status: HTTPStatus(status, status == 200 ? "OK" : "Error"))
     }
 

@@ -116,8 +116,8 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let old = current.withLock { $0 }
         let (config, needsRestart) = RestartOnlySetting.keeping(old.config, in: new)
         // PDFs need the document type the running sender has: a form may not take them before a restart brings it.
-        let needsType = config.forms.keys.sorted().filter { config.forms[$0]?.attachments?.types.contains(.pdf) == true }
-        if config.hero.documentTypeID == nil, let form = needsType.first {
+        let takesPDFs = { (id: String) in config.forms[id]?.attachments?.types.contains(.pdf) == true }
+        if config.hero.documentTypeID == nil, let form = config.forms.keys.sorted().first(where: takesPDFs) {
             throw AppConfig.Invalid(
                 path: new.sourcePath,
                 problems: [
