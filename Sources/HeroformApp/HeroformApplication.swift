@@ -59,6 +59,7 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let mode: Mode = apiKey == nil ? .dryRun : .live
         let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
+        for warning in SecretStore.exposureWarnings(dataDir: config.storage.dataDir) { logger.warning("\(warning)") }
         // Uploads' bodies are spooled here (in unnamed files, so nothing is ever left in it).
         try FileManager.default.createDirectory(
             atPath: config.storage.spoolDirectory, withIntermediateDirectories: true,

@@ -151,6 +151,7 @@ import Testing
         BadRequest("unknown method", "BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n", 501),
         BadRequest("unknown transfer coding", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: br\r\n\r\n", 501),
         BadRequest("HTTP/3.0", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505),
+        BadRequest("bare LF in the head", "GET /hello HTTP/1.1\r\nHost: a\n\r\n", 400),
     ])
     func malformedRequestsGetTheirStatusAndClose(_ bad: BadRequest) async throws {
         try await TestServer.with(router) { server in

@@ -139,6 +139,11 @@ let rejectedRequests: [ParserCase] = [
     ParserCase("fragment in target", "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
     ParserCase("asterisk target for GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
     ParserCase("unsupported Expect", "POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\nx", 417),
+    ParserCase("bare LF line ends in head", "GET / HTTP/1.1\nHost: a\n\n", 400),
+    ParserCase("bare LF after the request line", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400),
+    ParserCase("bare LF after a header line", "GET / HTTP/1.1\r\nHost: a\nX-A: b\r\n\r\n", 400),
+    ParserCase("bare LF ending the head", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\nok", 400),
+    ParserCase("bare LF empty line before the request", "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
     ParserCase("non-ASCII in target", bytes: Array("GET /".utf8) + [0xC3, 0xA4] + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8), 400),
 ]
 
@@ -152,7 +157,6 @@ let acceptedRequests: [ParserCase] = [
     ParserCase("absolute-form target", "GET http://example.org/p?q=1 HTTP/1.1\r\nHost: example.org\r\n\r\n", nil),
     ParserCase("OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", nil),
     ParserCase("empty lines before request line", "\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", nil),
-    ParserCase("bare LF line ends in head", "GET / HTTP/1.1\nHost: a\n\n", nil),
     ParserCase("obs-text in a value", "GET / HTTP/1.1\r\nHost: a\r\nX-Name: M\u{FC}ller\r\n\r\n", nil),
     ParserCase("Expect 100-continue", "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\nok", nil),
     ParserCase("Content-Length 0", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", nil),

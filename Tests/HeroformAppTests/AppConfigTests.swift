@@ -111,7 +111,7 @@ import Testing
             "hero.api_key: the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file",
         ])
         #expect(problems("{\(minimalForms), \"hero\": {\"endpoint\": \"ftp://x\", \"timeout_seconds\": 0}}") == [
-            "hero.endpoint: must be an http(s) URL", "hero.timeout_seconds: must be between 1 and 120",
+            "hero.endpoint: must be an https URL", "hero.timeout_seconds: must be between 1 and 120",
         ])
         let keyFile = NSTemporaryDirectory() + "hero-key-\(UUID().uuidString)"
         try "  file-key\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
@@ -147,7 +147,7 @@ import Testing
                                                     retention: 14 * 86_400))
         #expect(config.alerts.webhookURL == "https://chat.example/hook")
         #expect(problems("{\(minimalForms), \"storage\": {\"data_dir\": \"\", \"retention_days\": 0}, \"alerts\": {\"webhook_url\": \"mailto:x\"}}") == [
-            "storage.data_dir: must not be empty", "storage.retention_days: must be between 1 and 3650", "alerts.webhook_url: must be an http(s) URL",
+            "storage.data_dir: must not be empty", "storage.retention_days: must be between 1 and 3650", "alerts.webhook_url: must be an https URL",
         ])
     }
 

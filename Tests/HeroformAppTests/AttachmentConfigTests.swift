@@ -87,7 +87,7 @@ import Testing
         #expect(AppConfig.Hero().uploadEndpoint == "https://login.hero-software.de/app/v8/FileUploads/upload")
         #expect(problems(form("false", hero: #"{"graphql_endpoint": "ftp://x", "upload_endpoint": 3, "document_type_id": 0}"#))
             == [
-                "hero.graphql_endpoint: must be an http(s) URL", "hero.upload_endpoint: must be a string",
+                "hero.graphql_endpoint: must be an https URL", "hero.upload_endpoint: must be a string",
                 "hero.document_type_id: must be between 1 and 2147483647",
             ])
     }

@@ -50,9 +50,9 @@ import Testing
             $0.server.trustedProxies = ["127.0.0.1"]
             $0.observability.token = "metrics-token-0123456789"
         }) { server, _, _ in
-            let local = try await get(server, "/metrics")
-            #expect(local.status == 200, "loopback")
-            #expect(try await get(server, "/readyz").status == 200, "loopback")
+            let local = try await get(server, "/metrics", "X-Forwarded-For: 127.0.0.1\r\n")
+            #expect(local.status == 200, "loopback, through the proxy on this machine")
+            #expect(try await get(server, "/readyz", "X-Forwarded-For: ::1\r\n").status == 200, "loopback")
             let viaProxy = "X-Forwarded-For: 203.0.113.5\r\n"
             #expect(try await get(server, "/metrics", viaProxy).status == 403, "a visitor through the reverse proxy")
             #expect(try await get(server, "/readyz", viaProxy).status == 403)

@@ -87,7 +87,11 @@ package struct HTTPRequestParser: Sendable {
                 switch takeLine(maxContent: limits.maxRequestLineLength) {
                 case .incomplete: return nil
                 case .tooLong: return fail(.requestLineTooLong)
-                case .complete(let line, _, let length):
+                case .complete(let line, let endedWithCR, let length):
+                    // RFC 9112 §2.2 lets a server take a bare LF as a line end; heroform does not, anywhere in the
+                    // head: a front proxy that reads the bytes differently would disagree about where a request
+                    // ends, the stuff request smuggling is made of. Clients all send CRLF.
+                    guard endedWithCR else { return fail(.badRequest(Self.bareLF)) }
                     // RFC 9112 §2.2: empty lines before a request line are ignored — a few of them.
                     if line.isEmpty {
                         skippedBytes += length
@@ -109,7 +113,8 @@ package struct HTTPRequestParser: Sendable {
                 case .incomplete: return nil
                 case .tooLong:
                     return fail(.headerFieldsTooLarge("header fields larger than \(limits.maxHeaderBytes) bytes"))
-                case .complete(let line, _, let length):
+                case .complete(let line, let endedWithCR, let length):
+                    guard endedWithCR else { return fail(.badRequest(Self.bareLF)) }
                     if line.isEmpty {
                         switch makeHead(requestLine, fields: fields) {
                         case .success(let head):
@@ -201,6 +206,8 @@ package struct HTTPRequestParser: Sendable {
             }
         }
     }
+
+    static let bareLF = "lines of the request head must end with CRLF"
 
     // MARK: - Lines
 

@@ -154,20 +154,17 @@ package struct AppConfig: Sendable {
             reader.absorb(server)
         }
         if var hero = reader.object("hero") {
-            if let endpoint = hero.string("endpoint") {
-                if Self.isHTTPURL(endpoint) {
-                    config.hero.endpoint = endpoint
-                } else {
-                    hero.problem("endpoint", "must be an http(s) URL")
-                }
-            }
-            let fileEndpoints = [("graphql_endpoint", \Hero.graphQLEndpoint), ("upload_endpoint", \Hero.uploadEndpoint)]
-            for (key, path) in fileEndpoints {
+            // All three carry the API key: https only (see `secureURLProblem`).
+            let endpoints = [
+                ("endpoint", \Hero.endpoint), ("graphql_endpoint", \Hero.graphQLEndpoint),
+                ("upload_endpoint", \Hero.uploadEndpoint),
+            ]
+            for (key, path) in endpoints {
                 guard let endpoint = hero.string(key) else { continue }
-                if Self.isHTTPURL(endpoint) {
-                    config.hero[keyPath: path] = endpoint
+                if let problem = Self.secureURLProblem(endpoint) {
+                    hero.problem(key, problem)
                 } else {
-                    hero.problem(key, "must be an http(s) URL")
+                    config.hero[keyPath: path] = endpoint
                 }
             }
             config.hero.documentTypeID = hero.integer("document_type_id", in: 1...Int(Int32.max))
@@ -239,10 +236,11 @@ package struct AppConfig: Sendable {
         }
         if var alerts = reader.object("alerts") {
             if let url = alerts.string("webhook_url") {
-                if Self.isHTTPURL(url) {
-                    config.alerts.webhookURL = url
+                // A webhook's URL is often its secret (Slack, Teams), and what it gets tells of failed leads.
+                if let problem = Self.secureURLProblem(url) {
+                    alerts.problem("webhook_url", problem)
                 } else {
-                    alerts.problem("webhook_url", "must be an http(s) URL")
+                    config.alerts.webhookURL = url
                 }
             }
             reader.absorb(alerts)
@@ -272,6 +270,26 @@ package struct AppConfig: Sendable {
     static func isHTTPURL(_ text: String) -> Bool {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else { return false }
         return (scheme == "http" || scheme == "https") && url.host?.isEmpty == false
+    }
+
+    /// Why `text` may not be where heroform sends a secret (HERO's API key, a webhook's URL), or nil when it may:
+    /// an https URL, or plain http to a loopback address only (a stand-in on this machine, for tests), since over
+    /// plain http anyone on the way reads the key.
+    static func secureURLProblem(_ text: String) -> String? {
+        guard isHTTPURL(text), let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host
+        else { return "must be an https URL" }
+        if scheme == "https" || isLoopback(host: host) { return nil }
+        return "must be an https URL (plain http only to a loopback address: 127.0.0.0/8, ::1, localhost), "
+            + "else the key travels readable"
+    }
+
+    /// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets).
+    static func isLoopback(host: String) -> Bool {
+        var host = host.lowercased()
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" { return true }
+        guard let bytes = IPRange.parseAddress(host) else { return false }
+        return bytes.count == 4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1]
     }
 
     /// `scheme://host[:port]` with nothing after it.

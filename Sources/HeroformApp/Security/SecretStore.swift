@@ -33,13 +33,61 @@ enum SecretStore {
         try FileManager.default.createDirectory(
             atPath: dataDir, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        guard
-            FileManager.default.createFile(
-                atPath: path, contents: Data((text + "\n").utf8),
-                attributes: [.posixPermissions: 0o600])
-        else {
-            throw Failure(description: "cannot write \(path)")
+        if try create(path, holding: text + "\n") { return Array(text.utf8) }
+        // Another process made it first (two starts at once): theirs is the one.
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "cannot read \(path)")
         }
-        return Array(text.utf8)
+        let theirs = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
+        guard theirs.utf8.count >= 32 else { throw Failure(description: "\(path) is too short; delete it to get a new one") }
+        return Array(theirs.utf8)
+    }
+
+    /// Writes a new secret file that is the owner's alone from its first moment, never readable by others for a
+    /// while (`chmod` after the fact left a window): written whole under a temporary name made with
+    /// `O_CREAT|O_EXCL|O_NOFOLLOW` and mode 0600 under `umask(077)`, then linked to `path`, so no reader ever sees
+    /// it half written. False when `path` appeared meanwhile.
+    private static func create(_ path: String, holding text: String) throws(Failure) -> Bool {
+        let temporary = path + ".new-\(getpid())"
+        // A leftover of a crash under the same process id (pid 1 in a container) would block O_EXCL for good.
+        unlink(temporary)
+        // The umask only narrows the mode (0600 stays 0600); it is there so nothing of this step can be wider.
+        let previousMask = umask(0o077)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        umask(previousMask)
+        guard fd >= 0 else {
+            throw Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+        defer { unlink(temporary) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else { throw Failure(description: "cannot write \(path)") }
+        guard link(temporary, path) == 0 else {
+            if errno == EEXIST { return false }
+            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        return true
+    }
+
+    /// What start-up warns about: a data dir (or the secret in it) that others than its owner may enter or read.
+    /// The files in it are made 0600, but a group- or world-accessible folder lets others list what is there and
+    /// read what an older version or an operator left readable. A warning, not a refusal: hosts and volume mounts
+    /// differ, and refusing would stop a running installation on an upgrade.
+    static func exposureWarnings(dataDir: String) -> [String] {
+        var warnings: [String] = []
+        for (path, what) in [(dataDir, "data dir"), (dataDir.joiningPath("secret"), "form secret")] {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            let mode = info.st_mode & 0o777
+            if mode & 0o077 != 0 {
+                warnings.append(
+                    "the \(what) \(path) has mode \(String(mode, radix: 8)): others than its owner may "
+                        + (what == "data dir" ? "enter it" : "read it")
+                        + "; chmod \(what == "data dir" ? "700" : "600") it (it holds leads and the form secret)")
+            }
+        }
+        return warnings
     }
 }

@@ -43,7 +43,8 @@ struct RouteContext: Sendable {
             publicDir: config.server.publicDir, proofOfWork: surviving.proofOfWork != nil,
             themes: config.themes
         ) { tokens.issue(formID: $0, at: now()) }
-        clients = ClientAddress(trustedProxies: config.server.trustedProxies.compactMap(IPRange.init))
+        clients = ClientAddress(
+            trustedProxies: config.server.trustedProxies.compactMap(IPRange.init), logger: process.logger)
     }
 
     var leads: LeadEndpoint {
