@@ -41,7 +41,8 @@ hf=18600; standin=18601; ngx=18602; slow_hf=18603; slow_standin=18604
 # A heroform in front of a stand-in: start_heroform NAME PORT STAND-IN-PORT; sets $server to its pid.
 start_heroform() {
   cat > "$work/$1.json" <<JSON
-{"server": {"port": $2, "public_dir": "$PWD/Public", "keep_alive_timeout_seconds": 300, "max_connections": 20000},
+{"server": {"port": $2, "public_dir": "$PWD/Public", "keep_alive_timeout_seconds": 300, "max_connections": 20000,
+            "max_connections_per_client": 0},
  "hero": {"endpoint": "http://127.0.0.1:$3/api/v1/Projects/create", "timeout_seconds": 5},
  "storage": {"data_dir": "$work/$1-data"},
  "security": {"min_fill_seconds": 0, "rate_limit": {"submissions": 100000, "per_seconds": 1}},

@@ -34,6 +34,12 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     private let process: ProcessParts
     private let current: Mutex<Current>
     private let lock = Mutex<DataDirLock?>(nil)
+    /// The server `makeServer` made, so a reload can hand it the new trusted proxies; weak, as it holds this.
+    private let server = Mutex(WeakServer())
+
+    private struct WeakServer {
+        weak var server: HTTPServer?
+    }
 
     /// What a reload replaces.
     private struct Current: Sendable {
@@ -128,12 +134,17 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let context = try RouteContext(config: config, process: process, surviving: old.surviving)
         let router = try AppRouter.make(context)
         current.withLock { $0 = Current(config: config, router: router, surviving: context.surviving) }
+        // Trusted proxies change at once, for the per-client connection limit too.
+        server.withLock { $0.server }?.perClientLimitExempt = config.httpConfiguration.perClientLimitExempt
         return needsRestart
     }
 
     /// A server for this application; call `start()` on it.
     package func makeServer(logger: Logger) -> HTTPServer {
-        HTTPServer(configuration: config.httpConfiguration, responder: self, logger: logger, observer: metrics)
+        let made = HTTPServer(
+            configuration: config.httpConfiguration, responder: self, logger: logger, observer: metrics)
+        server.withLock { $0.server = made }
+        return made
     }
 
     /// The start-up summary: mode, data dir and forms with their measure and source.

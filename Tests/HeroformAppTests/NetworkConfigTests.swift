@@ -1,4 +1,7 @@
 import Foundation
+import HTTPServer
+import Logging
+import Sockets
 import Testing
 @testable import HeroformApp
 
@@ -64,5 +67,39 @@ import Testing
         for host in ["localhost.example", "10.0.0.1", "::", "::2", "0.0.0.0", "example.de", ""] {
             #expect(!AppConfig.isLoopback(host: host), "\(host)")
         }
+    }
+
+    @Test func connectionsPerClientDefaultToSixtyFourAndTrustedProxiesAreExempt() throws {
+        let defaults = try AppConfig.parse(Data("{\(minimalForms)}".utf8))
+        #expect(defaults.server.maxConnectionsPerClient == 64)
+        #expect(defaults.httpConfiguration.maxConnectionsPerClient == 64)
+        #expect(defaults.httpConfiguration.perClientLimitExempt.isEmpty)
+        let set = try AppConfig.parse(Data((#"{"server": {"max_connections_per_client": 0, "trusted_proxies": ["10.0.0.0/8", "::1"]}, "# + minimalForms + "}").utf8))
+        #expect(set.server.maxConnectionsPerClient == 0)
+        #expect(set.httpConfiguration.maxConnectionsPerClient == 0)
+        #expect(set.httpConfiguration.perClientLimitExempt == ["10.0.0.0/8", "::1"].compactMap(IPRange.init))
+        #expect(problems(#""server": {"max_connections_per_client": -1}"#) == [
+            "server.max_connections_per_client: must be between 0 and 1000000",
+        ])
+        #expect(problems(#""server": {"max_connections_per_client": "64"}"#) == [
+            "server.max_connections_per_client: must be a whole number",
+        ])
+    }
+
+    @Test func aReloadHandsTheServerItsNewTrustedProxies() throws {
+        var config = testConfig()
+        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
+        config.server.port = 0
+        let app = try HeroformApplication(config: config, apiKey: nil, logger: Logger(label: "test"),
+                                          environment: ["HEROFORM_SECRET": testSecret])
+        let server = app.makeServer(logger: Logger(label: "test"))
+        #expect(server.configuration.maxConnectionsPerClient == 64)
+        #expect(server.perClientLimitExempt.isEmpty)
+        var reloaded = config
+        reloaded.server.trustedProxies = ["192.0.2.0/24"]
+        reloaded.server.maxConnectionsPerClient = 5
+        let needsRestart = try app.reload(reloaded)
+        #expect(server.perClientLimitExempt == ["192.0.2.0/24"].compactMap(IPRange.init))
+        #expect(needsRestart == ["server timeouts and limits"], "the limit itself is the listener's")
     }
 }

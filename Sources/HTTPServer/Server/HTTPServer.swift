@@ -11,11 +11,15 @@ package final class HTTPServer: Sendable {
     private let logger: Logger
     private let observer: (any HTTPObserver)?
     private let state = Mutex(State())
+    /// `configuration.perClientLimitExempt`, or what replaced it while running (a reloaded list of proxies).
+    private let exempt: Mutex<[IPRange]>
 
-    private struct State {
+    fileprivate struct State {
         var listener: Listener?
         var loops: [EventLoop] = []
         var connections: [ObjectIdentifier: HTTPConnection] = [:]
+        /// Open connections per client (see `clientKey`), for `maxConnectionsPerClient`; absent at zero.
+        var perClient: [ClientKey: Int] = [:]
         var accepted = 0
         var stopping = false
     }
@@ -25,6 +29,7 @@ package final class HTTPServer: Sendable {
         observer: (any HTTPObserver)? = nil
     ) {
         self.configuration = configuration
+        exempt = Mutex(configuration.perClientLimitExempt)
         self.observer = observer
         self.responder = responder
         self.logger = logger
@@ -54,6 +59,12 @@ package final class HTTPServer: Sendable {
         state.withLock { $0.connections.count }
     }
 
+    /// Peers exempt from `maxConnectionsPerClient` from now on (connections open stay counted as they were).
+    package var perClientLimitExempt: [IPRange] {
+        get { exempt.withLock { $0 } }
+        set { exempt.withLock { $0 = newValue } }
+    }
+
     /// Stops accepting, lets requests in flight finish for up to `gracePeriod`, then closes what is left.
     /// Returns true when every connection finished on its own.
     @discardableResult
@@ -78,10 +89,16 @@ package final class HTTPServer: Sendable {
     }
 
     private func accept(_ socket: Socket, _ peer: SocketAddress) {
+        let client = clientKey(peer)
         let loop = state.withLock { state -> EventLoop? in
             state.accepted &+= 1
             guard !state.stopping, state.connections.count < configuration.maxConnections, !state.loops.isEmpty else {
                 return nil
+            }
+            if let client {
+                // The newest connection goes, not an older one: those may be in the middle of a request.
+                guard state.perClient[client, default: 0] < configuration.maxConnectionsPerClient else { return nil }
+                state.perClient[client, default: 0] += 1
             }
             return state.loops[state.accepted % state.loops.count]
         }
@@ -97,16 +114,49 @@ package final class HTTPServer: Sendable {
         let id = ObjectIdentifier(connection)
         // Set before the connection is published: from then on only its queue touches it.
         connection.onClosed = { [weak self] in
-            _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
+            self?.state.withLock { state in
+                // Only a registered connection counted for its client (see below).
+                guard state.connections.removeValue(forKey: id) != nil, let client else { return }
+                state.release(client)
+            }
         }
         let stillRunning = state.withLock { state -> Bool in
-            guard !state.stopping else { return false }
+            guard !state.stopping else {
+                if let client { state.release(client) }
+                return false
+            }
             state.connections[id] = connection
             return true
         }
         // Registered first, started second: a connection that closes at once still finds its entry to remove.
         // A shutdown that began meanwhile never saw this one, so it is closed here instead (safe before start).
         queue.async { stillRunning ? connection.start() : connection.close() }
+    }
+}
+
+/// A client for `maxConnectionsPerClient`: an IPv4 address, or the /64 of an IPv6 one.
+struct ClientKey: Hashable {
+    let high: UInt64
+    let low: UInt64
+}
+
+extension HTTPServer {
+    /// The peer's client key, or nil when the limit does not apply (off, or an exempt proxy).
+    func clientKey(_ peer: SocketAddress) -> ClientKey? {
+        guard configuration.maxConnectionsPerClient > 0, let bytes = IPRange.parseAddress(peer.host) else { return nil }
+        if exempt.withLock({ $0.contains { $0.contains(bytes) } }) { return nil }
+        if bytes.count == 4 {
+            return ClientKey(high: 0, low: bytes.reduce(0) { $0 << 8 | UInt64($1) })
+        }
+        // The /64: the first 8 bytes. The low word marks it as IPv6, apart from every IPv4 key.
+        return ClientKey(high: bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, low: UInt64.max)
+    }
+}
+
+extension HTTPServer.State {
+    mutating func release(_ client: ClientKey) {
+        let left = (perClient[client] ?? 1) - 1
+        perClient[client] = left > 0 ? left : nil
     }
 }
 

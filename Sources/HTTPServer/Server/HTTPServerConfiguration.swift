@@ -1,3 +1,5 @@
+package import Sockets
+
 /// How the server listens and how long it waits; the defaults are heroform's promises.
 package struct HTTPServerConfiguration: Sendable, Equatable {
     package var host: String
@@ -20,6 +22,12 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
     package var lingerLimit: Duration = .seconds(30)
     /// Connections beyond this are closed at once.
     package var maxConnections = 10_000
+    /// Connections one client may hold at once; its newest beyond this is closed at once, so one client reopening
+    /// connections cannot take every slot of `maxConnections`. A client is an IPv4 address, or an IPv6 /64 (a home
+    /// or a host usually has a whole one). 0: no limit.
+    package var maxConnectionsPerClient = 64
+    /// Peers `maxConnectionsPerClient` does not apply to: reverse proxies, which carry many clients' connections.
+    package var perClientLimitExempt: [IPRange] = []
     /// Pipelined bytes buffered while a request is being answered before reading pauses.
     package var maxBufferedInput = 64 * 1024
     /// Where a request body larger than `bodySpoolThreshold` is kept while it arrives and is handled: in a

@@ -21,6 +21,9 @@ package struct AppConfig: Sendable {
         package var publicDir = "Public"
         package var keepAliveTimeout: Duration = .seconds(5)
         package var maxConnections = 10_000
+        /// Connections one client (an IPv4 address, an IPv6 /64) may hold at once; 0: no limit. Trusted proxies
+        /// are exempt.
+        package var maxConnectionsPerClient = 64
         /// How long requests in flight may take to finish after SIGTERM before their connections are cut.
         package var shutdownGracePeriod: Duration = .seconds(10)
         /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
@@ -142,6 +145,9 @@ package struct AppConfig: Sendable {
                 ?? config.server.keepAliveTimeout
             config.server.maxConnections =
                 server.integer("max_connections", in: 1...1_000_000) ?? config.server.maxConnections
+            config.server.maxConnectionsPerClient =
+                server.integer("max_connections_per_client", in: 0...1_000_000)
+                ?? config.server.maxConnectionsPerClient
             config.server.shutdownGracePeriod =
                 server.duration("shutdown_grace_seconds", in: 0...300)
                 ?? config.server.shutdownGracePeriod
@@ -318,6 +324,8 @@ package struct AppConfig: Sendable {
         var configuration = HTTPServerConfiguration(host: server.host, port: UInt16(server.port))
         configuration.keepAliveTimeout = server.keepAliveTimeout
         configuration.maxConnections = server.maxConnections
+        configuration.maxConnectionsPerClient = server.maxConnectionsPerClient
+        configuration.perClientLimitExempt = server.trustedProxies.compactMap(IPRange.init)
         // Uploads larger than the threshold wait in unnamed files here, not in memory.
         configuration.bodySpoolDirectory = storage.spoolDirectory
         // A form's files from a phone on a slow uplink take longer than a minute: the whole body may take as long as

@@ -23,7 +23,7 @@ struct RestartOnlySetting {
             RestartOnlySetting(
                 name: "server timeouts and limits",
                 fields: [
-                    .at(\.server.keepAliveTimeout), .at(\.server.maxConnections),
+                    .at(\.server.keepAliveTimeout), .at(\.server.maxConnections), .at(\.server.maxConnectionsPerClient),
                     .at(\.server.shutdownGracePeriod),
                 ]),
             RestartOnlySetting(name: "storage", fields: [.at(\.storage)]),
