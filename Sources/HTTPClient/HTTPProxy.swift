@@ -65,6 +65,32 @@ package struct ProxySettings: Sendable, Equatable {
             noProxy: noProxy)
     }
 
+    /// What is wrong with the proxy variables that are set, one line each naming the variable (never its value, which
+    /// may hold a password). `fromEnvironment` skips a value it cannot use — an `https://` or `socks5://` proxy, or
+    /// text that is no address — and requests would then go out directly where the operator meant them to go
+    /// through the proxy; so heroform refuses to start with one instead.
+    package static func problems(inEnvironment environment: [String: String]) -> [String] {
+        var problems: [String] = []
+        for names in [["http_proxy"], ["https_proxy", "HTTPS_PROXY"]] {
+            guard let name = names.first(where: { !(environment[$0] ?? "").isEmpty }), let value = environment[name],
+                HTTPProxy(url: value) == nil
+            else { continue }
+            // Only a scheme is named, and only when it really is one (the text before the first "://").
+            let head = value.prefix { $0 != ":" }
+            let scheme = value.dropFirst(head.count).hasPrefix("://") ? head.lowercased() : nil
+            if let scheme, scheme != "http", !scheme.isEmpty, scheme.count <= 10,
+                scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-") })
+            {
+                problems.append(
+                    "\(name): heroform cannot use a \(scheme):// proxy; it tunnels through an http:// proxy only "
+                        + "(http://[user:password@]host[:port], TLS still end to end)")
+            } else {
+                problems.append("\(name): not a proxy address heroform can read (http://[user:password@]host[:port])")
+            }
+        }
+        return problems
+    }
+
     /// The proxy for a request to `origin`, if any.
     func proxy(for origin: Origin) -> HTTPProxy? {
         guard let proxy = origin.secure ? https : http else { return nil }

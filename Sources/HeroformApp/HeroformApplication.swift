@@ -2,6 +2,7 @@ import FormCore
 package import FoundationEssentials
 import Glibc
 package import HTTPServer
+import HTTPClient
 import HeroClient
 package import Logging
 package import Outbox
@@ -63,6 +64,7 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
         let mode: Mode = apiKey == nil ? .dryRun : .live
+        try Self.checkProxies(environment: environment, path: config.sourcePath)
         let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
         for warning in SecretStore.exposureWarnings(dataDir: config.storage.dataDir) { logger.warning("\(warning)") }
@@ -171,9 +173,17 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     /// What `check-config` verifies beyond the config file itself, without creating anything: the public folder
     /// and the page templates are there, and the API key (if a file is named) can be read.
     package static func check(_ config: AppConfig, environment: [String: String]) throws {
+        try checkProxies(environment: environment, path: config.sourcePath)
         _ = try StaticFiles(root: config.server.publicDir)
         _ = try Pages(publicDir: config.server.publicDir) { _ in "" }
         _ = try config.apiKey(environment: environment)
+    }
+
+    /// Refuses proxy variables that HERO's client and the alert webhook would silently ignore (see
+    /// `ProxySettings.problems`): better no start than leads sent past the proxy the operator set up.
+    static func checkProxies(environment: [String: String], path: String) throws(AppConfig.Invalid) {
+        let problems = ProxySettings.problems(inEnvironment: environment)
+        guard problems.isEmpty else { throw AppConfig.Invalid(path: path, problems: problems) }
     }
 
     package static let version = "0.1.0"

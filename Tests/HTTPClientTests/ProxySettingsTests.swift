@@ -19,6 +19,27 @@ import Testing
         }
     }
 
+    @Test func unusableProxyVariablesAreNamedWithoutTheirValue() {
+        #expect(ProxySettings.problems(inEnvironment: [:]).isEmpty)
+        #expect(ProxySettings.problems(inEnvironment: [
+            "https_proxy": "http://user:secret@proxy.example:3128", "http_proxy": "proxy.example:8080",
+            "HTTP_PROXY": "https://ignored.example", "no_proxy": "*", "https_proxy_extra": "x",
+        ]).isEmpty, "usable ones, and HTTP_PROXY which is never read")
+        #expect(ProxySettings.problems(inEnvironment: ["https_proxy": "https://user:secret@proxy.example:443"]) == [
+            "https_proxy: heroform cannot use a https:// proxy; it tunnels through an http:// proxy only (http://[user:password@]host[:port], TLS still end to end)",
+        ])
+        #expect(ProxySettings.problems(inEnvironment: ["HTTPS_PROXY": "socks5://proxy.example"]).first?
+            .hasPrefix("HTTPS_PROXY: heroform cannot use a socks5:// proxy") == true)
+        let garbled = ProxySettings.problems(inEnvironment: ["http_proxy": "http://proxy.example:0", "https_proxy": "user:secret@:80"])
+        #expect(garbled == [
+            "http_proxy: not a proxy address heroform can read (http://[user:password@]host[:port])",
+            "https_proxy: not a proxy address heroform can read (http://[user:password@]host[:port])",
+        ])
+        // The lowercase spelling is the one read when both are set, so it is the one checked.
+        #expect(ProxySettings.problems(inEnvironment: ["https_proxy": "http://ok:1", "HTTPS_PROXY": "https://bad"]).isEmpty)
+        #expect(!ProxySettings.problems(inEnvironment: ["https_proxy": "ftp://user:secret@x"]).joined().contains("secret"))
+    }
+
     @Test func theEnvironmentIsReadAsCurlReadsIt() {
         let settings = ProxySettings.fromEnvironment([
             "HTTPS_PROXY": "http://upper:1", "https_proxy": "http://lower:2",

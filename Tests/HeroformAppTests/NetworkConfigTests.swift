@@ -102,4 +102,20 @@ import Testing
         #expect(server.perClientLimitExempt == ["192.0.2.0/24"].compactMap(IPRange.init))
         #expect(needsRestart == ["server timeouts and limits"], "the limit itself is the listener's")
     }
+
+    @Test func anUnusableProxyVariableStopsStartUpAndCheckConfig() throws {
+        let config = testConfig()
+        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
+        let environment = ["HEROFORM_SECRET": testSecret, "https_proxy": "https://proxy.example:443"]
+        do {
+            _ = try HeroformApplication(config: config, apiKey: "key", logger: Logger(label: "test"), environment: environment)
+            Issue.record("started with an https:// proxy")
+        } catch let invalid as AppConfig.Invalid {
+            #expect(invalid.problems.count == 1)
+            #expect(invalid.problems.first?.hasPrefix("https_proxy: heroform cannot use a https:// proxy") == true)
+        }
+        #expect(throws: AppConfig.Invalid.self) { try HeroformApplication.check(config, environment: environment) }
+        // A usable one is taken.
+        try HeroformApplication.checkProxies(environment: ["https_proxy": "http://proxy.example:3128"], path: "x")
+    }
 }
