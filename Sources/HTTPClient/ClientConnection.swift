@@ -16,13 +16,13 @@ final class ClientConnection: @unchecked Sendable {
     /// Resolves the host, connects to its addresses in turn (through `proxy`'s tunnel when given) and, with a TLS
     /// context (https), completes the handshake.
     init(
-        to endpoint: Endpoint, tls context: TLSContext?, proxy: HTTPProxy? = nil,
+        to endpoint: Endpoint, tls context: TLSContext?, proxy: HTTPProxy? = nil, resolver: HostResolver = .system,
         deadline: ContinuousClock.Instant
     ) throws(HTTPClientError) {
         self.endpoint = endpoint
         let socket: Socket
         if let proxy {
-            socket = try Self.connect(host: proxy.host, port: proxy.port, deadline: deadline)
+            socket = try Self.connect(host: proxy.host, port: proxy.port, resolver: resolver, deadline: deadline)
             do {
                 try Self.tunnel(socket, to: endpoint, through: proxy, deadline: deadline)
             } catch {
@@ -30,7 +30,7 @@ final class ClientConnection: @unchecked Sendable {
                 throw error
             }
         } else {
-            socket = try Self.connect(host: endpoint.host, port: endpoint.port, deadline: deadline)
+            socket = try Self.connect(host: endpoint.host, port: endpoint.port, resolver: resolver, deadline: deadline)
         }
         self.socket = socket
         guard let context else {
@@ -47,15 +47,11 @@ final class ClientConnection: @unchecked Sendable {
         }
     }
 
-    private static func connect(host: String, port: UInt16, deadline: ContinuousClock.Instant) throws(HTTPClientError)
-        -> Socket
-    {
-        let addresses: [SocketAddress]
-        do {
-            addresses = try SocketAddress.resolve(host: host, port: port)
-        } catch {
-            throw .cannotResolve(host: host, reason: (error as? ResolveError)?.reason ?? "\(error)")
-        }
+    private static func connect(
+        host: String, port: UInt16, resolver: HostResolver, deadline: ContinuousClock.Instant
+    ) throws(HTTPClientError) -> Socket {
+        // Under the deadline: the system's lookup has no timeout of its own (see `HostResolver`).
+        let addresses = try resolver.addresses(of: host, port: port, deadline: deadline)
         var lastFailure = "no address"
         for (index, address) in addresses.enumerated() {
             // Each address left gets an equal share of the time left: one that drops packets must not use it all.

@@ -23,6 +23,8 @@ package final class HTTPClient: Sendable {
         package var trustedCertificatesFile: String?
         /// Proxies to tunnel through; none by default (`ProxySettings.fromEnvironment` reads curl's variables).
         package var proxies = ProxySettings.none
+        /// How host names are looked up (always under the call's deadline); tests put in a slow one.
+        package var resolver = HostResolver.system
 
         package init() {}
     }
@@ -66,7 +68,8 @@ package final class HTTPClient: Sendable {
             }
             let connection = try ClientConnection(
                 to: endpoint, tls: endpoint.secure ? context() : nil,
-                proxy: configuration.proxies.proxy(for: endpoint.origin), deadline: deadline)
+                proxy: configuration.proxies.proxy(for: endpoint.origin), resolver: configuration.resolver,
+                deadline: deadline)
             switch exchange(outgoing, method: method, on: connection, deadline: deadline) {
             case .answered(let response): return response
             case .failed(let error), .unsent(let error): throw error
