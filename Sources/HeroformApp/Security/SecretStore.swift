@@ -64,11 +64,13 @@ enum SecretStore {
         let synced = fsync(fd) == 0
         close(fd)
         guard written == bytes.count, synced else { throw Failure(description: "cannot write \(path)") }
-        guard link(temporary, path) == 0 else {
-            if errno == EEXIST { return false }
-            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        return true
+        if link(temporary, path) == 0 { return true }
+        let code = errno
+        if code == EEXIST { return false }
+        // Some volume file systems have no hard links: there `rename` puts it in place (it would replace a secret
+        // another process made at the same moment, which only costs that process's first tokens).
+        if [EPERM, ENOTSUP, EOPNOTSUPP, ENOSYS, EMLINK].contains(code), rename(temporary, path) == 0 { return true }
+        throw Failure(description: "cannot create \(path): \(String(cString: strerror(code)))")
     }
 
     /// What start-up warns about: a data dir (or the secret in it) that others than its owner may enter or read.
