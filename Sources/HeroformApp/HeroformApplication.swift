@@ -25,6 +25,9 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let secret: [UInt8]
         let logger: Logger
         let now: @Sendable () -> Date
+        /// Form tokens and proof-of-work solutions spent on accepted leads: kept across reloads, whatever they change.
+        let spentTokens = SpentSet()
+        let spentSolutions = SpentSet()
     }
 
     package var mode: Mode { process.mode }

@@ -59,7 +59,7 @@ struct LeadEndpoint: Sendable {
             metrics.lead(.spam)
             return LeadAnswer.taken(reference: Reference.generate(), delivered: true, form: form, json: json)
         }
-        let solution = try guards.check(values, form: form, now: now())
+        let checked = try guards.check(values, form: form, now: now())
         let lead = try validate(values, form: form, language: language, files: files)
         // Checked before the files are written, which is the expensive step.
         if let key = request.headers["Idempotency-Key"], !Self.isValidIdempotencyKey(key) {
@@ -67,9 +67,11 @@ struct LeadEndpoint: Sendable {
         }
         let staged = try await stage(files, of: request, form: form, language: language)
         do throws(LeadRefusal.Reason) {
-            let submission = try submission(lead, form: form, request: request, files: staged)
+            var submission = try submission(lead, form: form, request: request, files: staged)
+            // The form token is spent by the outbox, after its duplicate check.
+            submission.token = guards.tokenSpending(checked.token, now: now)
             // Only now, with everything else in order, is the proof of work used up: a typo does not cost a solution.
-            try guards.spend(solution, now: now())
+            try guards.spend(checked.solution, now: now())
             let count = form.attachments.map { _ in staged?.attachments.count ?? 0 }
             return try answer(await delivery.submit(submission), form: form, json: json, files: count)
         } catch {
@@ -203,6 +205,8 @@ struct LeadEndpoint: Sendable {
             return LeadAnswer.taken(reference: reference, delivered: false, form: form, json: json, files: files)
         case .keyConflict:
             throw .idempotencyKeyConflict
+        case .tokenUsed:
+            throw .sendAgain(.token, code: FormToken.Problem.used.code)
         case .notStored:
             throw .notStored
         }
