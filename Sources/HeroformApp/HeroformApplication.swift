@@ -159,14 +159,6 @@ package final class HeroformApplication: HTTPResponder, Sendable {
             } + config.notes.map { "note: \($0)" }
     }
 
-    /// What `check-config` verifies beyond the config file itself, without creating anything: the public folder
-    /// and the page templates are there, and the API key (if a file is named) can be read.
-    package static func check(_ config: AppConfig, environment: [String: String]) throws {
-        _ = try StaticFiles(root: config.server.publicDir)
-        _ = try Pages(publicDir: config.server.publicDir) { _ in "" }
-        _ = try config.apiKey(environment: environment)
-    }
-
     package static let version = "0.1.0"
 
     /// HERO's senders for leads and their files, sharing one client (and its connections); both do nothing in

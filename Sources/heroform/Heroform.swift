@@ -65,6 +65,8 @@ struct Serve: AsyncParsableCommand {
         let config = try options.load()
         let application: HeroformApplication
         do {
+            // What check-config checks, so that a config it passes starts.
+            try HeroformApplication.check(config, environment: ProcessInfo.processInfo.environment)
             let apiKey = try config.apiKey(environment: ProcessInfo.processInfo.environment)
             application = try HeroformApplication(config: config, apiKey: apiKey, logger: logger)
         } catch {
