@@ -294,10 +294,14 @@ package struct OutboxSession {
         }
     }
 
-    /// True when a write can be committed now (for readiness checks).
-    package func isWritable() -> Bool {
-        // Inside a group commit the write lock is already held.
-        (try? database.withLock { db in try db.isInTransaction ? () : db.execute("BEGIN IMMEDIATE; ROLLBACK") }) != nil
+    /// A small real write, for readiness checks: throws when it cannot be made. Taking the write lock alone succeeds
+    /// on a full disk, so this creates and drops a table, which takes a page (as a new lead may) and rewrites the
+    /// schema; the commit (through `perform`, the group's) puts both on disk. It leaves nothing behind but, the
+    /// first time, a free page that later probes reuse.
+    package func probeWrite() throws {
+        try database.withLock { db in
+            try db.transaction { try db.execute("CREATE TABLE readiness_probe (x); DROP TABLE readiness_probe") }
+        }
     }
 
     static func record(_ row: [String: SQLValue]) -> LeadRecord? {

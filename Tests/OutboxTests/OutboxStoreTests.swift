@@ -254,8 +254,29 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 
-    @Test func isWritableOnAHealthyStore() {
-        #expect(store.performBlocking { $0.isWritable() })
+    @Test func theWriteProbeWritesAndLeavesNothingBehind() async throws {
+        func tables() throws -> [String] {
+            try store.database.withLock { db in
+                try db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap { $0["name"]?.string }
+            }
+        }
+        let before = try tables()
+        try await store.perform { try $0.probeWrite() }
+        try await store.perform { try $0.probeWrite() }
+        #expect(try tables() == before)
+        // A store that cannot grow (as on a full disk) fails the probe; taking the write lock alone would not.
+        try store.database.withLock { db in
+            let pages = try #require(try db.query("PRAGMA page_count").first?["page_count"]?.int)
+            #expect(try db.query("PRAGMA freelist_count").first?["freelist_count"]?.int == 1, "the first probe's page")
+            try db.execute("PRAGMA max_page_count = \(pages)")
+            try db.execute("BEGIN IMMEDIATE; ROLLBACK")
+        }
+        try await store.perform { try $0.probeWrite() } // the free page is reused
+        try store.database.withLock { db in
+            // Its free page taken by a table of its own, the store is full.
+            try db.execute("CREATE TABLE filler (x)")
+        }
+        await #expect(throws: (any Error).self) { try await store.perform { try $0.probeWrite() } }
     }
 
     @Test func unusableDataDirIsAnError() {
