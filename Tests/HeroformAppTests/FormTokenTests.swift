@@ -68,20 +68,41 @@ import Testing
         try tokens.spend(verified, now: later)
     }
 
-    @Test func tokenSpendingGivesBackOnlyWhatItSpent() throws {
+    @Test func spendingGivesBackOnlyWhatItSpent() throws {
         let spent = SpentSet()
         let single = FormToken(secret: Array("0123456789abcdef0123456789abcdef".utf8), minimumAge: 0, maximumAge: 86400,
                                spent: spent)
         let verified = try single.verify(single.issue(formID: "default", at: Date()), formID: "default", now: Date())
-        let first = TokenSpending(tokens: single, token: verified, now: Date.init)
-        let second = TokenSpending(tokens: single, token: verified, now: Date.init)
+        let first = GuardSpending(tokens: single, token: verified, proofOfWork: nil, solution: nil, now: Date.init)
+        let second = GuardSpending(tokens: single, token: verified, proofOfWork: nil, solution: nil, now: Date.init)
         #expect(first.spend())
         #expect(!second.spend())
+        #expect(sendAgainCode(second.refusal) == "token_used")
         second.undo() // spent nothing, gives nothing back
         #expect(spent.contains(verified.key))
         first.undo()
         #expect(!spent.contains(verified.key))
         #expect(second.spend())
+    }
+
+    @Test func aSolutionUsedBeforeGivesTheTokenBack() throws {
+        let spent = SpentSet()
+        let secret = Array("0123456789abcdef0123456789abcdef".utf8)
+        let single = FormToken(secret: secret, minimumAge: 0, maximumAge: 86400, spent: spent)
+        let pow = ProofOfWork(secret: secret, maxNumber: 2000)
+        let solution = try pow.verify(try #require(solve(pow.challenge(now: Date()))), now: Date())
+        try pow.spend(solution, now: Date())
+        let verified = try single.verify(single.issue(formID: "default", at: Date()), formID: "default", now: Date())
+        let spending = GuardSpending(tokens: single, token: verified, proofOfWork: pow, solution: solution, now: Date.init)
+        #expect(!spending.spend())
+        #expect(sendAgainCode(spending.refusal) == "pow_used")
+        #expect(!spent.contains(verified.key), "the token is not used up by a lead that was refused")
+        // Given back, a solution is good again.
+        pow.unspend(solution)
+        #expect(spending.spend())
+        spending.undo()
+        #expect(!spent.contains(verified.key))
+        try pow.spend(solution, now: Date())
     }
 
     @Test func problemsHaveMachineReadableCodes() {
@@ -106,6 +127,12 @@ import Testing
         #expect(signature != tokens.signature(formID: "roof", issued: 1_800_000_000, nonce: nonce))
         #expect(signature != tokens.signature(formID: "default", issued: 1_800_000_000, nonce: "AbCdEfGhIjKlMn-A"))
     }
+}
+
+/// The machine-readable code of a spam guard's refusal; nil for other refusals.
+func sendAgainCode(_ reason: LeadRefusal.Reason) -> String? {
+    guard case .sendAgain(_, let code) = reason else { return nil }
+    return code
 }
 
 @Suite struct SpentSetTests {

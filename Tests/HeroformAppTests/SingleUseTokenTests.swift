@@ -52,6 +52,20 @@ import Testing
         }
     }
 
+    @Test func aDoubleClickWithProofOfWorkGetsTheFirstLeadsReferenceToo() async throws {
+        try await withApp(configure: { $0.security.proofOfWork = true; $0.security.proofOfWorkMaxNumber = 2000 }) { server, hero, _ in
+            let answer = try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n")
+            let solution = try #require(solve(try challenge(from: answer.body)))
+            let body = with(token(), "{\"_pow\":\"\(solution)\"," + lead.dropFirst())
+            let first = try await post(server, body, contentType: "application/json", signed: false)
+            let second = try await post(server, body, contentType: "application/json", signed: false)
+            #expect(first.status == 200)
+            #expect(second.status == 200, "\(second.text)")
+            #expect(jsonObject(second)?["reference"] as? String == jsonObject(first)?["reference"] as? String)
+            #expect(hero.createdProjects.count == 1)
+        }
+    }
+
     @Test func aLeadRefusedForATypoKeepsItsToken() async throws {
         try await withApp { server, hero, _ in
             let shared = token()

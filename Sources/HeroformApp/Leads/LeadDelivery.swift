@@ -16,8 +16,9 @@ package struct Submission: Sendable {
     var files: AttachmentIntake.Staged?
     /// HERO's payload for the reference the outbox settles on.
     package var payload: @Sendable (String) -> HeroPayload
-    /// The form token to spend once the outbox knows the lead is not a duplicate; nil when tokens may be reused.
-    package var token: TokenSpending?
+    /// The form token and proof-of-work solution to spend once the outbox knows the lead is not a duplicate; nil
+    /// when there is nothing to spend.
+    package var spending: GuardSpending?
 }
 
 /// What became of a submission.
@@ -32,8 +33,9 @@ package enum DeliveryResult: Sendable, Equatable {
     case notStored
     /// The Idempotency-Key belongs to another submission.
     case keyConflict
-    /// Not a duplicate, and its form token was spent on another lead already: nothing was stored.
-    case tokenUsed
+    /// Not a duplicate, and its form token or solution was spent on another lead already (`Submission.spending`
+    /// says which): nothing was stored.
+    case notAdmitted
 }
 
 package protocol LeadDelivery: Sendable {
@@ -67,18 +69,18 @@ struct OutboxDelivery: LeadDelivery {
         // HERO's payload is made before the store's turn, not inside it: the store's work is done one caller after
         // another, and encoding the JSON was over half of it. Only a clash of references makes another one.
         let prepared = PreparedPayload(makePayload)
-        let token = submission.token
+        let spending = submission.spending
         let inserted: OutboxStore.InsertResult
         do {
             inserted = try await store.perform { session in
                 try session.insert(
                     lead, reference: { prepared.nextReference() },
                     payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true,
-                    attachments: attachments, staged: staged, admit: { token?.spend() ?? true })
+                    attachments: attachments, staged: staged, admit: { spending?.spend() ?? true })
             }
         } catch {
             // Not stored (the commit may have failed after the token was spent): the visitor may send again with it.
-            token?.undo()
+            spending?.undo()
             logger.critical("cannot store a lead", metadata: ["form": "\(submission.formID)", "error": "\(error)"])
             return .notStored
         }
@@ -86,7 +88,7 @@ struct OutboxDelivery: LeadDelivery {
         case .keyConflict:
             return .keyConflict // the endpoint logs the refusal (and discards the files)
         case .notAdmitted:
-            return .tokenUsed // the endpoint logs the refusal (and discards the files)
+            return .notAdmitted // the endpoint logs the refusal (and discards the files)
         case .duplicate(let record):
             staged?.discard() // the first submission has its own
             logger.info(

@@ -68,12 +68,11 @@ struct LeadEndpoint: Sendable {
         let staged = try await stage(files, of: request, form: form, language: language)
         do throws(LeadRefusal.Reason) {
             var submission = try submission(lead, form: form, request: request, files: staged)
-            // The form token is spent by the outbox, after its duplicate check.
-            submission.token = guards.tokenSpending(checked.token, now: now)
-            // Only now, with everything else in order, is the proof of work used up: a typo does not cost a solution.
-            try guards.spend(checked.solution, now: now())
+            // The token and the solution are spent by the outbox, after its duplicate check.
+            submission.spending = guards.spending(checked, now: now)
             let count = form.attachments.map { _ in staged?.attachments.count ?? 0 }
-            return try answer(await delivery.submit(submission), form: form, json: json, files: count)
+            return try answer(
+                await delivery.submit(submission), form: form, json: json, files: count, spending: submission.spending)
         } catch {
             // A stored lead took its files along; a refused one leaves none behind.
             staged?.folder.discard()
@@ -194,7 +193,7 @@ struct LeadEndpoint: Sendable {
     /// `files` is how many files came with the lead, for a form that takes files.
     private func answer(
         _ result: DeliveryResult, form: FormDefinition,
-        json: Bool, files: Int?
+        json: Bool, files: Int?, spending: GuardSpending?
     ) throws(LeadRefusal.Reason) -> HTTPResponse {
         switch result {
         case .delivered(let reference), .duplicate(let reference, delivered: true):
@@ -205,8 +204,8 @@ struct LeadEndpoint: Sendable {
             return LeadAnswer.taken(reference: reference, delivered: false, form: form, json: json, files: files)
         case .keyConflict:
             throw .idempotencyKeyConflict
-        case .tokenUsed:
-            throw .sendAgain(.token, code: FormToken.Problem.used.code)
+        case .notAdmitted:
+            throw spending?.refusal ?? .sendAgain(.token, code: FormToken.Problem.used.code)
         case .notStored:
             throw .notStored
         }

@@ -83,7 +83,8 @@ final class ProofOfWork: Sendable {
     }
 
     /// Checks a solution without using it up, so a submission refused for other reasons (a typo in a field) can
-    /// come back with the same solution.
+    /// come back with the same solution. Whether it was used is `spend`'s to say, after the outbox's duplicate
+    /// check: a double click must get the first lead's reference.
     func verify(_ field: String?, now: Date) throws(Problem) -> Verified {
         guard let field, !field.isEmpty else { throw .missing }
         guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
@@ -102,9 +103,7 @@ final class ProofOfWork: Sendable {
         guard (0...maxNumber).contains(solution.number),
             Self.hash(salt: solution.salt, number: solution.number) == solution.challenge
         else { throw .wrong }
-        let verified = Verified(challenge: solution.challenge, expires: expires)
-        guard !used.contains(verified.key) else { throw .replayed }
-        return verified
+        return Verified(challenge: solution.challenge, expires: expires)
     }
 
     /// Uses up a verified solution; throws `replayed` when it was used in the meantime.
@@ -112,6 +111,11 @@ final class ProofOfWork: Sendable {
         let fresh = used.spend(
             solution.key, until: Int(solution.expires), now: Int(now.timeIntervalSince1970))
         guard fresh else { throw .replayed }
+    }
+
+    /// Gives a spent solution back: the lead it was spent for was not stored after all.
+    func unspend(_ solution: Verified) {
+        used.unspend(solution.key)
     }
 
     static func hash(salt: String, number: Int) -> String {

@@ -37,14 +37,14 @@ struct SubmissionGuard: Sendable {
         return !value.trimmingWhitespaceAndNewlines().isEmpty
     }
 
-    /// What `check` found good and `spend` uses up once the lead is accepted.
+    /// What `check` found good, for `spending` to use up once the lead is accepted.
     struct Checked: Sendable {
         let token: FormToken.Verified
         /// nil when proof of work is off.
         let solution: ProofOfWork.Verified?
     }
 
-    /// The form token, then the proof of work: checked, not yet spent (see `spend` and `spendToken`).
+    /// The form token, then the proof of work: checked, not yet spent (see `spending`).
     func check(_ values: [String: String], form: FormDefinition, now: Date) throws(LeadRefusal.Reason) -> Checked {
         let token: FormToken.Verified
         do {
@@ -60,50 +60,73 @@ struct SubmissionGuard: Sendable {
         }
     }
 
-    /// Uses up a checked solution, once the lead is otherwise accepted; a second use is refused.
-    func spend(_ solution: ProofOfWork.Verified?, now: Date) throws(LeadRefusal.Reason) {
-        guard let solution, let proofOfWork else { return }
-        do {
-            try proofOfWork.spend(solution, now: now)
-        } catch {
-            throw .sendAgain(.proofOfWork, code: error.code)
-        }
-    }
-
-    /// The form token's spending, for the outbox to do after its duplicate check (a double click gets the first
-    /// lead's reference, not a token error); nil when tokens may be used again.
-    func tokenSpending(_ token: FormToken.Verified, now: @escaping @Sendable () -> Date) -> TokenSpending? {
-        tokens.spent == nil ? nil : TokenSpending(tokens: tokens, token: token, now: now)
+    /// What the outbox spends once it knows the lead is new, after its duplicate check: a double click gets the first
+    /// lead's reference, not a token or puzzle error, and a lead refused for a typo costs nothing. nil when there is
+    /// nothing to spend (single-use tokens off, no proof of work).
+    func spending(_ checked: Checked, now: @escaping @Sendable () -> Date) -> GuardSpending? {
+        let token = tokens.spent == nil ? nil : checked.token
+        let solution = proofOfWork == nil ? nil : checked.solution
+        guard token != nil || solution != nil else { return nil }
+        return GuardSpending(tokens: tokens, token: token, proofOfWork: proofOfWork, solution: solution, now: now)
     }
 }
 
-/// One submission's form token, spent inside the outbox's turn and given back when its lead is not stored after all
-/// (the visitor is told to send again and may do so with the same page).
-package final class TokenSpending: Sendable {
+/// One submission's form token and proof-of-work solution, spent inside the outbox's turn and given back when its
+/// lead is not stored after all (the visitor is told to send again and may do so with the same page).
+package final class GuardSpending: Sendable {
     private let tokens: FormToken
-    private let token: FormToken.Verified
+    private let token: FormToken.Verified?
+    private let proofOfWork: ProofOfWork?
+    private let solution: ProofOfWork.Verified?
     private let now: @Sendable () -> Date
     private let spent = Atomic<Bool>(false)
+    /// Why `spend` said no, once it did.
+    private let refused = Mutex<LeadRefusal.Reason?>(nil)
 
-    init(tokens: FormToken, token: FormToken.Verified, now: @escaping @Sendable () -> Date) {
+    init(
+        tokens: FormToken, token: FormToken.Verified?, proofOfWork: ProofOfWork?, solution: ProofOfWork.Verified?,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.tokens = tokens
         self.token = token
+        self.proofOfWork = proofOfWork
+        self.solution = solution
         self.now = now
     }
 
-    /// False when the token was spent on another lead already.
+    /// Spends the token, then the solution; false (and nothing spent) when either was spent on another lead already.
     func spend() -> Bool {
-        do {
-            try tokens.spend(token, now: now())
-        } catch {
-            return false
+        let date = now()
+        if let token {
+            do {
+                try tokens.spend(token, now: date)
+            } catch {
+                refused.withLock { $0 = .sendAgain(.token, code: error.code) }
+                return false
+            }
+        }
+        if let solution, let proofOfWork {
+            do {
+                try proofOfWork.spend(solution, now: date)
+            } catch {
+                if let token { tokens.unspend(token) }
+                refused.withLock { $0 = .sendAgain(.proofOfWork, code: error.code) }
+                return false
+            }
         }
         spent.store(true, ordering: .releasing)
         return true
     }
 
-    /// Gives the token back if this submission spent it.
+    /// Why `spend` said no (a token or a solution used before).
+    var refusal: LeadRefusal.Reason {
+        refused.withLock { $0 } ?? .sendAgain(.token, code: FormToken.Problem.used.code)
+    }
+
+    /// Gives back what this submission spent.
     func undo() {
-        if spent.exchange(false, ordering: .acquiringAndReleasing) { tokens.unspend(token) }
+        guard spent.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        if let token { tokens.unspend(token) }
+        if let solution { proofOfWork?.unspend(solution) }
     }
 }
