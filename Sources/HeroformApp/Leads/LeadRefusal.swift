@@ -113,7 +113,8 @@ struct LeadRefusal: HTTPResponseError {
         case .unreadableBody(let decodeError): return error(decodeError.description)
         case .bodyTooLarge(let limit): return error(Self.tooLargeMessage(limit))
         case .unknownForm: return error(texts.unknownForm, field: Field.form.rawValue)
-        case .sendAgain(let guardian, let code): return error(guardian.message(texts), field: guardian.field, code: code)
+        case .sendAgain(let guardian, let code):
+            return error(guardian.message(texts), field: guardian.field, code: code)
         case .invalid(let failure):
             var errors = failure.errors.reduce(into: [String: JSONValue]()) { $0[$1.key.rawValue] = .string($1.value) }
             if !failure.attachments.isEmpty {

@@ -9,8 +9,8 @@ import Synchronization
 /// token is good for one accepted lead; a random nonce makes every page load's token its own, so two visitors
 /// who load the page in the same second do not share one.
 ///
-/// Format: `<issued unix seconds>.<nonce>.<base64url HMAC-SHA256(secret, "heroform-token|v2|<form id>|<issued>|<nonce>")>`,
-/// the nonce 12 random bytes in base64url (16 characters).
+/// Format: `<issued unix seconds>.<nonce>.<signature>`, the nonce 12 random bytes in base64url (16 characters), the
+/// signature base64url of HMAC-SHA256(secret, "heroform-token|v2|<form id>|<issued>|<nonce>").
 struct FormToken: Sendable {
     let key: HMACKey
     private let recent = RecentSignatures()
@@ -54,8 +54,7 @@ struct FormToken: Sendable {
 
     func issue(formID: String, at date: Date) -> String {
         let issued = Int(date.timeIntervalSince1970)
-        var generator = SystemRandomNumberGenerator()
-        let nonce = CryptoPrimitives.base64URL((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let nonce = CryptoPrimitives.base64URL(Self.nonceBytes())
         let mac = key.authenticate(Self.message(formID: formID, issued: issued, nonce: nonce))
         return "\(issued).\(nonce).\(CryptoPrimitives.base64URL(mac))"
     }
@@ -116,6 +115,15 @@ struct FormToken: Sendable {
             entries[slot] = signature
         }
         return signature
+    }
+
+    /// 12 random bytes. Every form page is issued a token, so from OpenSSL's generator, which runs in user space;
+    /// the system's (a syscall per 8 bytes) only if OpenSSL's fails.
+    private static func nonceBytes() -> [UInt8] {
+        if let bytes = CryptoPrimitives.randomBytes(12) { return bytes }
+        var generator = SystemRandomNumberGenerator()
+        let words: [UInt64] = [generator.next(), generator.next()]
+        return Array(words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }.prefix(12))
     }
 
     private static func message(formID: String, issued: Int, nonce: String) -> [UInt8] {

@@ -24,7 +24,9 @@ extension HeroformApplication {
         let dataDir = config.storage.dataDir
         let dirProblems = dataDirProblems(dataDir)
         problems += dirProblems
-        if let secret = SecretStore.problem(environment: environment, dataDir: dataDir, dataDirUsable: dirProblems.isEmpty) {
+        if let secret = SecretStore.problem(
+            environment: environment, dataDir: dataDir, dataDirUsable: dirProblems.isEmpty)
+        {
             problems.append(secret)
         }
         guard problems.isEmpty else {
@@ -38,7 +40,9 @@ extension HeroformApplication {
         let name = "storage.data_dir"
         var info = stat()
         guard stat(dir, &info) == 0 else {
-            guard errno == ENOENT || errno == ENOTDIR else { return ["\(name): cannot look at '\(dir)': \(String(cString: strerror(errno)))"] }
+            guard errno == ENOENT || errno == ENOTDIR else {
+                return ["\(name): cannot look at '\(dir)': \(String(cString: strerror(errno)))"]
+            }
             // Created at start: the nearest folder that exists must take it.
             var parent = dir.hasPrefix("/") ? "/" : "."
             var path = dir.hasPrefix("/") ? "" : "."
