@@ -52,6 +52,19 @@ import Testing
         }
     }
 
+    @Test func aDoubleClickOnTheHTMLFormGoesToTheSameThanksPage() async throws {
+        try await withApp { server, hero, _ in
+            let body = "_token=\(token())&" + urlencoded([("email", "a@b.de"), ("last_name", "Becker"), ("zipcode", "30449"),
+                                                         ("consent", "on")])
+            let first = try await post(server, body, signed: false)
+            let second = try await post(server, body, signed: false)
+            #expect(first.status == 303 && second.status == 303, "\(second.text)")
+            #expect(first.header("Location")?.hasPrefix("/thanks?ref=") == true)
+            #expect(second.header("Location") == first.header("Location"))
+            #expect(hero.createdProjects.count == 1)
+        }
+    }
+
     @Test func aDoubleClickWithProofOfWorkGetsTheFirstLeadsReferenceToo() async throws {
         try await withApp(configure: { $0.security.proofOfWork = true; $0.security.proofOfWorkMaxNumber = 2000 }) { server, hero, _ in
             let answer = try await exchange(server, "GET /challenge HTTP/1.1\r\nHost: a\r\n\r\n")
