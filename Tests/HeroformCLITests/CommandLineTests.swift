@@ -100,8 +100,9 @@ final class Workspace {
         #expect(output2.contains("public folder 'missing' does not exist"))
     }
 
-    /// What check-config refuses, serve refuses at start with the same words, and the other way round.
-    @Test(arguments: [
+    /// What check-config refuses, serve refuses at start with the same words, and the other way round. One case after
+    /// another: fourteen processes at once would crowd out the servers of other tests on two cores.
+    @Test(.serialized, arguments: [
         StartProblem("a short HEROFORM_SECRET", environment: ["HEROFORM_SECRET": String(repeating: "s", count: 29)],
                      expected: "HEROFORM_SECRET must be at least 32 characters (it has 29)"),
         StartProblem("an unreadable API key file", hero: #", "hero": {"api_key_file": "missing-key"}"#,

@@ -57,7 +57,7 @@ import Testing
     }
 
     /// The reload loop ends with the process; it used to take the end of its signal stream for one more SIGHUP.
-    @Test(arguments: [SIGTERM, SIGINT])
+    @Test(.serialized, arguments: [SIGTERM, SIGINT])
     func stoppingDoesNotReloadTheConfig(_ signal: Int32) async throws {
         let workspace = try Workspace(config: #"{"server": {"port": 0}, "storage": {"data_dir": "data"}, "# + forms + "}")
         let server = try ServerProcess(["serve"], directory: workspace.url)
