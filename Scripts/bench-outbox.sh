@@ -21,7 +21,7 @@ port=18300
 cat > "$work/config.json" <<JSON
 {"server": {"port": $port, "public_dir": "$PWD/Public"},
  "storage": {"data_dir": "$work/data"},
- "security": {"min_fill_seconds": 0, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
+ "security": {"min_fill_seconds": 0, "single_use_tokens": false, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
  "forms": {"default": {"measure": "DOG", "partner_source": "Benchmark"}}}
 JSON
 cat > "$work/post.lua" <<'LUA'
@@ -49,7 +49,7 @@ server=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "heroform did not start" >&2; exit 1; }
 
-# One signed form token serves the whole run (tokens are valid for a day; the rate limit is what stops floods).
+# One signed form token serves the whole run (single_use_tokens is off for this; production keeps it on).
 export HEROFORM_TOKEN=$(curl -fs "http://127.0.0.1:$port/token" | sed 's/.*"token":"\([^"]*\)".*/\1/')
 result=$(wrk -t2 -c"$connections" -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$port/leads" | tee "$work/wrk.txt" | grep '^RESULT')
 rps=$(grep 'Requests/sec' "$work/wrk.txt" | awk '{print $2}')

@@ -45,7 +45,7 @@ start_heroform() {
             "max_connections_per_client": 0},
  "hero": {"endpoint": "http://127.0.0.1:$3/api/v1/Projects/create", "timeout_seconds": 5},
  "storage": {"data_dir": "$work/$1-data"},
- "security": {"min_fill_seconds": 0, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
+ "security": {"min_fill_seconds": 0, "single_use_tokens": false, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
  "forms": {"default": {"measure": "DOG", "partner_source": "Benchmark", "privacy_url": "/datenschutz"}}}
 JSON
   HERO_API_KEY=bench-key "$bin/heroform" serve --config "$work/$1.json" --log-level error & server=$!; pids+=($server)
@@ -101,7 +101,8 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"email":"not-an-email","zipcode":"1","consent":false,"_token":"$token"}'
 LUA
-# Every lead differs (the outbox would take a repeat for the same submission); the token is the server's own.
+# Every lead differs (the outbox would take a repeat for the same submission); the token is the server's own, sent
+# with every lead (single_use_tokens is off for the benchmark; production keeps it on).
 leads_script() {
   cat "$work/report.lua" > "$1"
   cat >> "$1" <<LUA

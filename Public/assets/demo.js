@@ -27,6 +27,7 @@
         if (answer.status === 200 || answer.status === 202) {
           result.textContent = "Vielen Dank! Ihre Referenz: " + answer.body.reference;
           form.reset();
+          loadToken(); // a token takes one lead: the next one needs its own
           return;
         }
         var errors = answer.body.errors || {};
@@ -34,7 +35,7 @@
           var slot = form.querySelector("[data-error-for='" + name + "']");
           if (slot) { slot.textContent = errors[name]; }
         });
-        if (errors._token) { loadToken(); }
+        if (errors._token) { loadToken(); } // expired, too fresh or used: take a new one
         result.textContent = answer.body.message || "";
       })
       .catch(function () { result.textContent = "Die Verbindung ist fehlgeschlagen."; });

@@ -104,9 +104,9 @@ package final class ServerProcess: Sendable {
     /// Runs to completion and returns (status, output).
     package static func run(
         _ arguments: [String], program: String = "heroform",
-        directory: URL? = nil
+        directory: URL? = nil, environment: [String: String] = [:]
     ) async throws -> (Int32?, String) {
-        let child = try ServerProcess(arguments, program: program, directory: directory)
+        let child = try ServerProcess(arguments, program: program, directory: directory, environment: environment)
         let status = await child.exitCode()
         try? await Task.sleep(for: .milliseconds(50))
         return (status, child.text)

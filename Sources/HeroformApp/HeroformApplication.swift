@@ -26,6 +26,9 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let secret: [UInt8]
         let logger: Logger
         let now: @Sendable () -> Date
+        /// Form tokens and proof-of-work solutions spent on accepted leads: kept across reloads, whatever they change.
+        let spentTokens = SpentSet()
+        let spentSolutions = SpentSet()
     }
 
     package var mode: Mode { process.mode }
@@ -168,15 +171,6 @@ package final class HeroformApplication: HTTPResponder, Sendable {
                         + form.language.rawValue + (files ?? "")
                 }
             } + config.notes.map { "note: \($0)" }
-    }
-
-    /// What `check-config` verifies beyond the config file itself, without creating anything: the public folder
-    /// and the page templates are there, and the API key (if a file is named) can be read.
-    package static func check(_ config: AppConfig, environment: [String: String]) throws {
-        try checkProxies(environment: environment, path: config.sourcePath)
-        _ = try StaticFiles(root: config.server.publicDir)
-        _ = try Pages(publicDir: config.server.publicDir) { _ in "" }
-        _ = try config.apiKey(environment: environment)
     }
 
     /// Refuses proxy variables that HERO's client and the alert webhook would silently ignore (see

@@ -10,7 +10,8 @@ import Outbox
 enum Readiness {
     static func check(store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode) async -> HTTPResponse
     {
-        let writable = (try? await store.perform { $0.isWritable() }) ?? false
+        // A real write, committed: the write lock alone is had on a full disk too.
+        let writable = (try? await store.perform { try $0.probeWrite() }) != nil
         let counts = try? await store.perform { try $0.counts() }
         let files = try? await store.perform { try $0.fileCounts() }
         let health = worker.health

@@ -19,12 +19,14 @@ package struct OutboxSession {
     /// Idempotency-Key within `idempotencyWindow`. `makeReference` builds the payload's reference into it.
     /// With `claim`, the new lead is stored already claimed for an inline delivery attempt (one commit, not two).
     /// `attachments` are the files staged in `staged`: a new lead takes them into its folder in this commit; for a
-    /// repeat or a conflict they stay staged, for the caller to discard.
+    /// repeat or a conflict they stay staged, for the caller to discard. `admit` is asked after the duplicate checks,
+    /// right before storing: false stores nothing (`notAdmitted`).
     package func insert(
         _ lead: OutboxStore.NewLead, reference makeReference: @Sendable () -> String,
         payloadFor: @Sendable (String) -> Data, now: Date, maxAge: TimeInterval,
         duplicateWindow: TimeInterval = 600, idempotencyWindow: TimeInterval = 86400,
-        claim: Bool = false, attachments: [NewAttachment] = [], staged: StagedAttachments? = nil
+        claim: Bool = false, attachments: [NewAttachment] = [], staged: StagedAttachments? = nil,
+        admit: () -> Bool = { true }
     ) throws -> OutboxStore.InsertResult {
         try database.withLock { db in
             try db.transaction {
@@ -50,6 +52,8 @@ package struct OutboxSession {
                 {
                     return .duplicate(record)
                 }
+                // Last before storing: what `admit` uses up (a form token) stays unused by a duplicate.
+                guard admit() else { return .notAdmitted }
                 // References are random; on the rare clash, draw again.
                 var reference = makeReference()
                 for _ in 0..<10
@@ -290,10 +294,14 @@ package struct OutboxSession {
         }
     }
 
-    /// True when a write can be committed now (for readiness checks).
-    package func isWritable() -> Bool {
-        // Inside a group commit the write lock is already held.
-        (try? database.withLock { db in try db.isInTransaction ? () : db.execute("BEGIN IMMEDIATE; ROLLBACK") }) != nil
+    /// A small real write, for readiness checks: throws when it cannot be made. Taking the write lock alone succeeds
+    /// on a full disk, so this creates and drops a table, which takes a page (as a new lead may) and rewrites the
+    /// schema; the commit (through `perform`, the group's) puts both on disk. It leaves nothing behind but, the
+    /// first time, a free page that later probes reuse.
+    package func probeWrite() throws {
+        try database.withLock { db in
+            try db.transaction { try db.execute("CREATE TABLE readiness_probe (x); DROP TABLE readiness_probe") }
+        }
     }
 
     static func record(_ row: [String: SQLValue]) -> LeadRecord? {

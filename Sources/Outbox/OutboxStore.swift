@@ -204,6 +204,8 @@ package final class OutboxStore: Sendable {
         case duplicate(LeadRecord)
         /// The Idempotency-Key was used before for a different submission: nothing was stored.
         case keyConflict
+        /// A new submission that the caller's `admit` turned away: nothing was stored.
+        case notAdmitted
     }
 
     package struct Counts: Sendable, Equatable {

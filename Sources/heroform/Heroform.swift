@@ -65,6 +65,8 @@ struct Serve: AsyncParsableCommand {
         let config = try options.load()
         let application: HeroformApplication
         do {
+            // What check-config checks, so that a config it passes starts.
+            try HeroformApplication.check(config, environment: ProcessInfo.processInfo.environment)
             let apiKey = try config.apiKey(environment: ProcessInfo.processInfo.environment)
             application = try HeroformApplication(config: config, apiKey: apiKey, logger: logger)
         } catch {
@@ -94,12 +96,12 @@ struct Serve: AsyncParsableCommand {
         for line in application.summary { logger.info("\(line)") }
 
         let reloading = Task {
-            while !Task.isCancelled {
-                _ = await reloads.next()
+            // nil once this task is cancelled at shutdown: that is no SIGHUP, so no reload.
+            while await reloads.next() != nil, !Task.isCancelled {
                 reload(application, logger: logger)
             }
         }
-        let signal = await signals.next()
+        let signal = await signals.next() ?? SIGTERM
         reloading.cancel()
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), finishing requests in flight")
         let clean = await server.shutdown(gracePeriod: config.server.shutdownGracePeriod)
@@ -167,9 +169,9 @@ struct ShutdownSignals {
         }
     }
 
-    /// Waits for the next signal.
-    func next() async -> Int32 {
+    /// Waits for the next signal; nil when the waiting task is cancelled (the stream then ends for it).
+    func next() async -> Int32? {
         var iterator = stream.makeAsyncIterator()
-        return await iterator.next() ?? SIGTERM
+        return await iterator.next()
     }
 }

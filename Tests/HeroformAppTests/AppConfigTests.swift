@@ -35,6 +35,16 @@ import Testing
         #expect(form.requiredFields == [.email, .lastName, .zipcode, .consent])
     }
 
+    @Test func singleUseTokensAreOnUnlessTurnedOff() throws {
+        #expect(try parse("{\(minimalForms)}").security.singleUseTokens)
+        #expect(try parse("{\(minimalForms), \"security\": {\"single_use_tokens\": true}}").security.singleUseTokens)
+        #expect(try !parse("{\(minimalForms), \"security\": {\"single_use_tokens\": false}}").security.singleUseTokens)
+        #expect(problems("{\(minimalForms), \"security\": {\"single_use_tokens\": \"no\"}}")
+                == ["security.single_use_tokens: must be true or false"])
+        #expect(problems("{\(minimalForms), \"security\": {\"single_use_token\": false}}")
+                == ["security.single_use_token: unknown key"])
+    }
+
     @Test func readsServerKeys() throws {
         let config = try parse(#"{"server": {"host": "::", "port": 9000, "public_dir": "/srv/public", "keep_alive_timeout_seconds": 15, "max_connections": 50, "shutdown_grace_seconds": 3}, "#
                                + minimalForms + "}")

@@ -1,7 +1,7 @@
 import Foundation
 import HeroStandIn
 import HTTPTesting
-import Outbox
+@testable import Outbox
 import Synchronization
 import Testing
 @testable import HeroformApp
@@ -94,6 +94,30 @@ import Testing
         try await withApp(live: false) { server, _, _ in
             let ready = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(jsonObject(ready)?["mode"] as? String == "dry-run")
+        }
+    }
+
+    /// A store that cannot grow, as on a full disk: the write lock is still had, but `/readyz` writes and so sees it.
+    @Test func readinessIsNotReadyWhenTheStoreCannotWrite() async throws {
+        try await withApp { server, _, app in
+            try app.store.database.withLock { db in
+                // No free page left, and no new one allowed.
+                var index = 0
+                while try db.query("PRAGMA freelist_count").first?["freelist_count"]?.int ?? 0 > 0 {
+                    try db.execute("CREATE TABLE filler\(index) (x)")
+                    index += 1
+                }
+                let pages = try #require(try db.query("PRAGMA page_count").first?["page_count"]?.int)
+                try db.execute("PRAGMA max_page_count = \(pages)")
+            }
+            let full = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(full.status == 503)
+            #expect(jsonObject(full)?["status"] as? String == "not ready")
+            #expect(jsonObject(full)?["storage"] as? String == "not writable")
+            try app.store.database.withLock { try $0.execute("PRAGMA max_page_count = 1073741823") }
+            let again = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(again.status == 200)
+            #expect(jsonObject(again)?["storage"] as? String == "ok")
         }
     }
 

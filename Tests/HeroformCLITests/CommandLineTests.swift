@@ -100,6 +100,48 @@ final class Workspace {
         #expect(output2.contains("public folder 'missing' does not exist"))
     }
 
+    /// What check-config refuses, serve refuses at start with the same words, and the other way round. One case after
+    /// another: fourteen processes at once would crowd out the servers of other tests on two cores.
+    @Test(.serialized, arguments: [
+        StartProblem("a short HEROFORM_SECRET", environment: ["HEROFORM_SECRET": String(repeating: "s", count: 29)],
+                     expected: "HEROFORM_SECRET must be at least 32 characters (it has 29)"),
+        StartProblem("an unreadable API key file", hero: #", "hero": {"api_key_file": "missing-key"}"#,
+                     expected: "hero.api_key_file: cannot read 'missing-key'"),
+        StartProblem("a data dir that is a file", dataDir: "plain-file", expected: "storage.data_dir: 'plain-file' is not a directory"),
+        StartProblem("a data dir under a file", dataDir: "plain-file/data",
+                     expected: "storage.data_dir: cannot create 'plain-file/data': './plain-file' is not a directory"),
+        StartProblem("a short secret file", dataDir: "short", expected: "short/secret is too short; delete it to get a new one"),
+        StartProblem("a port out of range", port: "70000", expected: "server.port: must be between 0 and 65535"),
+        StartProblem("a port that is no number", port: #""80a""#, expected: "server.port: must be a whole number"),
+    ])
+    func checkConfigChecksWhatServeChecksAtStart(_ problem: StartProblem) async throws {
+        let workspace = try Workspace(config: problem.config)
+        try "x".write(to: workspace.url.appendingPathComponent("plain-file"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: workspace.url.appendingPathComponent("short"), withIntermediateDirectories: true)
+        try "tiny".write(to: workspace.url.appendingPathComponent("short/secret"), atomically: true, encoding: .utf8)
+        let environment = problem.environment.merging(["HEROFORM_SECRET": "", "HERO_API_KEY": ""]) { mine, _ in mine }
+        let (checkStatus, checkOutput) = try await ServerProcess.run(["check-config"], directory: workspace.url,
+                                                                     environment: environment)
+        #expect(checkStatus == 1, "\(checkOutput)")
+        #expect(checkOutput.contains(problem.expected), "\(checkOutput)")
+        let (serveStatus, serveOutput) = try await ServerProcess.run(["serve"], directory: workspace.url, environment: environment)
+        #expect(serveStatus != 0 && serveStatus != nil, "\(serveOutput)")
+        #expect(serveOutput.contains(problem.expected), "\(serveOutput)")
+        #expect(!serveOutput.contains("listening on"))
+    }
+
+    @Test func checkConfigPassesWhatServeStartsWith() async throws {
+        let workspace = try Workspace(config: #"{"server": {"port": 0}, "storage": {"data_dir": "new/data"}, "# + forms + "}")
+        let environment = ["HEROFORM_SECRET": String(repeating: "s", count: 32), "HERO_API_KEY": ""]
+        let (status, output) = try await ServerProcess.run(["check-config"], directory: workspace.url, environment: environment)
+        #expect(status == 0, "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("new").path), "creates nothing")
+        let server = try ServerProcess(["serve"], directory: workspace.url, environment: environment)
+        #expect(await server.listeningPort() != nil, "\(server.text)")
+        server.signal(SIGTERM)
+        #expect(await server.exitCode() == 0)
+    }
+
     @Test func servingOnABusyPortFailsWithAClearMessage() async throws {
         let first = try Workspace(config: #"{"server": {"port": 0}, "#  + forms + "}")
         let server = try ServerProcess(["serve"], directory: first.url)
@@ -111,4 +153,21 @@ final class Workspace {
         server.signal(SIGTERM)
         _ = await server.exitCode()
     }
+}
+
+struct StartProblem: Sendable, CustomTestStringConvertible {
+    let name: String
+    let config: String
+    let environment: [String: String]
+    let expected: String
+
+    init(_ name: String, environment: [String: String] = [:], hero: String = "", dataDir: String = "data",
+         port: String = "0", expected: String) {
+        self.name = name
+        self.environment = environment
+        self.expected = expected
+        config = #"{"server": {"port": \#(port)}, "storage": {"data_dir": "\#(dataDir)"}"# + hero + ", " + forms + "}"
+    }
+
+    var testDescription: String { name }
 }

@@ -56,6 +56,20 @@ import Testing
         #expect(await server.exitCode() == 0)
     }
 
+    /// The reload loop ends with the process; it used to take the end of its signal stream for one more SIGHUP.
+    @Test(.serialized, arguments: [SIGTERM, SIGINT])
+    func stoppingDoesNotReloadTheConfig(_ signal: Int32) async throws {
+        let workspace = try Workspace(config: #"{"server": {"port": 0}, "storage": {"data_dir": "data"}, "# + forms + "}")
+        let server = try ServerProcess(["serve"], directory: workspace.url)
+        #expect(await server.listeningPort() != nil, "\(server.text)")
+        server.signal(signal)
+        #expect(await server.exitCode() == 0)
+        let output = try #require(await server.waitFor("stopped"))
+        #expect(output.contains(signal == SIGTERM ? "received SIGTERM" : "received SIGINT"))
+        #expect(!output.contains("config reloaded"), "\(output)")
+        #expect(!output.contains("config not reloaded"), "\(output)")
+    }
+
     @Test func jsonLogFormatWritesJSONLines() async throws {
         let workspace = try Workspace(config: #"{"server": {"port": 0}, "storage": {"data_dir": "data"}, "# + forms + "}")
         let server = try ServerProcess(["serve", "--log-format", "json"], directory: workspace.url)

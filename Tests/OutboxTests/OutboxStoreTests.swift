@@ -59,6 +59,31 @@ import Testing
         }
     }
 
+    /// `admit` (the app spends a form token there) is asked only for a new lead, after the duplicate checks.
+    @Test func admitIsAskedAfterTheDuplicateChecksAndCanTurnALeadAway() throws {
+        try store.performBlocking { session in
+            let lead = OutboxStore.NewLead(formID: "default", payload: Data(), fingerprint: "f1", idempotencyKey: "k1")
+            var asked = 0
+            let refused = try session.insert(lead, reference: { "AAA-AAA-AAA" }, payloadFor: { _ in samplePayload },
+                                             now: t0, maxAge: 86400, admit: { asked += 1; return false })
+            #expect(refused == .notAdmitted)
+            #expect(asked == 1)
+            #expect(try session.counts() == .init())
+            try session.add("BBB-BBB-BBB", now: t0, fingerprint: "f1", key: "k1")
+            let duplicate = try session.insert(lead, reference: { "CCC-CCC-CCC" }, payloadFor: { _ in samplePayload },
+                                               now: t0, maxAge: 86400, admit: { asked += 1; return false })
+            guard case .duplicate(let first) = duplicate else {
+                Issue.record("a repeat is a duplicate whatever admit would say")
+                return
+            }
+            #expect(first.reference == "BBB-BBB-BBB")
+            let conflict = OutboxStore.NewLead(formID: "default", payload: Data(), fingerprint: "f2", idempotencyKey: "k1")
+            #expect(try session.insert(conflict, reference: { "DDD-DDD-DDD" }, payloadFor: { _ in samplePayload },
+                                       now: t0, maxAge: 86400, admit: { asked += 1; return true }) == .keyConflict)
+            #expect(asked == 1, "neither a duplicate nor a key conflict is admitted")
+        }
+    }
+
     @Test func idempotencyKeyHoldsForADay() throws {
         try store.performBlocking { session in
             try session.add("AAA-AAA-AAA", now: t0, fingerprint: "f1", key: "k1")
@@ -229,8 +254,29 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 
-    @Test func isWritableOnAHealthyStore() {
-        #expect(store.performBlocking { $0.isWritable() })
+    @Test func theWriteProbeWritesAndLeavesNothingBehind() async throws {
+        func tables() throws -> [String] {
+            try store.database.withLock { db in
+                try db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap { $0["name"]?.string }
+            }
+        }
+        let before = try tables()
+        try await store.perform { try $0.probeWrite() }
+        try await store.perform { try $0.probeWrite() }
+        #expect(try tables() == before)
+        // A store that cannot grow (as on a full disk) fails the probe; taking the write lock alone would not.
+        try store.database.withLock { db in
+            let pages = try #require(try db.query("PRAGMA page_count").first?["page_count"]?.int)
+            #expect(try db.query("PRAGMA freelist_count").first?["freelist_count"]?.int == 1, "the first probe's page")
+            try db.execute("PRAGMA max_page_count = \(pages)")
+            try db.execute("BEGIN IMMEDIATE; ROLLBACK")
+        }
+        try await store.perform { try $0.probeWrite() } // the free page is reused
+        try store.database.withLock { db in
+            // Its free page taken by a table of its own, the store is full.
+            try db.execute("CREATE TABLE filler (x)")
+        }
+        await #expect(throws: (any Error).self) { try await store.perform { try $0.probeWrite() } }
     }
 
     @Test func unusableDataDirIsAnError() {

@@ -77,6 +77,9 @@ package struct AppConfig: Sendable {
         package var proofOfWork = false
         /// The puzzle's search space; the browser needs about half of it on average.
         package var proofOfWorkMaxNumber = 100_000
+        /// Each form token is good for one accepted lead. Off only for load tests and benchmarks that send one
+        /// token again and again; production keeps it on.
+        package var singleUseTokens = true
     }
 
     package struct Observability: Sendable, Equatable {
@@ -200,6 +203,7 @@ package struct AppConfig: Sendable {
                 config.security.allowedOrigins = origins
             }
             config.security.proofOfWork = security.bool("proof_of_work") ?? config.security.proofOfWork
+            config.security.singleUseTokens = security.bool("single_use_tokens") ?? config.security.singleUseTokens
             config.security.proofOfWorkMaxNumber =
                 security.integer("proof_of_work_max_number", in: 1_000...10_000_000)
                 ?? config.security.proofOfWorkMaxNumber

@@ -16,6 +16,9 @@ package struct Submission: Sendable {
     var files: AttachmentIntake.Staged?
     /// HERO's payload for the reference the outbox settles on.
     package var payload: @Sendable (String) -> HeroPayload
+    /// The form token and proof-of-work solution to spend once the outbox knows the lead is not a duplicate; nil
+    /// when there is nothing to spend.
+    package var spending: GuardSpending?
 }
 
 /// What became of a submission.
@@ -30,6 +33,9 @@ package enum DeliveryResult: Sendable, Equatable {
     case notStored
     /// The Idempotency-Key belongs to another submission.
     case keyConflict
+    /// Not a duplicate, and its form token or solution was spent on another lead already (`Submission.spending`
+    /// says which): nothing was stored.
+    case notAdmitted
 }
 
 package protocol LeadDelivery: Sendable {
@@ -63,21 +69,26 @@ struct OutboxDelivery: LeadDelivery {
         // HERO's payload is made before the store's turn, not inside it: the store's work is done one caller after
         // another, and encoding the JSON was over half of it. Only a clash of references makes another one.
         let prepared = PreparedPayload(makePayload)
+        let spending = submission.spending
         let inserted: OutboxStore.InsertResult
         do {
             inserted = try await store.perform { session in
                 try session.insert(
                     lead, reference: { prepared.nextReference() },
                     payloadFor: { prepared.payload(for: $0) }, now: instant, maxAge: maxAge, claim: true,
-                    attachments: attachments, staged: staged)
+                    attachments: attachments, staged: staged, admit: { spending?.spend() ?? true })
             }
         } catch {
+            // Not stored (the commit may have failed after the token was spent): the visitor may send again with it.
+            spending?.undo()
             logger.critical("cannot store a lead", metadata: ["form": "\(submission.formID)", "error": "\(error)"])
             return .notStored
         }
         switch inserted {
         case .keyConflict:
             return .keyConflict // the endpoint logs the refusal (and discards the files)
+        case .notAdmitted:
+            return .notAdmitted // the endpoint logs the refusal (and discards the files)
         case .duplicate(let record):
             staged?.discard() // the first submission has its own
             logger.info(

@@ -59,7 +59,7 @@ struct LeadEndpoint: Sendable {
             metrics.lead(.spam)
             return LeadAnswer.taken(reference: Reference.generate(), delivered: true, form: form, json: json)
         }
-        let solution = try guards.check(values, form: form, now: now())
+        let checked = try guards.check(values, form: form, now: now())
         let lead = try validate(values, form: form, language: language, files: files)
         // Checked before the files are written, which is the expensive step.
         if let key = request.headers["Idempotency-Key"], !Self.isValidIdempotencyKey(key) {
@@ -67,11 +67,12 @@ struct LeadEndpoint: Sendable {
         }
         let staged = try await stage(files, of: request, form: form, language: language)
         do throws(LeadRefusal.Reason) {
-            let submission = try submission(lead, form: form, request: request, files: staged)
-            // Only now, with everything else in order, is the proof of work used up: a typo does not cost a solution.
-            try guards.spend(solution, now: now())
+            var submission = try submission(lead, form: form, request: request, files: staged)
+            // The token and the solution are spent by the outbox, after its duplicate check.
+            submission.spending = guards.spending(checked, now: now)
             let count = form.attachments.map { _ in staged?.attachments.count ?? 0 }
-            return try answer(await delivery.submit(submission), form: form, json: json, files: count)
+            return try answer(
+                await delivery.submit(submission), form: form, json: json, files: count, spending: submission.spending)
         } catch {
             // A stored lead took its files along; a refused one leaves none behind.
             staged?.folder.discard()
@@ -192,7 +193,7 @@ struct LeadEndpoint: Sendable {
     /// `files` is how many files came with the lead, for a form that takes files.
     private func answer(
         _ result: DeliveryResult, form: FormDefinition,
-        json: Bool, files: Int?
+        json: Bool, files: Int?, spending: GuardSpending?
     ) throws(LeadRefusal.Reason) -> HTTPResponse {
         switch result {
         case .delivered(let reference), .duplicate(let reference, delivered: true):
@@ -203,6 +204,8 @@ struct LeadEndpoint: Sendable {
             return LeadAnswer.taken(reference: reference, delivered: false, form: form, json: json, files: files)
         case .keyConflict:
             throw .idempotencyKeyConflict
+        case .notAdmitted:
+            throw spending?.refusal ?? .sendAgain(.token, code: FormToken.Problem.used.code)
         case .notStored:
             throw .notStored
         }

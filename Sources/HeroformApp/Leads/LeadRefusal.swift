@@ -15,8 +15,8 @@ struct LeadRefusal: HTTPResponseError {
         case bodyTooLarge(limit: Int)
         case unknownForm
         /// A spam guard a person gets past by sending again (the form token, the proof of work), and what was
-        /// wrong, for the log.
-        case sendAgain(SendAgain, problem: String)
+        /// wrong as a machine-readable code (`token_expired`), for JSON answers and the log.
+        case sendAgain(SendAgain, code: String)
         case invalid(ValidationFailure)
         case malformedIdempotencyKey
         /// The Idempotency-Key belongs to another submission.
@@ -77,8 +77,7 @@ struct LeadRefusal: HTTPResponseError {
         case .unreadableBody(let error): "\(error.statusCode) \(error)"
         case .bodyTooLarge(let limit): "413 body larger than \(limit) bytes without files"
         case .unknownForm: "unknown form"
-        case .sendAgain(.token, let problem): "form token \(problem)"
-        case .sendAgain(.proofOfWork, let problem): "proof of work \(problem)"
+        case .sendAgain(_, let code): code
         case .invalid(let failure):
             "validation: " + failure.fieldNames.joined(separator: ", ")
         case .malformedIdempotencyKey: "malformed Idempotency-Key"
@@ -114,7 +113,8 @@ struct LeadRefusal: HTTPResponseError {
         case .unreadableBody(let decodeError): return error(decodeError.description)
         case .bodyTooLarge(let limit): return error(Self.tooLargeMessage(limit))
         case .unknownForm: return error(texts.unknownForm, field: Field.form.rawValue)
-        case .sendAgain(let guardian, _): return error(guardian.message(texts), field: guardian.field)
+        case .sendAgain(let guardian, let code):
+            return error(guardian.message(texts), field: guardian.field, code: code)
         case .invalid(let failure):
             var errors = failure.errors.reduce(into: [String: JSONValue]()) { $0[$1.key.rawValue] = .string($1.value) }
             if !failure.attachments.isEmpty {
@@ -130,9 +130,12 @@ struct LeadRefusal: HTTPResponseError {
         }
     }
 
-    private func error(_ message: String, field: String? = nil) -> JSONValue {
-        guard let field else { return ["status": "error", "message": .string(message)] }
-        return ["status": "error", "message": .string(message), "errors": [field: .string(message)]]
+    /// `code`: for a developer reading the answer of a spam guard (the message is meant for a person).
+    private func error(_ message: String, field: String? = nil, code: String? = nil) -> JSONValue {
+        var body: [String: JSONValue] = ["status": "error", "message": .string(message)]
+        if let field { body["errors"] = [field: .string(message)] }
+        if let code { body["error"] = .string(code) }
+        return .object(body)
     }
 
     /// A message page, or the form again with the input kept where there is a form to show.

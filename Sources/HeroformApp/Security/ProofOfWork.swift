@@ -1,7 +1,6 @@
 import CryptoPrimitives
 import FoundationEssentials
 import JSON
-import Synchronization
 
 /// Optional proof of work in the style of ALTCHA: the server hands out a signed SHA-256 puzzle; the form's own
 /// script (a Web Worker) finds the number that solves it, costing a real browser a fraction of a second and a
@@ -36,13 +35,15 @@ final class ProofOfWork: Sendable {
     let key: HMACKey
     let maxNumber: Int
     let lifetime: TimeInterval
-    /// Solved challenges and when they expire; an expired challenge is refused anyway, so it can be forgotten.
-    private let used = Mutex<[String: TimeInterval]>([:])
+    /// Solved challenges until they expire. The process's own, not this object's: a reload that changes the
+    /// puzzle's settings makes a new `ProofOfWork`, and solutions spent before must stay spent.
+    private let used: SpentSet
 
-    init(secret: [UInt8], maxNumber: Int, lifetime: TimeInterval = 3600) {
+    init(secret: [UInt8], maxNumber: Int, lifetime: TimeInterval = 3600, used: SpentSet = SpentSet()) {
         self.key = HMACKey(secret)
         self.maxNumber = maxNumber
         self.lifetime = lifetime
+        self.used = used
     }
 
     func challenge(now: Date) -> Challenge {
@@ -58,16 +59,32 @@ final class ProofOfWork: Sendable {
 
     enum Problem: Error, Equatable, Sendable {
         case missing, malformed, forged, wrong, expired, replayed
+
+        /// The machine-readable `error` of a JSON answer.
+        var code: String {
+            switch self {
+            case .missing: "pow_missing"
+            case .malformed: "pow_malformed"
+            case .forged: "pow_invalid"
+            case .wrong: "pow_wrong"
+            case .expired: "pow_expired"
+            case .replayed: "pow_used"
+            }
+        }
     }
 
     /// A solution that checked out and was not used before; `spend` uses it up.
     struct Verified: Sendable, Equatable {
         let challenge: String
         let expires: TimeInterval
+
+        /// The challenge is a SHA-256 in hex; hashed again it gives the 16 bytes it is remembered by.
+        var key: SpentSet.Key { SpentSet.Key(CryptoPrimitives.sha256(Array(challenge.utf8))) }
     }
 
     /// Checks a solution without using it up, so a submission refused for other reasons (a typo in a field) can
-    /// come back with the same solution.
+    /// come back with the same solution. Whether it was used is `spend`'s to say, after the outbox's duplicate
+    /// check: a double click must get the first lead's reference.
     func verify(_ field: String?, now: Date) throws(Problem) -> Verified {
         guard let field, !field.isEmpty else { throw .missing }
         guard field.utf8.count < 2048, let data = Data(base64Encoded: field),
@@ -86,25 +103,19 @@ final class ProofOfWork: Sendable {
         guard (0...maxNumber).contains(solution.number),
             Self.hash(salt: solution.salt, number: solution.number) == solution.challenge
         else { throw .wrong }
-        let verified = Verified(challenge: solution.challenge, expires: expires)
-        guard !isUsed(verified, now: time) else { throw .replayed }
-        return verified
+        return Verified(challenge: solution.challenge, expires: expires)
     }
 
     /// Uses up a verified solution; throws `replayed` when it was used in the meantime.
     func spend(_ solution: Verified, now: Date) throws(Problem) {
-        let time = now.timeIntervalSince1970
-        let fresh = used.withLock { used in
-            used = used.filter { $0.value > time }
-            guard used[solution.challenge] == nil else { return false }
-            used[solution.challenge] = solution.expires
-            return true
-        }
+        let fresh = used.spend(
+            solution.key, until: Int(solution.expires), now: Int(now.timeIntervalSince1970))
         guard fresh else { throw .replayed }
     }
 
-    private func isUsed(_ solution: Verified, now time: TimeInterval) -> Bool {
-        used.withLock { ($0[solution.challenge] ?? 0) > time }
+    /// Gives a spent solution back: the lead it was spent for was not stored after all.
+    func unspend(_ solution: Verified) {
+        used.unspend(solution.key)
     }
 
     static func hash(salt: String, number: Int) -> String {

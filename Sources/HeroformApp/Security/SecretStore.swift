@@ -93,3 +93,23 @@ enum SecretStore {
         return warnings
     }
 }
+
+extension SecretStore {
+    /// What `secret` would refuse, found without creating anything (for `check-config` and the start-up check); nil
+    /// when it would succeed. `dataDirUsable` false: the data dir's own problem is reported already.
+    static func problem(environment: [String: String], dataDir: String, dataDirUsable: Bool) -> String? {
+        if let configured = environment["HEROFORM_SECRET"], !configured.isEmpty {
+            guard configured.utf8.count >= 32 else {
+                return "HEROFORM_SECRET must be at least 32 characters (it has \(configured.utf8.count))"
+            }
+            return nil
+        }
+        let path = dataDir.joiningPath("secret")
+        guard dataDirUsable, access(path, F_OK) == 0 else { return nil } // made at start
+        guard let data = FileManager.default.contents(atPath: path) else { return "cannot read \(path)" }
+        guard String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines().utf8.count >= 32 else {
+            return "\(path) is too short; delete it to get a new one"
+        }
+        return nil
+    }
+}

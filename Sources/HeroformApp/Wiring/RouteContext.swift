@@ -33,10 +33,12 @@ struct RouteContext: Sendable {
         logger = process.logger
         let now = process.now
         self.now = now
-        surviving = SurvivingState(config: config, secret: process.secret, keeping: previous)
+        surviving = SurvivingState(
+            config: config, secret: process.secret, spentSolutions: process.spentSolutions, keeping: previous)
         let tokens = FormToken(
             secret: process.secret, minimumAge: config.security.minFillTime,
-            maximumAge: config.security.tokenMaxAge)
+            maximumAge: config.security.tokenMaxAge,
+            spent: config.security.singleUseTokens ? process.spentTokens : nil)
         self.tokens = tokens
         files = try StaticFiles(root: config.server.publicDir, excluding: [Pages.templateFolder])
         pages = try Pages(
@@ -61,7 +63,8 @@ struct RouteContext: Sendable {
     }
 }
 
-/// State that outlives a reload while its settings stay the same: who sent how much, which puzzles were solved.
+/// State that outlives a reload while its settings stay the same: who sent how much, the puzzle. (Which puzzles were
+/// solved outlives any reload: the process keeps it.)
 struct SurvivingState: Sendable {
     let limiter: RateLimiter
     /// nil when proof of work is off.
@@ -69,7 +72,7 @@ struct SurvivingState: Sendable {
     private let limits: (submissions: Int, window: TimeInterval)
     private let puzzle: [Int]
 
-    init(config: AppConfig, secret: [UInt8], keeping previous: SurvivingState?) {
+    init(config: AppConfig, secret: [UInt8], spentSolutions: SpentSet, keeping previous: SurvivingState?) {
         let security = config.security
         let limits = (submissions: security.rateLimitSubmissions, window: security.rateLimitWindow)
         let puzzle = [security.proofOfWork ? 1 : 0, security.proofOfWorkMaxNumber]
@@ -85,7 +88,7 @@ struct SurvivingState: Sendable {
         } else {
             proofOfWork =
                 security.proofOfWork
-                ? ProofOfWork(secret: secret, maxNumber: security.proofOfWorkMaxNumber) : nil
+                ? ProofOfWork(secret: secret, maxNumber: security.proofOfWorkMaxNumber, used: spentSolutions) : nil
         }
     }
 }
