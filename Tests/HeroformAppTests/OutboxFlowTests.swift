@@ -79,7 +79,8 @@ import Testing
             #expect(body["status"] as? String == "ready")
             #expect(body["mode"] as? String == "live")
             #expect(body["storage"] as? String == "ok")
-            #expect(body["outbox"] as? [String: Int] == ["pending": 0, "failed": 0])
+            #expect(body["outbox"] as? [String: Int] == ["pending": 0, "failed": 0, "oldest_pending_seconds": 0])
+            #expect((body["hero"] as? [String: Any])?["circuit"] as? String == "closed")
 
             hero.mode = .failing(status: 401, message: "Unauthenticated.")
             _ = try await post(server, lead, contentType: "application/json")
@@ -88,7 +89,9 @@ import Testing
             let after = try #require(jsonObject(degraded))
             #expect(after["status"] as? String == "degraded")
             #expect((after["hero"] as? [String: Any])?["key_rejected"] as? Bool == true)
-            #expect(after["outbox"] as? [String: Int] == ["pending": 1, "failed": 0])
+            let outbox = try #require(after["outbox"] as? [String: Int])
+            #expect(outbox["pending"] == 1 && outbox["failed"] == 0)
+            #expect(outbox["oldest_pending_seconds"].map { $0 >= 0 && $0 < 600 } == true)
             #expect(!degraded.text.contains("test-api-key-123"))
         }
         try await withApp(live: false) { server, _, _ in
