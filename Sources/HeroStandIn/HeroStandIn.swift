@@ -85,28 +85,15 @@ package final class HeroStandIn: Sendable {
         self.keepsUploadBytes = keepsUploadBytes
     }
 
-    /// Starts listening on loopback; returns the Lead API's URL. `withStats` adds `GET /stats` (counts only).
+    /// Starts listening on loopback; returns the Lead API's URL. `withControl` adds what scripts use (see
+    /// `StandInControl.swift`): `GET /stats`, `GET /references` and `POST /mode`.
     @discardableResult
-    package func start(withStats: Bool = false) throws -> URL {
+    package func start(withControl: Bool = false) throws -> URL {
         var router = Router(defaultBodyLimit: 1024 * 1024)
         router.post(Self.path) { [self] request in await self.handle(request) }
         router.post(Self.uploadPath, bodyLimit: uploadBodyLimit) { [self] request in await self.handleUpload(request) }
         router.post(Self.graphQLPath) { [self] request in await self.handleGraphQL(request) }
-        if withStats {
-            router.get("/stats") { [self] _ in
-                let (created, calls, uploads, attached) = state.withLock { state in
-                    (
-                        state.calls.filter { $0.status == 200 }.count, state.calls.count, state.uploads.count,
-                        state.attachments.count
-                    )
-                }
-                let stats: JSONValue = [
-                    "created": .number(Double(created)), "calls": .number(Double(calls)),
-                    "uploads": .number(Double(uploads)), "attached": .number(Double(attached)),
-                ]
-                return .json(Data(stats.serializedBytes()))
-            }
-        }
+        if withControl { addControl(to: &router) }
         var quiet = Logger(label: "hero-stand-in")
         quiet.logLevel = .critical
         let boundPort = state.withLock { $0.server?.port } ?? port
