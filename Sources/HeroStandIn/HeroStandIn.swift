@@ -29,6 +29,9 @@ package final class HeroStandIn: Sendable {
         case failing(status: Int, message: String)
         /// Answers 200 but without `"status":"success"`.
         case okWithoutSuccess
+        /// Takes calls and answers none while it lasts, like a server stalled on a lock; when the mode changes,
+        /// the stalled calls are answered as the new mode says (at most an hour later).
+        case hanging
     }
 
     /// A call as received, whatever the answer was.
@@ -140,7 +143,12 @@ package final class HeroStandIn: Sendable {
     private func handle(_ request: HTTPRequest) async -> HTTPResponse {
         enter()
         defer { leave() }
-        let mode = self.mode
+        var mode = self.mode
+        let stalledUntil = ContinuousClock.now + .seconds(3600)
+        while mode == .hanging, ContinuousClock.now < stalledUntil {
+            try? await Task.sleep(for: .milliseconds(20))
+            mode = self.mode
+        }
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluate(request, mode: mode)
         state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body.bytes, status: status)) }

@@ -8,7 +8,7 @@ import Synchronization
 /// - `GET /references`: how many projects were created per heroform reference (the `Referenz:` line heroform writes
 ///   into every project), so a script can check that no answered lead is missing and count the doubled ones;
 /// - `POST /mode` with `{"mode": "up"}`, `{"mode": "slow", "ms": 3000}`, `{"mode": "failing", "status": 500}` or
-///   `{"mode": "hang"}` (accepts and answers only after an hour): how the Lead API behaves from now on.
+///   `{"mode": "hang"}` (takes calls and answers none until the mode changes): how the Lead API behaves from now on.
 extension HeroStandIn {
     func addControl(to router: inout Router) {
         router.get("/stats") { [self] _ in
@@ -63,7 +63,7 @@ extension HeroStandIn {
         case "failing":
             guard let status = json["status"]?.integer, (400..<600).contains(status) else { return nil }
             return .failing(status: status, message: "stand-in set to fail")
-        case "hang": return .slow(.seconds(3600))
+        case "hang": return .hanging
         default: return nil
         }
     }

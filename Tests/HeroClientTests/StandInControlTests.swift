@@ -47,5 +47,19 @@ import Testing
         #expect(hero.mode == .up)
         #expect(try await control("POST", "/mode", #"{"mode":"slow","ms":20}"#).0 == 200)
         #expect(hero.mode == .slow(.milliseconds(20)))
+        #expect(try await control("POST", "/mode", #"{"mode":"hang"}"#).0 == 200)
+        #expect(hero.mode == .hanging)
+        // A stalled call is answered once the mode changes, as the new mode says.
+        let stalled = Task { await client.createProject(payload: lead("CCC-CCC-CCC")) }
+        for _ in 0..<600 where hero.calls.count < 5 && hero.peakConcurrentCalls < 1 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(hero.calls.count == 4, "the stalled call has no answer yet")
+        hero.mode = .up
+        guard case .created = await stalled.value else {
+            Issue.record("the stalled call should be answered once the stand-in is up")
+            return
+        }
     }
 }
