@@ -14,6 +14,8 @@ package final class HTTPClient: Sendable {
     package struct Configuration: Sendable {
         /// Requests in flight at once; more wait for a turn.
         package var maxConcurrentRequests = 16
+        /// Requests waiting for a turn at most; more fail at once with `overloaded` instead of queueing in memory.
+        package var maxWaitingRequests = 64
         /// How long a keep-alive connection may wait for the next request. Shorter than common server time-outs
         /// (nginx 75 s, Apache 5 s), so the client is the side that gives up first.
         package var idleTimeout: Duration = .seconds(4)
@@ -40,7 +42,9 @@ package final class HTTPClient: Sendable {
         // otherwise kill the process with SIGPIPE.
         ProcessSetup.ignoreSIGPIPE()
         self.configuration = configuration
-        threads = BlockingThreads(limit: configuration.maxConcurrentRequests, name: "http-client")
+        threads = BlockingThreads(
+            limit: configuration.maxConcurrentRequests, name: "http-client",
+            maxWaiting: configuration.maxWaitingRequests)
         pool = ConnectionPool(
             idleTimeout: configuration.idleTimeout, maxIdlePerOrigin: configuration.maxIdleConnectionsPerHost)
     }
@@ -54,7 +58,7 @@ package final class HTTPClient: Sendable {
     ) async throws(HTTPClientError) -> HTTPClientResponse {
         let endpoint = try Endpoint(request.url)
         let method = request.method
-        return try await threads.run { [self] () throws(HTTPClientError) -> HTTPClientResponse in
+        let answer = try await threads.run { [self] () throws(HTTPClientError) -> HTTPClientResponse in
             // The deadline starts when a thread takes the request, like a timeout per call, not per queue.
             let deadline = ContinuousClock.now + timeout
             // Files are opened here, before any connection: one that cannot be opened sends nothing.
@@ -75,6 +79,8 @@ package final class HTTPClient: Sendable {
             case .failed(let error), .unsent(let error): throw error
             }
         }
+        guard let answer else { throw .overloaded }
+        return answer
     }
 
     /// Closes the idle keep-alive connections.

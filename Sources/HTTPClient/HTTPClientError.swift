@@ -14,6 +14,8 @@ package enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A file of the request's body could not be opened or read, or changed while it was sent. Raised before the
     /// request's last byte left: the server never got a whole request.
     case bodyUnreadable(String)
+    /// Every connection thread is busy and `maxWaitingRequests` already wait: nothing was sent.
+    case overloaded
 
     package var description: String {
         switch self {
@@ -26,6 +28,7 @@ package enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertibl
         case .malformedResponse(let reason): return "malformed answer: \(reason)"
         case .responseTooLarge: return "answer too large"
         case .bodyUnreadable(let reason): return "cannot send the body's file: \(reason)"
+        case .overloaded: return "too many requests waiting for a connection; not sent"
         }
     }
 }

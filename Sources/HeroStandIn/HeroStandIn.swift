@@ -29,6 +29,9 @@ package final class HeroStandIn: Sendable {
         case failing(status: Int, message: String)
         /// Answers 200 but without `"status":"success"`.
         case okWithoutSuccess
+        /// Takes calls and answers none while it lasts, like a server stalled on a lock; when the mode changes,
+        /// the stalled calls are answered as the new mode says (at most an hour later).
+        case hanging
     }
 
     /// A call as received, whatever the answer was.
@@ -85,28 +88,15 @@ package final class HeroStandIn: Sendable {
         self.keepsUploadBytes = keepsUploadBytes
     }
 
-    /// Starts listening on loopback; returns the Lead API's URL. `withStats` adds `GET /stats` (counts only).
+    /// Starts listening on loopback; returns the Lead API's URL. `withControl` adds what scripts use (see
+    /// `StandInControl.swift`): `GET /stats`, `GET /references` and `POST /mode`.
     @discardableResult
-    package func start(withStats: Bool = false) throws -> URL {
+    package func start(withControl: Bool = false) throws -> URL {
         var router = Router(defaultBodyLimit: 1024 * 1024)
         router.post(Self.path) { [self] request in await self.handle(request) }
         router.post(Self.uploadPath, bodyLimit: uploadBodyLimit) { [self] request in await self.handleUpload(request) }
         router.post(Self.graphQLPath) { [self] request in await self.handleGraphQL(request) }
-        if withStats {
-            router.get("/stats") { [self] _ in
-                let (created, calls, uploads, attached) = state.withLock { state in
-                    (
-                        state.calls.filter { $0.status == 200 }.count, state.calls.count, state.uploads.count,
-                        state.attachments.count
-                    )
-                }
-                let stats: JSONValue = [
-                    "created": .number(Double(created)), "calls": .number(Double(calls)),
-                    "uploads": .number(Double(uploads)), "attached": .number(Double(attached)),
-                ]
-                return .json(Data(stats.serializedBytes()))
-            }
-        }
+        if withControl { addControl(to: &router) }
         var quiet = Logger(label: "hero-stand-in")
         quiet.logLevel = .critical
         let boundPort = state.withLock { $0.server?.port } ?? port
@@ -153,7 +143,12 @@ package final class HeroStandIn: Sendable {
     private func handle(_ request: HTTPRequest) async -> HTTPResponse {
         enter()
         defer { leave() }
-        let mode = self.mode
+        var mode = self.mode
+        let stalledUntil = ContinuousClock.now + .seconds(3600)
+        while mode == .hanging, ContinuousClock.now < stalledUntil {
+            try? await Task.sleep(for: .milliseconds(20))
+            mode = self.mode
+        }
         if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
         let (status, answer) = evaluate(request, mode: mode)
         state.withLock { $0.calls.append(Call(headers: request.headers, body: request.body.bytes, status: status)) }

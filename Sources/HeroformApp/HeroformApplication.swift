@@ -83,7 +83,8 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let (heroSender, heroAttachmentSender) = Self.makeSenders(config: config, apiKey: apiKey)
         let worker = DeliveryWorker(
             store: store, sender: sender ?? heroSender, attachmentSender: attachmentSender ?? heroAttachmentSender,
-            policy: policy, logger: logger,
+            policy: policy, maxConcurrentCalls: config.hero.maxConcurrentCalls,
+            outageAlertAfter: config.alerts.outageAfter, logger: logger,
             retention: config.storage.retention, failedFileRetention: config.storage.maxAge,
             alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) }, onUpload: { metrics.upload($0) })
         process = ProcessParts(

@@ -6,6 +6,10 @@ package enum Alert: Sendable, Equatable {
     case keyRejected(reason: String)
     /// One of a delivered lead's files could not be attached; `number` is its place among the lead's files.
     case fileFailed(reference: String, formID: String, number: Int, reason: String)
+    /// The receiver has been unreachable this long (`reason`: the latest failure); `waiting` leads are stored.
+    case receiverUnreachable(unreachableSeconds: Int, reason: String, waiting: Int)
+    /// The receiver answers again after an outage that was alerted; `waiting` leads are on their way now.
+    case receiverRecovered(unreachableSeconds: Int, waiting: Int)
 }
 
 /// Where alerts go: the app wires a webhook in, tests a recorder.

@@ -7,6 +7,12 @@ import Synchronization
 /// Delivers pending leads through a `LeadSender`: right after they are stored (inline, with a deadline) and in the
 /// background, with retries by `RetryPolicy`. One attempt per lead at a time; the store's claim makes sure of that,
 /// also across processes.
+///
+/// At most `maxConcurrentCalls` calls to the receiver are in flight, inline and background together: the background
+/// loop claims due leads as slots free up, so a backlog drains at that many times the rate of one call at a time,
+/// and an inline attempt that finds no free slot leaves its lead to the loop instead of queueing. A
+/// `ReceiverCircuit` stops calls while the receiver is down (one probe at a time finds out when it is back), and the
+/// first delivery after an outage makes everything the outage pushed out due at once.
 package final class DeliveryWorker: Sendable {
     /// What the worker tells the outside world about the receiver.
     package struct Health: Sendable, Equatable {
@@ -16,6 +22,12 @@ package final class DeliveryWorker: Sendable {
         /// The receiver refused the key on the last step of sending files (its file endpoints may take the key
         /// differently from the lead endpoint): files wait, nothing is lost.
         package var filesKeyRejected = false
+        /// Whether the receiver is being called: closed, open (down, only probes) or half-open (a probe is out).
+        package var circuit = ReceiverCircuit.State.closed
+        /// Since when the circuit is open, while it is.
+        package var unreachableSince: Date?
+        /// Calls to the receiver in flight (inline and background).
+        package var callsInFlight = 0
     }
 
     package enum AttemptResult: Sendable, Equatable {
@@ -42,10 +54,17 @@ package final class DeliveryWorker: Sendable {
     let onUpload: (@Sendable (UploadReport) -> Void)?
     /// Claims from before this moment belong to an earlier process.
     private let createdAt: Date
-    private let state = Mutex(State())
+    /// Calls to the receiver in flight at most, inline and background together.
+    let maxConcurrentCalls: Int
+    /// How long the receiver may be unreachable before an alert says so (nil: never).
+    private let outageAlertAfter: TimeInterval?
+    private let state: Mutex<State>
 
     private struct State {
         var health = Health()
+        var circuit: ReceiverCircuit
+        /// The alert that the receiver is unreachable went out for the current outage.
+        var outageAlerted = false
         var running: Task<Void, Never>?
         var inFlight: [Int: Task<AttemptResult, Never>] = [:]
         var nextTaskID = 0
@@ -62,9 +81,13 @@ package final class DeliveryWorker: Sendable {
     ///   arrival).
     /// - Parameter onOutcome: hears of every sending's outcome (metrics).
     /// - Parameter onUpload: hears of every file upload's outcome (metrics).
+    /// - Parameter maxConcurrentCalls: calls to the receiver in flight at most (inline and background).
+    /// - Parameter outageAlertAfter: how long the receiver may be unreachable before `alerts` hear of it.
     package init(
         store: OutboxStore, sender: any LeadSender, attachmentSender: (any AttachmentSender)? = nil,
-        policy: RetryPolicy = RetryPolicy(), logger: Logger,
+        policy: RetryPolicy = RetryPolicy(), maxConcurrentCalls: Int = 8,
+        circuit: ReceiverCircuit.Settings = ReceiverCircuit.Settings(), outageAlertAfter: TimeInterval? = 15 * 60,
+        logger: Logger,
         retention: TimeInterval = 30 * 86400, failedFileRetention: TimeInterval = 30 * 86400,
         alerts: (any AlertSink)? = nil, now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
@@ -85,9 +108,20 @@ package final class DeliveryWorker: Sendable {
         self.now = now
         self.createdAt = now()
         self.random = random
+        self.maxConcurrentCalls = max(1, maxConcurrentCalls)
+        self.outageAlertAfter = outageAlertAfter
+        state = Mutex(State(circuit: ReceiverCircuit(settings: circuit)))
     }
 
-    package var health: Health { state.withLock { $0.health } }
+    package var health: Health {
+        state.withLock { state in
+            var health = state.health
+            health.circuit = state.circuit.state
+            health.unreachableSince = state.circuit.openedAt
+            health.callsInFlight = state.inFlight.count
+            return health
+        }
+    }
 
     // MARK: - Inline delivery
 
@@ -103,10 +137,15 @@ package final class DeliveryWorker: Sendable {
     }
 
     /// Like `deliverNow` for a lead the caller has already claimed (stored with `claim: true`).
+    ///
+    /// No call is made while the circuit is open (the receiver is down) or every slot is taken: the lead goes back
+    /// to the background loop at once, and the visitor hears "queued" without waiting for a call bound to fail or
+    /// for a turn in a queue.
     package func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
-        guard let task = track({ await self.attempt(record) }) else {
-            // Stopping: hand the lead back to the background loop of the next start.
+        guard let task = track(requireClosedCircuit: true, { await self.attempt(record) }) else {
+            // Stopping, down or busy: the background loop (of this process, or of the next start) takes it.
             _ = try? await store.perform { try $0.release(record.reference) }
+            wake()
             return .retryLater
         }
         return await withDeadline(deadline) { await task.value } ?? .retryLater
@@ -166,43 +205,84 @@ package final class DeliveryWorker: Sendable {
         var lastPurge = Date.distantPast
         while !Task.isCancelled && !state.withLock({ $0.stopping }) {
             let instant = now()
-            let due = (try? await store.perform { try $0.claimDue(now: instant, limit: 8) }) ?? []
-            for record in due {
-                guard let task = track({ await self.attempt(record) }) else { break }
-                _ = await task.value
+            await alertIfLongOutage(now: instant)
+            let (callsAllowed, freeSlots) = state.withLock { state in
+                (state.circuit.allowsCalls, maxConcurrentCalls - state.inFlight.count)
             }
-            let dueFiles =
-                attachmentSender == nil
-                ? [] : (try? await store.perform { try $0.claimDueFiles(now: instant, limit: 8) }) ?? []
-            for (index, record) in dueFiles.enumerated() {
-                guard
-                    let task = track({
-                        await self.sendFiles(record)
-                        return .delivered
-                    })
-                else {
-                    // Stopping: what was claimed and not started is simply due again at the next start.
-                    for left in dueFiles[index...] {
-                        _ = try? await store.perform { try $0.releaseFiles(left.reference) }
-                    }
-                    break
-                }
-                _ = await task.value
-            }
-            if !due.isEmpty || !dueFiles.isEmpty { continue }
-            if instant.timeIntervalSince(lastPurge) > 3600 {
-                lastPurge = instant
-                await purgeExpired()
-            }
-            let withFiles = attachmentSender != nil
-            let next = (try? await store.perform { try $0.nextDue(includingFiles: withFiles) }) ?? nil
             var wait = pollInterval
-            if let next {
-                let seconds = max(0, next.timeIntervalSince(now()))
-                wait = min(pollInterval, .milliseconds(Int((seconds * 1000).rounded(.up))))
+            if callsAllowed {
+                let started = await startDue(now: instant, slots: freeSlots)
+                if started == freeSlots && freeSlots > 0 {
+                    // Every slot taken: a call that ends wakes the loop for the next.
+                    await sleep(pollInterval)
+                    continue
+                }
+                if started > 0 { continue }
+                if instant.timeIntervalSince(lastPurge) > 3600 {
+                    lastPurge = instant
+                    await purgeExpired()
+                }
+                if freeSlots > 0 {
+                    let withFiles = attachmentSender != nil
+                    let next = (try? await store.perform { try $0.nextDue(includingFiles: withFiles) }) ?? nil
+                    if let next { wait = min(wait, Self.duration(until: next, from: now())) }
+                }
+            } else {
+                await probe(now: instant, slots: freeSlots)
+                if let due = state.withLock({ $0.circuit.probeDue }) {
+                    wait = min(wait, Self.duration(until: due, from: now()))
+                }
             }
             await sleep(wait)
         }
+    }
+
+    /// Starts calls for due leads, then for due files, in at most `slots` free slots; returns how many started.
+    private func startDue(now instant: Date, slots: Int) async -> Int {
+        guard slots > 0 else { return 0 }
+        let due = (try? await store.perform { try $0.claimDue(now: instant, limit: slots) }) ?? []
+        var started = 0
+        for (index, record) in due.enumerated() {
+            guard track(requireClosedCircuit: false, { await self.attempt(record) }) != nil else {
+                // Stopping (or a slot went to an inline call): what was claimed and not started is simply due again.
+                for left in due[index...] { _ = try? await store.perform { try $0.release(left.reference) } }
+                return started
+            }
+            started += 1
+        }
+        guard attachmentSender != nil, started < slots else { return started }
+        let limit = slots - started
+        let dueFiles = (try? await store.perform { try $0.claimDueFiles(now: instant, limit: limit) }) ?? []
+        for (index, record) in dueFiles.enumerated() {
+            let task = track(requireClosedCircuit: false) {
+                await self.sendFiles(record)
+                return .delivered
+            }
+            guard task != nil else {
+                for left in dueFiles[index...] { _ = try? await store.perform { try $0.releaseFiles(left.reference) } }
+                return started
+            }
+            started += 1
+        }
+        return started
+    }
+
+    /// While the circuit is open: when the next probe is due, one real pending lead goes to the receiver; its
+    /// outcome closes the circuit or keeps it open for a longer wait.
+    private func probe(now instant: Date, slots: Int) async {
+        guard slots > 0, state.withLock({ $0.circuit.takeProbe(now: instant) }) else { return }
+        let record = try? await store.perform { try $0.claimOldestPending(now: instant) }
+        guard let record else {
+            state.withLock { $0.circuit.probeFoundNothing(now: instant) }
+            return
+        }
+        if track(requireClosedCircuit: false, { await self.attempt(record) }) == nil {
+            _ = try? await store.perform { try $0.release(record.reference) }
+        }
+    }
+
+    private static func duration(until date: Date, from instant: Date) -> Duration {
+        .milliseconds(Int((max(0, date.timeIntervalSince(instant)) * 1000).rounded(.up)))
     }
 
     private func sleep(_ duration: Duration) async {
@@ -261,15 +341,22 @@ package final class DeliveryWorker: Sendable {
         }
     }
 
-    /// Registers an attempt so `stop()` can wait for it; nil when stopping.
-    private func track(_ work: @escaping @Sendable () async -> AttemptResult) -> Task<AttemptResult, Never>? {
+    /// Starts a call to the receiver in a free slot and registers it so `stop()` can wait for it; nil when stopping,
+    /// when every slot is taken, or (`requireClosedCircuit`) when the circuit is not closed. An ending call frees
+    /// its slot and wakes the loop to fill it.
+    private func track(
+        requireClosedCircuit: Bool, _ work: @escaping @Sendable () async -> AttemptResult
+    ) -> Task<AttemptResult, Never>? {
         state.withLock { state -> Task<AttemptResult, Never>? in
-            guard !state.stopping else { return nil }
+            guard !state.stopping, state.inFlight.count < maxConcurrentCalls,
+                !requireClosedCircuit || state.circuit.allowsCalls
+            else { return nil }
             let id = state.nextTaskID
             state.nextTaskID += 1
             let task = Task {
                 let result = await work()
                 _ = self.state.withLock { $0.inFlight.removeValue(forKey: id) }
+                self.wake()
                 return result
             }
             state.inFlight[id] = task
@@ -298,6 +385,7 @@ package final class DeliveryWorker: Sendable {
             case .delivered(let id):
                 try await store.perform { try $0.markDelivered(record.reference, externalID: id, now: instant) }
                 setHealth(keyRejected: false, error: nil)
+                await receiverAnswered(delivered: true, now: instant)
                 if let id { metadata["external_id"] = "\(id)" }
                 logger.info("lead delivered", metadata: metadata)
                 // Its files go in a round of their own, from the loop: the visitor's answer does not wait for them.
@@ -308,6 +396,7 @@ package final class DeliveryWorker: Sendable {
                 let next = instant.addingTimeInterval(policy.keyRejectedDelay)
                 try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
                 let wasRejected = setHealth(keyRejected: true, error: reason)
+                await receiverAnswered(delivered: false, now: instant)
                 metadata["reason"] = "\(reason)"
                 metadata["retry_in_seconds"] = "\(Int(policy.keyRejectedDelay))"
                 logger.error("API key refused; the lead waits until the key is fixed", metadata: metadata)
@@ -316,6 +405,7 @@ package final class DeliveryWorker: Sendable {
 
             case .unavailable(let reason):
                 setHealth(keyRejected: false, error: reason)
+                receiverUnavailable(reason: reason, now: instant)
                 let next = instant.addingTimeInterval(policy.delay(afterFailures: failures, random: random()))
                 if next > record.giveUpAt {
                     let error = "gave up after \(failures) attempts: \(reason)"
@@ -334,6 +424,7 @@ package final class DeliveryWorker: Sendable {
             case .refused(let reason, let detail):
                 setHealth(keyRejected: false, error: nil)
                 try await store.perform { try $0.markFailed(record.reference, error: "\(reason): \(detail)") }
+                await receiverAnswered(delivered: false, now: instant)
                 metadata["reason"] = "\(reason)"
                 metadata["hint"] = "heroform outbox show \(record.reference)"
                 logger.error("lead failed", metadata: metadata)
@@ -350,6 +441,63 @@ package final class DeliveryWorker: Sendable {
             logger.critical("cannot record the delivery result", metadata: metadata)
             return .retryLater
         }
+    }
+
+    // MARK: - The receiver's circuit
+
+    /// An "unavailable" outcome; the log says once that the receiver became unreachable.
+    private func receiverUnavailable(reason: String, now instant: Date) {
+        let opened = state.withLock { $0.circuit.recordUnavailable(reason: reason, now: instant) }
+        guard opened else { return }
+        logger.warning(
+            "receiver unreachable; new leads are stored and answered at once, and sent when it answers again",
+            metadata: ["reason": "\(reason)"])
+    }
+
+    /// The receiver answered. Closing the circuit is logged once, with the outage's length and the leads that waited
+    /// through it; a delivery after an outage makes them all due now (the flush) and wakes the loop to send them.
+    private func receiverAnswered(delivered: Bool, now instant: Date) async {
+        let (closing, alerted) = state.withLock { state -> (ReceiverCircuit.Closing?, Bool) in
+            let closing = state.circuit.recordAnswer(delivered: delivered, now: instant)
+            let alerted = closing?.openedAt != nil && state.outageAlerted
+            if closing?.openedAt != nil { state.outageAlerted = false }
+            return (closing, alerted)
+        }
+        guard let closing else { return }
+        let madeDue = closing.flush ? ((try? await store.perform { try $0.makeWaitingDue(now: instant) }) ?? 0) : 0
+        if closing.flush { wake() }
+        guard let openedAt = closing.openedAt else {
+            if madeDue > 0 {
+                logger.info("leads that waited for the receiver are due now", metadata: ["count": "\(madeDue)"])
+            }
+            return
+        }
+        let waiting = (try? await store.perform { try $0.backlog().pending }) ?? 0
+        let downSeconds = Int(instant.timeIntervalSince(openedAt).rounded())
+        logger.notice(
+            "receiver answers again",
+            metadata: [
+                "unreachable_seconds": "\(downSeconds)", "waiting": "\(waiting)", "made_due": "\(madeDue)",
+            ])
+        if alerted { await alerts?.send(.receiverRecovered(unreachableSeconds: downSeconds, waiting: waiting)) }
+    }
+
+    /// Alerts once per outage when the circuit has been open longer than `outageAlertAfter`.
+    private func alertIfLongOutage(now instant: Date) async {
+        guard let limit = outageAlertAfter, alerts != nil else { return }
+        let due = state.withLock { state -> (since: Date, reason: String)? in
+            guard !state.outageAlerted, let since = state.circuit.openedAt,
+                instant.timeIntervalSince(since) >= limit
+            else { return nil }
+            state.outageAlerted = true
+            return (since, state.circuit.lastReason ?? "unavailable")
+        }
+        guard let due else { return }
+        let waiting = (try? await store.perform { try $0.backlog().pending }) ?? 0
+        await alerts?.send(
+            .receiverUnreachable(
+                unreachableSeconds: Int(instant.timeIntervalSince(due.since).rounded()), reason: due.reason,
+                waiting: waiting))
     }
 
     /// Returns whether the key was already rejected before.

@@ -138,6 +138,18 @@ package struct OutboxSession {
                 try db.run(
                     "UPDATE leads SET files_in_flight_since = NULL WHERE files_in_flight_since < ?",
                     [.real((startedAt ?? now).timeIntervalSince1970)])
+                return try makeWaitingDue(now: now)
+            }
+        }
+    }
+
+    /// After an outage of the receiver: every pending lead and every delivered lead's pending files whose next
+    /// attempt lies ahead become due now, without waiting out the backoff the outage gave them. Returns how many
+    /// leads that made due.
+    @discardableResult
+    package func makeWaitingDue(now: Date) throws -> Int {
+        try database.withLock { db in
+            try db.transaction {
                 try db.run(
                     """
                     UPDATE leads SET files_next_attempt_at = ?
@@ -146,6 +158,21 @@ package struct OutboxSession {
                 return try db.run(
                     "UPDATE leads SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
                     [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+            }
+        }
+    }
+
+    /// Claims the oldest pending lead nobody has, due or not: the probe that finds out whether the receiver answers
+    /// again after an outage.
+    package func claimOldestPending(now: Date) throws -> LeadRecord? {
+        try database.withLock { db in
+            try db.transaction {
+                guard
+                    let reference = try db.query(
+                        "SELECT reference FROM leads WHERE status = 'pending' AND in_flight_since IS NULL ORDER BY id LIMIT 1"
+                    ).first?["reference"]?.string
+                else { return nil }
+                return try claim(reference, now: now)
             }
         }
     }
@@ -278,6 +305,15 @@ package struct OutboxSession {
                 }
             }
             return counts
+        }
+    }
+
+    /// The pending leads and when the oldest of them arrived (nil when none is pending).
+    package func backlog() throws -> (pending: Int, oldestCreatedAt: Date?) {
+        try database.withLock { db in
+            let row = try db.query("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM leads WHERE status = 'pending'")
+                .first
+            return (row?["n"]?.int ?? 0, row?["oldest"]?.double.map(Date.init(timeIntervalSince1970:)))
         }
     }
 

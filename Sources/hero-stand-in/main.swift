@@ -2,7 +2,9 @@
 //   hero-stand-in [port] [api key] [delay in milliseconds]
 // With a delay it answers each Lead API call that much later, like a remote API would. It enforces the same contract
 // as in the tests (the Lead API, the file upload and the GraphQL subset for attaching files; document type 1250455)
-// and answers GET /stats with {"created": N, "calls": M, "uploads": U, "attached": A}. Uploads keep only their size and SHA-256, not their bytes.
+// and answers GET /stats with {"created": N, "calls": M, "uploads": U, "attached": A}, GET /references with the
+// projects created per heroform reference, and POST /mode to change how it answers (up, slow, failing, hang; see
+// StandInControl.swift). Uploads keep only their size and SHA-256, not their bytes.
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -21,7 +23,7 @@ if arguments.count > 3 {
     hero.mode = .slow(.milliseconds(delay))
 }
 do {
-    let endpoint = try hero.start(withStats: true)
+    let endpoint = try hero.start(withControl: true)
     print("HERO stand-in at \(endpoint.absoluteString) (key \(key))")
     print("uploads at \(hero.uploadEndpoint.absoluteString), GraphQL at \(hero.graphQLEndpoint.absoluteString)")
     // Whoever started it (a script, a test) reads the port from this line, also through a pipe.

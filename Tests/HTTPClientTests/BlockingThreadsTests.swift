@@ -22,7 +22,7 @@ import Testing
         let signal = DispatchSemaphore(value: 0)
         let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<3 {
-                group.addTask { await threads.run { signal.wait(timeout: .now() + 10) == .success } }
+                group.addTask { await threads.run { signal.wait(timeout: .now() + 10) == .success } ?? false }
             }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(100))
@@ -32,6 +32,30 @@ import Testing
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(results == [true, true, true, true])
+    }
+
+    @Test func refusesWorkBeyondTheWaitingLimitAtOnce() async throws {
+        // One thread, held by a job that waits for a signal; two more jobs may wait, the fourth is refused.
+        let threads = BlockingThreads(limit: 1, name: "test.blocking", maxWaiting: 2)
+        let release = DispatchSemaphore(value: 0)
+        let started = Mutex(false)
+        async let first = threads.run { () -> Int in
+            started.withLock { $0 = true }
+            _ = release.wait(timeout: .now() + 30)
+            return 1
+        }
+        for _ in 0..<3000 where !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        async let second = threads.run { 2 }
+        async let third = threads.run { 3 }
+        for _ in 0..<3000 where threads.waitingJobs < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(threads.waitingJobs == 2)
+        let refused = await threads.run { 4 }
+        #expect(refused == nil, "a job beyond the waiting limit is refused at once, not queued")
+        release.signal()
+        #expect(await first == 1)
+        #expect(await second == 2)
+        #expect(await third == 3)
+        #expect(await threads.run { 5 } == 5, "with the queue drained, work is taken again")
     }
 
     @Test func neverRunsMoreThanTheLimitAtOnce() async throws {

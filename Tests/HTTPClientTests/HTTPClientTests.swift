@@ -148,6 +148,36 @@ import Testing
         #expect(waited >= .milliseconds(280) && waited < .seconds(20), "\(waited)")
     }
 
+    @Test func aRequestBeyondTheWaitingLimitFailsAtOnceUnsent() async throws {
+        // Counted, not signalled: a semaphore's wait would block one of the few cooperative threads.
+        let arrived = Mutex(0)
+        let server = try TestServer { connection in
+            _ = connection.readRequest()
+            arrived.withLock { $0 += 1 }
+            Thread.sleep(forTimeInterval: 5)
+        }
+        defer { server.stop() }
+        var configuration = HTTPClient.Configuration()
+        configuration.maxConcurrentRequests = 1
+        configuration.maxWaitingRequests = 0
+        let client = HTTPClient(configuration: configuration)
+        let first = Task { () async -> HTTPClientError? in
+            do throws(HTTPClientError) {
+                _ = try await client.send(HTTPClientRequest(url: server.url()), timeout: .seconds(3))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        for _ in 0..<600 where arrived.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        await #expect(throws: HTTPClientError.overloaded) {
+            try await client.send(HTTPClientRequest(url: server.url("/second")), timeout: .seconds(3))
+        }
+        #expect(await first.value == .timedOut)
+        #expect(arrived.withLock { $0 } == 1, "the refused request never reached the server")
+        #expect(server.connections == 1)
+    }
+
     @Test func closeDelimitedAndChunkedAnswersAreReadWhole() async throws {
         let server = try TestServer { connection in
             guard let request = connection.readRequest() else { return }

@@ -116,6 +116,21 @@ import Testing
         #expect(form.successURL == "https://example.de/danke")
     }
 
+    @Test func concurrentCallsToHeroAndTheOutageAlert() throws {
+        let defaults = try parse("{\(minimalForms)}")
+        #expect(defaults.hero.maxConcurrentCalls == 8)
+        #expect(defaults.alerts.outageAfter == 15 * 60)
+        let set = try parse("{\(minimalForms), \"hero\": {\"max_concurrent_calls\": 12}, \"alerts\": {\"outage_minutes\": 5}}")
+        #expect(set.hero.maxConcurrentCalls == 12)
+        #expect(set.alerts.outageAfter == 300)
+        #expect(problems("{\(minimalForms), \"hero\": {\"max_concurrent_calls\": 0}, \"alerts\": {\"outage_minutes\": 0}}") == [
+            "hero.max_concurrent_calls: must be between 1 and 16", "alerts.outage_minutes: must be between 1 and 1440",
+        ])
+        #expect(problems("{\(minimalForms), \"hero\": {\"max_concurrent_calls\": 17}, \"alerts\": {\"outage_minutes\": \"soon\"}}") == [
+            "hero.max_concurrent_calls: must be between 1 and 16", "alerts.outage_minutes: must be a whole number",
+        ])
+    }
+
     @Test func heroSectionAndTheAPIKey() throws {
         #expect(problems("{\(minimalForms), \"hero\": {\"api_key\": \"abc\"}}") == [
             "hero.api_key: the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file",

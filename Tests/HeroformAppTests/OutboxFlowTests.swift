@@ -71,6 +71,42 @@ import Testing
         }
     }
 
+    /// HERO down: after three failed calls the circuit opens, the next visitor is answered "queued" without a call,
+    /// /readyz and /metrics say so, and once HERO answers again a probe finds out and every waiting lead goes.
+    @Test func whileHeroIsDownLeadsAreQueuedWithoutACallAndGoOnceItIsBack() async throws {
+        try await withApp { server, hero, app in
+            hero.mode = .failing(status: 503, message: "maintenance")
+            var references: [String] = []
+            for name in ["Becker", "Adler", "Ziegler", "Neumann"] {
+                let body = #"{"email":"a@b.de","last_name":"\#(name)","zipcode":"30449","consent":true}"#
+                let response = try await post(server, body, contentType: "application/json")
+                #expect(response.status == 202)
+                references.append(try #require(jsonObject(response)?["reference"] as? String))
+            }
+            #expect(hero.calls.count == 3, "the fourth lead was stored and answered without calling HERO")
+            let ready = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(ready.status == 200)
+            let body = try #require(jsonObject(ready))
+            #expect(body["status"] as? String == "degraded")
+            let heroState = try #require(body["hero"] as? [String: Any])
+            #expect(heroState["circuit"] as? String == "open")
+            #expect(heroState["unreachable_seconds"] as? Int != nil)
+            #expect((body["outbox"] as? [String: Int])?["pending"] == 4)
+            let metrics = try await exchange(server, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n").text
+            #expect(metrics.contains("heroform_hero_circuit{state=\"open\"} 1"))
+            #expect(metrics.contains("heroform_hero_circuit{state=\"closed\"} 0"))
+            #expect(metrics.contains("heroform_outbox_oldest_pending_seconds "))
+
+            hero.mode = .up
+            try await app.start()
+            func delivered() async throws -> Int { try await app.store.perform { try $0.counts() }.delivered }
+            for _ in 0..<300 where try await delivered() < 4 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(try await delivered() == 4, "the probe closed the circuit and the backlog went without a restart")
+            #expect(hero.createdProjects.count == 4)
+            #expect(app.worker.health.circuit == .closed)
+        }
+    }
+
     @Test func readinessReportsModeOutboxAndKeyProblems() async throws {
         try await withApp { server, hero, _ in
             let ready = try await exchange(server, "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -79,7 +115,8 @@ import Testing
             #expect(body["status"] as? String == "ready")
             #expect(body["mode"] as? String == "live")
             #expect(body["storage"] as? String == "ok")
-            #expect(body["outbox"] as? [String: Int] == ["pending": 0, "failed": 0])
+            #expect(body["outbox"] as? [String: Int] == ["pending": 0, "failed": 0, "oldest_pending_seconds": 0])
+            #expect((body["hero"] as? [String: Any])?["circuit"] as? String == "closed")
 
             hero.mode = .failing(status: 401, message: "Unauthenticated.")
             _ = try await post(server, lead, contentType: "application/json")
@@ -88,7 +125,9 @@ import Testing
             let after = try #require(jsonObject(degraded))
             #expect(after["status"] as? String == "degraded")
             #expect((after["hero"] as? [String: Any])?["key_rejected"] as? Bool == true)
-            #expect(after["outbox"] as? [String: Int] == ["pending": 1, "failed": 0])
+            let outbox = try #require(after["outbox"] as? [String: Int])
+            #expect(outbox["pending"] == 1 && outbox["failed"] == 0)
+            #expect(outbox["oldest_pending_seconds"].map { $0 >= 0 && $0 < 600 } == true)
             #expect(!degraded.text.contains("test-api-key-123"))
         }
         try await withApp(live: false) { server, _, _ in

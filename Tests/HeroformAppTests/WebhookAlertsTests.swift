@@ -40,6 +40,19 @@ import Testing
                            "hint": "check HERO_API_KEY; leads are kept and retried"])
     }
 
+    @Test func outageAlertsSayHowLongAndHowManyWait() {
+        #expect(
+            WebhookAlerts.body(.receiverUnreachable(unreachableSeconds: 930, reason: "HTTP 503", waiting: 12)) == [
+                "event": "hero_unreachable", "unreachable_minutes": "15", "reason": "HTTP 503", "waiting": "12",
+                "hint": "leads are stored and go to HERO as soon as it answers again",
+            ])
+        #expect(
+            WebhookAlerts.body(.receiverRecovered(unreachableSeconds: 3725, waiting: 40)) == [
+                "event": "hero_recovered", "unreachable_minutes": "62", "waiting": "40",
+                "hint": "the waiting leads are being sent now",
+            ])
+    }
+
     @Test func unreachableOrFailingWebhookIsLoggedNotThrown() async throws {
         let capture = LogCapture()
         var router = Router()

@@ -64,7 +64,7 @@ final class FakeSender: LeadSender {
         case slow(Duration)
     }
 
-    private let state = Mutex<(mode: Mode, calls: Int, delivered: Int)>((.up, 0, 0))
+    private let state = Mutex<(mode: Mode, calls: Int, delivered: Int, inFlight: Int, peak: Int)>((.up, 0, 0, 0, 0))
 
     var mode: Mode {
         get { state.withLock { $0.mode } }
@@ -74,12 +74,17 @@ final class FakeSender: LeadSender {
     var calls: Int { state.withLock { $0.calls } }
     /// How many leads it took.
     var delivered: Int { state.withLock { $0.delivered } }
+    /// The most calls it had in flight at once.
+    var peakInFlight: Int { state.withLock { $0.peak } }
 
     func send(_ payload: Data) async -> SendOutcome {
         let mode = state.withLock { state in
             state.calls += 1
+            state.inFlight += 1
+            state.peak = max(state.peak, state.inFlight)
             return state.mode
         }
+        defer { state.withLock { $0.inFlight -= 1 } }
         switch mode {
         case .up:
             return deliver()

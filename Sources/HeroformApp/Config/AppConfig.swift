@@ -45,6 +45,9 @@ package struct AppConfig: Sendable {
         package var uploadEndpoint = "https://login.hero-software.de/app/v8/FileUploads/upload"
         /// The HERO document type PDFs are filed under (it differs per HERO account); without it no form takes PDFs.
         package var documentTypeID: Int?
+        /// Calls to HERO in flight at most, for leads and files, inline and in the background together. A backlog
+        /// drains at about this many leads per HERO round trip.
+        package var maxConcurrentCalls = 8
     }
 
     package struct Storage: Sendable, Equatable {
@@ -61,6 +64,8 @@ package struct AppConfig: Sendable {
 
     package struct Alerts: Sendable, Equatable {
         package var webhookURL: String?
+        /// How long HERO may be unreachable before the webhook hears of it (and then again when it is back).
+        package var outageAfter: TimeInterval = 15 * 60
     }
 
     package struct Security: Sendable, Equatable {
@@ -178,6 +183,9 @@ package struct AppConfig: Sendable {
             }
             config.hero.documentTypeID = hero.integer("document_type_id", in: 1...Int(Int32.max))
             config.hero.timeout = hero.duration("timeout_seconds", in: 1...120) ?? config.hero.timeout
+            // 16 is what HERO's HTTP client runs at once; more would only queue there.
+            config.hero.maxConcurrentCalls =
+                hero.integer("max_concurrent_calls", in: 1...16) ?? config.hero.maxConcurrentCalls
             config.hero.apiKeyFile = hero.string("api_key_file")
             if hero.string("api_key") != nil {
                 hero.problem(
@@ -253,6 +261,8 @@ package struct AppConfig: Sendable {
                     config.alerts.webhookURL = url
                 }
             }
+            config.alerts.outageAfter =
+                alerts.timeInterval("outage_minutes", in: 1...1440, unit: 60) ?? config.alerts.outageAfter
             reader.absorb(alerts)
         }
         config.demo = reader.bool("demo") ?? false

@@ -54,6 +54,16 @@ struct WebhookAlerts: AlertSink {
                 "event": "file_failed", "reference": reference, "form": formID, "file": String(number),
                 "reason": reason, "hint": "heroform outbox show \(reference); heroform outbox retry \(reference)",
             ]
+        case .receiverUnreachable(let seconds, let reason, let waiting):
+            return [
+                "event": "hero_unreachable", "unreachable_minutes": String(seconds / 60), "reason": reason,
+                "waiting": String(waiting), "hint": "leads are stored and go to HERO as soon as it answers again",
+            ]
+        case .receiverRecovered(let seconds, let waiting):
+            return [
+                "event": "hero_recovered", "unreachable_minutes": String(seconds / 60), "waiting": String(waiting),
+                "hint": "the waiting leads are being sent now",
+            ]
         }
     }
 }

@@ -96,9 +96,21 @@ package final class Metrics: HTTPObserver, Sendable {
         }
     }
 
+    /// How delivery stands right now, read when /metrics is asked.
+    package struct DeliveryGauges: Sendable {
+        /// The circuit's state: closed, open or half-open.
+        package var circuit = "closed"
+        /// Age of the oldest pending lead (0 when none waits).
+        package var oldestPendingSeconds: Double = 0
+        package var callsInFlight = 0
+
+        package init() {}
+    }
+
     /// The exposition; `outbox` are the current counts by status, `files` those of files still to send and failed.
     package func render(
-        outbox: [String: Int], files: (pending: Int, failed: Int) = (0, 0), mode: String, version: String
+        outbox: [String: Int], files: (pending: Int, failed: Int) = (0, 0), delivery: DeliveryGauges = DeliveryGauges(),
+        mode: String, version: String
     ) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
@@ -155,6 +167,17 @@ package final class Metrics: HTTPObserver, Sendable {
         out += "# TYPE heroform_outbox_files gauge\n"
         out += "heroform_outbox_files{state=\"pending\"} \(files.pending)\n"
         out += "heroform_outbox_files{state=\"failed\"} \(files.failed)\n"
+        out += "# HELP heroform_outbox_oldest_pending_seconds Age of the oldest lead waiting for HERO (0: none).\n"
+        out += "# TYPE heroform_outbox_oldest_pending_seconds gauge\n"
+        out += "heroform_outbox_oldest_pending_seconds \(Self.format(delivery.oldestPendingSeconds))\n"
+        out += "# HELP heroform_hero_circuit Whether HERO is called: closed (yes), open (down; only probes), half-open.\n"
+        out += "# TYPE heroform_hero_circuit gauge\n"
+        for state in ["closed", "open", "half-open"] {
+            out += "heroform_hero_circuit{state=\"\(state)\"} \(delivery.circuit == state ? 1 : 0)\n"
+        }
+        out += "# HELP heroform_hero_calls_in_flight Calls to HERO in flight (leads and files, inline and background).\n"
+        out += "# TYPE heroform_hero_calls_in_flight gauge\n"
+        out += "heroform_hero_calls_in_flight \(delivery.callsInFlight)\n"
         return out
     }
 

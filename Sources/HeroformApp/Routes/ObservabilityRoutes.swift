@@ -1,3 +1,4 @@
+import FoundationEssentials
 import HTTPServer
 import Outbox
 
@@ -14,13 +15,21 @@ struct ObservabilityRoutes {
 
     func add(to group: inout RouteGroup) {
         let (store, worker, mode, metrics) = (context.store, context.worker, context.mode, context.metrics)
-        group.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode) }
+        let now = context.now
+        group.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode, now: now()) }
         group.get("/metrics") { _ in
             let counts = (try? await store.perform { try $0.counts() }) ?? OutboxStore.Counts()
             let outbox = ["pending": counts.pending, "failed": counts.failed, "delivered": counts.delivered]
             let files = (try? await store.perform { try $0.fileCounts() }) ?? (0, 0)
+            let oldest = (try? await store.perform { try $0.backlog().oldestCreatedAt }) ?? nil
+            let health = worker.health
+            var delivery = Metrics.DeliveryGauges()
+            delivery.circuit = health.circuit.rawValue
+            delivery.callsInFlight = health.callsInFlight
+            delivery.oldestPendingSeconds = oldest.map { max(0, now().timeIntervalSince($0)) } ?? 0
             let text = metrics.render(
-                outbox: outbox, files: files, mode: mode.rawValue, version: HeroformApplication.version)
+                outbox: outbox, files: files, delivery: delivery, mode: mode.rawValue,
+                version: HeroformApplication.version)
             return HTTPResponse(
                 status: .ok,
                 headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],

@@ -33,6 +33,7 @@ struct RestartOnlySetting {
             RestartOnlySetting(
                 name: "hero.graphql_endpoint/upload_endpoint/document_type_id",
                 fields: [.at(\.hero.graphQLEndpoint), .at(\.hero.uploadEndpoint), .at(\.hero.documentTypeID)]),
+            RestartOnlySetting(name: "hero.max_concurrent_calls", fields: [.at(\.hero.maxConcurrentCalls)]),
             RestartOnlySetting(name: "alerts", fields: [.at(\.alerts)]),
         ]
     }
