@@ -194,7 +194,7 @@ def post_many(port, count, threads):
                 left[0] -= 1
             try:
                 status, reference, elapsed = visitor.post()
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 status, reference, elapsed = 0, None, 0.0
             with lock:
                 if reference:
@@ -230,7 +230,7 @@ def wait_drained(heroform, hero, limit_seconds):
             first = time.monotonic() - started
         try:
             pending = heroform.ready()["outbox"]["pending"]
-        except (OSError, KeyError, TypeError):
+        except (OSError, http.client.HTTPException, KeyError, TypeError):
             pending = -1
         if pending == 0:
             return first or 0.0, time.monotonic() - started, hero.stats()["created"] - created_at_start
@@ -253,8 +253,8 @@ def soak(args, binaries, work):
         while not stop.is_set():
             try:
                 status, reference, _ = visitor.post()
-            except OSError:
-                time.sleep(0.05)  # heroform is being restarted
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.05)  # heroform is being restarted (or was killed mid-answer)
                 continue
             with lock:
                 if reference:

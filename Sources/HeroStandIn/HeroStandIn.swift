@@ -137,6 +137,9 @@ package final class HeroStandIn: Sendable {
     /// Projects created so far through the Lead API (the bodies of successful calls).
     package var createdProjects: [JSONValue] { calls.filter { $0.status == 200 }.compactMap(\.json) }
 
+    /// Calls being answered now (stalled ones included).
+    package var callsInFlight: Int { state.withLock { $0.inFlight } }
+
     /// The most calls that were being answered at one moment.
     package var peakConcurrentCalls: Int { state.withLock { $0.peakInFlight } }
 

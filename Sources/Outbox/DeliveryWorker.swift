@@ -142,7 +142,7 @@ package final class DeliveryWorker: Sendable {
     /// to the background loop at once, and the visitor hears "queued" without waiting for a call bound to fail or
     /// for a turn in a queue.
     package func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
-        guard let task = track(requireClosedCircuit: true, { await self.attempt(record) }) else {
+        guard let task = track({ await self.attempt(record) }) else {
             // Stopping, down or busy: the background loop (of this process, or of the next start) takes it.
             _ = try? await store.perform { try $0.release(record.reference) }
             wake()
@@ -206,6 +206,11 @@ package final class DeliveryWorker: Sendable {
         while !Task.isCancelled && !state.withLock({ $0.stopping }) {
             let instant = now()
             await alertIfLongOutage(now: instant)
+            // Also while the receiver is down: personal data goes on schedule whatever HERO does.
+            if instant.timeIntervalSince(lastPurge) > 3600 {
+                lastPurge = instant
+                await purgeExpired()
+            }
             let (callsAllowed, freeSlots) = state.withLock { state in
                 (state.circuit.allowsCalls, maxConcurrentCalls - state.inFlight.count)
             }
@@ -218,10 +223,6 @@ package final class DeliveryWorker: Sendable {
                     continue
                 }
                 if started > 0 { continue }
-                if instant.timeIntervalSince(lastPurge) > 3600 {
-                    lastPurge = instant
-                    await purgeExpired()
-                }
                 if freeSlots > 0 {
                     let withFiles = attachmentSender != nil
                     let next = (try? await store.perform { try $0.nextDue(includingFiles: withFiles) }) ?? nil
@@ -229,7 +230,8 @@ package final class DeliveryWorker: Sendable {
                 }
             } else {
                 await probe(now: instant, slots: freeSlots)
-                if let due = state.withLock({ $0.circuit.probeDue }) {
+                // With every slot taken the probe waits for a call to end, which wakes the loop.
+                if freeSlots > 0, let due = state.withLock({ $0.circuit.probeDue }) {
                     wait = min(wait, Self.duration(until: due, from: now()))
                 }
             }
@@ -243,8 +245,9 @@ package final class DeliveryWorker: Sendable {
         let due = (try? await store.perform { try $0.claimDue(now: instant, limit: slots) }) ?? []
         var started = 0
         for (index, record) in due.enumerated() {
-            guard track(requireClosedCircuit: false, { await self.attempt(record) }) != nil else {
-                // Stopping (or a slot went to an inline call): what was claimed and not started is simply due again.
+            guard track({ await self.attempt(record) }) != nil else {
+                // Stopping, a slot went to an inline call, or the circuit opened meanwhile: what was claimed and not
+                // started is simply due again.
                 for left in due[index...] { _ = try? await store.perform { try $0.release(left.reference) } }
                 return started
             }
@@ -254,7 +257,7 @@ package final class DeliveryWorker: Sendable {
         let limit = slots - started
         let dueFiles = (try? await store.perform { try $0.claimDueFiles(now: instant, limit: limit) }) ?? []
         for (index, record) in dueFiles.enumerated() {
-            let task = track(requireClosedCircuit: false) {
+            let task = track {
                 await self.sendFiles(record)
                 return .delivered
             }
@@ -268,16 +271,25 @@ package final class DeliveryWorker: Sendable {
     }
 
     /// While the circuit is open: when the next probe is due, one real pending lead goes to the receiver; its
-    /// outcome closes the circuit or keeps it open for a longer wait.
+    /// outcome closes the circuit or keeps it open for a longer wait. The lead due soonest goes: a failed probe's
+    /// backoff moves its lead back, so a lead the receiver fails on by itself cannot keep the circuit open.
     private func probe(now instant: Date, slots: Int) async {
         guard slots > 0, state.withLock({ $0.circuit.takeProbe(now: instant) }) else { return }
-        let record = try? await store.perform { try $0.claimOldestPending(now: instant) }
+        let record = try? await store.perform { try $0.claimNextPending(now: instant) }
         guard let record else {
-            state.withLock { $0.circuit.probeFoundNothing(now: instant) }
+            state.withLock { $0.circuit.probeEnded(now: instant) }
             return
         }
-        if track(requireClosedCircuit: false, { await self.attempt(record) }) == nil {
+        let probe = track(isProbe: true) {
+            let result = await self.attempt(record)
+            // An outcome that was never heard (no data left to send, say) must not leave the circuit half-open.
+            let ended = self.now()
+            self.state.withLock { $0.circuit.probeEnded(now: ended) }
+            return result
+        }
+        if probe == nil {
             _ = try? await store.perform { try $0.release(record.reference) }
+            state.withLock { $0.circuit.probeEnded(now: instant) }
         }
     }
 
@@ -342,14 +354,13 @@ package final class DeliveryWorker: Sendable {
     }
 
     /// Starts a call to the receiver in a free slot and registers it so `stop()` can wait for it; nil when stopping,
-    /// when every slot is taken, or (`requireClosedCircuit`) when the circuit is not closed. An ending call frees
+    /// when every slot is taken, or when the circuit is not closed (only the probe goes then). An ending call frees
     /// its slot and wakes the loop to fill it.
     private func track(
-        requireClosedCircuit: Bool, _ work: @escaping @Sendable () async -> AttemptResult
+        isProbe: Bool = false, _ work: @escaping @Sendable () async -> AttemptResult
     ) -> Task<AttemptResult, Never>? {
         state.withLock { state -> Task<AttemptResult, Never>? in
-            guard !state.stopping, state.inFlight.count < maxConcurrentCalls,
-                !requireClosedCircuit || state.circuit.allowsCalls
+            guard !state.stopping, state.inFlight.count < maxConcurrentCalls, isProbe || state.circuit.allowsCalls
             else { return nil }
             let id = state.nextTaskID
             state.nextTaskID += 1
@@ -372,9 +383,19 @@ package final class DeliveryWorker: Sendable {
             try? await store.perform { try $0.markFailed(record.reference, error: "no data left to send") }
             return .failed
         }
+        let generation = state.withLock { $0.circuit.generation }
         let outcome = await sender.send(payload)
         onOutcome?(outcome)
         let instant = now()
+        // First, before anything can fail to be recorded: the circuit must hear every outcome.
+        switch outcome {
+        case .unavailable(let reason):
+            receiverUnavailable(reason: reason, lead: record.reference, startedIn: generation, now: instant)
+        case .delivered:
+            await receiverAnswered(delivered: true, now: instant)
+        case .keyRejected, .refused:
+            await receiverAnswered(delivered: false, now: instant)
+        }
         let failures = record.attempts + 1
         var metadata: Logger.Metadata = [
             "reference": "\(record.reference)", "form": "\(record.formID)",
@@ -385,7 +406,6 @@ package final class DeliveryWorker: Sendable {
             case .delivered(let id):
                 try await store.perform { try $0.markDelivered(record.reference, externalID: id, now: instant) }
                 setHealth(keyRejected: false, error: nil)
-                await receiverAnswered(delivered: true, now: instant)
                 if let id { metadata["external_id"] = "\(id)" }
                 logger.info("lead delivered", metadata: metadata)
                 // Its files go in a round of their own, from the loop: the visitor's answer does not wait for them.
@@ -396,7 +416,6 @@ package final class DeliveryWorker: Sendable {
                 let next = instant.addingTimeInterval(policy.keyRejectedDelay)
                 try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
                 let wasRejected = setHealth(keyRejected: true, error: reason)
-                await receiverAnswered(delivered: false, now: instant)
                 metadata["reason"] = "\(reason)"
                 metadata["retry_in_seconds"] = "\(Int(policy.keyRejectedDelay))"
                 logger.error("API key refused; the lead waits until the key is fixed", metadata: metadata)
@@ -405,7 +424,6 @@ package final class DeliveryWorker: Sendable {
 
             case .unavailable(let reason):
                 setHealth(keyRejected: false, error: reason)
-                receiverUnavailable(reason: reason, now: instant)
                 let next = instant.addingTimeInterval(policy.delay(afterFailures: failures, random: random()))
                 if next > record.giveUpAt {
                     let error = "gave up after \(failures) attempts: \(reason)"
@@ -424,7 +442,6 @@ package final class DeliveryWorker: Sendable {
             case .refused(let reason, let detail):
                 setHealth(keyRejected: false, error: nil)
                 try await store.perform { try $0.markFailed(record.reference, error: "\(reason): \(detail)") }
-                await receiverAnswered(delivered: false, now: instant)
                 metadata["reason"] = "\(reason)"
                 metadata["hint"] = "heroform outbox show \(record.reference)"
                 logger.error("lead failed", metadata: metadata)
@@ -446,8 +463,10 @@ package final class DeliveryWorker: Sendable {
     // MARK: - The receiver's circuit
 
     /// An "unavailable" outcome; the log says once that the receiver became unreachable.
-    private func receiverUnavailable(reason: String, now instant: Date) {
-        let opened = state.withLock { $0.circuit.recordUnavailable(reason: reason, now: instant) }
+    private func receiverUnavailable(reason: String, lead: String, startedIn generation: Int, now instant: Date) {
+        let opened = state.withLock {
+            $0.circuit.recordUnavailable(reason: reason, lead: lead, startedIn: generation, now: instant)
+        }
         guard opened else { return }
         logger.warning(
             "receiver unreachable; new leads are stored and answered at once, and sent when it answers again",
@@ -492,12 +511,15 @@ package final class DeliveryWorker: Sendable {
             state.outageAlerted = true
             return (since, state.circuit.lastReason ?? "unavailable")
         }
-        guard let due else { return }
+        guard let due, let alerts else { return }
         let waiting = (try? await store.perform { try $0.backlog().pending }) ?? 0
-        await alerts?.send(
-            .receiverUnreachable(
-                unreachableSeconds: Int(instant.timeIntervalSince(due.since).rounded()), reason: due.reason,
-                waiting: waiting))
+        // Not awaited: the loop's next probe must not wait for a slow webhook.
+        Task {
+            await alerts.send(
+                .receiverUnreachable(
+                    unreachableSeconds: Int(instant.timeIntervalSince(due.since).rounded()), reason: due.reason,
+                    waiting: waiting))
+        }
     }
 
     /// Returns whether the key was already rejected before.

@@ -162,14 +162,17 @@ package struct OutboxSession {
         }
     }
 
-    /// Claims the oldest pending lead nobody has, due or not: the probe that finds out whether the receiver answers
-    /// again after an outage.
-    package func claimOldestPending(now: Date) throws -> LeadRecord? {
+    /// Claims the pending lead nobody has that is due soonest, due yet or not: the probe that finds out whether the
+    /// receiver answers again after an outage.
+    package func claimNextPending(now: Date) throws -> LeadRecord? {
         try database.withLock { db in
             try db.transaction {
                 guard
                     let reference = try db.query(
-                        "SELECT reference FROM leads WHERE status = 'pending' AND in_flight_since IS NULL ORDER BY id LIMIT 1"
+                        """
+                        SELECT reference FROM leads WHERE status = 'pending' AND in_flight_since IS NULL
+                        ORDER BY next_attempt_at, id LIMIT 1
+                        """
                     ).first?["reference"]?.string
                 else { return nil }
                 return try claim(reference, now: now)

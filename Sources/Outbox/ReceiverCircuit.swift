@@ -1,8 +1,13 @@
 package import FoundationEssentials
 
-/// Whether the receiver (HERO) is worth calling now: closed while it answers; open after a few consecutive
-/// "unavailable" outcomes, so new leads are stored and answered at once instead of each waiting out a timeout;
-/// half-open while one probe (a real pending lead) finds out whether it answers again.
+/// Whether the receiver (HERO) is worth calling now: closed while it answers; open after consecutive "unavailable"
+/// outcomes for a few different leads, so new leads are stored and answered at once instead of each waiting out a
+/// timeout; half-open while one probe (a real pending lead) finds out whether it answers again. Failures of one lead
+/// alone never open it: that may be the lead's own problem, and its own backoff handles it.
+///
+/// Each opening and closing starts a new generation. A failure reported by a call that started in an earlier one
+/// (a timeout of a call from before the circuit opened, or from the outage after it closed) says nothing about now and
+/// is ignored; an answer from any call proves the receiver reachable.
 ///
 /// Any answer of the receiver closes the circuit, a refusal too: it proves the receiver is reachable. The backlog an
 /// outage left is made due again only by a delivered lead (`Closing.flush`), so a receiver that answers but refuses
@@ -17,8 +22,8 @@ package struct ReceiverCircuit: Sendable, Equatable {
     }
 
     package struct Settings: Sendable, Equatable {
-        /// Consecutive "unavailable" outcomes that open the circuit. More than one, so a single lost connection does
-        /// not turn the next visitors' inline calls away.
+        /// Different leads that must find the receiver unavailable in a row to open the circuit. More than one, so a
+        /// single lost connection (or one lead the receiver fails on) does not turn the next visitors' calls away.
         package var failuresToOpen = 3
         /// The first probe comes this long after the circuit opened; each failed probe doubles the wait, up to
         /// `maxProbeDelay`, so a recovered receiver is noticed within that long.
@@ -38,7 +43,10 @@ package struct ReceiverCircuit: Sendable, Equatable {
     }
 
     package private(set) var state = State.closed
-    package private(set) var consecutiveFailures = 0
+    /// The leads that found the receiver unavailable since its last answer.
+    private var failingLeads: Set<String> = []
+    /// Counts openings and closings; a call notes it when it starts.
+    package private(set) var generation = 0
     /// When the circuit opened, while it is open or half-open.
     package private(set) var openedAt: Date?
     /// The latest "unavailable" reason (for the log and alerts; never personal data).
@@ -57,14 +65,18 @@ package struct ReceiverCircuit: Sendable, Equatable {
     /// Inline and background calls go only while closed; otherwise only the probe does.
     package var allowsCalls: Bool { state == .closed }
 
-    /// An "unavailable" outcome (network error, timeout, 429, 5xx). Returns true when it opened the circuit.
-    package mutating func recordUnavailable(reason: String, now: Date) -> Bool {
+    /// An "unavailable" outcome (network error, timeout, 429, 5xx) for `lead`, of a call that started in
+    /// `startedIn` (the generation then). Returns true when it opened the circuit.
+    package mutating func recordUnavailable(reason: String, lead: String, startedIn: Int, now: Date) -> Bool {
+        guard startedIn == generation else { return false }
         lastReason = reason
         switch state {
         case .closed:
-            consecutiveFailures += 1
-            guard consecutiveFailures >= settings.failuresToOpen else { return false }
+            failingLeads.insert(lead)
+            guard failingLeads.count >= settings.failuresToOpen else { return false }
             state = .open
+            generation += 1
+            failingLeads = []
             openedAt = now
             flushOwed = true
             probeDelay = settings.firstProbeDelay
@@ -77,7 +89,7 @@ package struct ReceiverCircuit: Sendable, Equatable {
             nextProbeAt = now.addingTimeInterval(probeDelay)
             return false
         case .open:
-            // A call that started before the circuit opened: it says nothing new.
+            // Only the probe calls while open, and it makes the circuit half-open first.
             return false
         }
     }
@@ -85,9 +97,10 @@ package struct ReceiverCircuit: Sendable, Equatable {
     /// The receiver answered (`delivered`: it took a lead). Returns the closing when this closed the circuit, or
     /// when it is the first delivery since an outage whose circuit closed on a refusal.
     package mutating func recordAnswer(delivered: Bool, now: Date) -> Closing? {
-        consecutiveFailures = 0
+        failingLeads = []
         let opened = openedAt
         let wasClosed = state == .closed
+        if !wasClosed { generation += 1 }
         state = .closed
         openedAt = nil
         nextProbeAt = nil
@@ -105,8 +118,9 @@ package struct ReceiverCircuit: Sendable, Equatable {
         return true
     }
 
-    /// The probe found no lead to send: open again, and look again after the same wait.
-    package mutating func probeFoundNothing(now: Date) {
+    /// The probe ended without an outcome for the circuit (no lead to send, or its result could not be recorded):
+    /// open again, and probe again after the same wait. Nothing happens when its outcome already moved the circuit.
+    package mutating func probeEnded(now: Date) {
         guard state == .halfOpen else { return }
         state = .open
         nextProbeAt = now.addingTimeInterval(probeDelay)

@@ -51,10 +51,8 @@ import Testing
         #expect(hero.mode == .hanging)
         // A stalled call is answered once the mode changes, as the new mode says.
         let stalled = Task { await client.createProject(payload: lead("CCC-CCC-CCC")) }
-        for _ in 0..<600 where hero.calls.count < 5 && hero.peakConcurrentCalls < 1 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<3000 where hero.callsInFlight == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(hero.callsInFlight == 1)
         #expect(hero.calls.count == 4, "the stalled call has no answer yet")
         hero.mode = .up
         guard case .created = await stalled.value else {

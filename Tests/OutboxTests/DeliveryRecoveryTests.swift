@@ -45,7 +45,10 @@ import Testing
         for reference in failed {
             #expect(await worker.deliverNow(reference, deadline: .seconds(30)) == .retryLater)
         }
-        #expect(worker.health.circuit == .open)
+        // A running loop may have taken a lead before `deliverNow` and still be calling for it; open, or half-open
+        // when its probe is already out.
+        try await waitUntil { worker.health.circuit != .closed }
+        #expect(worker.health.circuit != .closed)
         return failed
     }
 
@@ -74,16 +77,17 @@ import Testing
 
     @Test func aProbeThatSucceedsClosesTheCircuitAndEveryWaitingLeadGoesAtOnce() async throws {
         let worker = worker()
+        // Running before the outage: a start would make everything due by itself, the flush must do it here.
+        worker.start(pollInterval: .seconds(30))
         let failed = try await openCircuit(worker)
         // Stored while down: due now, but only probes go while the circuit is open.
         let waiting = try await stored(5, prefix: "NEW")
         sender.mode = .up
-        worker.start(pollInterval: .seconds(30))
         let all = failed + waiting
         try await waitUntil { try await statuses(all).allSatisfy { $0 == .delivered } }
         await worker.stop()
         #expect(try await statuses(all).allSatisfy { $0 == .delivered }, "the failed ones waited an hour's backoff")
-        #expect(sender.calls == 3 + all.count, "one call per lead after the outage, none doubled")
+        #expect(sender.delivered == all.count, "one delivery per lead, none doubled")
         #expect(worker.health.circuit == .closed)
         #expect(worker.health.unreachableSince == nil)
     }
@@ -94,7 +98,7 @@ import Testing
         let waiting = try await stored(20, prefix: "NEW")
         let started = Date()
         worker.start(pollInterval: .seconds(30))
-        try await Task.sleep(for: .milliseconds(700))
+        try await Task.sleep(for: .milliseconds(1500))
         await worker.stop()
         let elapsed = Date().timeIntervalSince(started)
         let probes = sender.calls - 3
@@ -119,7 +123,7 @@ import Testing
     }
 
     @Test func anInlineAttemptWithoutAFreeSlotLeavesTheLeadPendingAtOnce() async throws {
-        sender.mode = .slow(.seconds(2))
+        sender.mode = .slow(.seconds(5))
         let worker = worker(maxConcurrentCalls: 1)
         let references = try await stored(2, prefix: "SLOT")
         // The first holds the only slot beyond its short deadline.
@@ -135,8 +139,8 @@ import Testing
 
     @Test func aLongOutageIsAlertedOnceAndSoIsTheRecovery() async throws {
         let worker = worker(probeDelay: 0.1, outageAlertAfter: 0.2)
-        _ = try await openCircuit(worker)
         worker.start(pollInterval: .seconds(30))
+        _ = try await openCircuit(worker)
         try await waitUntil { !alerts.all.isEmpty }
         try await Task.sleep(for: .milliseconds(300))
         let unreachable = alerts.all
@@ -159,9 +163,9 @@ import Testing
 
     @Test func aShortOutageIsNotAlerted() async throws {
         let worker = worker(probeDelay: 0.05, outageAlertAfter: 600)
+        worker.start(pollInterval: .seconds(30))
         let failed = try await openCircuit(worker)
         sender.mode = .up
-        worker.start(pollInterval: .seconds(30))
         try await waitUntil { try await statuses(failed).allSatisfy { $0 == .delivered } }
         await worker.stop()
         #expect(worker.health.circuit == .closed)

@@ -26,6 +26,45 @@ import Testing
         }
     }
 
+    /// The probe after an outage: the lead due soonest, due or not, and not one another attempt has. A failed probe
+    /// pushes its lead back, so the next probe is another lead (one HERO fails on alone cannot keep the circuit open).
+    @Test func theProbeTakesTheLeadDueSoonestWhetherDueOrNot() throws {
+        try store.performBlocking { session in
+            for reference in ["AAA-AAA-AAA", "BBB-BBB-BBB", "CCC-CCC-CCC"] { try session.add(reference, now: t0) }
+            try session.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(3600), error: "HTTP 503")
+            try session.markRetry("BBB-BBB-BBB", next: t0.addingTimeInterval(60), error: "HTTP 503")
+            try session.markRetry("CCC-CCC-CCC", next: t0.addingTimeInterval(600), error: "HTTP 503")
+            #expect(try session.claimDue(now: t0, limit: 10).isEmpty, "none is due")
+            let first = try session.claimNextPending(now: t0)
+            #expect(first?.reference == "BBB-BBB-BBB")
+            #expect(first?.inFlightSince == t0)
+            // The probe failed: its lead's backoff moves it behind the others.
+            try session.markRetry("BBB-BBB-BBB", next: t0.addingTimeInterval(7200), error: "HTTP 503")
+            #expect(try session.claimNextPending(now: t0)?.reference == "CCC-CCC-CCC")
+            #expect(try session.claimNextPending(now: t0)?.reference == "AAA-AAA-AAA", "CCC is claimed")
+            #expect(try session.claimNextPending(now: t0)?.reference == "BBB-BBB-BBB")
+            #expect(try session.claimNextPending(now: t0) == nil, "every pending lead is claimed")
+        }
+    }
+
+    /// After an outage every pending lead and every pending file round is due at once; delivered leads stay as
+    /// they are.
+    @Test func madeDueAfterAnOutageWithoutWaitingOutTheBackoff() throws {
+        try store.performBlocking { session in
+            for reference in ["AAA-AAA-AAA", "BBB-BBB-BBB", "CCC-CCC-CCC"] { try session.add(reference, now: t0) }
+            try session.markRetry("AAA-AAA-AAA", next: t0.addingTimeInterval(3600), error: "HTTP 503")
+            try session.markRetry("BBB-BBB-BBB", next: t0.addingTimeInterval(60), error: "HTTP 503")
+            try session.markDelivered("CCC-CCC-CCC", externalID: 7, now: t0)
+            let later = t0.addingTimeInterval(10)
+            #expect(try session.makeWaitingDue(now: later) == 2)
+            #expect(try session.claimDue(now: later, limit: 10).map(\.reference).sorted() == ["AAA-AAA-AAA", "BBB-BBB-BBB"])
+            #expect(try session.find("CCC-CCC-CCC")?.status == .delivered)
+            let backlog = try session.backlog()
+            #expect(backlog.pending == 2)
+            #expect(backlog.oldestCreatedAt == t0)
+        }
+    }
+
     @Test func survivesReopening() throws {
         try store.performBlocking { try $0.add("AAA-AAA-AAA", now: t0) }
         let reopened = try OutboxStore(dataDir: outbox.dataDir)
