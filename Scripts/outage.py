@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """heroform through HERO outages, against the hero-stand-in (release builds, loopback only).
 
-  python3 Scripts/outage.py soak [--minutes 10] [--posters 8] [--seed N]
-      Visitors post leads as fast as heroform answers while HERO flips between up, failing (500, 429),
+  python3 Scripts/outage.py soak [--minutes 10] [--posters 8] [--rate 200] [--seed N]
+      Visitors post leads (--rate per second in all; 0: as fast as heroform answers) while HERO flips between up, failing (500, 429),
       hanging and answering late, and heroform is killed with kill -9 and restarted at random moments. At the end
       HERO stays up until the outbox is empty; then every answered reference must be in HERO (none lost), and
       the script prints how many were doubled, the drain rate and the recovery time. Exit 1 if a lead was lost.
@@ -248,9 +248,13 @@ def soak(args, binaries, work):
     stop = threading.Event()
     restarting = threading.Lock()
 
+    pause = args.posters / args.rate if args.rate > 0 else 0
+
     def poster():
         visitor = Visitor(heroform.port)
         while not stop.is_set():
+            if pause:
+                time.sleep(pause)
             try:
                 status, reference, _ = visitor.post()
             except (OSError, http.client.HTTPException):
@@ -296,13 +300,14 @@ def soak(args, binaries, work):
     # HERO answers again: everything stored must arrive, without a restart.
     hero.up()
     pending = heroform.ready()["outbox"]["pending"]
-    first, drained, created = wait_drained(heroform, hero, 900)
+    first, drained, created = wait_drained(heroform, hero, 3600)
     counts = hero.references()
     lost = [r for r in set(answered) if r not in counts]
     doubled = sum(n - 1 for n in counts.values() if n > 1)
     heroform.stop()
     hero.stop()
-    print(f"soak: {args.minutes} min, {args.posters} visitors, {kills[0]} × kill -9, {len(modes)} HERO mode changes")
+    print(f"soak: {args.minutes} min, {args.posters} visitors ({args.rate or 'unpaced'} leads/s), {kills[0]} × kill -9, "
+          f"{len(modes)} HERO mode changes")
     print(f"  answered leads: {len(answered)} (requests not answered with a reference: {refused[0]})")
     print(f"  in HERO: {len(counts)} references; lost: {len(lost)}; doubled: {doubled}")
     print(f"  after HERO came back for good: {pending} pending, first new project after {first:.1f} s, "
@@ -369,6 +374,7 @@ def main():
     s = sub.add_parser("soak")
     s.add_argument("--minutes", type=float, default=10)
     s.add_argument("--posters", type=int, default=8)
+    s.add_argument("--rate", type=float, default=200)
     s.add_argument("--seed", type=int, default=None)
     d = sub.add_parser("drain")
     d.add_argument("--backlog", type=int, default=5000)
