@@ -4,6 +4,7 @@
 #   (2) POST /leads refused by validation (422)
 #   (3) POST /leads accepted, stored and relayed to a local HERO stand-in — no lead lost or doubled;
 #       then again in front of a stand-in that takes HERO_DELAY_MS (100) per call, like a remote API
+#       (hero.max_concurrent_calls is 16 here, one call per wrk connection, so the stand-in stays the limit)
 #   (4) 10,000 idle keep-alive connections held while /healthz is probed
 # and the server's resident memory idle and under each load.
 #
@@ -43,7 +44,7 @@ start_heroform() {
   cat > "$work/$1.json" <<JSON
 {"server": {"port": $2, "public_dir": "$PWD/Public", "keep_alive_timeout_seconds": 300, "max_connections": 20000,
             "max_connections_per_client": 0},
- "hero": {"endpoint": "http://127.0.0.1:$3/api/v1/Projects/create", "timeout_seconds": 5},
+ "hero": {"endpoint": "http://127.0.0.1:$3/api/v1/Projects/create", "timeout_seconds": 5, "max_concurrent_calls": 16},
  "storage": {"data_dir": "$work/$1-data"},
  "security": {"min_fill_seconds": 0, "single_use_tokens": false, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
  "forms": {"default": {"measure": "DOG", "partner_source": "Benchmark", "privacy_url": "/datenschutz"}}}
