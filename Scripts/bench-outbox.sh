@@ -19,7 +19,7 @@ work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 port=18300
 cat > "$work/config.json" <<JSON
-{"server": {"port": $port, "public_dir": "$PWD/Public"},
+{"server": {"port": $port, "public_dir": "$PWD/Public", "max_connections_per_client": 0},
  "storage": {"data_dir": "$work/data"},
  "security": {"min_fill_seconds": 0, "single_use_tokens": false, "rate_limit": {"submissions": 100000, "per_seconds": 1}},
  "forms": {"default": {"measure": "DOG", "partner_source": "Benchmark"}}}

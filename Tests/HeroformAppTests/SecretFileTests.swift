@@ -59,6 +59,23 @@ import Testing
         #expect(SecretStore.exposureWarnings(dataDir: dir + "/missing").isEmpty)
     }
 
+    /// systemd's `DynamicUser=yes` makes the data dir a link (mode 777 of its own) to a private folder: the folder
+    /// counts, not the link.
+    @Test func aDataDirReachedThroughALinkIsJudgedByItsFolder() throws {
+        let dir = temporaryDataDir()
+        let link = dir + "-link"
+        defer {
+            try? FileManager.default.removeItem(atPath: link)
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        _ = try SecretStore.secret(environment: [:], dataDir: dir)
+        #expect(chmod(dir, 0o700) == 0)
+        #expect(symlink(dir, link) == 0)
+        #expect(SecretStore.exposureWarnings(dataDir: link).isEmpty)
+        #expect(chmod(dir, 0o755) == 0)
+        #expect(SecretStore.exposureWarnings(dataDir: link).count == 1)
+    }
+
     @Test func startUpLogsTheWarning() throws {
         let dir = temporaryDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -63,9 +63,11 @@ final class RateLimiter: Sendable {
             }
         }
 
-        /// Keeps the list of uses within a small multiple of the keys: rebuilt from the keys themselves.
+        /// Keeps the list of uses within a small multiple of the keys: rebuilt from the keys themselves. The whole
+        /// array counts, the part before `recencyStart` too: eviction only moves the start, so an attacker cycling
+        /// through more keys than the cap would otherwise grow it by one entry per request.
         mutating func compactRecency() {
-            guard recency.count - recencyStart > 2 * events.count + 1024 else { return }
+            guard recency.count > 2 * events.count + 1024 else { return }
             recency = events.map { ($0.key, $0.value.used) }.sorted { $0.used < $1.used }
             recencyStart = 0
         }
@@ -81,7 +83,7 @@ final class RateLimiter: Sendable {
     var entryCount: Int { state.withLock { $0.events.count } }
 
     /// Uses remembered for the least-recently-used order (stale ones included): bounded as the keys are.
-    var recencyCount: Int { state.withLock { $0.recency.count - $0.recencyStart } }
+    var recencyCount: Int { state.withLock { $0.recency.count } }
 
     /// Records an event for `key` unless it is over the limit; returns nil when allowed, else the seconds until
     /// the next event would be.

@@ -81,7 +81,9 @@ enum SecretStore {
         var warnings: [String] = []
         for (path, what) in [(dataDir, "data dir"), (dataDir.joiningPath("secret"), "form secret")] {
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
+            // The data dir through a link (systemd's DynamicUser makes /var/lib/NAME one, to a 0700 folder): the
+            // link's own mode 777 means nothing. The secret is never followed.
+            guard (what == "data dir" ? stat(path, &info) : lstat(path, &info)) == 0 else { continue }
             let mode = info.st_mode & 0o777
             if mode & 0o077 != 0 {
                 warnings.append(
