@@ -67,6 +67,8 @@ package final class DeliveryWorker: Sendable {
         var outageAlerted = false
         var running: Task<Void, Never>?
         var inFlight: [Int: Task<AttemptResult, Never>] = [:]
+        /// Slots held by calls to the receiver (at most `maxConcurrentCalls`).
+        var busySlots = 0
         var nextTaskID = 0
         var stopping = false
         /// The loop's sleep, resumed by `wake()`, its timer or `stop()` — whichever comes first.
@@ -118,7 +120,7 @@ package final class DeliveryWorker: Sendable {
             var health = state.health
             health.circuit = state.circuit.state
             health.unreachableSince = state.circuit.openedAt
-            health.callsInFlight = state.inFlight.count
+            health.callsInFlight = state.busySlots
             return health
         }
     }
@@ -142,7 +144,7 @@ package final class DeliveryWorker: Sendable {
     /// to the background loop at once, and the visitor hears "queued" without waiting for a call bound to fail or
     /// for a turn in a queue.
     package func deliverClaimed(_ record: LeadRecord, deadline: Duration) async -> AttemptResult {
-        guard let task = track({ await self.attempt(record) }) else {
+        guard let task = track({ await self.attempt(record, slot: $0) }) else {
             // Stopping, down or busy: the background loop (of this process, or of the next start) takes it.
             _ = try? await store.perform { try $0.release(record.reference) }
             wake()
@@ -203,6 +205,9 @@ package final class DeliveryWorker: Sendable {
 
     private func loop(pollInterval: Duration) async {
         var lastPurge = Date.distantPast
+        // Due leads claimed ahead, a slot's worth each: a freed slot starts the next one at once, and the claim that
+        // refills them commits while the calls are out, not between one call and the next.
+        var ready: [LeadRecord] = []
         while !Task.isCancelled && !state.withLock({ $0.stopping }) {
             let instant = now()
             await alertIfLongOutage(now: instant)
@@ -212,11 +217,11 @@ package final class DeliveryWorker: Sendable {
                 await purgeExpired()
             }
             let (callsAllowed, freeSlots) = state.withLock { state in
-                (state.circuit.allowsCalls, maxConcurrentCalls - state.inFlight.count)
+                (state.circuit.allowsCalls, maxConcurrentCalls - state.busySlots)
             }
             var wait = pollInterval
             if callsAllowed {
-                let started = await startDue(now: instant, slots: freeSlots)
+                let started = await startDue(now: instant, slots: freeSlots, ready: &ready)
                 if started == freeSlots && freeSlots > 0 {
                     // Every slot taken: a call that ends wakes the loop for the next.
                     await sleep(pollInterval)
@@ -229,6 +234,8 @@ package final class DeliveryWorker: Sendable {
                     if let next { wait = min(wait, Self.duration(until: next, from: now())) }
                 }
             } else {
+                // Down: what was claimed ahead goes back (the probe picks among all pending leads).
+                await release(&ready)
                 await probe(now: instant, slots: freeSlots)
                 // With every slot taken the probe waits for a call to end, which wakes the loop.
                 if freeSlots > 0, let due = state.withLock({ $0.circuit.probeDue }) {
@@ -237,27 +244,32 @@ package final class DeliveryWorker: Sendable {
             }
             await sleep(wait)
         }
+        await release(&ready)
     }
 
-    /// Starts calls for due leads, then for due files, in at most `slots` free slots; returns how many started.
-    private func startDue(now instant: Date, slots: Int) async -> Int {
+    /// Gives up claims that were never started: those leads are simply due again.
+    private func release(_ ready: inout [LeadRecord]) async {
+        guard !ready.isEmpty else { return }
+        let references = ready.map(\.reference)
+        ready = []
+        _ = try? await store.perform { session in for reference in references { try session.release(reference) } }
+    }
+
+    /// Starts calls for due leads (those claimed ahead first), then for due files, in at most `slots` free slots, and
+    /// claims a slot's worth of leads ahead; returns how many started.
+    private func startDue(now instant: Date, slots: Int, ready: inout [LeadRecord]) async -> Int {
         guard slots > 0 else { return 0 }
-        let due = (try? await store.perform { try $0.claimDue(now: instant, limit: slots) }) ?? []
-        var started = 0
-        for (index, record) in due.enumerated() {
-            guard track({ await self.attempt(record) }) != nil else {
-                // Stopping, a slot went to an inline call, or the circuit opened meanwhile: what was claimed and not
-                // started is simply due again.
-                for left in due[index...] { _ = try? await store.perform { try $0.release(left.reference) } }
-                return started
-            }
-            started += 1
+        var started = startReady(slots, &ready)
+        let refill = slots - started + maxConcurrentCalls - ready.count
+        if refill > 0 {
+            ready += (try? await store.perform { try $0.claimDue(now: instant, limit: refill) }) ?? []
+            started += startReady(slots - started, &ready)
         }
         guard attachmentSender != nil, started < slots else { return started }
         let limit = slots - started
         let dueFiles = (try? await store.perform { try $0.claimDueFiles(now: instant, limit: limit) }) ?? []
         for (index, record) in dueFiles.enumerated() {
-            let task = track {
+            let task = track { _ in
                 await self.sendFiles(record)
                 return .delivered
             }
@@ -265,6 +277,18 @@ package final class DeliveryWorker: Sendable {
                 for left in dueFiles[index...] { _ = try? await store.perform { try $0.releaseFiles(left.reference) } }
                 return started
             }
+            started += 1
+        }
+        return started
+    }
+
+    /// Starts up to `count` of the leads claimed ahead, oldest first; fewer when a slot went to an inline call, the
+    /// circuit opened or the worker is stopping (the rest stay claimed for the next turn, or are released).
+    private func startReady(_ count: Int, _ ready: inout [LeadRecord]) -> Int {
+        var started = 0
+        while started < count, let record = ready.first {
+            guard track({ await self.attempt(record, slot: $0) }) != nil else { break }
+            ready.removeFirst()
             started += 1
         }
         return started
@@ -280,8 +304,8 @@ package final class DeliveryWorker: Sendable {
             state.withLock { $0.circuit.probeEnded(now: instant) }
             return
         }
-        let probe = track(isProbe: true) {
-            let result = await self.attempt(record)
+        let probe = track(isProbe: true) { slot in
+            let result = await self.attempt(record, slot: slot)
             // An outcome that was never heard (no data left to send, say) must not leave the circuit half-open.
             let ended = self.now()
             self.state.withLock { $0.circuit.probeEnded(now: ended) }
@@ -354,18 +378,24 @@ package final class DeliveryWorker: Sendable {
     }
 
     /// Starts a call to the receiver in a free slot and registers it so `stop()` can wait for it; nil when stopping,
-    /// when every slot is taken, or when the circuit is not closed (only the probe goes then). An ending call frees
-    /// its slot and wakes the loop to fill it.
+    /// when every slot is taken, or when the circuit is not closed (only the probe goes then). The work frees its
+    /// slot when the receiver has answered (or it ends), which wakes the loop to fill it.
     private func track(
-        isProbe: Bool = false, _ work: @escaping @Sendable () async -> AttemptResult
+        isProbe: Bool = false, _ work: @escaping @Sendable (CallSlot) async -> AttemptResult
     ) -> Task<AttemptResult, Never>? {
         state.withLock { state -> Task<AttemptResult, Never>? in
-            guard !state.stopping, state.inFlight.count < maxConcurrentCalls, isProbe || state.circuit.allowsCalls
+            guard !state.stopping, state.busySlots < maxConcurrentCalls, isProbe || state.circuit.allowsCalls
             else { return nil }
+            state.busySlots += 1
+            let slot = CallSlot { [self] in
+                self.state.withLock { $0.busySlots -= 1 }
+                self.wake()
+            }
             let id = state.nextTaskID
             state.nextTaskID += 1
             let task = Task {
-                let result = await work()
+                let result = await work(slot)
+                slot.free()
                 _ = self.state.withLock { $0.inFlight.removeValue(forKey: id) }
                 self.wake()
                 return result
@@ -377,14 +407,16 @@ package final class DeliveryWorker: Sendable {
 
     // MARK: - One attempt
 
-    /// Sends a claimed lead once and records what happened.
-    func attempt(_ record: LeadRecord) async -> AttemptResult {
+    /// Sends a claimed lead once and records what happened. `slot` is freed as soon as the receiver has answered:
+    /// the next call need not wait for this answer's commit.
+    func attempt(_ record: LeadRecord, slot: CallSlot? = nil) async -> AttemptResult {
         guard let payload = record.payload else {
             try? await store.perform { try $0.markFailed(record.reference, error: "no data left to send") }
             return .failed
         }
         let generation = state.withLock { $0.circuit.generation }
         let outcome = await sender.send(payload)
+        slot?.free()
         onOutcome?(outcome)
         let instant = now()
         // First, before anything can fail to be recorded: the circuit must hear every outcome.
@@ -542,5 +574,18 @@ package final class DeliveryWorker: Sendable {
             state.health.filesKeyRejected = rejected
             return was
         }
+    }
+}
+
+/// One of the worker's `maxConcurrentCalls` slots, held by a call to the receiver. Freed once, however often `free`
+/// is called: by the call when the receiver answered, and by the worker when the call's task ends.
+final class CallSlot: Sendable {
+    private let freed = Atomic<Bool>(false)
+    private let onFree: @Sendable () -> Void
+
+    init(onFree: @escaping @Sendable () -> Void) { self.onFree = onFree }
+
+    func free() {
+        if !freed.exchange(true, ordering: .acquiringAndReleasing) { onFree() }
     }
 }
