@@ -59,10 +59,13 @@ import Testing
     }
 
     @Test func manyIdleAndHalfSentConnectionsDoNotStarveOthers() async throws {
-        // One client holding a thousand: the per-client limit, which would stop it early, is not the subject here.
+        // One client holding 400: the per-client limit, which would stop it early, is not the subject here. Not
+        // more: each is two descriptors in this process, and with some 1,300 open, Foundation's `Process.run` (the
+        // command-line tests start children meanwhile) reads past the end of its /proc/self/fd listing and crashes
+        // the suite (it copies each entry's whole 256-byte name field; the last one in a full buffer runs over).
         try await TestServer.with(router, configure: { $0.maxConnectionsPerClient = 0 }) { server in
             var idle: [RawClient] = []
-            for index in 0..<1000 {
+            for index in 0..<400 {
                 let client = try await RawClient.connect(port: server.port)
                 if index.isMultiple(of: 2) { try await client.send("GET /hello HTTP/1.1\r\nHost: a\r\nX-Slow: ") }
                 idle.append(client)
@@ -72,7 +75,7 @@ import Testing
             try await probe.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(try await probe.readResponse().status == 200)
             #expect(ContinuousClock.now - started < .seconds(10)) // not held up until a timeout (a minute)
-            #expect(server.connectionCount >= 1000)
+            #expect(server.connectionCount >= 400)
             withExtendedLifetime(idle) {}
         }
     }
