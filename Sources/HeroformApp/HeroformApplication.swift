@@ -141,7 +141,7 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let router = try AppRouter.make(context)
         current.withLock { $0 = Current(config: config, router: router, surviving: context.surviving) }
         // Trusted proxies change at once, for the per-client connection limit too.
-        server.withLock { $0.server }?.perClientLimitExempt = config.httpConfiguration.perClientLimitExempt
+        server.withLock { $0.server }?.perClientLimitExempt = config.server.trustedProxyRanges
         return needsRestart
     }
 

@@ -14,7 +14,7 @@ enum Readiness {
         // A real write, committed: the write lock alone is had on a full disk too.
         let writable = (try? await store.perform { try $0.probeWrite() }) != nil
         let counts = try? await store.perform { try $0.counts() }
-        let oldest = (try? await store.perform { try $0.backlog().oldestCreatedAt }) ?? nil
+        let waited = (try? await store.perform { try $0.oldestPendingAge(now: now) }) ?? 0
         let files = try? await store.perform { try $0.fileCounts() }
         let health = worker.health
         let degraded = health.keyRejected || health.filesKeyRejected || health.circuit != .closed
@@ -34,7 +34,7 @@ enum Readiness {
             "storage": .string(writable ? "ok" : "not writable"),
             "outbox": [
                 "pending": .number(Double(counts?.pending ?? -1)), "failed": .number(Double(counts?.failed ?? -1)),
-                "oldest_pending_seconds": .number(oldest.map { max(0, now.timeIntervalSince($0)).rounded() } ?? 0),
+                "oldest_pending_seconds": .number(waited.rounded()),
             ],
             "files": [
                 "pending": .number(Double(files?.pending ?? -1)), "failed": .number(Double(files?.failed ?? -1)),

@@ -523,7 +523,7 @@ package final class DeliveryWorker: Sendable {
             }
             return
         }
-        let waiting = (try? await store.perform { try $0.backlog().pending }) ?? 0
+        let waiting = (try? await store.perform { try $0.counts().pending }) ?? 0
         let downSeconds = Int(instant.timeIntervalSince(openedAt).rounded())
         logger.notice(
             "receiver answers again",
@@ -544,7 +544,7 @@ package final class DeliveryWorker: Sendable {
             return (since, state.circuit.lastReason ?? "unavailable")
         }
         guard let due, let alerts else { return }
-        let waiting = (try? await store.perform { try $0.backlog().pending }) ?? 0
+        let waiting = (try? await store.perform { try $0.counts().pending }) ?? 0
         // Not awaited: the loop's next probe must not wait for a slow webhook.
         Task {
             await alerts.send(

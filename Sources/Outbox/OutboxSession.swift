@@ -311,12 +311,12 @@ package struct OutboxSession {
         }
     }
 
-    /// The pending leads and when the oldest of them arrived (nil when none is pending).
-    package func backlog() throws -> (pending: Int, oldestCreatedAt: Date?) {
+    /// How long the oldest pending lead has waited at `now` (0 when none is pending).
+    package func oldestPendingAge(now: Date) throws -> TimeInterval {
         try database.withLock { db in
-            let row = try db.query("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM leads WHERE status = 'pending'")
-                .first
-            return (row?["n"]?.int ?? 0, row?["oldest"]?.double.map(Date.init(timeIntervalSince1970:)))
+            let oldest = try db.query("SELECT MIN(created_at) AS oldest FROM leads WHERE status = 'pending'")
+                .first?["oldest"]?.double
+            return oldest.map { max(0, now.timeIntervalSince1970 - $0) } ?? 0
         }
     }
 

@@ -59,9 +59,8 @@ import Testing
             #expect(try session.makeWaitingDue(now: later) == 2)
             #expect(try session.claimDue(now: later, limit: 10).map(\.reference).sorted() == ["AAA-AAA-AAA", "BBB-BBB-BBB"])
             #expect(try session.find("CCC-CCC-CCC")?.status == .delivered)
-            let backlog = try session.backlog()
-            #expect(backlog.pending == 2)
-            #expect(backlog.oldestCreatedAt == t0)
+            #expect(try session.counts().pending == 2)
+            #expect(try session.oldestPendingAge(now: later) == 10)
         }
     }
 

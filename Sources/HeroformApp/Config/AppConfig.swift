@@ -28,6 +28,9 @@ package struct AppConfig: Sendable {
         package var shutdownGracePeriod: Duration = .seconds(10)
         /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
         package var trustedProxies: [String] = []
+
+        /// `trustedProxies` as ranges (the reader took only what parses).
+        var trustedProxyRanges: [IPRange] { trustedProxies.compactMap(IPRange.init) }
     }
 
     package struct Hero: Sendable, Equatable {
@@ -339,7 +342,7 @@ package struct AppConfig: Sendable {
         configuration.keepAliveTimeout = server.keepAliveTimeout
         configuration.maxConnections = server.maxConnections
         configuration.maxConnectionsPerClient = server.maxConnectionsPerClient
-        configuration.perClientLimitExempt = server.trustedProxies.compactMap(IPRange.init)
+        configuration.perClientLimitExempt = server.trustedProxyRanges
         // Uploads larger than the threshold wait in unnamed files here, not in memory.
         configuration.bodySpoolDirectory = storage.spoolDirectory
         // A form's files from a phone on a slow uplink take longer than a minute: the whole body may take as long as

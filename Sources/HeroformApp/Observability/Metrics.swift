@@ -170,12 +170,14 @@ package final class Metrics: HTTPObserver, Sendable {
         out += "# HELP heroform_outbox_oldest_pending_seconds Age of the oldest lead waiting for HERO (0: none).\n"
         out += "# TYPE heroform_outbox_oldest_pending_seconds gauge\n"
         out += "heroform_outbox_oldest_pending_seconds \(Self.format(delivery.oldestPendingSeconds))\n"
-        out += "# HELP heroform_hero_circuit Whether HERO is called: closed (yes), open (down; only probes), half-open.\n"
+        out += "# HELP heroform_hero_circuit Whether HERO is called: closed (yes), open (down; only probes), "
+        out += "half-open.\n"
         out += "# TYPE heroform_hero_circuit gauge\n"
         for state in ["closed", "open", "half-open"] {
             out += "heroform_hero_circuit{state=\"\(state)\"} \(delivery.circuit == state ? 1 : 0)\n"
         }
-        out += "# HELP heroform_hero_calls_in_flight Calls to HERO in flight (leads and files, inline and background).\n"
+        out += "# HELP heroform_hero_calls_in_flight Calls to HERO in flight (leads and files, inline and "
+        out += "background).\n"
         out += "# TYPE heroform_hero_calls_in_flight gauge\n"
         out += "heroform_hero_calls_in_flight \(delivery.callsInFlight)\n"
         return out

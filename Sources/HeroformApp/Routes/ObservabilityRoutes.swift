@@ -21,12 +21,12 @@ struct ObservabilityRoutes {
             let counts = (try? await store.perform { try $0.counts() }) ?? OutboxStore.Counts()
             let outbox = ["pending": counts.pending, "failed": counts.failed, "delivered": counts.delivered]
             let files = (try? await store.perform { try $0.fileCounts() }) ?? (0, 0)
-            let oldest = (try? await store.perform { try $0.backlog().oldestCreatedAt }) ?? nil
             let health = worker.health
             var delivery = Metrics.DeliveryGauges()
             delivery.circuit = health.circuit.rawValue
             delivery.callsInFlight = health.callsInFlight
-            delivery.oldestPendingSeconds = oldest.map { max(0, now().timeIntervalSince($0)) } ?? 0
+            let instant = now()
+            delivery.oldestPendingSeconds = (try? await store.perform { try $0.oldestPendingAge(now: instant) }) ?? 0
             let text = metrics.render(
                 outbox: outbox, files: files, delivery: delivery, mode: mode.rawValue,
                 version: HeroformApplication.version)

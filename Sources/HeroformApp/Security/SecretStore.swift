@@ -12,20 +12,9 @@ enum SecretStore {
     }
 
     static func secret(environment: [String: String], dataDir: String) throws -> [UInt8] {
-        if let configured = environment["HEROFORM_SECRET"], !configured.isEmpty {
-            guard configured.utf8.count >= 32 else {
-                throw Failure(description: "HEROFORM_SECRET must be at least 32 characters")
-            }
-            return Array(configured.utf8)
-        }
+        if let configured = try configured(environment) { return configured }
         let path = dataDir.joiningPath("secret")
-        if let data = FileManager.default.contents(atPath: path) {
-            let text = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
-            guard text.utf8.count >= 32 else {
-                throw Failure(description: "\(path) is too short; delete it to get a new one")
-            }
-            return Array(text.utf8)
-        }
+        if access(path, F_OK) == 0 { return try stored(at: path) }
         guard let random = CryptoPrimitives.randomBytes(32) else {
             throw Failure(description: "no secure random bytes available to create \(path)")
         }
@@ -35,12 +24,29 @@ enum SecretStore {
             attributes: [.posixPermissions: 0o700])
         if try create(path, holding: text + "\n") { return Array(text.utf8) }
         // Another process made it first (two starts at once): theirs is the one.
+        return try stored(at: path)
+    }
+
+    /// `HEROFORM_SECRET`, or nil when it is not set.
+    private static func configured(_ environment: [String: String]) throws(Failure) -> [UInt8]? {
+        guard let configured = environment["HEROFORM_SECRET"], !configured.isEmpty else { return nil }
+        guard configured.utf8.count >= 32 else {
+            let count = configured.utf8.count
+            throw Failure(description: "HEROFORM_SECRET must be at least 32 characters (it has \(count))")
+        }
+        return Array(configured.utf8)
+    }
+
+    /// The secret kept in the file at `path`.
+    private static func stored(at path: String) throws(Failure) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure(description: "cannot read \(path)")
         }
-        let theirs = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
-        guard theirs.utf8.count >= 32 else { throw Failure(description: "\(path) is too short; delete it to get a new one") }
-        return Array(theirs.utf8)
+        let text = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
+        guard text.utf8.count >= 32 else {
+            throw Failure(description: "\(path) is too short; delete it to get a new one")
+        }
+        return Array(text.utf8)
     }
 
     /// Writes a new secret file that is the owner's alone from its first moment, never readable by others for a
@@ -78,21 +84,20 @@ enum SecretStore {
     /// read what an older version or an operator left readable. A warning, not a refusal: hosts and volume mounts
     /// differ, and refusing would stop a running installation on an upgrade.
     static func exposureWarnings(dataDir: String) -> [String] {
-        var warnings: [String] = []
-        for (path, what) in [(dataDir, "data dir"), (dataDir.joiningPath("secret"), "form secret")] {
+        // The data dir is judged through a link (systemd's DynamicUser makes /var/lib/NAME one, to a 0700 folder:
+        // the link's own mode 777 means nothing); the secret never is.
+        let checks = [
+            (path: dataDir, what: "data dir", follow: true, access: "enter it", mode: "700"),
+            (path: dataDir.joiningPath("secret"), what: "form secret", follow: false, access: "read it", mode: "600"),
+        ]
+        return checks.compactMap { check in
             var info = stat()
-            // The data dir through a link (systemd's DynamicUser makes /var/lib/NAME one, to a 0700 folder): the
-            // link's own mode 777 means nothing. The secret is never followed.
-            guard (what == "data dir" ? stat(path, &info) : lstat(path, &info)) == 0 else { continue }
+            guard (check.follow ? stat(check.path, &info) : lstat(check.path, &info)) == 0 else { return nil }
             let mode = info.st_mode & 0o777
-            if mode & 0o077 != 0 {
-                warnings.append(
-                    "the \(what) \(path) has mode \(String(mode, radix: 8)): others than its owner may "
-                        + (what == "data dir" ? "enter it" : "read it")
-                        + "; chmod \(what == "data dir" ? "700" : "600") it (it holds leads and the form secret)")
-            }
+            guard mode & 0o077 != 0 else { return nil }
+            return "the \(check.what) \(check.path) has mode \(String(mode, radix: 8)): others than its owner may "
+                + "\(check.access); chmod \(check.mode) it (it holds leads and the form secret)"
         }
-        return warnings
     }
 }
 
@@ -100,18 +105,14 @@ extension SecretStore {
     /// What `secret` would refuse, found without creating anything (for `check-config` and the start-up check); nil
     /// when it would succeed. `dataDirUsable` false: the data dir's own problem is reported already.
     static func problem(environment: [String: String], dataDir: String, dataDirUsable: Bool) -> String? {
-        if let configured = environment["HEROFORM_SECRET"], !configured.isEmpty {
-            guard configured.utf8.count >= 32 else {
-                return "HEROFORM_SECRET must be at least 32 characters (it has \(configured.utf8.count))"
-            }
-            return nil
-        }
         let path = dataDir.joiningPath("secret")
-        guard dataDirUsable, access(path, F_OK) == 0 else { return nil } // made at start
-        guard let data = FileManager.default.contents(atPath: path) else { return "cannot read \(path)" }
-        guard String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines().utf8.count >= 32 else {
-            return "\(path) is too short; delete it to get a new one"
+        do throws(Failure) {
+            if try configured(environment) != nil { return nil }
+            guard dataDirUsable, access(path, F_OK) == 0 else { return nil } // made at start
+            _ = try stored(at: path)
+            return nil
+        } catch {
+            return error.description
         }
-        return nil
     }
 }

@@ -45,8 +45,7 @@ struct RouteContext: Sendable {
             publicDir: config.server.publicDir, proofOfWork: surviving.proofOfWork != nil,
             themes: config.themes
         ) { tokens.issue(formID: $0, at: now()) }
-        clients = ClientAddress(
-            trustedProxies: config.server.trustedProxies.compactMap(IPRange.init), logger: process.logger)
+        clients = ClientAddress(trustedProxies: config.server.trustedProxyRanges, logger: process.logger)
     }
 
     var leads: LeadEndpoint {
