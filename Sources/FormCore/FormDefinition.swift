@@ -23,6 +23,10 @@ public struct FormDefinition: Sendable, Equatable {
     }
     /// The files the form takes; nil: none (a file sent anyway is ignored).
     package var attachments: AttachmentPolicy?
+    /// The HERO account (`hero.accounts`) its leads go to; nil: the default key.
+    package var heroAccount: String?
+    /// Sites that may embed this form and send to it, besides `security.allowed_origins` (which may for every form).
+    package var allowedOrigins: [String] = []
     /// Always contains the mandatory fields. A required field that is not shown is ignored by validation.
     package var requiredFields: Set<Field> {
         didSet { requiredFields = Self.normalizedRequired(requiredFields) }

@@ -22,7 +22,7 @@ package struct HeroClient: Sendable, CustomStringConvertible {
     package let endpoint: URL
     package let graphQLEndpoint: URL
     package let uploadEndpoint: URL
-    let apiKey: String
+    private(set) var apiKey: String
     /// For the Lead API and GraphQL calls.
     package let timeout: Duration
     /// For an upload, start to end: a file of some MB over an office uplink takes longer than a JSON call.
@@ -48,6 +48,13 @@ package struct HeroClient: Sendable, CustomStringConvertible {
         // An office network may only reach the internet through a proxy: curl's variables, as URLSession read them.
         configuration.proxies = .fromEnvironment(ProcessInfo.processInfo.environment)
         http = HTTPClient(configuration: configuration)
+    }
+
+    /// The same client, with its connections, for another account's key: one HERO host, one pool.
+    package func withKey(_ apiKey: String) -> HeroClient {
+        var client = self
+        client.apiKey = apiKey
+        return client
     }
 
     /// Never shows the key.

@@ -47,6 +47,9 @@ package final class HeroStandIn: Sendable {
     }
 
     package let apiKey: String
+    /// Every key the stand-in takes (`apiKey` first): one per HERO account. Projects, uploads and attachments
+    /// belong to the account whose key made them, and another account's key does not see them, as in HERO.
+    package let apiKeys: [String]
     /// The account's document types: `upload_document` takes only these ids.
     package let documentTypeIDs: Set<Int>
     /// The largest upload body read (larger ones get 413 before they are read).
@@ -72,16 +75,19 @@ package final class HeroStandIn: Sendable {
         var attachments: [Attachment] = []
         var nextAttachmentID = 9_100_000
         var server: HTTPServer?
+        /// Keys answered 401 now (`refuse(key:)`), as HERO does for a revoked key.
+        var refusedKeys: Set<String> = []
         var inFlight = 0
         var peakInFlight = 0
     }
 
     /// `port` 0 picks a free one.
     package init(
-        apiKey: String = "test-key", port: UInt16 = 0, documentTypeIDs: Set<Int> = [1_250_455],
-        uploadBodyLimit: Int = 64 * 1024 * 1024, keepsUploadBytes: Bool = true
+        apiKey: String = "test-key", otherKeys: [String] = [], port: UInt16 = 0,
+        documentTypeIDs: Set<Int> = [1_250_455], uploadBodyLimit: Int = 64 * 1024 * 1024, keepsUploadBytes: Bool = true
     ) {
         self.apiKey = apiKey
+        apiKeys = [apiKey] + otherKeys
         self.port = port
         self.documentTypeIDs = documentTypeIDs
         self.uploadBodyLimit = uploadBodyLimit
@@ -107,6 +113,23 @@ package final class HeroStandIn: Sendable {
         try server.start()
         state.withLock { $0.server = server }
         return endpoint
+    }
+
+    /// Answers every call with `key` 401 from now on (a revoked key), until `accept(key:)`.
+    package func refuse(key: String) { state.withLock { _ = $0.refusedKeys.insert(key) } }
+
+    package func accept(key: String) { state.withLock { _ = $0.refusedKeys.remove(key) } }
+
+    /// The account key `given` names, when it is one of the stand-in's keys and not refused.
+    func account(_ given: String?) -> String? {
+        guard let given, apiKeys.contains(given) else { return nil }
+        return state.withLock { $0.refusedKeys.contains(given) } ? nil : given
+    }
+
+    /// The key of a `Bearer` header, checked like `account`.
+    func account(bearer header: String?) -> String? {
+        guard let header, header.hasPrefix("Bearer ") else { return nil }
+        return account(String(header.dropFirst("Bearer ".count)))
     }
 
     /// Stops listening: calls now fail to connect, as when HERO is down. `start()` again reuses the port.
@@ -175,7 +198,9 @@ package final class HeroStandIn: Sendable {
             (status, ["status": "error", "message": .string(message)])
         }
         if case .failing(let status, let message) = mode { return error(status, message) }
-        guard request.headers["Authorization"] == "Bearer \(apiKey)" else { return error(401, "Unauthenticated.") }
+        guard let account = account(bearer: request.headers["Authorization"]) else {
+            return error(401, "Unauthenticated.")
+        }
         guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
             return error(415, "Content-Type must be application/json")
         }
@@ -195,7 +220,7 @@ package final class HeroStandIn: Sendable {
         }
         let id = state.withLock { state -> Int in
             state.nextID += 1
-            state.addProject(id: state.nextID, measure: measure)
+            state.addProject(id: state.nextID, measure: measure, account: account)
             return state.nextID
         }
         return (200, ["status": "success", "id": .number(Double(id))])

@@ -42,7 +42,7 @@ extension HeroStandIn {
         case .errors(let message): return Self.errors(message)
         case .up, .slow, .okWithoutData, .actsThenFails: break
         }
-        guard request.headers["Authorization"] == "Bearer \(apiKey)" else {
+        guard let account = account(bearer: request.headers["Authorization"]) else {
             return (401, ["message": "Unauthenticated."])
         }
         guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
@@ -67,9 +67,9 @@ extension HeroStandIn {
         let outcome: Result<JSONValue, GraphQLFailure>
         switch form.operation {
         case .projectMatches:
-            outcome = projectMatches(variables, answering: mode != .okWithoutData)
+            outcome = projectMatches(variables, account: account, answering: mode != .okWithoutData)
         case .uploadImage, .uploadDocument:
-            outcome = attach(form.operation, variables, acting: mode != .okWithoutData)
+            outcome = attach(form.operation, variables, account: account, acting: mode != .okWithoutData)
         }
         switch (outcome, mode) {
         case (.failure(let failure), _): return Self.errors(failure.message)
@@ -83,8 +83,10 @@ extension HeroStandIn {
         let message: String
     }
 
-    private func projectMatches(_ variables: [String: JSONValue], answering: Bool) -> Result<JSONValue, GraphQLFailure>
-    {
+    /// Only the projects of the caller's `account`.
+    private func projectMatches(
+        _ variables: [String: JSONValue], account: String, answering: Bool
+    ) -> Result<JSONValue, GraphQLFailure> {
         // A single value where a list is declared counts as a list of one, as GraphQL coerces it.
         let given: [JSONValue]
         switch variables["ids"] {
@@ -101,7 +103,7 @@ extension HeroStandIn {
             ids.append(id)
         }
         guard answering else { return .success([]) }
-        let matches = state.withLock { state in ids.flatMap { id in state.projects.filter { $0.projectID == id } } }
+        let matches = state.withLock { state in ids.flatMap { id in state.projects.filter { $0.projectID == id && $0.account == account } } }
         return .success(
             .array(
                 matches.map { match in
@@ -113,7 +115,7 @@ extension HeroStandIn {
     }
 
     private func attach(
-        _ operation: GraphQLOperation, _ variables: [String: JSONValue], acting: Bool
+        _ operation: GraphQLOperation, _ variables: [String: JSONValue], account: String, acting: Bool
     ) -> Result<JSONValue, GraphQLFailure> {
         func failure(_ message: String) -> Result<JSONValue, GraphQLFailure> {
             .failure(GraphQLFailure(message: message))
@@ -148,10 +150,11 @@ extension HeroStandIn {
         }
         guard !uuid.isEmpty else { return failure("file_upload_uuid darf nicht leer bleiben") }
         return state.withLock { state in
-            guard let upload = state.uploads.first(where: { $0.uuid == uuid }) else {
+            // Another account's upload or project_match is as unknown to this key as one that does not exist.
+            guard let upload = state.uploads.first(where: { $0.uuid == uuid && $0.account == account }) else {
                 return failure("Kein Datei-Upload mit file_upload_uuid \(uuid.prefix(40))")
             }
-            guard state.projects.contains(where: { $0.id == target }) else {
+            guard state.projects.contains(where: { $0.id == target && $0.account == account }) else {
                 return failure("Kein project_match mit der ID \(target)")
             }
             guard acting else { return .success(nil) }

@@ -9,6 +9,8 @@ extension HeroStandIn {
         package let projectID: Int
         /// The project's measure and a running number, as HERO shows it ("DOG-1766").
         package let projectNumber: String
+        /// The key of the account it belongs to.
+        package let account: String
     }
 
     /// One accepted upload: what `FileUploads/upload` received in its part `file`.
@@ -22,6 +24,8 @@ extension HeroStandIn {
         package let sha256: String
         /// The bytes, unless the stand-in was made with `keepsUploadBytes: false`.
         package let bytes: [UInt8]?
+        /// The key of the account that uploaded it.
+        package let account: String
     }
 
     /// What an upload was attached as.
@@ -109,10 +113,10 @@ extension HeroStandIn {
 
     /// Makes a project as the Lead API would, without a call: for tests that start at a later step.
     @discardableResult
-    package func addProject(measure: String = "DOG") -> ProjectMatch {
+    package func addProject(measure: String = "DOG", account: String? = nil) -> ProjectMatch {
         state.withLock { state in
             state.nextID += 1
-            return state.addProject(id: state.nextID, measure: measure)
+            return state.addProject(id: state.nextID, measure: measure, account: account ?? apiKey)
         }
     }
 
@@ -130,10 +134,10 @@ extension HeroStandIn {
 
 extension HeroStandIn.State {
     @discardableResult
-    mutating func addProject(id: Int, measure: String) -> HeroStandIn.ProjectMatch {
+    mutating func addProject(id: Int, measure: String, account: String) -> HeroStandIn.ProjectMatch {
         nextMatchID += 1
         let match = HeroStandIn.ProjectMatch(
-            id: nextMatchID, projectID: id, projectNumber: "\(measure)-\(nextProjectNumber)")
+            id: nextMatchID, projectID: id, projectNumber: "\(measure)-\(nextProjectNumber)", account: account)
         nextProjectNumber += 1
         projects.append(match)
         return match
@@ -141,7 +145,11 @@ extension HeroStandIn.State {
 }
 
 extension HeroStandIn.Upload {
-    init(uuid: String, id: Int, filename: String, contentType: String, content: [UInt8], keepBytes: Bool) {
+    init(
+        uuid: String, id: Int, filename: String, contentType: String, content: [UInt8], keepBytes: Bool,
+        account: String
+    ) {
+        self.account = account
         self.uuid = uuid
         self.id = id
         self.filename = filename

@@ -27,7 +27,7 @@ extension HeroStandIn {
             (status, ["status": "error", "message": .string(message)])
         }
         if case .failing(let status, let message) = mode { return error(status, message) }
-        guard request.headers["x-auth-token"] == apiKey else { return error(401, "Unauthenticated.") }
+        guard let account = account(request.headers["x-auth-token"]) else { return error(401, "Unauthenticated.") }
         guard let media = request.headers["Content-Type"].flatMap(MediaType.init),
             media.essence == "multipart/form-data",
             let boundary = media.parameters["boundary"], !boundary.isEmpty
@@ -43,7 +43,7 @@ extension HeroStandIn {
             state.uploads.append(
                 Upload(
                     uuid: uuid, id: state.nextUploadID, filename: file.filename, contentType: file.contentType,
-                    content: file.bytes, keepBytes: keepsUploadBytes))
+                    content: file.bytes, keepBytes: keepsUploadBytes, account: account))
             return (uuid, state.nextUploadID)
         }
         switch mode {

@@ -26,6 +26,10 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let secret: [UInt8]
         let logger: Logger
         let now: @Sendable () -> Date
+        /// Live with named accounts' keys only: forms must name an account.
+        let withoutDefaultKey: Bool
+        /// The accounts with keys (the default one, if it has a key, as `AppConfig.defaultAccountName`), for /readyz.
+        let accountNames: [String]
         /// Form tokens and proof-of-work solutions spent on accepted leads: kept across reloads, whatever they change.
         let spentTokens = SpentSet()
         let spentSolutions = SpentSet()
@@ -57,16 +61,20 @@ package final class HeroformApplication: HTTPResponder, Sendable {
 
     /// Opens the outbox and builds the routes; `start()` then starts background delivery.
     /// - Parameters:
-    ///   - apiKey: HERO's API key; nil runs in dry-run mode (leads are stored and marked delivered, nothing is sent).
+    ///   - apiKey: HERO's API key; nil, with no `accountKeys` either, runs in dry-run mode (leads are stored and
+    ///     marked delivered, nothing is sent).
+    ///   - accountKeys: the keys of `hero.accounts`, by name (see `AppConfig.heroKeys`).
     ///   - sender: overrides what talks to HERO (tests); by default chosen from `apiKey`.
     ///   - attachmentSender: overrides what sends leads' files to HERO (tests); by default chosen from `apiKey`.
     package init(
-        config: AppConfig, apiKey: String?, logger: Logger, sender: (any LeadSender)? = nil,
+        config: AppConfig, apiKey: String?, accountKeys: [String: String] = [:], logger: Logger,
+        sender: (any LeadSender)? = nil,
         attachmentSender: (any AttachmentSender)? = nil,
         retryPolicy: RetryPolicy? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
-        let mode: Mode = apiKey == nil ? .dryRun : .live
+        let keys = HeroKeys(defaultKey: apiKey, accounts: accountKeys)
+        let mode: Mode = keys.isDryRun ? .dryRun : .live
         try Self.checkProxies(environment: environment, path: config.sourcePath)
         let secret = try SecretStore.secret(environment: environment, dataDir: config.storage.dataDir)
         let store = try OutboxStore(dataDir: config.storage.dataDir)
@@ -80,16 +88,19 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let alerts = config.alerts.webhookURL.flatMap(URL.init(string:))
             .map { WebhookAlerts(url: $0, environment: environment, logger: logger) }
         let metrics = Metrics()
-        let (heroSender, heroAttachmentSender) = Self.makeSenders(config: config, apiKey: apiKey)
+        let senders = Self.makeSenders(config: config, keys: keys)
         let worker = DeliveryWorker(
-            store: store, sender: sender ?? heroSender, attachmentSender: attachmentSender ?? heroAttachmentSender,
+            store: store, sender: sender ?? senders.default.leads,
+            attachmentSender: attachmentSender ?? senders.default.files, accounts: senders.accounts,
             policy: policy, maxConcurrentCalls: config.hero.maxConcurrentCalls,
             outageAlertAfter: config.alerts.outageAfter, logger: logger,
             retention: config.storage.retention, failedFileRetention: config.storage.maxAge,
             alerts: alerts, now: now, onOutcome: { metrics.heroCall($0) }, onUpload: { metrics.upload($0) })
         process = ProcessParts(
             mode: mode, store: store, worker: worker, metrics: metrics, secret: secret,
-            logger: logger, now: now)
+            logger: logger, now: now, withoutDefaultKey: mode == .live && apiKey == nil,
+            accountNames: (apiKey == nil && mode == .live ? [] : [AppConfig.defaultAccountName])
+                + config.hero.accounts.keys.sorted())
         let context = try RouteContext(config: config, process: process, surviving: nil)
         current = Mutex(Current(config: config, router: try AppRouter.make(context), surviving: context.surviving))
     }
@@ -137,12 +148,31 @@ package final class HeroformApplication: HTTPResponder, Sendable {
                     "forms.\(form).attachments.types: pdf needs hero.document_type_id, which takes effect on a restart"
                 ])
         }
+        try Self.checkAccounts(of: config, path: new.sourcePath, withoutDefaultKey: process.withoutDefaultKey)
         let context = try RouteContext(config: config, process: process, surviving: old.surviving)
         let router = try AppRouter.make(context)
         current.withLock { $0 = Current(config: config, router: router, surviving: context.surviving) }
         // Trusted proxies change at once, for the per-client connection limit too.
         server.withLock { $0.server }?.perClientLimitExempt = config.server.trustedProxyRanges
         return needsRestart
+    }
+
+    /// A reload keeps the accounts (and keys) the process started with: a form may not name another, nor go without
+    /// one where the process has no default key.
+    private static func checkAccounts(
+        of config: AppConfig, path: String, withoutDefaultKey: Bool
+    ) throws(AppConfig.Invalid) {
+        var problems: [String] = []
+        for id in config.forms.keys.sorted() {
+            guard let form = config.forms[id] else { continue }
+            if let account = form.heroAccount, config.hero.accounts[account] == nil {
+                problems.append("forms.\(id).hero_account: \"\(account)\" is not an account of the running process; "
+                    + "new accounts take effect on a restart")
+            } else if form.heroAccount == nil && withoutDefaultKey {
+                problems.append("forms.\(id).hero_account: not set, and the running process has no default key")
+            }
+        }
+        guard problems.isEmpty else { throw AppConfig.Invalid(path: path, problems: problems) }
     }
 
     /// A server for this application; call `start()` on it.
@@ -183,18 +213,30 @@ package final class HeroformApplication: HTTPResponder, Sendable {
 
     package static let version = "0.1.0"
 
-    /// HERO's senders for leads and their files, sharing one client (and its connections); both do nothing in
-    /// dry-run mode.
-    static func makeSenders(config: AppConfig, apiKey: String?) -> (any LeadSender, any AttachmentSender) {
-        guard let apiKey, let endpoint = URL(string: config.hero.endpoint),
+    /// HERO's senders for leads and their files, the default account's and each named one's, sharing one client (and
+    /// its connections) with the account's key; all do nothing in dry-run mode. Live without a default key, leads of
+    /// forms without an account wait as for a refused key (check-config and the start refuse such a form).
+    static func makeSenders(
+        config: AppConfig, keys: HeroKeys
+    ) -> (default: AccountSenders, accounts: [String: AccountSenders]) {
+        let dryRun = AccountSenders(leads: DryRunSender(), files: DryRunSender())
+        guard !keys.isDryRun, let endpoint = URL(string: config.hero.endpoint),
             let graphQL = URL(string: config.hero.graphQLEndpoint), let upload = URL(string: config.hero.uploadEndpoint)
-        else { return (DryRunSender(), DryRunSender()) }
+        else { return (dryRun, config.hero.accounts.mapValues { _ in dryRun }) }
         let client = HeroClient(
-            endpoint: endpoint, graphQLEndpoint: graphQL, uploadEndpoint: upload, apiKey: apiKey,
+            endpoint: endpoint, graphQLEndpoint: graphQL, uploadEndpoint: upload, apiKey: "",
             timeout: config.hero.callTimeout)
+        func senders(_ key: String) -> AccountSenders {
+            let keyed = client.withKey(key)
+            return AccountSenders(
+                leads: HeroProjectSender(client: keyed),
+                files: HeroAttachmentSender(client: keyed, documentTypeID: config.hero.documentTypeID))
+        }
+        let missing = MissingKeySender(
+            reason: "no default key (HERO_API_KEY or hero.api_key_file) for forms without hero_account")
         return (
-            HeroProjectSender(client: client),
-            HeroAttachmentSender(client: client, documentTypeID: config.hero.documentTypeID)
+            keys.defaultKey.map(senders) ?? AccountSenders(leads: missing, files: missing),
+            keys.accounts.mapValues(senders)
         )
     }
 }

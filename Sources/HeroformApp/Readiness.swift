@@ -8,8 +8,11 @@ import Outbox
 /// unreachable (the circuit is open), shows as `degraded` with 200: leads are still stored safely, and taking the
 /// instance out of a load balancer would turn visitors away for nothing.
 enum Readiness {
+    /// `accounts`: the HERO accounts with keys (`AppConfig.defaultAccountName` for the default key), each reported
+    /// in `hero.accounts` as "ok", "key_rejected" (HERO refused its key for leads) or "files_key_rejected" (only
+    /// for files). `hero.key_rejected` and `hero.files_key_rejected` say whether that holds for any account.
     static func check(
-        store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode, now: Date
+        store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode, accounts: [String], now: Date
     ) async -> HTTPResponse {
         // A real write, committed: the write lock alone is had on a full disk too.
         let writable = (try? await store.perform { try $0.probeWrite() }) != nil
@@ -17,10 +20,13 @@ enum Readiness {
         let waited = (try? await store.perform { try $0.oldestPendingAge(now: now) }) ?? 0
         let files = try? await store.perform { try $0.fileCounts() }
         let health = worker.health
-        let degraded = health.keyRejected || health.filesKeyRejected || health.circuit != .closed
+        let keyRejected = health.keyRejected || !health.keyRejectedAccounts.isEmpty
+        let filesKeyRejected = health.filesKeyRejected || !health.filesKeyRejectedAccounts.isEmpty
+        let degraded = keyRejected || filesKeyRejected || health.circuit != .closed
         let status = !writable ? "not ready" : degraded ? "degraded" : "ready"
         var hero: [String: JSONValue] = [
-            "key_rejected": .bool(health.keyRejected), "files_key_rejected": .bool(health.filesKeyRejected),
+            "key_rejected": .bool(keyRejected), "files_key_rejected": .bool(filesKeyRejected),
+            "accounts": .object(Dictionary(uniqueKeysWithValues: accounts.map { ($0, .string(state(of: $0, health))) })),
         ]
         if let error = health.lastError { hero["last_error"] = .string(error) }
         hero["circuit"] = .string(health.circuit.rawValue)
@@ -44,5 +50,15 @@ enum Readiness {
         var response = HTTPResponse.json(Data(body.serialized().utf8), status: writable ? .ok : .serviceUnavailable)
         response.headers.set("Cache-Control", "no-store")
         return response
+    }
+
+    /// One account's state for `hero.accounts`.
+    static func state(of account: String, _ health: DeliveryWorker.Health) -> String {
+        let isDefault = account == AppConfig.defaultAccountName
+        if isDefault ? health.keyRejected : health.keyRejectedAccounts.contains(account) { return "key_rejected" }
+        if isDefault ? health.filesKeyRejected : health.filesKeyRejectedAccounts.contains(account) {
+            return "files_key_rejected"
+        }
+        return "ok"
     }
 }

@@ -2,8 +2,9 @@
 /// operator to `heroform outbox show`.
 package enum Alert: Sendable, Equatable {
     case leadFailed(reference: String, formID: String, reason: String)
-    /// The receiver refused the API key; `reason` says how (e.g. "HERO refused the API key (HTTP 401)").
-    case keyRejected(reason: String)
+    /// The receiver refused the API key; `reason` says how (e.g. "HERO refused the API key (HTTP 401)"), `account`
+    /// whose key it was (nil: the default one).
+    case keyRejected(reason: String, account: String? = nil)
     /// One of a delivered lead's files could not be attached; `number` is its place among the lead's files.
     case fileFailed(reference: String, formID: String, number: Int, reason: String)
     /// The receiver has been unreachable this long (`reason`: the latest failure); `waiting` leads are stored.

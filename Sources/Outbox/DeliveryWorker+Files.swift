@@ -10,7 +10,8 @@ extension DeliveryWorker {
     func sendFiles(_ record: LeadRecord) async {
         let reference = record.reference
         var metadata: Logger.Metadata = ["reference": "\(reference)", "form": "\(record.formID)"]
-        guard let sender = attachmentSender else {
+        if let account = record.account { metadata["account"] = "\(account)" }
+        guard let sender = senders(for: record.account).files else {
             _ = try? await store.perform { try $0.releaseFiles(reference) }
             return
         }
@@ -76,7 +77,7 @@ extension DeliveryWorker {
                 }
             }
             try await store.perform { try $0.markFilesDone(reference) }
-            setFilesKeyRejected(false)
+            setFilesKeyRejected(false, account: record.account)
             metadata["files"] = "\(attached)"
             logger.info("files attached", metadata: metadata)
         } catch {
@@ -101,7 +102,8 @@ extension DeliveryWorker {
             "reference": "\(reference)", "form": "\(record.formID)", "reason": "\(reason)",
             "attempt": "\(failures)",
         ]
-        let wasRejected = setFilesKeyRejected(keyRejected)
+        if let account = record.account { metadata["account"] = "\(account)" }
+        let wasRejected = setFilesKeyRejected(keyRejected, account: record.account)
         // A refused key never costs files (as for leads): they wait until it is fixed.
         if !keyRejected, let giveUpAt = record.filesGiveUpAt, next > giveUpAt {
             let error = "gave up after \(failures) attempts: \(reason)"
@@ -117,7 +119,7 @@ extension DeliveryWorker {
         }
         metadata["retry_in_seconds"] = "\(Int(delay))"
         logger.warning("files not sent yet; retrying later", metadata: metadata)
-        if keyRejected && !wasRejected { await alerts?.send(.keyRejected(reason: reason)) }
+        if keyRejected && !wasRejected { await alerts?.send(.keyRejected(reason: reason, account: record.account)) }
     }
 
     static func report(_ outcome: StepOutcome<String>, size: Int) -> UploadReport {

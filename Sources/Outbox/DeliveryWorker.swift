@@ -22,6 +22,11 @@ package final class DeliveryWorker: Sendable {
         /// The receiver refused the key on the last step of sending files (its file endpoints may take the key
         /// differently from the lead endpoint): files wait, nothing is lost.
         package var filesKeyRejected = false
+        /// The same two for the named accounts (`LeadRecord.account`), each on its own: the accounts whose key the
+        /// receiver refused on the last attempt of a lead, and on the last step of sending files. The two flags
+        /// above are the default account's.
+        package var keyRejectedAccounts: Set<String> = []
+        package var filesKeyRejectedAccounts: Set<String> = []
         /// Whether the receiver is being called: closed, open (down, only probes) or half-open (a probe is out).
         package var circuit = ReceiverCircuit.State.closed
         /// Since when the circuit is open, while it is.
@@ -37,9 +42,14 @@ package final class DeliveryWorker: Sendable {
     }
 
     let store: OutboxStore
+    /// The default account's senders: for leads stored without an account.
     private let sender: any LeadSender
     /// Takes delivered leads' files to the receiver; nil: files stay where they are (none are taken then).
     let attachmentSender: (any AttachmentSender)?
+    /// The named accounts' senders, by account name.
+    private let accounts: [String: AccountSenders]
+    /// Some account takes files: the loop looks for due files.
+    let sendsFiles: Bool
     let files: AttachmentFiles
     let policy: RetryPolicy
     let logger: Logger
@@ -85,8 +95,11 @@ package final class DeliveryWorker: Sendable {
     /// - Parameter onUpload: hears of every file upload's outcome (metrics).
     /// - Parameter maxConcurrentCalls: calls to the receiver in flight at most (inline and background).
     /// - Parameter outageAlertAfter: how long the receiver may be unreachable before `alerts` hear of it.
+    /// - Parameter accounts: the senders of the receiver's named accounts; `sender` and `attachmentSender` are the
+    ///   default account's.
     package init(
         store: OutboxStore, sender: any LeadSender, attachmentSender: (any AttachmentSender)? = nil,
+        accounts: [String: AccountSenders] = [:],
         policy: RetryPolicy = RetryPolicy(), maxConcurrentCalls: Int = 8,
         circuit: ReceiverCircuit.Settings = ReceiverCircuit.Settings(), outageAlertAfter: TimeInterval? = 15 * 60,
         logger: Logger,
@@ -101,6 +114,8 @@ package final class DeliveryWorker: Sendable {
         self.store = store
         self.sender = sender
         self.attachmentSender = attachmentSender
+        self.accounts = accounts
+        sendsFiles = attachmentSender != nil || accounts.values.contains { $0.files != nil }
         self.files = store.attachmentFiles
         self.failedFileRetention = failedFileRetention
         self.policy = policy
@@ -113,6 +128,14 @@ package final class DeliveryWorker: Sendable {
         self.maxConcurrentCalls = max(1, maxConcurrentCalls)
         self.outageAlertAfter = outageAlertAfter
         state = Mutex(State(circuit: ReceiverCircuit(settings: circuit)))
+    }
+
+    /// Who sends the leads (and their files) of `account` (nil: the default account).
+    func senders(for account: String?) -> AccountSenders {
+        guard let account else { return AccountSenders(leads: sender, files: attachmentSender) }
+        if let senders = accounts[account] { return senders }
+        let unknown = MissingKeySender(reason: "no key for the account \"\(account)\" (it is not in the config)")
+        return AccountSenders(leads: unknown, files: unknown)
     }
 
     package var health: Health {
@@ -229,7 +252,7 @@ package final class DeliveryWorker: Sendable {
                 }
                 if started > 0 { continue }
                 if freeSlots > 0 {
-                    let withFiles = attachmentSender != nil
+                    let withFiles = sendsFiles
                     let next = (try? await store.perform { try $0.nextDue(includingFiles: withFiles) }) ?? nil
                     if let next { wait = min(wait, Self.duration(until: next, from: now())) }
                 }
@@ -265,7 +288,7 @@ package final class DeliveryWorker: Sendable {
             ready += (try? await store.perform { try $0.claimDue(now: instant, limit: refill) }) ?? []
             started += startReady(slots - started, &ready)
         }
-        guard attachmentSender != nil, started < slots else { return started }
+        guard sendsFiles, started < slots else { return started }
         let limit = slots - started
         let dueFiles = (try? await store.perform { try $0.claimDueFiles(now: instant, limit: limit) }) ?? []
         for (index, record) in dueFiles.enumerated() {
@@ -415,7 +438,7 @@ package final class DeliveryWorker: Sendable {
             return .failed
         }
         let generation = state.withLock { $0.circuit.generation }
-        let outcome = await sender.send(payload)
+        let outcome = await senders(for: record.account).leads.send(payload)
         slot?.free()
         onOutcome?(outcome)
         let instant = now()
@@ -433,11 +456,13 @@ package final class DeliveryWorker: Sendable {
             "reference": "\(record.reference)", "form": "\(record.formID)",
             "attempt": "\(failures)",
         ]
+        let account = record.account
+        if let account { metadata["account"] = "\(account)" }
         do {
             switch outcome {
             case .delivered(let id):
                 try await store.perform { try $0.markDelivered(record.reference, externalID: id, now: instant) }
-                setHealth(keyRejected: false, error: nil)
+                setHealth(keyRejected: false, error: nil, account: account)
                 if let id { metadata["external_id"] = "\(id)" }
                 logger.info("lead delivered", metadata: metadata)
                 // Its files go in a round of their own, from the loop: the visitor's answer does not wait for them.
@@ -447,15 +472,15 @@ package final class DeliveryWorker: Sendable {
             case .keyRejected(let reason):
                 let next = instant.addingTimeInterval(policy.keyRejectedDelay)
                 try await store.perform { try $0.markRetry(record.reference, next: next, error: reason) }
-                let wasRejected = setHealth(keyRejected: true, error: reason)
+                let wasRejected = setHealth(keyRejected: true, error: reason, account: account)
                 metadata["reason"] = "\(reason)"
                 metadata["retry_in_seconds"] = "\(Int(policy.keyRejectedDelay))"
                 logger.error("API key refused; the lead waits until the key is fixed", metadata: metadata)
-                if !wasRejected { await alerts?.send(.keyRejected(reason: reason)) }
+                if !wasRejected { await alerts?.send(.keyRejected(reason: reason, account: account)) }
                 return .retryLater
 
             case .unavailable(let reason):
-                setHealth(keyRejected: false, error: reason)
+                setHealth(keyRejected: false, error: reason, account: account)
                 let next = instant.addingTimeInterval(policy.delay(afterFailures: failures, random: random()))
                 if next > record.giveUpAt {
                     let error = "gave up after \(failures) attempts: \(reason)"
@@ -472,7 +497,7 @@ package final class DeliveryWorker: Sendable {
                 return .retryLater
 
             case .refused(let reason, let detail):
-                setHealth(keyRejected: false, error: nil)
+                setHealth(keyRejected: false, error: nil, account: account)
                 try await store.perform { try $0.markFailed(record.reference, error: "\(reason): \(detail)") }
                 metadata["reason"] = "\(reason)"
                 metadata["hint"] = "heroform outbox show \(record.reference)"
@@ -554,26 +579,31 @@ package final class DeliveryWorker: Sendable {
         }
     }
 
-    /// Returns whether the key was already rejected before.
+    /// Records whether `account`'s key (nil: the default one) was refused; returns whether it was before.
     @discardableResult
-    func setHealth(keyRejected: Bool, error: String?) -> Bool {
+    func setHealth(keyRejected: Bool, error: String?, account: String? = nil) -> Bool {
         state.withLock { state in
-            let was = state.health.keyRejected
-            state.health.keyRejected = keyRejected
             state.health.lastError = error
-            return was
+            return Self.set(keyRejected, account: account, &state.health.keyRejected, &state.health.keyRejectedAccounts)
         }
     }
 
     /// The same for the steps of sending files, kept apart so a lead and a file do not flip one flag (and its
     /// alert) back and forth. Returns whether the key was already refused for files before.
     @discardableResult
-    func setFilesKeyRejected(_ rejected: Bool) -> Bool {
+    func setFilesKeyRejected(_ rejected: Bool, account: String? = nil) -> Bool {
         state.withLock { state in
-            let was = state.health.filesKeyRejected
-            state.health.filesKeyRejected = rejected
-            return was
+            Self.set(rejected, account: account, &state.health.filesKeyRejected, &state.health.filesKeyRejectedAccounts)
         }
+    }
+
+    /// Sets the default account's `flag`, or `account`'s membership in `named`; returns the value before.
+    private static func set(_ value: Bool, account: String?, _ flag: inout Bool, _ named: inout Set<String>) -> Bool {
+        guard let account else {
+            defer { flag = value }
+            return flag
+        }
+        return value ? !named.insert(account).inserted : named.remove(account) != nil
     }
 }
 

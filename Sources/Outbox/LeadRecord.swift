@@ -14,6 +14,9 @@ package struct LeadRecord: Sendable, Equatable {
 
     package var reference: String
     package var formID: String
+    /// Which of the receiver's accounts the lead goes to (a name the app gives one of its keys); nil: the default
+    /// account. The outbox only keeps it; the worker asks for that account's senders.
+    package var account: String? = nil
     /// The body the sender sends (HERO's JSON); nil once personal data has been erased.
     package var payload: Data?
     package var status: Status

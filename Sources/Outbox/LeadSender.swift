@@ -51,6 +51,39 @@ package enum UploadReport: Sendable, Equatable {
     case refused
 }
 
+/// The senders of one of the receiver's accounts (each with its own key): a lead goes through those of the account
+/// it was stored for (`LeadRecord.account`).
+package struct AccountSenders: Sendable {
+    package let leads: any LeadSender
+    /// nil: this account's leads' files stay where they are.
+    package let files: (any AttachmentSender)?
+
+    package init(leads: any LeadSender, files: (any AttachmentSender)?) {
+        self.leads = leads
+        self.files = files
+    }
+}
+
+/// What a lead meets whose account has no key (the account left the config while leads of it were waiting, or a
+/// form without an account where only named accounts have keys): a refused key, so the lead waits, retried slowly,
+/// until the key is there, and is not lost.
+package struct MissingKeySender: LeadSender, AttachmentSender {
+    let reason: String
+
+    package init(reason: String) { self.reason = reason }
+
+    package func send(_ payload: Data) async -> SendOutcome { .keyRejected(reason: reason) }
+    package func target(forExternalID externalID: Int?) async -> StepOutcome<AttachmentTarget> {
+        .keyRejected(reason: reason)
+    }
+    package func upload(_ file: AttachmentRecord, at path: String) async -> StepOutcome<String> {
+        .keyRejected(reason: reason)
+    }
+    package func attach(
+        _ file: AttachmentRecord, uploadID: String, to target: AttachmentTarget
+    ) async -> StepOutcome<Int?> { .keyRejected(reason: reason) }
+}
+
 /// Sends nothing and reports success: dry-run mode, where everything works and nothing leaves the machine.
 package struct DryRunSender: LeadSender, AttachmentSender {
     package init() {}

@@ -64,14 +64,15 @@ package struct OutboxSession {
                 try db.run(
                     """
                     INSERT INTO leads (reference, form_id, payload, status, attempts, next_attempt_at, created_at, give_up_at,
-                                       fingerprint, idempotency_key, in_flight_since)
-                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)
+                                       fingerprint, idempotency_key, in_flight_since, account)
+                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(reference), .text(lead.formID), .blob(Array(payloadFor(reference))), .real(created),
                         .real(created),
                         .real(created + maxAge), lead.fingerprint.map { .text($0) } ?? .null,
                         lead.idempotencyKey.map { .text($0) } ?? .null, claim ? .real(created) : .null,
+                        lead.account.map { .text($0) } ?? .null,
                     ])
                 if !attachments.isEmpty {
                     try insertAttachments(
@@ -233,15 +234,22 @@ package struct OutboxSession {
         }
     }
 
-    /// Newest first.
-    package func list(status: LeadRecord.Status? = nil, limit: Int = 1000) throws -> [LeadRecord] {
+    /// Newest first; only those with `status` and of the form `formID`, where given.
+    package func list(status: LeadRecord.Status? = nil, formID: String? = nil, limit: Int = 1000) throws -> [LeadRecord] {
         try database.withLock { db in
-            let rows =
-                try status.map {
-                    try db.query(
-                        "SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?",
-                        [.text($0.rawValue), .integer(Int64(limit))])
-                } ?? db.query("SELECT * FROM leads ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
+            var conditions: [String] = []
+            var values: [SQLValue] = []
+            if let status {
+                conditions.append("status = ?")
+                values.append(.text(status.rawValue))
+            }
+            if let formID {
+                conditions.append("form_id = ?")
+                values.append(.text(formID))
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") + " "
+            let rows = try db.query(
+                "SELECT * FROM leads \(filter)ORDER BY id DESC LIMIT ?", values + [.integer(Int64(limit))])
             var records = rows.compactMap(Self.record)
             for index in records.indices where records[index].filesPending != nil {
                 records[index].attachments = try loadAttachments(records[index].reference, db: db)
@@ -350,7 +358,7 @@ package struct OutboxSession {
             let giveUp = row["give_up_at"]?.double
         else { return nil }
         return LeadRecord(
-            reference: reference, formID: formID, payload: row["payload"]?.bytes.map { Data($0) },
+            reference: reference, formID: formID, account: row["account"]?.string, payload: row["payload"]?.bytes.map { Data($0) },
             status: status, attempts: row["attempts"]?.int ?? 0,
             nextAttemptAt: Date(timeIntervalSince1970: next), lastError: row["last_error"]?.string,
             externalID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),

@@ -180,6 +180,12 @@ package final class OutboxStore: Sendable {
                     """)
             }
         }
+        if version < 3 {
+            // Which of the receiver's accounts a lead goes to (NULL: the default one, as for every lead before).
+            try db.transaction {
+                try db.execute("ALTER TABLE leads ADD COLUMN account TEXT; PRAGMA user_version = 3;")
+            }
+        }
     }
 
     // MARK: - Values the operations take and give
@@ -190,11 +196,17 @@ package final class OutboxStore: Sendable {
         package var payload: Data
         package var fingerprint: String?
         package var idempotencyKey: String?
-        package init(formID: String, payload: Data, fingerprint: String? = nil, idempotencyKey: String? = nil) {
+        /// The receiver account it goes to (see `LeadRecord.account`); nil: the default one.
+        package var account: String?
+        package init(
+            formID: String, payload: Data, fingerprint: String? = nil, idempotencyKey: String? = nil,
+            account: String? = nil
+        ) {
             self.formID = formID
             self.payload = payload
             self.fingerprint = fingerprint
             self.idempotencyKey = idempotencyKey
+            self.account = account
         }
     }
 

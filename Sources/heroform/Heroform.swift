@@ -67,8 +67,9 @@ struct Serve: AsyncParsableCommand {
         do {
             // What check-config checks, so that a config it passes starts.
             try HeroformApplication.check(config, environment: ProcessInfo.processInfo.environment)
-            let apiKey = try config.apiKey(environment: ProcessInfo.processInfo.environment)
-            application = try HeroformApplication(config: config, apiKey: apiKey, logger: logger)
+            let keys = try config.heroKeys(environment: ProcessInfo.processInfo.environment)
+            application = try HeroformApplication(
+                config: config, apiKey: keys.defaultKey, accountKeys: keys.accounts, logger: logger)
         } catch {
             throw ValidationError("\(error)")
         }

@@ -42,6 +42,8 @@ package struct AppConfig: Sendable {
         package var callTimeout: Duration { max(.seconds(60), timeout * 3) }
         /// A file holding the API key (a Docker secret, say); `HERO_API_KEY` wins when both are set.
         package var apiKeyFile: String?
+        /// Further accounts by name (`hero.accounts`); see `HeroAccounts.swift`.
+        package var accounts: [String: Account] = [:]
         /// HERO's GraphQL API: finds a project's project_match and attaches uploaded files to it.
         package var graphQLEndpoint = "https://login.hero-software.de/api/external/v7/graphql"
         /// HERO's file upload, where a file's bytes go before they are attached.
@@ -194,6 +196,7 @@ package struct AppConfig: Sendable {
                 hero.problem(
                     "api_key", "the API key must not be in the config file; set HERO_API_KEY or hero.api_key_file")
             }
+            config.hero.accounts = Self.readAccounts(&hero)
             reader.absorb(hero)
         }
         if var security = reader.object("security") {
@@ -205,14 +208,7 @@ package struct AppConfig: Sendable {
                     "token_max_age_hours", in: 1...720,
                     unit: secondsPerHour)
                 ?? config.security.tokenMaxAge
-            if let origins = security.stringArray("allowed_origins") {
-                for origin in origins where !Self.isOrigin(origin) {
-                    security.problem(
-                        "allowed_origins",
-                        "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
-                }
-                config.security.allowedOrigins = origins
-            }
+            config.security.allowedOrigins = Self.readOrigins(&security) ?? []
             config.security.proofOfWork = security.bool("proof_of_work") ?? config.security.proofOfWork
             config.security.singleUseTokens = security.bool("single_use_tokens") ?? config.security.singleUseTokens
             config.security.proofOfWorkMaxNumber =
@@ -282,6 +278,7 @@ package struct AppConfig: Sendable {
                 reader.absorb(form)
             }
         }
+        checkFormAccounts(config, &reader)
         if !formIDs.contains("default") {
             reader.problem("forms.default", "missing: the form shown at / (needs at least measure and partner_source)")
         }
@@ -315,6 +312,17 @@ package struct AppConfig: Sendable {
         return bytes.count == 4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1]
     }
 
+    /// `allowed_origins` of `reader` (global or a form's), each checked to be an origin.
+    static func readOrigins(_ reader: inout JSONObjectReader) -> [String]? {
+        guard let origins = reader.stringArray("allowed_origins") else { return nil }
+        for origin in origins where !isOrigin(origin) {
+            reader.problem(
+                "allowed_origins",
+                "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
+        }
+        return origins
+    }
+
     /// `scheme://host[:port]` with nothing after it.
     static func isOrigin(_ text: String) -> Bool {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
@@ -329,12 +337,10 @@ package struct AppConfig: Sendable {
             return key
         }
         guard let file = hero.apiKeyFile else { return nil }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw Invalid(path: sourcePath, problems: ["hero.api_key_file: cannot read '\(file)'"])
+        switch Self.readKeyFile(file) {
+        case .success(let key): return key
+        case .failure(let problem): throw Invalid(path: sourcePath, problems: ["hero.api_key_file: \(problem)"])
         }
-        let key = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
-        guard !key.isEmpty else { throw Invalid(path: sourcePath, problems: ["hero.api_key_file: '\(file)' is empty"]) }
-        return key
     }
 
     package var httpConfiguration: HTTPServerConfiguration {

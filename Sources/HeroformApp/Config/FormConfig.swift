@@ -78,11 +78,15 @@ enum FormConfig {
             reader.absorb(settings)
             if before > 0 || attachments == nil { valid = false }
         }
+        let account = reader.string("hero_account") // checked against hero.accounts by AppConfig
+        let origins = AppConfig.readOrigins(&reader)
         guard valid, let measure, let source else { return nil }
         var form = FormDefinition(
             id: id, measure: measure, partnerSource: source, title: title, language: language,
             privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
         form.attachments = attachments
+        form.heroAccount = account
+        form.allowedOrigins = origins ?? []
         return (form, theme)
     }
 

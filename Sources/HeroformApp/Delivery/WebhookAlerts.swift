@@ -44,10 +44,15 @@ struct WebhookAlerts: AlertSink {
                 "event": "lead_failed", "reference": reference, "form": formID, "reason": reason,
                 "hint": "heroform outbox show \(reference)",
             ]
-        case .keyRejected(let reason):
+        case .keyRejected(let reason, nil):
             return [
                 "event": "hero_key_rejected", "reason": reason,
                 "hint": "check HERO_API_KEY; leads are kept and retried",
+            ]
+        case .keyRejected(let reason, let account?):
+            return [
+                "event": "hero_key_rejected", "reason": reason, "account": account,
+                "hint": "check the key of hero.accounts.\(account); its leads are kept and retried, others go on",
             ]
         case .fileFailed(let reference, let formID, let number, let reason):
             return [

@@ -19,6 +19,8 @@ package struct Submission: Sendable {
     /// The form token and proof-of-work solution to spend once the outbox knows the lead is not a duplicate; nil
     /// when there is nothing to spend.
     package var spending: GuardSpending?
+    /// The HERO account (`forms.ID.hero_account`) it goes to; nil: the default key.
+    package var account: String? = nil
 }
 
 /// What became of a submission.
@@ -60,7 +62,7 @@ struct OutboxDelivery: LeadDelivery {
         let lead = OutboxStore.NewLead(
             formID: submission.formID, payload: Data(),
             fingerprint: Fingerprint.of(formID: submission.formID, fields: fields),
-            idempotencyKey: submission.idempotencyKey)
+            idempotencyKey: submission.idempotencyKey, account: submission.account)
         let attachments = submission.files?.attachments ?? []
         let staged = submission.files?.folder
         let instant = now()

@@ -18,6 +18,10 @@ struct LeadEndpoint: Sendable {
     let delivery: any LeadDelivery
     let guards: SubmissionGuard
     let metrics: Metrics
+    /// Whether the sending page's origin may send to the form the body names (`forms.ID.allowed_origins`).
+    let origins: OriginPolicy
+    /// Pages shown again (a refusal without JavaScript) carry their form's frame-ancestors.
+    let framing: FormFraming
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -39,7 +43,7 @@ struct LeadEndpoint: Sendable {
             logger.info(
                 "lead refused", metadata: ["reason": "\(refusal.logReason)", "form": "\(known.form?.id ?? "-")"])
             metrics.lead(refusal.result)
-            throw refusal
+            return framing.framed(refusal.response(to: request), form: known.form?.id)
         }
     }
 
@@ -49,6 +53,12 @@ struct LeadEndpoint: Sendable {
         let (values, files) = try await decode(request)
         known.values = values
         let form = try form(for: values)
+        guard origins.admits(request, form: form.id) else {
+            // Another business's site: the middleware let it through for the form it may send to, not this one.
+            logger.info("lead refused", metadata: ["reason": "origin not allowed for the form", "form": "\(form.id)"])
+            metrics.lead(.rejected)
+            return OriginPolicy.forbidden
+        }
         known.form = form
         // The page's language (`?lang=en` on a German form) comes back in the hidden field `lang`.
         let language = values["lang"].flatMap(Language.init(rawValue:)) ?? form.language
@@ -70,6 +80,7 @@ struct LeadEndpoint: Sendable {
             var submission = try submission(lead, form: form, request: request, files: staged)
             // The token and the solution are spent by the outbox, after its duplicate check.
             submission.spending = guards.spending(checked, now: now)
+            submission.account = form.heroAccount
             let count = form.attachments.map { _ in staged?.attachments.count ?? 0 }
             return try answer(
                 await delivery.submit(submission), form: form, json: json, files: count, spending: submission.spending)

@@ -24,7 +24,7 @@ enum AppRouter {
         try FormPageRoutes(context).add(to: &router)
 
         // What site JavaScript may call from the company's pages: CORS for allowed origins, 403 for others.
-        router.group(OriginPolicy(allowedOrigins: config.security.allowedOrigins)) { group in
+        router.group(context.origins) { group in
             let leads = context.leads
             group.post("/leads", bodyLimit: LeadEndpoint.bodyLimit(config.forms)) { try await leads.respond(to: $0) }
             TokenRoutes(context).add(to: &group)

@@ -10,12 +10,14 @@ struct FormPageRoutes {
 
     func add(to router: inout Router) throws {
         let (forms, pages, config) = (context.config.forms, context.pages, context.config)
-        let embedders = Set(config.security.allowedOrigins.map(OriginPolicy.normalize))
+        let (embedders, framing) = (context.origins, context.framing)
         router.get("/") { request in
-            Self.formPage(forms["default"], request: request, pages: pages, embedders: embedders)
+            Self.formPage(forms["default"], request: request, pages: pages, embedders: embedders, framing: framing)
         }
         router.get("/forms/{id}") { request in
-            Self.formPage(forms[request.parameters["id"] ?? ""], request: request, pages: pages, embedders: embedders)
+            Self.formPage(
+                forms[request.parameters["id"] ?? ""], request: request, pages: pages, embedders: embedders,
+                framing: framing)
         }
         let themes = config.themes
         router.get("/forms/{id}/theme.css") { request in
@@ -38,14 +40,16 @@ struct FormPageRoutes {
             let language = Negotiation.pageLanguage(request, default: form?.language ?? .de)
             let reference = query["ref"].flatMap { Reference.isWellFormed($0) ? $0 : nil }
             let back = form.map { $0.id == "default" ? "/" : "/forms/\($0.id)" } ?? "/"
-            return pages.thanksPage(reference: reference, language: language, backLink: back)
+            return framing.framed(
+                pages.thanksPage(reference: reference, language: language, backLink: back), form: form?.id)
         }
     }
 
-    /// `?parent=ORIGIN` (set by embed.js) names the page embedding the form; only allowed origins are believed.
+    /// `?parent=ORIGIN` (set by embed.js) names the page embedding the form; only origins allowed for the form are
+    /// believed.
     private static func formPage(
         _ form: FormDefinition?, request: HTTPRequest, pages: Pages,
-        embedders: Set<String>
+        embedders: OriginPolicy, framing: FormFraming
     ) -> HTTPResponse {
         guard let form else {
             let language = Negotiation.pageLanguage(request, default: .de)
@@ -55,12 +59,13 @@ struct FormPageRoutes {
                 status: .notFound)
         }
         let asked = request.queryItems["parent"].map(OriginPolicy.normalize)
-        let allowed = asked.flatMap { embedders.contains($0) ? $0 : nil }
+        let allowed = asked.flatMap { embedders.allows($0, form: form.id) ? $0 : nil }
         let ownHost = asked.flatMap { OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil }
-        return pages.formPage(
+        let page = pages.formPage(
             form, language: Negotiation.pageLanguage(request, default: form.language),
             presentation: .init(
                 parentOrigin: allowed ?? ownHost,
                 cacheable: allowed != nil || ownHost == nil))
+        return framing.framed(page, form: form.id)
     }
 }

@@ -16,7 +16,10 @@ struct ObservabilityRoutes {
     func add(to group: inout RouteGroup) {
         let (store, worker, mode, metrics) = (context.store, context.worker, context.mode, context.metrics)
         let now = context.now
-        group.get("/readyz") { _ in await Readiness.check(store: store, worker: worker, mode: mode, now: now()) }
+        let accounts = context.accounts
+        group.get("/readyz") { _ in
+            await Readiness.check(store: store, worker: worker, mode: mode, accounts: accounts, now: now())
+        }
         group.get("/metrics") { _ in
             let counts = (try? await store.perform { try $0.counts() }) ?? OutboxStore.Counts()
             let outbox = ["pending": counts.pending, "failed": counts.failed, "delivered": counts.delivered]

@@ -14,15 +14,7 @@ struct SecurityHeaders: HTTPMiddleware {
     ///   - frameAncestors: origins allowed to embed the form in an iframe, besides this server.
     ///   - formTargets: origins the form may redirect to after sending (configured `success_url`s).
     init(frameAncestors: [String], formTargets: [String]) {
-        let ancestors = (["'self'"] + frameAncestors).joined(separator: " ")
-        let actions = (["'self'"] + formTargets).joined(separator: " ")
-        // `blob:` images: the form's script shows thumbnails of the visitor's chosen photos from object URLs
-        // (made by the page's own script from local files; nothing is fetched).
-        contentSecurityPolicy = [
-            "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-            "connect-src 'self'", "worker-src 'self'", "form-action \(actions)", "frame-ancestors \(ancestors)",
-            "base-uri 'none'",
-        ].joined(separator: "; ")
+        contentSecurityPolicy = Self.policy(frameAncestors: frameAncestors, formTargets: formTargets)
         pages = [
             HTTPHeaders.Field(name: "Content-Security-Policy", value: contentSecurityPolicy),
             HTTPHeaders.Field(name: "Referrer-Policy", value: "strict-origin-when-cross-origin"),
@@ -33,11 +25,26 @@ struct SecurityHeaders: HTTPMiddleware {
         ]
     }
 
+    static func policy(frameAncestors: [String], formTargets: [String]) -> String {
+        let ancestors = (["'self'"] + frameAncestors).joined(separator: " ")
+        let actions = (["'self'"] + formTargets).joined(separator: " ")
+        // `blob:` images: the form's script shows thumbnails of the visitor's chosen photos from object URLs
+        // (made by the page's own script from local files; nothing is fetched).
+        return [
+            "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+            "connect-src 'self'", "worker-src 'self'", "form-action \(actions)", "frame-ancestors \(ancestors)",
+            "base-uri 'none'",
+        ].joined(separator: "; ")
+    }
+
     func respond(to request: HTTPRequest, next: Next) async -> HTTPResponse {
         var response = await next(request)
         response.headers.set(everyAnswer)
         if response.headers["Content-Type"]?.hasPrefix("text/html") == true {
+            // A form's page with origins of its own carries its own policy (`FormFraming`); it stays.
+            let own = response.headers["Content-Security-Policy"]
             for field in pages { response.headers.set(field) }
+            if let own { response.headers.set("Content-Security-Policy", own) }
         }
         return response
     }
@@ -52,5 +59,31 @@ struct SecurityHeaders: HTTPMiddleware {
                 return "\(scheme.lowercased())://\(host.lowercased())" + (url.port.map { ":\($0)" } ?? "")
             }
         ).sorted()
+    }
+}
+
+/// The policy of the pages of forms with origins of their own (`forms.ID.allowed_origins`): their `frame-ancestors`
+/// are `security.allowed_origins` and the form's, so each business's site may frame its own forms only. Pages of
+/// other forms keep the global policy `SecurityHeaders` sets.
+struct FormFraming: Sendable {
+    private let policies: [String: String]
+
+    init(_ config: AppConfig) {
+        let global = config.security.allowedOrigins.map(OriginPolicy.normalize)
+        let targets = SecurityHeaders.successOrigins(config)
+        var policies: [String: String] = [:]
+        for (id, form) in config.forms where !form.allowedOrigins.isEmpty {
+            let own = form.allowedOrigins.map(OriginPolicy.normalize).filter { !global.contains($0) }
+            policies[id] = SecurityHeaders.policy(frameAncestors: global + own, formTargets: targets)
+        }
+        self.policies = policies
+    }
+
+    /// `response`, a page of the form `formID`, with that form's policy when it has one.
+    func framed(_ response: HTTPResponse, form formID: String?) -> HTTPResponse {
+        guard let formID, let policy = policies[formID] else { return response }
+        var response = response
+        response.headers.set("Content-Security-Policy", policy)
+        return response
     }
 }

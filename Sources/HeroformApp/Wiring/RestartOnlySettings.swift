@@ -30,6 +30,8 @@ struct RestartOnlySetting {
             RestartOnlySetting(
                 name: "hero.endpoint/api_key_file",
                 fields: [.at(\.hero.endpoint), .at(\.hero.apiKeyFile)]),
+            // Their keys are read at start, like the default key.
+            RestartOnlySetting(name: "hero.accounts", fields: [.at(\.hero.accounts)]),
             RestartOnlySetting(
                 name: "hero.graphql_endpoint/upload_endpoint/document_type_id",
                 fields: [.at(\.hero.graphQLEndpoint), .at(\.hero.uploadEndpoint), .at(\.hero.documentTypeID)]),

@@ -10,6 +10,8 @@ import Sockets
 struct RouteContext: Sendable {
     let config: AppConfig
     let mode: HeroformApplication.Mode
+    /// The HERO accounts with keys, for /readyz (see `Readiness.check`).
+    let accounts: [String]
     let store: OutboxStore
     let worker: DeliveryWorker
     let metrics: Metrics
@@ -20,6 +22,9 @@ struct RouteContext: Sendable {
     let pages: Pages
     let files: StaticFiles
     let clients: ClientAddress
+    /// Which sites may send to which form, and frame its pages.
+    let origins: OriginPolicy
+    let framing: FormFraming
     /// State that outlives a reload while its settings stay the same (see `SurvivingState`).
     let surviving: SurvivingState
 
@@ -27,6 +32,7 @@ struct RouteContext: Sendable {
     init(config: AppConfig, process: HeroformApplication.ProcessParts, surviving previous: SurvivingState?) throws {
         self.config = config
         mode = process.mode
+        accounts = process.accountNames
         store = process.store
         worker = process.worker
         metrics = process.metrics
@@ -46,6 +52,8 @@ struct RouteContext: Sendable {
             themes: config.themes
         ) { tokens.issue(formID: $0, at: now()) }
         clients = ClientAddress(trustedProxies: config.server.trustedProxyRanges, logger: process.logger)
+        origins = OriginPolicy(allowedOrigins: config.security.allowedOrigins, forms: config.forms)
+        framing = FormFraming(config)
     }
 
     var leads: LeadEndpoint {
@@ -57,7 +65,7 @@ struct RouteContext: Sendable {
             maxAge: config.storage.maxAge, logger: logger, now: now)
         return LeadEndpoint(
             forms: config.forms, attachmentFiles: store.attachmentFiles, pages: pages, delivery: delivery,
-            guards: guards, metrics: metrics,
+            guards: guards, metrics: metrics, origins: origins, framing: framing,
             logger: logger, now: now)
     }
 }
