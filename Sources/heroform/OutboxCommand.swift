@@ -30,14 +30,17 @@ struct OutboxCommand: ParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: "Only leads with this status: pending, delivered or failed.")
         var status: LeadRecord.Status?
+        @Option(help: "Only leads of this form (its id, as in forms.ID).")
+        var form: String?
 
         func run() throws {
             let (_, store) = try OutboxCommand.openStore(options)
             let (records, counts) = try store.performBlocking { session in
-                (try session.list(status: status), try session.counts())
+                (try session.list(status: status, formID: form), try session.counts())
             }
             print(OutboxTable.render(records))
             print("\n\(counts.pending) pending, \(counts.delivered) delivered, \(counts.failed) failed")
+            if let form { print("(listed: \(records.count) of the form \(OutboxTable.printable(form)))") }
         }
     }
 

@@ -36,6 +36,7 @@ enum OutboxTable {
         var lines = [
             "reference:    \(record.reference)",
             "form:         \(record.formID)",
+            "account:      \(record.account.map(printable) ?? "default (HERO_API_KEY)")",
             "status:       \(record.status.rawValue)",
             "attempts:     \(record.attempts)",
             "created:      \(timestamp(record.createdAt)) UTC",

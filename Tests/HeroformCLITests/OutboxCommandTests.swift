@@ -73,6 +73,27 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
         #expect(message.contains("no lead with reference ZZZ-ZZZ-ZZZ"))
     }
 
+    @Test func listFiltersByFormAndShowNamesTheAccount() async throws {
+        try await store.perform { [now] session in
+            _ = try session.insert(
+                .init(formID: "mueller-dach", payload: Data(), account: "mueller"), reference: { "MMM-MMM-MMM" },
+                payloadFor: { _ in payload }, now: now, maxAge: 7 * 86400)
+        }
+        let (status, output) = try await run(["list", "--form", "mueller-dach"])
+        #expect(status == 0)
+        #expect(output.contains("MMM-MMM-MMM  mueller-dach  pending"), "\(output)")
+        #expect(!output.contains("EEE-EEE-EEE") && !output.contains("AAA-AAA-AAA"))
+        #expect(output.contains("(listed: 1 of the form mueller-dach)"))
+        let (_, both) = try await run(["list", "--form", "default", "--status", "failed"])
+        #expect(both.contains("CCC-CCC-CCC") && both.contains("DDD-DDD-DDD"))
+        #expect(!both.contains("EEE-EEE-EEE") && !both.contains("MMM-MMM-MMM"))
+
+        let (_, shown) = try await run(["show", "MMM-MMM-MMM"])
+        #expect(shown.contains("account:      mueller"))
+        let (_, fallback) = try await run(["show", "EEE-EEE-EEE"])
+        #expect(fallback.contains("account:      default (HERO_API_KEY)"))
+    }
+
     @Test func retryPutsFailedLeadsBack() async throws {
         let (status, output) = try await run(["retry", "CCC-CCC-CCC"])
         #expect(status == 0)

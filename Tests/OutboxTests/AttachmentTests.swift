@@ -464,7 +464,7 @@ final class FakeAttachmentSender: AttachmentSender {
         #expect(old.filesPending == nil)
         #expect(old.attachments.isEmpty)
         let version = try store.database.withLock { try $0.query("PRAGMA user_version").first?["user_version"]?.int }
-        #expect(version == 2)
+        #expect(version == 3)
 
         let staged = try store.attachmentFiles.stage()
         var writer = try staged.create(number: 1)

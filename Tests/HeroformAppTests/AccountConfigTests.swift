@@ -1,0 +1,152 @@
+import FormCore
+import Foundation
+import Testing
+@testable import HeroformApp
+
+/// `hero.accounts`, `forms.ID.hero_account` and `forms.ID.allowed_origins`: every mistake named with its key, and
+/// the rule that decides between live and dry-run when some keys are there and others not.
+@Suite struct AccountConfigTests {
+    func parse(_ json: String) throws(AppConfig.Invalid) -> AppConfig {
+        try AppConfig.parse(Data(json.utf8), path: "test.json")
+    }
+
+    func problems(_ json: String) -> [String] {
+        do {
+            _ = try parse(json)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    /// A config with these accounts and forms (`default` without an account, then `forms` as given).
+    func config(accounts: String, forms: String = "") -> String {
+        #"{"hero": {"accounts": {\#(accounts)}}, "forms": {"default": {"measure": "DOG", "partner_source": "Web"}"#
+            + (forms.isEmpty ? "" : ", " + forms) + "}}"
+    }
+
+    let twoAccounts = #""mueller": {"api_key_env": "HERO_API_KEY_MUELLER"}, "schmidt": {"api_key_file": "/run/secrets/schmidt"}"#
+
+    @Test func accountsAndFormAccountsAreRead() throws {
+        let parsed = try parse(config(
+            accounts: twoAccounts,
+            forms: #""dach": {"measure": "DOG", "partner_source": "Web", "hero_account": "mueller", "allowed_origins": ["https://www.mueller-dach.de"]}"#))
+        #expect(parsed.hero.accounts == [
+            "mueller": .init(key: .environment("HERO_API_KEY_MUELLER")),
+            "schmidt": .init(key: .file("/run/secrets/schmidt")),
+        ])
+        #expect(parsed.forms["dach"]?.heroAccount == "mueller")
+        #expect(parsed.forms["dach"]?.allowedOrigins == ["https://www.mueller-dach.de"])
+        #expect(parsed.forms["default"]?.heroAccount == nil)
+        #expect(parsed.forms["default"]?.allowedOrigins == [])
+    }
+
+    @Test func eachAccountMistakeIsNamedWithItsKey() {
+        #expect(problems(config(accounts: #""Müller": {"api_key_env": "K"}"#))
+                == ["hero.accounts.Müller: account names use a-z, 0-9, '-' and '_' (up to 64), starting with a letter or digit"])
+        #expect(problems(config(accounts: #""default": {"api_key_env": "K"}"#))
+                == ["hero.accounts.default: \"default\" is the name of the default key (HERO_API_KEY); choose another"])
+        #expect(problems(config(accounts: #""mueller": {"api_key": "secret-in-the-file"}"#)) == [
+            "hero.accounts.mueller.api_key: the API key must not be in the config file; set api_key_env or api_key_file",
+            "hero.accounts.mueller: needs api_key_env or api_key_file (where the account's key is)",
+        ])
+        #expect(problems(config(accounts: #""mueller": {}"#))
+                == ["hero.accounts.mueller: needs api_key_env or api_key_file (where the account's key is)"])
+        #expect(problems(config(accounts: #""mueller": {"api_key_env": "K", "api_key_file": "/k"}"#))
+                == ["hero.accounts.mueller: takes api_key_env or api_key_file, not both"])
+        #expect(problems(config(accounts: #""mueller": {"api_key_env": "1-KEY"}"#))
+                == ["hero.accounts.mueller.api_key_env: \"1-KEY\" is not an environment variable name (A-Z, 0-9, '_')"])
+        #expect(problems(config(accounts: #""mueller": {"api_key_file": ""}"#))
+                == ["hero.accounts.mueller.api_key_file: must not be empty"])
+        #expect(problems(config(accounts: #""mueller": {"api_key_env": "K", "key": "x"}"#))
+                == ["hero.accounts.mueller.key: unknown key"])
+        #expect(problems(config(accounts: #""mueller": "K""#)) == ["hero.accounts.mueller: must be an object"])
+        #expect(problems(#"{"hero": {"accounts": []}, "forms": {"default": {"measure": "DOG", "partner_source": "W"}}}"#)
+                == ["hero.accounts: must be an object"])
+    }
+
+    @Test func aFormsAccountMustBeOneOfTheAccounts() {
+        #expect(problems(config(accounts: twoAccounts,
+                                forms: #""dach": {"measure": "DOG", "partner_source": "W", "hero_account": "weber"}"#))
+                == ["forms.dach.hero_account: unknown account \"weber\" (hero.accounts has mueller, schmidt)"])
+        #expect(problems(config(accounts: "",
+                                forms: #""dach": {"measure": "DOG", "partner_source": "W", "hero_account": "weber"}"#))
+                == ["forms.dach.hero_account: unknown account \"weber\" (hero.accounts has none)"])
+        #expect(problems(config(accounts: twoAccounts,
+                                forms: #""dach": {"measure": "DOG", "partner_source": "W", "hero_account": 5}"#))
+                == ["forms.dach.hero_account: must be a string"])
+    }
+
+    @Test func formOriginsAreCheckedLikeTheGlobalOnes() {
+        #expect(problems(config(accounts: "", forms: #""dach": {"measure": "DOG", "partner_source": "W", "allowed_origins": ["https://www.mueller-dach.de/kontakt", "ftp://x.de"]}"#)) == [
+            "forms.dach.allowed_origins: \"https://www.mueller-dach.de/kontakt\" is not an origin like https://www.example.de (scheme and host, no path)",
+            "forms.dach.allowed_origins: \"ftp://x.de\" is not an origin like https://www.example.de (scheme and host, no path)",
+        ])
+        #expect(problems(config(accounts: "", forms: #""dach": {"measure": "DOG", "partner_source": "W", "allowed_origins": "https://a.de"}"#))
+                == ["forms.dach.allowed_origins: must be a list of strings"])
+    }
+
+    // MARK: - Keys: live or dry-run
+
+    func keyFile(_ content: String) throws -> String {
+        let path = NSTemporaryDirectory() + "heroform-key-\(UUID().uuidString)"
+        try content.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func keyProblems(_ config: AppConfig, _ environment: [String: String]) -> [String] {
+        do {
+            _ = try config.heroKeys(environment: environment)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    @Test func todaysConfigsKeepTodaysRule() throws {
+        let plain = try parse(config(accounts: ""))
+        #expect(try plain.heroKeys(environment: [:]).isDryRun)
+        #expect(try plain.heroKeys(environment: ["HERO_API_KEY": " k1 \n"]) == HeroKeys(defaultKey: "k1"))
+    }
+
+    @Test func everyAccountHasItsKeyOnceAnyKeyIsThere() throws {
+        let file = try keyFile("schmidt-key\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let json = config(
+            accounts: #""mueller": {"api_key_env": "HERO_API_KEY_MUELLER"}, "schmidt": {"api_key_file": "\#(file)"}"#,
+            forms: #""dach": {"measure": "DOG", "partner_source": "W", "hero_account": "mueller"}"#)
+        let parsed = try parse(json)
+        let keys = try parsed.heroKeys(environment: ["HERO_API_KEY": "default-key", "HERO_API_KEY_MUELLER": "m-key"])
+        #expect(keys == HeroKeys(defaultKey: "default-key", accounts: ["mueller": "m-key", "schmidt": "schmidt-key"]))
+        // A key file says "live": a variable left unset is then a problem, named with its key.
+        #expect(keyProblems(parsed, ["HERO_API_KEY": "default-key"])
+                == ["hero.accounts.mueller.api_key_env: HERO_API_KEY_MUELLER is not set"])
+        // Without the default key, the forms without an account are named.
+        #expect(keyProblems(parsed, ["HERO_API_KEY_MUELLER": "m-key"]) == [
+            "forms.default.hero_account: not set, and there is no default key (HERO_API_KEY or hero.api_key_file) "
+                + "while other accounts have theirs",
+        ])
+        // The messages never show a key.
+        #expect(!keyProblems(parsed, [:]).joined().contains("schmidt-key"))
+    }
+
+    @Test func anUnreadableOrEmptyKeyFileIsNamedWithItsKey() throws {
+        let empty = try keyFile("  \n")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let parsed = try parse(config(accounts: #""schmidt": {"api_key_file": "\#(empty)"}, "weber": {"api_key_file": "/nonexistent/weber"}"#))
+        #expect(keyProblems(parsed, ["HERO_API_KEY": "k"]) == [
+            "hero.accounts.schmidt.api_key_file: '\(empty)' is empty",
+            "hero.accounts.weber.api_key_file: cannot read '/nonexistent/weber'",
+        ])
+    }
+
+    @Test func noKeyAnywhereIsDryRunForAll() throws {
+        let parsed = try parse(config(
+            accounts: #""mueller": {"api_key_env": "HERO_API_KEY_MUELLER"}"#,
+            forms: #""dach": {"measure": "DOG", "partner_source": "W", "hero_account": "mueller"}"#))
+        #expect(try parsed.heroKeys(environment: [:]).isDryRun)
+        // One account's key alone makes it live: then every form needs its key.
+        #expect(keyProblems(parsed, ["HERO_API_KEY_MUELLER": "m"]).count == 1)
+        #expect(try !parsed.heroKeys(environment: ["HERO_API_KEY_MUELLER": "m", "HERO_API_KEY": "d"]).isDryRun)
+    }
+}
