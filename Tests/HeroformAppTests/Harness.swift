@@ -41,12 +41,14 @@ func temporaryDataDir() -> String {
 /// straight to the app), with HERO's stand-in behind it and a fresh outbox in a temporary data dir.
 /// `heroTimeout` is long by default: the wait for HERO ends as soon as the stand-in answers, and under the
 /// parallel suite's load on two cores a short wait would turn a delivered lead into a queued one now and then.
+/// `accounts` (name → key) are further HERO accounts: the stand-in takes their keys too, the app sends with them.
 func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil,
                 heroTimeout: Duration = .seconds(30), retryPolicy: RetryPolicy? = nil,
+                accounts: [String: String] = [:],
                 configure: (inout AppConfig) -> Void = { _ in },
                 _ body: (InProcessClient, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     try await withAppAndHero(live: live, successURL: successURL, logger: logger, heroTimeout: heroTimeout,
-                             retryPolicy: retryPolicy, configure: configure) { hero, app in
+                             retryPolicy: retryPolicy, accounts: accounts, configure: configure) { hero, app in
         // Spooling as the server does, so uploads over the threshold arrive as files here too.
         let client = InProcessClient(
             app, observer: app.metrics, bodySpoolDirectory: app.config.storage.spoolDirectory)
@@ -69,9 +71,10 @@ func withAppOverSockets<T>(logger: Logger? = nil, configure: (inout AppConfig) -
 }
 
 private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?, heroTimeout: Duration,
-                               retryPolicy: RetryPolicy? = nil, configure: (inout AppConfig) -> Void,
+                               retryPolicy: RetryPolicy? = nil, accounts: [String: String] = [:],
+                               configure: (inout AppConfig) -> Void,
                                _ body: (HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
-    let hero = HeroStandIn(apiKey: "test-api-key-123")
+    let hero = HeroStandIn(apiKey: "test-api-key-123", otherKeys: accounts.keys.sorted().compactMap { accounts[$0] })
     let endpoint = try hero.start()
     var quiet = Logger(label: "app")
     quiet.logLevel = .critical
@@ -81,7 +84,9 @@ private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?,
     config.hero.uploadEndpoint = hero.uploadEndpoint.absoluteString
     configure(&config)
     defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
-    let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil, logger: logger ?? quiet,
+    for name in accounts.keys { config.hero.accounts[name] = .init(key: .environment("HERO_API_KEY_\(name)")) }
+    let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil,
+                                      accountKeys: live ? accounts : [:], logger: logger ?? quiet,
                                       retryPolicy: retryPolicy, environment: ["HEROFORM_SECRET": testSecret])
     do {
         let result = try await body(hero, app)

@@ -1,0 +1,126 @@
+import FormCore
+import Foundation
+import HeroClient
+import HeroStandIn
+import HTTPServer
+import HTTPTesting
+import Outbox
+import Testing
+@testable import HeroformApp
+
+/// An agency's heroform with two clients' HERO accounts, end to end in process against the stand-in: each lead and
+/// its files go with its account's key, and a key HERO refuses holds back only that account's leads.
+@Suite struct AccountDeliveryTests {
+    static let accounts = ["mueller": "mueller-key-0123", "schmidt": "schmidt-key-4567"]
+
+    static func agency(_ config: inout AppConfig) {
+        config.hero.documentTypeID = 1_250_455
+        for name in ["mueller", "schmidt"] {
+            var form = FormDefinition(id: name, measure: "DOG", partnerSource: "Website \(name)")
+            form.heroAccount = name
+            form.attachments = AttachmentPolicy()
+            config.forms[name] = form
+        }
+    }
+
+    static func readyz(_ client: InProcessClient) async throws -> [String: Any] {
+        let response = try await client.send("GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n")
+        return AttachmentLeadTests.json(response)
+    }
+
+    static func waitForStatus(
+        _ app: HeroformApplication, _ reference: String, _ status: LeadRecord.Status
+    ) async throws -> LeadRecord? {
+        for _ in 0..<300 {
+            let record = try await app.store.perform { try $0.find(reference) }
+            if record?.status == status { return record }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await app.store.perform { try $0.find(reference) }
+    }
+
+    @Test func twoAccountsWithOneKeyRefused() async throws {
+        try await withApp(retryPolicy: AttachmentLeadTests.fast, accounts: Self.accounts, configure: Self.agency) {
+            client, hero, app in
+            hero.refuse(key: "mueller-key-0123")
+            try await app.start()
+            let photo = [("dach.jpg", AttachmentLeadTests.photo)]
+            let refused = try await AttachmentLeadTests.post(
+                client, AttachmentLeadTests.multipart(files: photo, form: "mueller"))
+            #expect(refused.status == 202, "stored and queued: \(String(decoding: refused.body, as: UTF8.self))")
+            let taken = try await AttachmentLeadTests.post(
+                client, AttachmentLeadTests.multipart(files: photo, form: "schmidt"))
+            #expect(taken.status == 200)
+            let muellerRef = try #require(AttachmentLeadTests.json(refused)["reference"] as? String)
+            let schmidtRef = try #require(AttachmentLeadTests.json(taken)["reference"] as? String)
+
+            // Schmidt's lead and photo are in Schmidt's account, sent with Schmidt's key only.
+            let schmidt = try #require(try await AttachmentLeadTests.waitForFiles(app, schmidtRef))
+            #expect(schmidt.account == "schmidt")
+            #expect(schmidt.attachments.map(\.state) == [.attached])
+            let project = try #require(hero.projectMatches.first { $0.projectID == schmidt.externalID })
+            #expect(project.account == "schmidt-key-4567")
+            #expect(hero.attachments(projectMatch: project.id).count == 1)
+            #expect(hero.uploads.map(\.account) == ["schmidt-key-4567"])
+            #expect(hero.uploadCalls.allSatisfy { $0.headers["x-auth-token"] == "schmidt-key-4567" })
+            #expect(hero.graphQLCalls.allSatisfy { $0.headers["Authorization"] == "Bearer schmidt-key-4567" })
+
+            // Müller's lead waits, its account alone marked.
+            let mueller = try #require(try await app.store.perform { try $0.find(muellerRef) })
+            #expect(mueller.status == .pending)
+            #expect(mueller.account == "mueller")
+            #expect(mueller.lastError == "HERO refused the API key (HTTP 401)")
+            #expect(mueller.nextAttemptAt.timeIntervalSinceNow > 800, "today's wait for a refused key")
+            let ready = try await Self.readyz(client)
+            #expect(ready["status"] as? String == "degraded")
+            let heroState = try #require(ready["hero"] as? [String: Any])
+            #expect(heroState["accounts"] as? [String: String]
+                    == ["default": "ok", "mueller": "key_rejected", "schmidt": "ok"])
+            #expect(heroState["key_rejected"] as? Bool == true, "today's field: some key is refused")
+            #expect(heroState["circuit"] as? String == "closed", "a refused key is no outage")
+
+            // A lead of the default form still goes, with the default key.
+            let plain = try await post(
+                client,
+                urlencoded([("last_name", "Dach"), ("email", "a@example.org"), ("zipcode", "30449"), ("consent", "on")]),
+                accept: "application/json")
+            #expect(plain.status == 200)
+            #expect(hero.calls.last?.headers["Authorization"] == "Bearer test-api-key-123")
+
+            // The key is fixed; the operator retries: the lead and its photo go with Müller's key.
+            hero.accept(key: "mueller-key-0123")
+            _ = try await app.store.perform { try $0.retry(muellerRef, now: Date(), maxAge: 86400) }
+            app.worker.wake()
+            let delivered = try #require(try await Self.waitForStatus(app, muellerRef, .delivered))
+            let done = try #require(try await AttachmentLeadTests.waitForFiles(app, muellerRef))
+            #expect(done.attachments.map(\.state) == [.attached])
+            let muellerProject = try #require(hero.projectMatches.first { $0.projectID == delivered.externalID })
+            #expect(muellerProject.account == "mueller-key-0123")
+            #expect(hero.uploads.map(\.account) == ["schmidt-key-4567", "mueller-key-0123"])
+            let after = try #require(try await Self.readyz(client)["hero"] as? [String: Any])
+            #expect(after["accounts"] as? [String: String] == ["default": "ok", "mueller": "ok", "schmidt": "ok"])
+        }
+    }
+
+    @Test func anotherAccountsKeyDoesNotSeeTheProject() async throws {
+        // The stand-in as HERO: projects and uploads belong to the account whose key made them.
+        let hero = HeroStandIn(apiKey: "a-key", otherKeys: ["b-key"])
+        _ = try hero.start()
+        defer { Task { await hero.stop() } }
+        let project = hero.addProject(account: "a-key")
+        let client = HeroClient(
+            endpoint: hero.endpoint, graphQLEndpoint: hero.graphQLEndpoint, uploadEndpoint: hero.uploadEndpoint,
+            apiKey: "a-key", timeout: .seconds(10))
+        #expect(await client.projectMatch(forProject: project.projectID) == .success(
+            HeroProjectMatch(id: project.id, projectNumber: project.projectNumber)))
+        if case .success = await client.withKey("b-key").projectMatch(forProject: project.projectID) {
+            Issue.record("b's key must not find a's project")
+        }
+        hero.refuse(key: "b-key")
+        #expect(await client.withKey("b-key").createProject(payload: Data("{}".utf8)) ==
+                .unauthorized(status: 401, message: "Unauthenticated."))
+        #expect(await client.withKey("unknown").createProject(payload: Data("{}".utf8)) ==
+                .unauthorized(status: 401, message: "Unauthenticated."))
+        await hero.stop()
+    }
+}
