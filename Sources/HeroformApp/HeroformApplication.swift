@@ -199,7 +199,7 @@ package final class HeroformApplication: HTTPResponder, Sendable {
                         ", files: up to \($0.maxFiles) × \($0.maxFileMegabytes) MB (\($0.typeList))"
                     }
                     return "form \(id): measure \(form.measure), source \"\(form.partnerSource)\", "
-                        + form.language.rawValue + (files ?? "")
+                        + form.language.rawValue + (files ?? "") + (form.heroAccount.map { ", account \($0)" } ?? "")
                 }
             } + config.notes.map { "note: \($0)" }
     }

@@ -107,6 +107,13 @@ final class Workspace {
                      expected: "HEROFORM_SECRET must be at least 32 characters (it has 29)"),
         StartProblem("an unreadable API key file", hero: #", "hero": {"api_key_file": "missing-key"}"#,
                      expected: "hero.api_key_file: cannot read 'missing-key'"),
+        StartProblem("an account whose key variable is not set",
+                     environment: ["HERO_API_KEY": "default-key"],
+                     hero: #", "hero": {"accounts": {"mueller": {"api_key_env": "HERO_API_KEY_MUELLER"}}}"#,
+                     expected: "hero.accounts.mueller.api_key_env: HERO_API_KEY_MUELLER is not set"),
+        StartProblem("an account whose key file cannot be read",
+                     hero: #", "hero": {"accounts": {"schmidt": {"api_key_file": "missing-schmidt"}}}"#,
+                     expected: "hero.accounts.schmidt.api_key_file: cannot read 'missing-schmidt'"),
         StartProblem("a data dir that is a file", dataDir: "plain-file", expected: "storage.data_dir: 'plain-file' is not a directory"),
         StartProblem("a data dir under a file", dataDir: "plain-file/data",
                      expected: "storage.data_dir: cannot create 'plain-file/data': './plain-file' is not a directory"),
@@ -140,6 +147,27 @@ final class Workspace {
         #expect(await server.listeningPort() != nil, "\(server.text)")
         server.signal(SIGTERM)
         #expect(await server.exitCode() == 0)
+    }
+
+    /// The README's agency example, as `examples/agency.json`: check-config passes it with the keys it names there
+    /// (the file it names put in a temporary place), and names what is missing without them.
+    @Test func theAgencyExampleIsAccepted() async throws {
+        let example = repositoryPublic.deletingLastPathComponent().appendingPathComponent("examples/agency.json")
+        let text = try String(contentsOf: example, encoding: .utf8)
+        let secrets = FileManager.default.temporaryDirectory.appendingPathComponent("hero-schmidt-\(UUID().uuidString)")
+        try "schmidt-key\n".write(to: secrets, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: secrets) }
+        #expect(text.contains("/run/secrets/hero_schmidt"))
+        let workspace = try Workspace(config: text.replacingOccurrences(of: "/run/secrets/hero_schmidt", with: secrets.path))
+        let environment = ["HEROFORM_SECRET": String(repeating: "s", count: 32), "HERO_API_KEY": ""]
+        let (status, output) = try await ServerProcess.run(
+            ["check-config"], directory: workspace.url, environment: environment.merging(["HERO_API_KEY_MUELLER": "m-key"]) { $1 })
+        #expect(status == 0, "\(output)")
+        #expect(!output.contains("m-key") && !output.contains("schmidt-key"), "keys are never echoed")
+        let (missingStatus, missing) = try await ServerProcess.run(
+            ["check-config"], directory: workspace.url, environment: environment.merging(["HERO_API_KEY_MUELLER": ""]) { $1 })
+        #expect(missingStatus == 1)
+        #expect(missing.contains("hero.accounts.mueller.api_key_env: HERO_API_KEY_MUELLER is not set"), "\(missing)")
     }
 
     @Test func servingOnABusyPortFailsWithAClearMessage() async throws {
