@@ -78,6 +78,10 @@ import Testing
                     == ["default": "ok", "mueller": "key_rejected", "schmidt": "ok"])
             #expect(heroState["key_rejected"] as? Bool == true, "today's field: some key is refused")
             #expect(heroState["circuit"] as? String == "closed", "a refused key is no outage")
+            let metrics = try await client.send("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n").text
+            #expect(metrics.contains("heroform_hero_key_rejected{account=\"mueller\"} 1"))
+            #expect(metrics.contains("heroform_hero_key_rejected{account=\"schmidt\"} 0"))
+            #expect(metrics.contains("heroform_hero_key_rejected{account=\"default\"} 0"))
 
             // A lead of the default form still goes, with the default key.
             let plain = try await post(

@@ -103,6 +103,8 @@ package final class Metrics: HTTPObserver, Sendable {
         /// Age of the oldest pending lead (0 when none waits).
         package var oldestPendingSeconds: Double = 0
         package var callsInFlight = 0
+        /// Each HERO account's state as /readyz names it (`ok`, `key_rejected`, `files_key_rejected`).
+        package var accounts: [String: String] = [:]
 
         package init() {}
     }
@@ -180,6 +182,13 @@ package final class Metrics: HTTPObserver, Sendable {
         out += "background).\n"
         out += "# TYPE heroform_hero_calls_in_flight gauge\n"
         out += "heroform_hero_calls_in_flight \(delivery.callsInFlight)\n"
+        if !delivery.accounts.isEmpty {
+            out += "# HELP heroform_hero_key_rejected Whether HERO refuses an account's key (for leads or files).\n"
+            out += "# TYPE heroform_hero_key_rejected gauge\n"
+            for (account, state) in delivery.accounts.sorted(by: { $0.key < $1.key }) {
+                out += "heroform_hero_key_rejected{account=\"\(Self.escape(account))\"} \(state == "ok" ? 0 : 1)\n"
+            }
+        }
         return out
     }
 
