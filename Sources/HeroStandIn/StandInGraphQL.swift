@@ -103,7 +103,9 @@ extension HeroStandIn {
             ids.append(id)
         }
         guard answering else { return .success([]) }
-        let matches = state.withLock { state in ids.flatMap { id in state.projects.filter { $0.projectID == id && $0.account == account } } }
+        let matches = state.withLock { state in
+            ids.flatMap { id in state.projects.filter { $0.projectID == id && $0.account == account } }
+        }
         return .success(
             .array(
                 matches.map { match in

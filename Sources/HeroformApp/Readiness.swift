@@ -24,9 +24,10 @@ enum Readiness {
         let filesKeyRejected = health.filesKeyRejected || !health.filesKeyRejectedAccounts.isEmpty
         let degraded = keyRejected || filesKeyRejected || health.circuit != .closed
         let status = !writable ? "not ready" : degraded ? "degraded" : "ready"
+        let states = accounts.map { ($0, JSONValue.string(state(of: $0, health))) }
         var hero: [String: JSONValue] = [
             "key_rejected": .bool(keyRejected), "files_key_rejected": .bool(filesKeyRejected),
-            "accounts": .object(Dictionary(uniqueKeysWithValues: accounts.map { ($0, .string(state(of: $0, health))) })),
+            "accounts": .object(Dictionary(uniqueKeysWithValues: states)),
         ]
         if let error = health.lastError { hero["last_error"] = .string(error) }
         hero["circuit"] = .string(health.circuit.rawValue)

@@ -235,7 +235,9 @@ package struct OutboxSession {
     }
 
     /// Newest first; only those with `status` and of the form `formID`, where given.
-    package func list(status: LeadRecord.Status? = nil, formID: String? = nil, limit: Int = 1000) throws -> [LeadRecord] {
+    package func list(
+        status: LeadRecord.Status? = nil, formID: String? = nil, limit: Int = 1000
+    ) throws -> [LeadRecord] {
         try database.withLock { db in
             var conditions: [String] = []
             var values: [SQLValue] = []
@@ -358,7 +360,8 @@ package struct OutboxSession {
             let giveUp = row["give_up_at"]?.double
         else { return nil }
         return LeadRecord(
-            reference: reference, formID: formID, account: row["account"]?.string, payload: row["payload"]?.bytes.map { Data($0) },
+            reference: reference, formID: formID, account: row["account"]?.string,
+            payload: row["payload"]?.bytes.map { Data($0) },
             status: status, attempts: row["attempts"]?.int ?? 0,
             nextAttemptAt: Date(timeIntervalSince1970: next), lastError: row["last_error"]?.string,
             externalID: row["hero_id"]?.int, createdAt: Date(timeIntervalSince1970: created),

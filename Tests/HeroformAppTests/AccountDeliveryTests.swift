@@ -84,10 +84,8 @@ import Testing
             #expect(metrics.contains("heroform_hero_key_rejected{account=\"default\"} 0"))
 
             // A lead of the default form still goes, with the default key.
-            let plain = try await post(
-                client,
-                urlencoded([("last_name", "Dach"), ("email", "a@example.org"), ("zipcode", "30449"), ("consent", "on")]),
-                accept: "application/json")
+            let fields = [("last_name", "Dach"), ("email", "a@example.org"), ("zipcode", "30449"), ("consent", "on")]
+            let plain = try await post(client, urlencoded(fields), accept: "application/json")
             #expect(plain.status == 200)
             #expect(hero.calls.last?.headers["Authorization"] == "Bearer test-api-key-123")
 

@@ -158,14 +158,17 @@ final class Workspace {
         try "schmidt-key\n".write(to: secrets, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: secrets) }
         #expect(text.contains("/run/secrets/hero_schmidt"))
-        let workspace = try Workspace(config: text.replacingOccurrences(of: "/run/secrets/hero_schmidt", with: secrets.path))
+        let config = text.replacingOccurrences(of: "/run/secrets/hero_schmidt", with: secrets.path)
+        let workspace = try Workspace(config: config)
         let environment = ["HEROFORM_SECRET": String(repeating: "s", count: 32), "HERO_API_KEY": ""]
         let (status, output) = try await ServerProcess.run(
-            ["check-config"], directory: workspace.url, environment: environment.merging(["HERO_API_KEY_MUELLER": "m-key"]) { $1 })
+            ["check-config"], directory: workspace.url,
+            environment: environment.merging(["HERO_API_KEY_MUELLER": "m-key"]) { $1 })
         #expect(status == 0, "\(output)")
         #expect(!output.contains("m-key") && !output.contains("schmidt-key"), "keys are never echoed")
         let (missingStatus, missing) = try await ServerProcess.run(
-            ["check-config"], directory: workspace.url, environment: environment.merging(["HERO_API_KEY_MUELLER": ""]) { $1 })
+            ["check-config"], directory: workspace.url,
+            environment: environment.merging(["HERO_API_KEY_MUELLER": ""]) { $1 })
         #expect(missingStatus == 1)
         #expect(missing.contains("hero.accounts.mueller.api_key_env: HERO_API_KEY_MUELLER is not set"), "\(missing)")
     }

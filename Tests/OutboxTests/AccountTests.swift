@@ -25,7 +25,8 @@ import Testing
     func stored(_ reference: String, form: String = "default", account: String?) async throws -> String {
         let lead = OutboxStore.NewLead(formID: form, payload: Data(), account: account)
         _ = try await outbox.store.perform {
-            try $0.insert(lead, reference: { reference }, payloadFor: { _ in samplePayload }, now: Date(), maxAge: 86400)
+            try $0.insert(
+                lead, reference: { reference }, payloadFor: { _ in samplePayload }, now: Date(), maxAge: 86400)
         }
         return reference
     }
@@ -99,37 +100,29 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         do {
-            // The schema as the release before accounts wrote it (versions 1 and 2), with a pending lead.
             let old = try Database(path: dataDir + "/outbox.sqlite3")
+            // Version 2 added the attachments table and the leads' files columns, as the release before accounts did.
             try old.execute(
-                """
-                CREATE TABLE leads (
-                    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, form_id TEXT NOT NULL, payload BLOB,
-                    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
-                    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, last_error TEXT,
-                    hero_id INTEGER, created_at REAL NOT NULL, delivered_at REAL, erased_at REAL,
-                    give_up_at REAL NOT NULL, in_flight_since REAL, fingerprint TEXT, idempotency_key TEXT
-                );
-                CREATE INDEX leads_due ON leads (status, next_attempt_at);
-                CREATE TABLE attachments (
-                    lead_id INTEGER NOT NULL REFERENCES leads (id), number INTEGER NOT NULL, filename TEXT,
-                    media_type TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('image', 'document')),
-                    size INTEGER NOT NULL, sha256 TEXT NOT NULL,
-                    state TEXT NOT NULL CHECK (state IN ('pending', 'uploaded', 'attached', 'failed')),
-                    upload_id TEXT, external_id INTEGER, last_error TEXT, failed_at REAL, file_erased_at REAL,
-                    PRIMARY KEY (lead_id, number)
-                );
-                ALTER TABLE leads ADD COLUMN files_state TEXT CHECK (files_state IN ('pending', 'done'));
-                ALTER TABLE leads ADD COLUMN files_target_id INTEGER;
-                ALTER TABLE leads ADD COLUMN files_target_label TEXT;
-                ALTER TABLE leads ADD COLUMN files_attempts INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE leads ADD COLUMN files_next_attempt_at REAL;
-                ALTER TABLE leads ADD COLUMN files_in_flight_since REAL;
-                ALTER TABLE leads ADD COLUMN files_give_up_at REAL;
-                INSERT INTO leads (reference, form_id, payload, status, next_attempt_at, created_at, give_up_at)
-                VALUES ('OLD-OLD-OLD', 'default', x'7B7D', 'pending', 0, 0, 1e12);
-                PRAGMA user_version = 2;
-                """)
+                outboxSchemaVersion1
+                    + """
+                    CREATE INDEX leads_due ON leads (status, next_attempt_at);
+                    CREATE TABLE attachments (
+                        lead_id INTEGER NOT NULL REFERENCES leads (id), number INTEGER NOT NULL, filename TEXT,
+                        media_type TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('image', 'document')),
+                        size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'uploaded', 'attached', 'failed')),
+                        upload_id TEXT, external_id INTEGER, last_error TEXT, failed_at REAL, file_erased_at REAL,
+                        PRIMARY KEY (lead_id, number)
+                    );
+                    ALTER TABLE leads ADD COLUMN files_state TEXT CHECK (files_state IN ('pending', 'done'));
+                    ALTER TABLE leads ADD COLUMN files_target_id INTEGER;
+                    ALTER TABLE leads ADD COLUMN files_target_label TEXT;
+                    ALTER TABLE leads ADD COLUMN files_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE leads ADD COLUMN files_next_attempt_at REAL;
+                    ALTER TABLE leads ADD COLUMN files_in_flight_since REAL;
+                    ALTER TABLE leads ADD COLUMN files_give_up_at REAL;
+
+                    """ + oldPendingLead + "PRAGMA user_version = 2;")
         }
         let store = try OutboxStore(dataDir: dataDir)
         let version = try store.database.withLock { try $0.query("PRAGMA user_version").first?["user_version"]?.int }

@@ -444,19 +444,7 @@ final class FakeAttachmentSender: AttachmentSender {
         do {
             // The schema as the first release wrote it, with one pending lead.
             let old = try Database(path: dataDir + "/outbox.sqlite3")
-            try old.execute(
-                """
-                CREATE TABLE leads (
-                    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, form_id TEXT NOT NULL, payload BLOB,
-                    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
-                    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, last_error TEXT,
-                    hero_id INTEGER, created_at REAL NOT NULL, delivered_at REAL, erased_at REAL,
-                    give_up_at REAL NOT NULL, in_flight_since REAL, fingerprint TEXT, idempotency_key TEXT
-                );
-                INSERT INTO leads (reference, form_id, payload, status, next_attempt_at, created_at, give_up_at)
-                VALUES ('OLD-OLD-OLD', 'default', x'7B7D', 'pending', 0, 0, 1e12);
-                PRAGMA user_version = 1;
-                """)
+            try old.execute(outboxSchemaVersion1 + oldPendingLead + "PRAGMA user_version = 1;")
         }
         let store = try OutboxStore(dataDir: dataDir)
         let old = try #require(try await store.perform { try $0.find("OLD-OLD-OLD") })

@@ -122,3 +122,22 @@ final class Shared<Value: Sendable>: Sendable {
         set { storage.withLock { $0 = newValue } }
     }
 }
+
+/// The outbox's first schema, as the first release wrote it: for tests of the upgrades from it.
+let outboxSchemaVersion1 = """
+    CREATE TABLE leads (
+        id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, form_id TEXT NOT NULL, payload BLOB,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, last_error TEXT,
+        hero_id INTEGER, created_at REAL NOT NULL, delivered_at REAL, erased_at REAL,
+        give_up_at REAL NOT NULL, in_flight_since REAL, fingerprint TEXT, idempotency_key TEXT
+    );
+
+    """
+
+/// A pending lead `OLD-OLD-OLD` of the form `default`, as an old release stored it.
+let oldPendingLead = """
+    INSERT INTO leads (reference, form_id, payload, status, next_attempt_at, created_at, give_up_at)
+    VALUES ('OLD-OLD-OLD', 'default', x'7B7D', 'pending', 0, 0, 1e12);
+
+    """

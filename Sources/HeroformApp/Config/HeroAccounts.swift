@@ -49,7 +49,8 @@ extension AppConfig {
         var accounts: [String: Hero.Account] = [:]
         for (name, var entry) in hero.objects("accounts") ?? [] {
             if !FormConfig.isValidID(name) {
-                entry.problemAtPath("account names use a-z, 0-9, '-' and '_' (up to 64), starting with a letter or digit")
+                entry.problemAtPath(
+                    "account names use a-z, 0-9, '-' and '_' (up to 64), starting with a letter or digit")
             } else if name == defaultAccountName {
                 entry.problemAtPath("\"default\" is the name of the default key (HERO_API_KEY); choose another")
             }

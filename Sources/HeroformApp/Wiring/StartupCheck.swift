@@ -6,9 +6,10 @@ import Outbox
 
 extension HeroformApplication {
     /// Everything `serve` needs at start beyond the config file itself, checked without creating anything: usable
-    /// proxy variables, the public folder and the page templates, the HERO keys (see `AppConfig.heroKeys`), the signing secret, the data
-    /// dir. `check-config` and `serve` both call it, so a config that check-config passes does not fail at start for
-    /// one of these. (The port's syntax is the config reader's.) Every problem is named at once.
+    /// proxy variables, the public folder and the page templates, the HERO keys (see `AppConfig.heroKeys`), the
+    /// signing secret, the data dir. `check-config` and `serve` both call it, so a config that check-config passes
+    /// does not fail at start for one of these. (The port's syntax is the config reader's.) Every problem is named at
+    /// once.
     package static func check(_ config: AppConfig, environment: [String: String]) throws(AppConfig.Invalid) {
         var problems = ProxySettings.problems(inEnvironment: environment)
         do {
