@@ -125,4 +125,30 @@ import Testing
                 .unauthorized(status: 401, message: "Unauthenticated."))
         await hero.stop()
     }
+
+    @Test func theKeyAlertNamesTheAccountAndNeverTheKey() {
+        #expect(WebhookAlerts.body(.keyRejected(reason: "HERO refused the API key (HTTP 401)", account: "mueller")) == [
+            "event": "hero_key_rejected", "reason": "HERO refused the API key (HTTP 401)", "account": "mueller",
+            "hint": "check the key of hero.accounts.mueller; its leads are kept and retried, others go on",
+        ])
+        #expect(WebhookAlerts.body(.keyRejected(reason: "r"))["account"] == nil, "the default key's alert as before")
+    }
+
+    @Test func aReloadKeepsTheAccountsTheProcessStartedWith() async throws {
+        try await withApp(accounts: Self.accounts, configure: Self.agency) { _, _, app in
+            var renamed = app.config
+            renamed.hero.accounts["weber"] = .init(key: .environment("HERO_API_KEY_WEBER"))
+            renamed.forms["mueller"]?.heroAccount = "weber"
+            #expect(throws: AppConfig.Invalid.self) { try app.reload(renamed) }
+            #expect(app.config.forms["mueller"]?.heroAccount == "mueller", "the running config stays")
+
+            var moreOrigins = app.config
+            moreOrigins.hero.accounts["weber"] = .init(key: .environment("HERO_API_KEY_WEBER"))
+            moreOrigins.forms["mueller"]?.allowedOrigins = ["https://www.mueller-dach.de"]
+            let needsRestart = try app.reload(moreOrigins)
+            #expect(needsRestart.contains("hero.accounts"))
+            #expect(app.config.hero.accounts["weber"] == nil, "accounts change on a restart")
+            #expect(app.config.forms["mueller"]?.allowedOrigins == ["https://www.mueller-dach.de"], "origins at once")
+        }
+    }
 }

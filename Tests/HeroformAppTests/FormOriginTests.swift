@@ -62,6 +62,9 @@ import Testing
             #expect(otherToken.header("Access-Control-Allow-Origin") == nil)
             let agencyToken = try await get(client, "/token?form=schmidt", origin: Self.agency)
             #expect(agencyToken.status == 200)
+            // Without `?form=` the token is the default form's, which only the global sites may have.
+            #expect(try await get(client, "/token", origin: Self.mueller).status == 403)
+            #expect(try await get(client, "/token", origin: Self.agency).status == 200)
             // The preflight cannot name the form: any site some form allows gets it; the POST itself is checked.
             let preflight = try await exchange(
                 client, "OPTIONS /leads HTTP/1.1\r\nHost: forms.example\r\nOrigin: \(Self.schmidt)\r\n\r\n")

@@ -9,12 +9,14 @@ struct TokenRoutes {
     init(_ context: RouteContext) { self.context = context }
 
     func add(to group: inout RouteGroup) {
-        let (forms, tokens, now) = (context.config.forms, context.tokens, context.now)
+        let (forms, tokens, now, origins) = (context.config.forms, context.tokens, context.now, context.origins)
         group.get("/token") { request in
             let id = request.queryItems["form"] ?? "default"
             guard forms[id] != nil else {
                 return LeadAnswer.json(["status": "error", "message": "unknown form"], status: .notFound)
             }
+            // Without `?form=` the middleware could not tell the form: a token only for a site that form allows.
+            guard origins.admits(request, form: id) else { return OriginPolicy.forbidden }
             return LeadAnswer.json(["token": .string(tokens.issue(formID: id, at: now()))])
         }
         if let proofOfWork = context.surviving.proofOfWork {
