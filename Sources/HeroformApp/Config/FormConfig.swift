@@ -64,6 +64,8 @@ enum FormConfig {
             }
             required = Set(fields)
         }
+        let questions = QuestionConfig.read(&reader, shown: shown)
+        if questions == nil { valid = false }
         var theme = Theme()
         if var nested = reader.object("theme") {
             theme = Theme.read(&nested)
@@ -83,6 +85,10 @@ enum FormConfig {
             id: id, measure: measure, partnerSource: source, title: title, language: language,
             privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
         form.attachments = attachments
+        if let questions {
+            form.questions = questions.questions
+            form.questionsTo = questions.to
+        }
         return (form, theme)
     }
 
