@@ -23,8 +23,9 @@ import Testing
 
     @Test func readsTheIssuesExample() throws {
         let json = #"{"forms": {"default": {"measure": "DOG", "partner_source": "Website", "questions_to": "notes", "#
-            + #""questions": ["# + service + #", {"name": "start", "type": "date", "min": "today", "after": "message", "#
-            + #""label": {"de": "Wunschtermin", "en": "Preferred date"}}, {"name": "area", "type": "number", "min": 1, "#
+            + #""questions": ["# + service + #", {"name": "start", "type": "date", "min": "today", "#
+            + #""after": "message", "label": {"de": "Wunschtermin", "en": "Preferred date"}}, "#
+            + #"{"name": "area", "type": "number", "min": 1, "#
             + #""max": 2000.5, "label": {"de": "Fläche", "en": "Area"}}, {"name": "access", "type": "text", "#
             + #""max_length": 50, "label": {"de": "Zufahrt", "en": "Access"}}]}}}"#
         let form = try #require(try AppConfig.parse(Data(json.utf8), path: "test.json").forms["default"])
@@ -141,7 +142,8 @@ import Testing
         #expect(after("consent") == [#"forms.default.questions[0].after: \#(rule) ("consent")"#])
         #expect(after("project_city") == [#"forms.default.questions[0].after: \#(rule) ("project_city")"#])
         #expect(after("nachricht") == [#"forms.default.questions[0].after: \#(rule) ("nachricht")"#])
-        #expect(problems(question.replacingOccurrences(of: "%@", with: "phone"), extra: #", "fields": ["email", "zipcode"]"#)
+        let fewFields = #", "fields": ["email", "zipcode"]"#
+        #expect(problems(question.replacingOccurrences(of: "%@", with: "phone"), extra: fewFields)
             == [#"forms.default.questions[0].after: \#(rule) ("phone")"#])
         #expect(problems("[]", extra: #", "questions_to": "logbook""#)
             == [#"forms.default.questions_to: must be "comment" (the project's logbook) or "notes""#])

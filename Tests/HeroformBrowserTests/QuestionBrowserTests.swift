@@ -16,8 +16,8 @@ enum TradeQuestions {
                 .init(value: "dach", label: text("Dachsanierung", "Roof renovation"), measure: "DOG"),
                 .init(value: "heizung", label: text("Heizung", "Heating"), measure: "HZG"),
             ]),
-            Question(name: "extras", kind: .checkboxes, label: text("Außerdem interessiert mich", "I am also interested in"),
-                     options: [
+            Question(name: "extras", kind: .checkboxes,
+                     label: text("Außerdem interessiert mich", "I am also interested in"), options: [
                         .init(value: "solar", label: text("Solaranlage", "Solar panels")),
                         .init(value: "rinne", label: text("Dachrinne", "Gutter")),
                      ]),
@@ -40,11 +40,11 @@ struct QuestionBrowserTests {
             #expect(try await browser.waitUntil("return !!document.getElementById('hf-service-error')"))
             #expect(try await browser.run("return document.getElementById('hf-service-error').textContent") as? String
                 == "Bitte wählen Sie eine Antwort aus.")
-            #expect(try await browser.run("return document.getElementById('hf-service').getAttribute('aria-describedby')")
-                as? String == "hf-service-error")
+            let describedBy = "return document.getElementById('hf-service').getAttribute('aria-describedby')"
+            #expect(try await browser.run(describedBy) as? String == "hf-service-error")
             #expect(try await browser.run("return document.activeElement.id") as? String == "hf-service")
-            #expect(try await browser.run("return document.querySelector('.hf-summary a').getAttribute('href')") as? String
-                == "#hf-service")
+            let link = "return document.querySelector('.hf-summary a').getAttribute('href')"
+            #expect(try await browser.run(link) as? String == "#hf-service")
             // The date picker starts at the visitor's today.
             let today = try await browser.run("return document.getElementById('hf-start').min") as? String ?? ""
             #expect(today.count == 10, "\(today)")

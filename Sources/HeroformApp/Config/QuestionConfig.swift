@@ -134,7 +134,9 @@ enum QuestionConfig {
         }
     }
 
-    private static func readOptions(_ entries: [JSONObjectReader], _ question: inout JSONObjectReader) -> [Question.Option] {
+    private static func readOptions(
+        _ entries: [JSONObjectReader], _ question: inout JSONObjectReader
+    ) -> [Question.Option] {
         if entries.count > maxOptions { question.problem("options", "at most \(maxOptions) options") }
         var options: [Question.Option] = []
         var values: Set<String> = []
