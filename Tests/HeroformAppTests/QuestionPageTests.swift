@@ -145,6 +145,25 @@ func addQuestions(_ config: inout AppConfig, to target: QuestionTarget = .commen
         }
     }
 
+    @Test func otherAnswersMakeAnotherSubmission() async throws {
+        try await withApp(configure: { addQuestions(&$0) }) { server, hero, _ in
+            func send(_ service: String) async throws -> String? {
+                let body = urlencoded([
+                    ("email", "anna@example.de"), ("last_name", "Schmidt"), ("zipcode", "10115"), ("consent", "on"),
+                    ("service", service),
+                ])
+                return jsonObject(try await post(server, body, accept: "application/json"))?["reference"] as? String
+            }
+            let roof = try await send("dach")
+            let heating = try await send("heizung")
+            let roofAgain = try await send("dach")
+            #expect(roof != nil && heating != nil && roof != heating)
+            // The same answers again within minutes: the first lead's reference, nothing new.
+            #expect(roofAgain == roof)
+            #expect(hero.createdProjects.map { $0["measure"]?.string } == ["DOG", "HZG"])
+        }
+    }
+
     @Test func wrongAnswersAreRefusedInTheFormsLanguage() async throws {
         try await withApp(configure: { addQuestions(&$0) }) { server, hero, _ in
             let body = urlencoded([
