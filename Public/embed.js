@@ -1,6 +1,7 @@
 /* heroform: embeds the contact form in an iframe that grows and shrinks with its content.
      <script src="https://forms.example.de/embed.js" data-form="default" async></script>
-   Optional: data-lang="en", data-title="Kontaktformular". After a successful send the iframe dispatches a
+   Optional: data-lang="en", data-title="Kontaktformular"; any other data-NAME="value" is passed to the form page as
+   ?NAME=value, so data-service="dach" preselects that answer of the form's question "service". After a successful send the iframe dispatches a
    "heroform:success" event (bubbling, detail.reference) on the page. Messages are accepted only from the form's own
    origin and its own iframe. */
 (function () {
@@ -15,6 +16,14 @@
   src.searchParams.set("parent", window.location.origin);
   var lang = script.getAttribute("data-lang");
   if (lang) { src.searchParams.set("lang", lang); }
+  // Answers to preselect: the server takes only names and values of the form's questions.
+  var own = ["form", "lang", "title", "parent"];
+  Array.prototype.forEach.call(script.attributes, function (attribute) {
+    var name = attribute.name.slice(5);
+    if (attribute.name.indexOf("data-") === 0 && name && own.indexOf(name) < 0) {
+      src.searchParams.set(name, attribute.value);
+    }
+  });
 
   var frame = document.createElement("iframe");
   frame.src = src.toString();

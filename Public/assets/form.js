@@ -49,6 +49,13 @@
 
   var attachments = fileInput ? fileList(fileInput) : null;
 
+  // A date question with min "today" takes the visitor's own today (the page may have been cached since midnight).
+  form.querySelectorAll("input[type='date'][data-min-today]").forEach(function (input) {
+    var now = new Date();
+    function pad(number) { return (number < 10 ? "0" : "") + number; }
+    input.min = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
+  });
+
   function clearErrors() {
     form.querySelectorAll(".hf-error").forEach(function (node) {
       // The chosen files' own problems stay as long as the files do.
@@ -59,6 +66,11 @@
       field.removeAttribute("aria-describedby");
       var block = field.closest(".hf-field");
       if (block) { block.classList.remove("hf-field--invalid"); }
+    });
+    // A group of checkboxes (a fieldset) carries its error in aria-describedby alone.
+    form.querySelectorAll("fieldset.hf-question[aria-describedby]").forEach(function (group) {
+      group.removeAttribute("aria-describedby");
+      group.classList.remove("hf-field--invalid");
     });
     document.querySelectorAll(".hf-summary").forEach(function (node) { node.remove(); });
     if (attachments) { attachments.describe(); }
@@ -102,14 +114,16 @@
       message.className = "hf-error";
       message.id = "hf-" + name + "-error";
       message.textContent = errors[name];
-      field.setAttribute("aria-invalid", "true");
+      // A group of radios or checkboxes is a fieldset: aria-invalid belongs on a radiogroup, not a plain group.
+      var group = field.tagName === "FIELDSET";
+      if (!group || field.getAttribute("role") === "radiogroup") { field.setAttribute("aria-invalid", "true"); }
       field.setAttribute("aria-describedby", message.id);
       var block = field.closest(".hf-field");
       block.classList.add("hf-field--invalid");
       block.appendChild(message);
       if (name.indexOf("project_") === 0 && toggle) { toggle.checked = true; }
       items.push({ name: name, message: errors[name] });
-      if (!first) { first = field; }
+      if (!first) { first = group ? (field.querySelector("input") || field) : field; }
     });
     // The file input keeps its hint and the chosen files' problems beside the server's message.
     if (attachments) { attachments.describe(); }

@@ -21,6 +21,10 @@ public struct FormDefinition: Sendable, Equatable {
     package var shownFields: [Field] {
         didSet { shownFields = Self.normalizedShown(shownFields) }
     }
+    /// The form's own questions, in page order (each placed by its `after`).
+    package var questions: [Question] = []
+    /// Where HERO gets the answers.
+    package var questionsTo: QuestionTarget = .comment
     /// The files the form takes; nil: none (a file sent anyway is ignored).
     package var attachments: AttachmentPolicy?
     /// The HERO account (`hero.accounts`) its leads go to; nil: the default key.

@@ -35,14 +35,23 @@ package enum HeroMapping: Sendable {
                 countryCode: lead.value(.projectCountryCode) ?? lead.value(.countryCode)
             )
             : nil
+        var comment = lead.value(.message)
+        var notes = partnerNotes(
+            for: lead, reference: reference, consentAt: consentAt, photos: photos, documents: documents)
+        let answers = QuestionAnswers.lines(lead.answers, form: form)
+        if !answers.isEmpty {
+            switch form.questionsTo {
+            case .comment: comment = appending(answers, to: comment, separator: "\n\n")
+            case .notes: notes = appending(answers, to: notes, separator: "\n")
+            }
+        }
         let projectMatch = HeroPayload.ProjectMatch(
-            comment: lead.value(.message),
-            partnerNotes: partnerNotes(
-                for: lead, reference: reference, consentAt: consentAt, photos: photos, documents: documents),
+            comment: comment,
+            partnerNotes: notes,
             partnerSource: nonEmpty(form.partnerSource)
         )
         return HeroPayload(
-            measure: form.measure,
+            measure: QuestionAnswers.measure(lead.answers, form: form),
             customer: customer.isEmpty ? nil : customer,
             address: address.isEmpty ? nil : address,
             projectAddress: projectAddress,
@@ -62,6 +71,13 @@ package enum HeroMapping: Sendable {
         if !lead.formID.isEmpty { lines.append("Formular: \(lead.formID)") }
         if let files = filesLine(photos: photos, documents: documents) { lines.append(files) }
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
+    }
+
+    /// `lines` after `text` (set apart by `separator`), or alone.
+    static func appending(_ lines: [String], to text: String?, separator: String) -> String {
+        let block = lines.joined(separator: "\n")
+        guard let text, !text.isEmpty else { return block }
+        return text + separator + block
     }
 
     /// `Dateien: 3 (2 Fotos, 1 PDF)`; nil without files.

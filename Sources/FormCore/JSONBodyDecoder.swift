@@ -10,8 +10,14 @@ import JSON
 /// and number text follow the JSON module's rules (`JSONStringDecoding`, `JSONNumberText`).
 package enum JSONBodyDecoder: Sendable {
     package static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
+        decode(body, lists: false).map { $0.compactMapValues(\.first) }
+    }
+
+    /// With `lists`, a member may also be a list of strings, numbers, booleans or null (the values of a
+    /// `checkboxes` question); every member comes back as its values.
+    package static func decode(_ body: [UInt8], lists: Bool) -> Result<[String: [String]], DecodeError> {
         body.withUnsafeBufferPointer { bytes in
-            var scanner = Scanner(bytes: bytes)
+            var scanner = Scanner(bytes: bytes, takesLists: lists)
             return scanner.decodeObject()
         }
     }
@@ -20,6 +26,9 @@ package enum JSONBodyDecoder: Sendable {
     static let invalid = DecodeError.malformed("the body is not valid JSON")
     static func nested(_ key: String) -> DecodeError {
         .malformed(field: key, "arrays and objects are not accepted, only strings, numbers, booleans or null")
+    }
+    static func nestedInList(_ key: String) -> DecodeError {
+        .malformed(field: key, "a list may hold only strings, numbers, booleans or null")
     }
     static func unreadable(_ key: String) -> DecodeError {
         .malformed(field: key, "invalid string or number out of range")
@@ -30,13 +39,15 @@ package enum JSONBodyDecoder: Sendable {
 
     struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
+        let takesLists: Bool
         var index = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>, takesLists: Bool = false) {
             self.bytes = bytes
+            self.takesLists = takesLists
         }
 
-        mutating func decodeObject() -> Result<[String: String], DecodeError> {
+        mutating func decodeObject() -> Result<[String: [String]], DecodeError> {
             skipWhitespace()
             guard peek == UInt8(ascii: "{") else {
                 // Valid JSON of another kind gets its own message.
@@ -44,7 +55,7 @@ package enum JSONBodyDecoder: Sendable {
                 return .failure(notAnObject)
             }
             index += 1
-            var fields: [String: String] = [:]
+            var fields: [String: [String]] = [:]
             // The member whose problem is reported: the first by key, so the error names the same field every time.
             var problem: (key: String, error: DecodeError)?
             skipWhitespace()
@@ -59,11 +70,19 @@ package enum JSONBodyDecoder: Sendable {
                 guard let value = scanMember() else { return .failure(invalid) }
                 switch value {
                 case .text(let text):
-                    fields[key] = text
-                case .nested, .unreadable:
+                    fields[key] = [text]
+                case .list(let texts):
+                    fields[key] = texts
+                case .nested, .nestedInList, .unreadable:
                     fields[key] = nil
                     if problem.map({ key < $0.key }) ?? true {
-                        problem = (key, value == .nested ? nested(key) : unreadable(key))
+                        let error =
+                            switch value {
+                            case .nested: nested(key)
+                            case .nestedInList: nestedInList(key)
+                            default: unreadable(key)
+                            }
+                        problem = (key, error)
                     }
                 }
                 skipWhitespace()
@@ -82,7 +101,10 @@ package enum JSONBodyDecoder: Sendable {
 
         enum Member: Equatable {
             case text(String)
+            /// Only when the scanner takes lists; null elements are left out.
+            case list([String])
             case nested
+            case nestedInList
             case unreadable
         }
 
@@ -93,6 +115,8 @@ package enum JSONBodyDecoder: Sendable {
             case UInt8(ascii: "\""):
                 guard let range = scanString() else { return nil }
                 return Self.text(of: bytes[range]).map(Member.text) ?? .unreadable
+            case UInt8(ascii: "[") where takesLists:
+                return scanList()
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 return skipValue(depth: 0) ? .nested : nil
             case UInt8(ascii: "t"):
@@ -105,6 +129,36 @@ package enum JSONBodyDecoder: Sendable {
                 guard let range = scanNumber() else { return nil }
                 return Self.number(bytes[range])
             }
+        }
+
+        /// A list member: its scalar elements as text; a nested element makes the whole member `nestedInList`.
+        private mutating func scanList() -> Member? {
+            let start = index
+            index += 1
+            skipWhitespace()
+            var texts: [String] = []
+            while peek != UInt8(ascii: "]") {
+                // Checked before scanning, so a nested element is skipped within the depth limit, never recursed.
+                if peek == UInt8(ascii: "[") || peek == UInt8(ascii: "{") {
+                    index = start
+                    return skipValue(depth: 0) ? .nestedInList : nil
+                }
+                guard let element = scanMember() else { return nil }
+                guard case .text(let text) = element else {
+                    index = start
+                    return skipValue(depth: 0) ? .unreadable : nil
+                }
+                if !text.isEmpty { texts.append(text) }
+                skipWhitespace()
+                if peek == UInt8(ascii: ",") {
+                    index += 1
+                    skipWhitespace()
+                } else if peek != UInt8(ascii: "]") {
+                    return nil
+                }
+            }
+            index += 1
+            return .list(texts)
         }
 
         // MARK: Structure

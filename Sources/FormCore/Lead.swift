@@ -3,6 +3,8 @@ package struct Lead: Sendable, Equatable {
     package var values: [Field: String]
     package var consent: Bool
     package var formID: String
+    /// The answers to the form's own questions by name (`Question.check`); unanswered ones left out.
+    package var answers: [String: [String]] = [:]
 
     package init(values: [Field: String] = [:], consent: Bool = false, formID: String) {
         self.values = values

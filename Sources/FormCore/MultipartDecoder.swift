@@ -26,12 +26,17 @@ package enum MultipartDecoder: Sendable {
     /// The text fields; file parts are skipped. `boundary` is the Content-Type parameter, already unquoted.
     /// Duplicate names: the first wins.
     package static func decode(_ body: [UInt8], boundary: String?) -> Result<[String: String], DecodeError> {
+        decodeAll(body, boundary: boundary).map { $0.compactMapValues(\.first) }
+    }
+
+    /// Every value of each text field, in body order.
+    package static func decodeAll(_ body: [UInt8], boundary: String?) -> Result<[String: [String]], DecodeError> {
         do throws(DecodeError) {
             // The whole body is in memory already: its length bounds every field.
             var reader = try MultipartFormReader(boundary: boundary, maxTextFieldBytes: body.count)
             try reader.feed(body)
             try reader.finish()
-            return .success(reader.fields)
+            return .success(reader.lists)
         } catch {
             return .failure(error)
         }

@@ -28,7 +28,9 @@ package struct MultipartFormReader: Sendable {
     private var text: (head: MultipartPartHead, bytes: [UInt8])?
     private var file: FilePart?
     /// Text fields by name; of repeated names the first wins.
-    package private(set) var fields: [String: String] = [:]
+    package var fields: [String: String] { lists.compactMapValues(\.first) }
+    /// Every value of each text field, in body order (checkboxes of one name send several).
+    package private(set) var lists: [String: [String]] = [:]
     /// File parts in body order; a file input left empty (no name, no bytes) is not one.
     package private(set) var files: [FilePart] = []
 
@@ -75,7 +77,7 @@ package struct MultipartFormReader: Sendable {
                     guard let value = String.fromValidUTF8(part.bytes) else {
                         throw .malformed(field: part.head.name, "invalid UTF-8")
                     }
-                    if fields[part.head.name] == nil { fields[part.head.name] = value }
+                    lists[part.head.name, default: []].append(value)
                 }
                 file = nil
                 text = nil

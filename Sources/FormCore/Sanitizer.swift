@@ -10,7 +10,7 @@ package enum Sanitizer: Sendable {
     static let maxConsecutiveNewlines = 3
 
     package static func clean(_ value: String, for field: Field) -> String {
-        let cleaned = !field.isMultiline && isTidySingleLineASCII(value) ? value : normalized(value, for: field)
+        let cleaned = clean(value, multiline: field.isMultiline)
         switch field {
         case .email:
             return lowercasingDomain(cleaned)
@@ -32,14 +32,23 @@ package enum Sanitizer: Sendable {
         return previous != 0x20 || value.isEmpty
     }
 
+    /// Free text that belongs to no built-in field (a form's own questions), single-line or keeping line breaks.
+    package static func clean(_ value: String, multiline: Bool) -> String {
+        !multiline && isTidySingleLineASCII(value) ? value : normalized(value, multiline: multiline)
+    }
+
     static func normalized(_ value: String, for field: Field) -> String {
-        let filtered = stripInvisibles(value, keepLineBreaks: field.isMultiline)
+        normalized(value, multiline: field.isMultiline)
+    }
+
+    static func normalized(_ value: String, multiline: Bool) -> String {
+        let filtered = stripInvisibles(value, keepLineBreaks: multiline)
         // NFC after stripping, so a zero-width char between a letter and its accent can't block composition.
         // ASCII text is already in NFC; normalizing was the largest cost of a refused submission. The standard
         // library's NFC (`_nfcCodeUnits`, which String comparison itself uses) spares Foundation and its ICU.
         let composed =
             filtered.utf8.allSatisfy { $0 < 0x80 } ? filtered : String(decoding: filtered._nfcCodeUnits, as: UTF8.self)
-        return field.isMultiline ? tidyLines(composed) : collapseWhitespace(composed)
+        return multiline ? tidyLines(composed) : collapseWhitespace(composed)
     }
 
     /// Drops control (Cc) and format (Cf) characters: NUL, ESC, bidi overrides, zero-width chars, BOM, tags.

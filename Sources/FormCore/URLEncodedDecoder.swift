@@ -5,7 +5,12 @@ import WebText
 package enum URLEncodedDecoder: Sendable {
     /// Duplicate keys: the first wins. Keys without "=" get "". Empty pairs ("a=1&&b=2") are skipped.
     package static func decode(_ body: [UInt8]) -> Result<[String: String], DecodeError> {
-        var fields: [String: String] = [:]
+        decodeAll(body).map { $0.compactMapValues(\.first) }
+    }
+
+    /// Every value of each key, in body order (checkboxes of one name send several).
+    package static func decodeAll(_ body: [UInt8]) -> Result<[String: [String]], DecodeError> {
+        var fields: [String: [String]] = [:]
         for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let eq = pair.firstIndex(of: UInt8(ascii: "="))
             let rawKey = eq.map { pair[pair.startIndex..<$0] } ?? pair
@@ -19,7 +24,7 @@ package enum URLEncodedDecoder: Sendable {
             }
             switch PercentDecoding.decode(rawValue, plusIsSpace: true) {
             case .success(let value):
-                if fields[key] == nil { fields[key] = value }
+                fields[key, default: []].append(value)
             case .failure(.badEscape):
                 return .failure(.malformed(field: key, "invalid percent escape"))
             case .failure(.invalidUTF8):

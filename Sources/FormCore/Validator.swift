@@ -6,7 +6,11 @@ package enum Validator: Sendable {
     /// Project address fields that, when filled, mean "the site differs from the customer address".
     static let projectLocationFields: [Field] = [.projectStreet, .projectZipcode, .projectCity]
 
-    package static func validate(_ raw: [String: String], form: FormDefinition) -> Result<Lead, ValidationFailure> {
+    /// `lists` holds every value sent under each name (a `checkboxes` question sends several), `raw` the first;
+    /// `today` is the earliest ISO date a `min: "today"` question takes (`QuestionDate.earliestToday`).
+    package static func validate(
+        _ raw: [String: String], lists: [String: [String]] = [:], form: FormDefinition, today: String = ""
+    ) -> Result<Lead, ValidationFailure> {
         // Already normalized by FormDefinition (its init and `didSet`): HERO's mandatory fields are always shown.
         let shownFields = form.shownFields
         let required = form.requiredFields
@@ -54,7 +58,14 @@ package enum Validator: Sendable {
             }
         }
 
-        guard errors.isEmpty else { return .failure(ValidationFailure(errors: errors)) }
+        var sent = lists
+        for question in form.questions where sent[question.name] == nil {
+            if let value = raw[question.name] { sent[question.name] = [value] }
+        }
+        let (answers, questionErrors) = QuestionAnswers.check(sent, form: form, today: today)
+        guard errors.isEmpty && questionErrors.isEmpty else {
+            return .failure(ValidationFailure(errors: errors, questions: questionErrors))
+        }
         // Filled in only now, so an invalid customer country is reported once, not twice.
         if projectLocationFields.contains(where: { !values[$0].isEmpty }) {
             values[.projectCountryCode] = projectCountry
@@ -64,7 +75,9 @@ package enum Validator: Sendable {
         where (shown[field] || field == .countryCode || field == .projectCountryCode) && !values[field].isEmpty {
             lead[field] = values[field]
         }
-        return .success(Lead(values: lead, consent: consent, formID: form.id))
+        var valid = Lead(values: lead, consent: consent, formID: form.id)
+        valid.answers = answers
+        return .success(valid)
     }
 
     package static func isTruthy(_ value: String?) -> Bool {

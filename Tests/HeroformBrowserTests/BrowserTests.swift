@@ -38,6 +38,10 @@ final class TwoOrigins: Sendable {
         siteRouter.get("/embed.html") { _ in
             .html(SitePages.embed(formOrigin: "http://127.0.0.1:\(formPort.value)"))
         }
+        siteRouter.get("/embed-service.html") { _ in
+            .html(SitePages.embed(formOrigin: "http://127.0.0.1:\(formPort.value)", form: "trades",
+                                  extra: #" data-service="heizung" data-lang="en""#))
+        }
         siteRouter.get("/snippet.html") { _ in
             .html(SitePages.snippet(formOrigin: "http://127.0.0.1:\(formPort.value)"))
         }
@@ -64,6 +68,12 @@ final class TwoOrigins: Sendable {
         config.forms["photos"]?.attachments = AttachmentPolicy(resizeMaxPixels: 64)
         config.forms["english"] = FormDefinition(id: "english", measure: "DOG", partnerSource: "Browser EN", title: "Your request",
                                                  language: .en, privacyURL: "/privacy")
+        // Own questions: optional ones on the forms the screenshots show, a required one on "trades".
+        config.forms["default"]?.questions = TradeQuestions.all(required: false)
+        config.forms["english"]?.questions = TradeQuestions.all(required: false)
+        config.forms["trades"] = FormDefinition(id: "trades", measure: "DOG", partnerSource: "Browser Gewerke",
+                                                title: "Anfrage", privacyURL: "/datenschutz")
+        config.forms["trades"]?.questions = TradeQuestions.all(required: true)
         app = try HeroformApplication(config: config, apiKey: hero.apiKey, logger: quiet, environment: [:])
         // The delivery worker attaches the files to the project once it exists.
         try await app.start()
@@ -90,11 +100,11 @@ final class PortBox: Sendable {
 
 /// The company site's pages: the embed script, and the README's site-JS snippet.
 enum SitePages {
-    static func embed(formOrigin: String) -> String {
+    static func embed(formOrigin: String, form: String = "default", extra: String = "") -> String {
         """
         <!doctype html><html lang="de"><head><meta charset="utf-8"><title>Dachdecker Muster</title></head>
         <body><h1>Dachdecker Muster</h1><p>Unser Kontaktformular:</p>
-        <div id="contact"><script src="\(formOrigin)/embed.js" data-form="default" async></script></div>
+        <div id="contact"><script src="\(formOrigin)/embed.js" data-form="\(form)"\(extra) async></script></div>
         <script>
           window.heroformEvents = [];
           document.addEventListener("heroform:success", function (e) { window.heroformEvents.push(e.detail.reference); });

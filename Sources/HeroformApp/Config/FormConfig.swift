@@ -64,6 +64,8 @@ enum FormConfig {
             }
             required = Set(fields)
         }
+        let questions = QuestionConfig.read(&reader, shown: shown)
+        if questions == nil { valid = false }
         var theme = Theme()
         if var nested = reader.object("theme") {
             theme = Theme.read(&nested)
@@ -87,6 +89,10 @@ enum FormConfig {
         form.attachments = attachments
         form.heroAccount = account
         form.allowedOrigins = origins ?? []
+        if let questions {
+            form.questions = questions.questions
+            form.questionsTo = questions.to
+        }
         return (form, theme)
     }
 

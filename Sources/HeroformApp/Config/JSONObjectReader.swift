@@ -50,6 +50,32 @@ struct JSONObjectReader {
         integer(key, in: range).map { TimeInterval($0) * unit }
     }
 
+    /// The raw value of a key that may take several shapes (`min`: a number or a date); marks it read.
+    mutating func value(_ key: String) -> JSONValue? {
+        read.insert(key)
+        guard let value = object[key], !value.isNull else { return nil }
+        return value
+    }
+
+    /// A list of objects (`forms.ID.questions`), each with its path (`questions[0]`).
+    mutating func objectList(_ key: String) -> [JSONObjectReader]? {
+        read.insert(key)
+        guard let value = object[key], !value.isNull else { return nil }
+        guard case .array(let array) = value else {
+            problems.append("\(name(key)): must be a list of objects")
+            return nil
+        }
+        var result: [JSONObjectReader] = []
+        for (index, element) in array.enumerated() {
+            guard case .object(let nested) = element else {
+                problems.append("\(name(key))[\(index)]: must be an object")
+                continue
+            }
+            result.append(JSONObjectReader(nested, path: "\(name(key))[\(index)]"))
+        }
+        return result
+    }
+
     mutating func bool(_ key: String) -> Bool? {
         read.insert(key)
         guard let value = object[key], !value.isNull else { return nil }

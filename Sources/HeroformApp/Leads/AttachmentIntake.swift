@@ -11,9 +11,9 @@ import Sockets
 /// Both passes read the body in pieces and run on a thread of their own when the body is a file: reading megabytes
 /// and syncing files would otherwise hold up one of Swift's few cooperative threads for every other request.
 enum AttachmentIntake {
-    /// The fields, and the files sent under the form's file input in body order.
+    /// The fields (every value of each name), and the files sent under the form's file input in body order.
     struct Described: Sendable {
-        var values: [String: String]
+        var values: [String: [String]]
         var files: [MultipartFormReader.FilePart]
     }
 
@@ -58,7 +58,7 @@ enum AttachmentIntake {
                 throw .unreadable(error)
             }
             return Described(
-                values: reader.fields, files: reader.files.filter { $0.field == AttachmentPolicy.fieldName })
+                values: reader.lists, files: reader.files.filter { $0.field == AttachmentPolicy.fieldName })
         }
     }
 

@@ -29,6 +29,7 @@ struct LeadEndpoint: Sendable {
     private struct Known {
         var form: FormDefinition?
         var values: [String: String] = [:]
+        var lists: [String: [String]] = [:]
         var language: Language?
     }
 
@@ -38,8 +39,8 @@ struct LeadEndpoint: Sendable {
             return try await take(request, &known)
         } catch {
             let refusal = LeadRefusal(
-                reason: error, form: known.form, values: known.values, language: known.language,
-                pages: pages)
+                reason: error, form: known.form, values: known.values, lists: known.lists,
+                language: known.language, pages: pages)
             logger.info(
                 "lead refused", metadata: ["reason": "\(refusal.logReason)", "form": "\(known.form?.id ?? "-")"])
             metrics.lead(refusal.result)
@@ -50,8 +51,11 @@ struct LeadEndpoint: Sendable {
     private func take(_ request: HTTPRequest, _ known: inout Known) async throws(LeadRefusal.Reason) -> HTTPResponse {
         let json = Negotiation.prefersJSON(request)
         if let seconds = guards.rateLimit(request, now: now()) { throw .rateLimited(retryAfter: seconds) }
-        let (values, files) = try await decode(request)
+        let (lists, files) = try await decode(request)
+        // Of a repeated name the first value counts; only a `checkboxes` question takes them all.
+        let values = lists.compactMapValues(\.first)
         known.values = values
+        known.lists = lists
         let form = try form(for: values)
         guard origins.admits(request, form: form.id) else {
             // Another business's site: the middleware let it through for the form it may send to, not this one.
@@ -70,7 +74,7 @@ struct LeadEndpoint: Sendable {
             return LeadAnswer.taken(reference: Reference.generate(), delivered: true, form: form, json: json)
         }
         let checked = try guards.check(values, form: form, now: now())
-        let lead = try validate(values, form: form, language: language, files: files)
+        let lead = try validate(values, lists: lists, form: form, language: language, files: files)
         // Checked before the files are written, which is the expensive step.
         if let key = request.headers["Idempotency-Key"], !Self.isValidIdempotencyKey(key) {
             throw .malformedIdempotencyKey
@@ -94,7 +98,7 @@ struct LeadEndpoint: Sendable {
     /// The fields, and for a multipart body the files sent under the file input (described, not yet stored).
     private func decode(
         _ request: HTTPRequest
-    ) async throws(LeadRefusal.Reason) -> ([String: String], [MultipartFormReader.FilePart]) {
+    ) async throws(LeadRefusal.Reason) -> ([String: [String]], [MultipartFormReader.FilePart]) {
         let contentType = request.headers["Content-Type"]
         if let contentType, let media = MediaType(contentType), media.essence == "multipart/form-data" {
             do throws(AttachmentIntake.Failure) {
@@ -109,7 +113,7 @@ struct LeadEndpoint: Sendable {
         guard !request.body.isSpooled, request.body.count <= Self.maxBodyWithoutFiles else {
             throw .bodyTooLarge(limit: Self.maxBodyWithoutFiles)
         }
-        switch BodyDecoder.decode(request.body.bytes, contentType: contentType) {
+        switch BodyDecoder.decodeAll(request.body.bytes, contentType: contentType) {
         case .success(let values): return (values, [])
         case .failure(let error): throw .unreadableBody(error)
         }
@@ -163,13 +167,14 @@ struct LeadEndpoint: Sendable {
     /// The fields and the files together, so the visitor hears of every problem at once. A form that takes no files
     /// ignores any sent.
     private func validate(
-        _ values: [String: String], form: FormDefinition,
+        _ values: [String: String], lists: [String: [String]], form: FormDefinition,
         language: Language, files: [MultipartFormReader.FilePart]
     ) throws(LeadRefusal.Reason) -> Lead {
         var asShown = form
         asShown.language = language
         let fileProblems = form.attachments?.problems(files, language: language) ?? []
-        switch Validator.validate(values, form: asShown) {
+        let today = QuestionDate.earliestToday(secondsSince1970: now().timeIntervalSince1970)
+        switch Validator.validate(values, lists: lists, form: asShown, today: today) {
         case .success(let lead):
             guard fileProblems.isEmpty else {
                 throw .invalid(ValidationFailure(errors: [:], attachments: fileProblems))
@@ -190,7 +195,9 @@ struct LeadEndpoint: Sendable {
         let (photos, documents) = (files?.photos ?? 0, files?.documents ?? 0)
         return Submission(
             formID: form.id,
-            fields: Dictionary(uniqueKeysWithValues: lead.values.map { ($0.key.rawValue, $0.value) }),
+            // The answers count too: the same fields with other answers are another submission.
+            fields: Dictionary(uniqueKeysWithValues: lead.values.map { ($0.key.rawValue, $0.value) })
+                .merging(lead.answers.mapValues { $0.joined(separator: "\n") }) { field, _ in field },
             idempotencyKey: key,
             files: files,
             payload: { reference in

@@ -44,6 +44,8 @@ struct LeadRefusal: HTTPResponseError {
     /// The form once it is known, with the visitor's input to show it again.
     var form: FormDefinition?
     var values: [String: String] = [:]
+    /// Every value of each name, for the answers to a `checkboxes` question.
+    var lists: [String: [String]] = [:]
     /// The page's language once the form is known; before that, the request's `Accept-Language` decides.
     var language: Language?
     let pages: Pages
@@ -117,6 +119,7 @@ struct LeadRefusal: HTTPResponseError {
             return error(guardian.message(texts), field: guardian.field, code: code)
         case .invalid(let failure):
             var errors = failure.errors.reduce(into: [String: JSONValue]()) { $0[$1.key.rawValue] = .string($1.value) }
+            for (name, message) in failure.questions { errors[name] = .string(message) }
             if !failure.attachments.isEmpty {
                 errors[AttachmentPolicy.fieldName] = .string(failure.attachments.joined(separator: " "))
             }
@@ -159,12 +162,15 @@ struct LeadRefusal: HTTPResponseError {
         case .idempotencyKeyConflict:
             return .error(status, Self.keyConflictMessage)
         case .sendAgain(let guardian, _):
-            return formAgain(language, .init(values: values, notice: guardian.message(texts)))
+            return formAgain(language, .init(values: values, lists: lists, notice: guardian.message(texts)))
         case .invalid(let failure):
             return formAgain(
-                language, .init(values: values, errors: failure.errors, attachmentErrors: failure.attachments))
+                language,
+                .init(
+                    values: values, lists: lists, errors: failure.errors, questionErrors: failure.questions,
+                    attachmentErrors: failure.attachments))
         case .notStored:
-            return formAgain(language, .init(values: values, notice: texts.unavailable))
+            return formAgain(language, .init(values: values, lists: lists, notice: texts.unavailable))
         }
     }
 

@@ -15,7 +15,11 @@ struct FormPage: Sendable {
     /// The visitor's input and what was wrong with it, for showing the form again.
     struct State: Sendable {
         var values: [String: String] = [:]
+        /// Every value of each name: the answers to the form's own questions (`checkboxes` send several).
+        var lists: [String: [String]] = [:]
         var errors: [Field: String] = [:]
+        /// What was wrong with the answers to the form's own questions, by question name.
+        var questionErrors: [String: String] = [:]
         /// What was wrong with the files sent (they must be chosen again: browsers never prefill a file input).
         var attachmentErrors: [String] = []
         var notice: String?
@@ -40,7 +44,16 @@ struct FormPage: Sendable {
         var fields = ""
         var project = ""
         // Without JavaScript, the first field with an error takes the focus.
-        let firstInvalid = form.shownFields.first { state.errors[$0] != nil }
+        let firstInvalidName = Self.pageOrder(form).first { item in
+            item.field.map { state.errors[$0] != nil } ?? (state.questionErrors[item.name] != nil)
+        }?.name
+        let firstInvalid = firstInvalidName.flatMap { Field(rawValue: $0) }
+        let questions = QuestionMarkup(form: form, language: language, state: state)
+        func questionBlocks(after field: Field?) -> String {
+            QuestionMarkup.questions(after: field, in: form).map {
+                questions.block($0, autofocus: $0.name == firstInvalidName)
+            }.joined()
+        }
         for field in form.shownFields {
             let block = fieldBlock(field, form: form, texts: texts, state: state, autofocus: field == firstInvalid)
             if field.isProjectAddress {
@@ -48,7 +61,7 @@ struct FormPage: Sendable {
             } else if field == .consent {
                 continue
             } else {
-                fields += block
+                fields += block + questionBlocks(after: field)
             }
         }
         if !project.isEmpty {
@@ -64,10 +77,11 @@ struct FormPage: Sendable {
                 + "<fieldset class=\"hf-project\" id=\"hf-project\"><legend>\(HTML.escape(texts.projectAddressDiffers))</legend>"
                 + "<div class=\"hf-project-fields\">\(project)</div></fieldset>\n"
         }
+        fields += questionBlocks(after: nil)
         if let policy = form.attachments {
             fields += filesBlock(
                 policy, language: language, state: state,
-                autofocus: firstInvalid == nil && !state.attachmentErrors.isEmpty)
+                autofocus: firstInvalidName == nil && !state.attachmentErrors.isEmpty)
         }
         if form.shownFields.contains(.consent) {
             fields += fieldBlock(.consent, form: form, texts: texts, state: state, autofocus: firstInvalid == .consent)
@@ -126,11 +140,14 @@ struct FormPage: Sendable {
             return
                 "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\"><p>\(HTML.escape(notice))</p></div>"
         }
-        guard !state.errors.isEmpty || !state.attachmentErrors.isEmpty else { return "" }
-        var items = form.shownFields.compactMap { field -> String? in
-            guard let message = state.errors[field] else { return nil }
-            return
-                "<li><a href=\"#hf-\(field.rawValue)\">\(HTML.escape(texts.label(for: field))): \(HTML.escape(message))</a></li>"
+        guard !state.errors.isEmpty || !state.attachmentErrors.isEmpty || !state.questionErrors.isEmpty else {
+            return ""
+        }
+        var items = Self.pageOrder(form).compactMap { item -> String? in
+            let message = item.field.map { state.errors[$0] } ?? state.questionErrors[item.name]
+            guard let message else { return nil }
+            let label = item.label(texts)
+            return "<li><a href=\"#hf-\(item.name)\">\(HTML.escape(label)): \(HTML.escape(message))</a></li>"
         }.joined()
         if let policy = form.attachments, !state.attachmentErrors.isEmpty {
             let label = AttachmentTexts.forLanguage(texts.language).label(for: policy.types)
@@ -143,7 +160,7 @@ struct FormPage: Sendable {
 
     /// `[[name, label], …]` in page order, for the script's error summary and its focus on the first error.
     static func labelsJSON(form: FormDefinition, texts: Texts) -> String {
-        var labels = form.shownFields.map { JSONValue.array([.string($0.rawValue), .string(texts.label(for: $0))]) }
+        var labels = pageOrder(form).map { JSONValue.array([.string($0.name), .string($0.label(texts))]) }
         if let policy = form.attachments {
             let files: JSONValue = [
                 .string(AttachmentPolicy.fieldName),

@@ -37,7 +37,9 @@ struct Pages: Sendable {
         if presentation.theme == nil { presentation.theme = themes[definition.id] }
         let token = issueToken(definition.id)
         // The empty form differs between requests only in its token: render it once, then fill the token in.
-        guard state.values.isEmpty, state.errors.isEmpty, state.notice == nil, presentation.cacheable else {
+        guard state.values.isEmpty, state.lists.isEmpty, state.errors.isEmpty, state.questionErrors.isEmpty,
+            state.notice == nil, presentation.cacheable
+        else {
             return Self.html(
                 form.render(definition, language: language, token: token, state: state, presentation: presentation),
                 status: status)

@@ -61,8 +61,11 @@ struct FormPageRoutes {
         let asked = request.queryItems["parent"].map(OriginPolicy.normalize)
         let allowed = asked.flatMap { embedders.allows($0, form: form.id) ? $0 : nil }
         let ownHost = asked.flatMap { OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil }
+        // `?service=dach` (a link, or `data-service` on the embed script) chooses an answer; only offered values.
+        let chosen = QuestionMarkup.prefill(request.queryItems, form: form)
         let page = pages.formPage(
             form, language: Negotiation.pageLanguage(request, default: form.language),
+            state: .init(lists: chosen),
             presentation: .init(
                 parentOrigin: allowed ?? ownHost,
                 cacheable: allowed != nil || ownHost == nil))
