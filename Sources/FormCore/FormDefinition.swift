@@ -23,6 +23,8 @@ public struct FormDefinition: Sendable, Equatable {
     }
     /// The files the form takes; nil: none (a file sent anyway is ignored).
     package var attachments: AttachmentPolicy?
+    /// Whether leads carry where they came from (`Attribution`): campaign parameters and the page they were sent from.
+    package var attribution = true
     /// Always contains the mandatory fields. A required field that is not shown is ignored by validation.
     package var requiredFields: Set<Field> {
         didSet { requiredFields = Self.normalizedRequired(requiredFields) }

@@ -3,6 +3,8 @@ package struct Lead: Sendable, Equatable {
     package var values: [Field: String]
     package var consent: Bool
     package var formID: String
+    /// Where it came from; empty when the form does not capture it.
+    package var attribution = Attribution()
 
     package init(values: [Field: String] = [:], consent: Bool = false, formID: String) {
         self.values = values

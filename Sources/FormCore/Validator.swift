@@ -64,7 +64,10 @@ package enum Validator: Sendable {
         where (shown[field] || field == .countryCode || field == .projectCountryCode) && !values[field].isEmpty {
             lead[field] = values[field]
         }
-        return .success(Lead(values: lead, consent: consent, formID: form.id))
+        var taken = Lead(values: lead, consent: consent, formID: form.id)
+        // Checked here too, but never a reason to refuse: invalid values are left out.
+        if form.attribution { taken.attribution = Attribution(raw) }
+        return .success(taken)
     }
 
     package static func isTruthy(_ value: String?) -> Bool {

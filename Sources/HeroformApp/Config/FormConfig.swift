@@ -78,11 +78,13 @@ enum FormConfig {
             reader.absorb(settings)
             if before > 0 || attachments == nil { valid = false }
         }
+        let attribution = reader.bool("attribution")
         guard valid, let measure, let source else { return nil }
         var form = FormDefinition(
             id: id, measure: measure, partnerSource: source, title: title, language: language,
             privacyURL: privacy, successURL: success, shownFields: shown, requiredFields: required)
         form.attachments = attachments
+        form.attribution = attribution ?? true
         return (form, theme)
     }
 

@@ -80,6 +80,7 @@ struct FormPage: Sendable {
             + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
             + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
             + (proofOfWork ? "<input type=\"hidden\" name=\"_pow\" value=\"\">" : "")
+            + (form.attribution ? Self.attributionFields(Attribution(state.values)) : "")
         // Texts the form's script shows come from here too, so each language keeps them in one place.
         var attributes =
             " data-token-url=\"/token?form=\(HTML.escape(form.id))\""
@@ -139,6 +140,14 @@ struct FormPage: Sendable {
         }
         return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\">"
             + "<p>\(HTML.escape(state.notice ?? texts.errorSummary))</p><ul>\(items)</ul></div>"
+    }
+
+    /// Where the visitor came from — the page's query (the embedding page's, passed on by embed.js) or the fields
+    /// sent last — carried along as hidden fields, so it works without JavaScript. Only values that would be kept.
+    static func attributionFields(_ attribution: Attribution) -> String {
+        Attribution.Key.allCases.compactMap { key in
+            attribution[key].map { "<input type=\"hidden\" name=\"\(key.rawValue)\" value=\"\(HTML.escape($0))\">" }
+        }.joined()
     }
 
     /// `[[name, label], …]` in page order, for the script's error summary and its focus on the first error.

@@ -54,11 +54,15 @@ struct FormPageRoutes {
                 title: texts.notFoundTitle, text: texts.notFoundText, language: language,
                 status: .notFound)
         }
-        let asked = request.queryItems["parent"].map(OriginPolicy.normalize)
+        let query = request.queryItems
+        let asked = query["parent"].map(OriginPolicy.normalize)
         let allowed = asked.flatMap { embedders.contains($0) ? $0 : nil }
         let ownHost = asked.flatMap { OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil }
+        // Campaign parameters and the embedding page's address become hidden fields (a page with them is not cached).
+        let attribution = form.attribution ? Attribution(query).fields : [:]
         return pages.formPage(
             form, language: Negotiation.pageLanguage(request, default: form.language),
+            state: .init(values: attribution),
             presentation: .init(
                 parentOrigin: allowed ?? ownHost,
                 cacheable: allowed != nil || ownHost == nil))
