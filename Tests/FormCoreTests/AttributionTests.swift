@@ -32,7 +32,8 @@ import Testing
     @Test func campaignValuesUpToTheirLimitAreKeptLongerOnesDropped() {
         let atLimit = String(repeating: "ä", count: 100)
         let over = String(repeating: "a", count: 101)
-        let attribution = Attribution(["utm_source": atLimit, "utm_medium": over, "utm_term": over, "utm_content": "ok"])
+        let attribution = Attribution(
+            ["utm_source": atLimit, "utm_medium": over, "utm_term": over, "utm_content": "ok"])
         #expect(attribution[.source] == atLimit)
         #expect(attribution[.medium] == nil)
         #expect(attribution[.term] == nil)

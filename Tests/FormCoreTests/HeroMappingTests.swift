@@ -143,7 +143,8 @@ import Testing
         (["utm_source": "facebook", "utm_content": "video"], #"Quelle: facebook / Inhalt "video""#),
         (["utm_term": "dachdecker hannover"], #"Quelle: Suchbegriff "dachdecker hannover""#),
         (["gclid": "EAIaIQobChMI"], "Quelle: gclid EAIaIQobChMI"),
-        (["gclid": "EAIaIQob", "page_url": "https://www.example.de/"], "Quelle: gclid EAIaIQob; Seite: https://www.example.de/"),
+        (["gclid": "EAIaIQob", "page_url": "https://www.example.de/"],
+         "Quelle: gclid EAIaIQob; Seite: https://www.example.de/"),
     ])
     func attributionLineInTheNotes(fields: [String: String], line: String) {
         var lead = Lead(values: [.email: "a@b.de"], formID: "f")
@@ -156,11 +157,12 @@ import Testing
     @Test func noAttributionNoLine() {
         let lead = Lead(values: [.email: "a@b.de"], formID: "f")
         #expect(lead.attribution.notesLine == nil)
-        #expect(HeroMapping.partnerNotes(for: lead, reference: "R", consentAt: Self.consentAt) == "Referenz: R\nFormular: f")
+        let notes = HeroMapping.partnerNotes(for: lead, reference: "R", consentAt: Self.consentAt)
+        #expect(notes == "Referenz: R\nFormular: f")
     }
 
     @Test func attributionExactJSON() {
-        var lead = Lead(values: [.email: "a@b.de", .zipcode: "30449", .countryCode: "DE"], consent: false, formID: "kurz")
+        var lead = Lead(values: [.email: "a@b.de", .zipcode: "30449", .countryCode: "DE"], formID: "kurz")
         lead.attribution = Attribution(["utm_source": "google", "utm_medium": "cpc", "utm_campaign": "dach-herbst",
                                         "page_url": "https://www.example.de/dachsanierung?x=1"])
         let form = FormDefinition(id: "kurz", measure: "SAN", partnerSource: "Website")

@@ -17,7 +17,8 @@ import Testing
         ("utm_source", "google"), ("utm_medium", "cpc"), ("utm_campaign", "dach-herbst"),
         ("page_url", "https://www.example.de/dachsanierung?utm_source=google"),
     ]
-    static let campaignLine = #"Quelle: google / cpc / Kampagne "dach-herbst"; Seite: https://www.example.de/dachsanierung"#
+    static let campaignLine =
+        #"Quelle: google / cpc / Kampagne "dach-herbst"; Seite: https://www.example.de/dachsanierung"#
 
     func get(_ server: some RequestSender, _ target: String, headers: String = "") async throws -> RawResponse {
         try await exchange(server, "GET \(target) HTTP/1.1\r\nHost: forms.example\r\n\(headers)\r\n")
@@ -204,7 +205,8 @@ import Testing
             let response = try await post(
                 server, urlencoded([("email", "kaputt")]), extraHeaders: "Referer: https://www.example.de/kontakt\r\n")
             #expect(response.status == 422)
-            #expect(response.text.contains(#"<input type="hidden" name="page_url" value="https://www.example.de/kontakt">"#))
+            #expect(response.text.contains(
+                #"<input type="hidden" name="page_url" value="https://www.example.de/kontakt">"#))
         }
     }
 
