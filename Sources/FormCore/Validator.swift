@@ -65,7 +65,7 @@ package enum Validator: Sendable {
             lead[field] = values[field]
         }
         var taken = Lead(values: lead, consent: consent, formID: form.id)
-        // Checked here too, but never a reason to refuse: invalid values are left out.
+        // Never a reason to refuse: invalid values are left out.
         if form.attribution { taken.attribution = Attribution(raw) }
         return .success(taken)
     }

@@ -5,7 +5,8 @@ package import Outbox
 import Synchronization
 
 /// Counters and histograms for `GET /metrics`, in Prometheus text format (version 0.0.4). Labels come from
-/// code (route patterns, fixed result names), never from request data, so their number stays small.
+/// code (route patterns, fixed result names), so their number stays small — except leads' sources, which visitors
+/// send and which are therefore capped (`LeadSources`).
 package final class Metrics: HTTPObserver, Sendable {
     /// What became of a POST to /leads.
     package enum LeadResult: String, Sendable, CaseIterable {

@@ -14,6 +14,7 @@ struct FormPage: Sendable {
 
     /// The visitor's input and what was wrong with it, for showing the form again.
     struct State: Sendable {
+        /// The fields sent last; on a fresh page, where the visitor came from (`Attribution`'s fields).
         var values: [String: String] = [:]
         var errors: [Field: String] = [:]
         /// What was wrong with the files sent (they must be chosen again: browsers never prefill a file input).
