@@ -1,7 +1,9 @@
 /* heroform: embeds the contact form in an iframe that grows and shrinks with its content.
      <script src="https://forms.example.de/embed.js" data-form="default" async></script>
    Optional: data-lang="en", data-title="Kontaktformular"; any other data-NAME="value" is passed to the form page as
-   ?NAME=value, so data-service="dach" preselects that answer of the form's question "service". After a successful send the iframe dispatches a
+   ?NAME=value, so data-service="dach" preselects that answer of the form's question "service". The page's utm_* and
+   gclid parameters and its address are passed to the form (forms.ID.attribution). After a successful send the
+   iframe dispatches a
    "heroform:success" event (bubbling, detail.reference) on the page. Messages are accepted only from the form's own
    origin and its own iframe. */
 (function () {
@@ -24,6 +26,14 @@
       src.searchParams.set(name, attribute.value);
     }
   });
+  // Where a lead comes from, without cookies, storage or anyone else: this page's campaign parameters and its
+  // address (without query or fragment) go into the form's URL, whose page keeps them in hidden fields.
+  var here = new URL(window.location.href);
+  ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid"].forEach(function (name) {
+    var value = here.searchParams.get(name);
+    if (value) { src.searchParams.set(name, value); }
+  });
+  src.searchParams.set("page_url", here.origin + here.pathname);
 
   var frame = document.createElement("iframe");
   frame.src = src.toString();

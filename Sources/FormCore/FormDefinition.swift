@@ -31,6 +31,8 @@ public struct FormDefinition: Sendable, Equatable {
     package var heroAccount: String?
     /// Sites that may embed this form and send to it, besides `security.allowed_origins` (which may for every form).
     package var allowedOrigins: [String] = []
+    /// Whether leads carry where they came from (`Attribution`): campaign parameters and the page they were sent from.
+    package var attribution = true
     /// Always contains the mandatory fields. A required field that is not shown is ignored by validation.
     package var requiredFields: Set<Field> {
         didSet { requiredFields = Self.normalizedRequired(requiredFields) }

@@ -70,6 +70,7 @@ package enum HeroMapping: Sendable {
         if !reference.isEmpty { lines.append("Referenz: \(reference)") }
         if !lead.formID.isEmpty { lines.append("Formular: \(lead.formID)") }
         if let files = filesLine(photos: photos, documents: documents) { lines.append(files) }
+        if let source = lead.attribution.notesLine { lines.append(source) }
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 

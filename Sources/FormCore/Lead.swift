@@ -5,6 +5,8 @@ package struct Lead: Sendable, Equatable {
     package var formID: String
     /// The answers to the form's own questions by name (`Question.check`); unanswered ones left out.
     package var answers: [String: [String]] = [:]
+    /// Where it came from; empty when the form does not capture it.
+    package var attribution = Attribution()
 
     package init(values: [Field: String] = [:], consent: Bool = false, formID: String) {
         self.values = values

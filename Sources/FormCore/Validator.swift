@@ -77,6 +77,8 @@ package enum Validator: Sendable {
         }
         var valid = Lead(values: lead, consent: consent, formID: form.id)
         valid.answers = answers
+        // Never a reason to refuse: invalid values are left out.
+        if form.attribution { valid.attribution = Attribution(raw) }
         return .success(valid)
     }
 

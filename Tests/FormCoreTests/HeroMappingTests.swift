@@ -125,4 +125,51 @@ import Testing
         #expect(!json.contains("projectaddress"))
         #expect(!json.contains("first_name"))
     }
+
+    // MARK: Where the lead came from
+
+    @Test(arguments: [
+        (["utm_source": "google", "utm_medium": "cpc", "utm_campaign": "dach-herbst",
+          "page_url": "https://www.example.de/dachsanierung"],
+         #"Quelle: google / cpc / Kampagne "dach-herbst"; Seite: https://www.example.de/dachsanierung"#),
+        (["utm_source": "google", "utm_medium": "cpc", "utm_campaign": "dach-herbst", "utm_term": "dach undicht",
+          "utm_content": "anzeige-b", "gclid": "Cj0KCQjw", "page_url": "https://www.example.de/dach"],
+         #"Quelle: google / cpc / Kampagne "dach-herbst" / Suchbegriff "dach undicht" / Inhalt "anzeige-b" / "#
+            + #"gclid Cj0KCQjw; Seite: https://www.example.de/dach"#),
+        (["page_url": "https://www.example.de/kontakt"], "Seite: https://www.example.de/kontakt"),
+        (["utm_source": "newsletter"], "Quelle: newsletter"),
+        (["utm_medium": "cpc"], "Quelle: – / cpc"),
+        (["utm_medium": "email", "utm_campaign": "märz"], #"Quelle: – / email / Kampagne "märz""#),
+        (["utm_source": "facebook", "utm_content": "video"], #"Quelle: facebook / Inhalt "video""#),
+        (["utm_term": "dachdecker hannover"], #"Quelle: Suchbegriff "dachdecker hannover""#),
+        (["gclid": "EAIaIQobChMI"], "Quelle: gclid EAIaIQobChMI"),
+        (["gclid": "EAIaIQob", "page_url": "https://www.example.de/"],
+         "Quelle: gclid EAIaIQob; Seite: https://www.example.de/"),
+    ])
+    func attributionLineInTheNotes(fields: [String: String], line: String) {
+        var lead = Lead(values: [.email: "a@b.de"], formID: "f")
+        lead.attribution = Attribution(fields)
+        let form = FormDefinition(id: "f", measure: "DOG", partnerSource: "Web")
+        let payload = HeroMapping.payload(for: lead, form: form, reference: "R", consentAt: Self.consentAt, photos: 1)
+        #expect(payload.projectMatch?.partnerNotes == "Referenz: R\nFormular: f\nDateien: 1 (1 Foto)\n\(line)")
+    }
+
+    @Test func noAttributionNoLine() {
+        let lead = Lead(values: [.email: "a@b.de"], formID: "f")
+        #expect(lead.attribution.notesLine == nil)
+        let notes = HeroMapping.partnerNotes(for: lead, reference: "R", consentAt: Self.consentAt)
+        #expect(notes == "Referenz: R\nFormular: f")
+    }
+
+    @Test func attributionExactJSON() {
+        var lead = Lead(values: [.email: "a@b.de", .zipcode: "30449", .countryCode: "DE"], formID: "kurz")
+        lead.attribution = Attribution(["utm_source": "google", "utm_medium": "cpc", "utm_campaign": "dach-herbst",
+                                        "page_url": "https://www.example.de/dachsanierung?x=1"])
+        let form = FormDefinition(id: "kurz", measure: "SAN", partnerSource: "Website")
+        #expect(Self.json(lead, form: form, reference: "R1")
+            == #"{"address":{"country_code":"DE","zipcode":"30449"},"customer":{"email":"a@b.de"},"measure":"SAN","#
+            + #""project_match":{"partner_notes":"Referenz: R1\nFormular: kurz\nQuelle: google / cpc / "#
+            + #"Kampagne \"dach-herbst\"; Seite: https://www.example.de/dachsanierung","#
+            + #""partner_source":"Website"}}"#)
+    }
 }

@@ -82,6 +82,7 @@ enum FormConfig {
         }
         let account = reader.string("hero_account") // checked against hero.accounts by AppConfig
         let origins = AppConfig.readOrigins(&reader)
+        let attribution = reader.bool("attribution")
         guard valid, let measure, let source else { return nil }
         var form = FormDefinition(
             id: id, measure: measure, partnerSource: source, title: title, language: language,
@@ -93,6 +94,7 @@ enum FormConfig {
             form.questions = questions.questions
             form.questionsTo = questions.to
         }
+        form.attribution = attribution ?? true
         return (form, theme)
     }
 

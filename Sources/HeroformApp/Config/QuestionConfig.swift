@@ -12,9 +12,10 @@ enum QuestionConfig {
     static let maxTextareaLength = 10_000
 
     /// Names a question may not take: the built-in fields and what else the page and `POST /leads` use (hidden
-    /// fields, the honeypot, the file input, element ids of the page).
+    /// fields, the honeypot, the file input, element ids of the page, where a lead came from).
     static let reservedNames: Set<String> =
         Set(Field.allCases.map(\.rawValue))
+        .union(Attribution.Key.allCases.map(\.rawValue))
         .union(["lang", "website", "attachments", "project_differs", "project", "summary", "parent", "ref", "logo"])
 
     /// The questions, or nil after naming a problem (in `reader`).

@@ -53,7 +53,7 @@ struct LeadEndpoint: Sendable {
         if let seconds = guards.rateLimit(request, now: now()) { throw .rateLimited(retryAfter: seconds) }
         let (lists, files) = try await decode(request)
         // Of a repeated name the first value counts; only a `checkboxes` question takes them all.
-        let values = lists.compactMapValues(\.first)
+        var values = lists.compactMapValues(\.first)
         known.values = values
         known.lists = lists
         let form = try form(for: values)
@@ -64,6 +64,10 @@ struct LeadEndpoint: Sendable {
             return OriginPolicy.forbidden
         }
         known.form = form
+        if form.attribution, let page = Self.refererPage(request, values: values) {
+            values[Attribution.Key.pageURL.rawValue] = page
+            known.values = values
+        }
         // The page's language (`?lang=en` on a German form) comes back in the hidden field `lang`.
         let language = values["lang"].flatMap(Language.init(rawValue:)) ?? form.language
         known.language = language
@@ -86,8 +90,12 @@ struct LeadEndpoint: Sendable {
             submission.spending = guards.spending(checked, now: now)
             submission.account = form.heroAccount
             let count = form.attachments.map { _ in staged?.attachments.count ?? 0 }
-            return try answer(
-                await delivery.submit(submission), form: form, json: json, files: count, spending: submission.spending)
+            let result = await delivery.submit(submission)
+            switch result {
+            case .delivered, .queued: metrics.leadTaken(source: lead.attribution[.source]) // a new lead, stored
+            default: break
+            }
+            return try answer(result, form: form, json: json, files: count, spending: submission.spending)
         } catch {
             // A stored lead took its files along; a refused one leaves none behind.
             staged?.folder.discard()
@@ -227,6 +235,16 @@ struct LeadEndpoint: Sendable {
         case .notStored:
             throw .notStored
         }
+    }
+
+    /// The page a lead was sent from when its body names none: the Referer's origin and path (a site's own form
+    /// posting here), never one of heroform's own pages (the form page itself, whose address says nothing).
+    static func refererPage(_ request: HTTPRequest, values: [String: String]) -> String? {
+        guard Attribution(values)[.pageURL] == nil, let referer = request.headers["Referer"],
+            let origin = Attribution.origin(of: referer),
+            !OriginPolicy.isSameHost(origin, host: request.headers["Host"])
+        else { return nil }
+        return Attribution.page(fromReferer: referer)
     }
 
     static func isValidIdempotencyKey(_ key: String) -> Bool {

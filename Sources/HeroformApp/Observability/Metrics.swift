@@ -5,7 +5,8 @@ package import Outbox
 import Synchronization
 
 /// Counters and histograms for `GET /metrics`, in Prometheus text format (version 0.0.4). Labels come from
-/// code (route patterns, fixed result names), never from request data, so their number stays small.
+/// code (route patterns, fixed result names), so their number stays small — except leads' sources, which visitors
+/// send and which are therefore capped (`LeadSources`).
 package final class Metrics: HTTPObserver, Sendable {
     /// What became of a POST to /leads.
     package enum LeadResult: String, Sendable, CaseIterable {
@@ -46,6 +47,34 @@ package final class Metrics: HTTPObserver, Sendable {
         var heroCalls: [String: Int] = [:]
         var uploads: [String: Int] = [:]
         var uploadedBytes = 0
+        var sources = LeadSources()
+    }
+
+    /// Leads by `utm_source`, with a bounded label set: the first `maxNamed` sources seen get a label of their own,
+    /// later ones count as `other`, leads without a source as `none`. A source spelt `none` or `other` counts there.
+    struct LeadSources {
+        static let maxNamed = 20
+        private(set) var named: [String: Int] = [:]
+        private(set) var none = 0
+        private(set) var other = 0
+
+        mutating func count(_ source: String?) {
+            switch source {
+            case nil, "none": none += 1
+            case "other": other += 1
+            case let source?:
+                if named[source] != nil || named.count < Self.maxNamed {
+                    named[source, default: 0] += 1
+                } else {
+                    other += 1
+                }
+            }
+        }
+
+        /// Label values and counts: the named sources by name, then `none` and `other`.
+        var lines: [(label: String, count: Int)] {
+            named.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("none", none), ("other", other)]
+        }
     }
 
     private let state = Mutex(State())
@@ -64,6 +93,11 @@ package final class Metrics: HTTPObserver, Sendable {
 
     package func lead(_ result: LeadResult) {
         state.withLock { $0.leads[result, default: 0] += 1 }
+    }
+
+    /// Counts a new lead (delivered or queued) by where it came from: its `utm_source`, or none.
+    package func leadTaken(source: String?) {
+        state.withLock { $0.sources.count(source) }
     }
 
     /// Counts a sending by its outcome, under the names of HERO's answers (dry-run sendings count as created).
@@ -144,6 +178,13 @@ package final class Metrics: HTTPObserver, Sendable {
         out += "# HELP heroform_leads_total Submissions to /leads by result.\n# TYPE heroform_leads_total counter\n"
         for result in LeadResult.allCases {
             out += "heroform_leads_total{result=\"\(result.rawValue)\"} \(snapshot.leads[result] ?? 0)\n"
+        }
+
+        out += "# HELP heroform_leads_by_source_total New leads (delivered or queued) by utm_source: the first "
+        out += "\(LeadSources.maxNamed) sources seen, the rest as other, none without one.\n"
+        out += "# TYPE heroform_leads_by_source_total counter\n"
+        for (label, count) in snapshot.sources.lines {
+            out += "heroform_leads_by_source_total{source=\"\(Self.escape(label))\"} \(count)\n"
         }
 
         out +=

@@ -14,6 +14,7 @@ struct FormPage: Sendable {
 
     /// The visitor's input and what was wrong with it, for showing the form again.
     struct State: Sendable {
+        /// The fields sent last; on a fresh page, where the visitor came from (`Attribution`'s fields).
         var values: [String: String] = [:]
         /// Every value of each name: the answers to the form's own questions (`checkboxes` send several).
         var lists: [String: [String]] = [:]
@@ -94,6 +95,7 @@ struct FormPage: Sendable {
             + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
             + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
             + (proofOfWork ? "<input type=\"hidden\" name=\"_pow\" value=\"\">" : "")
+            + (form.attribution ? Self.attributionFields(Attribution(state.values)) : "")
         // Texts the form's script shows come from here too, so each language keeps them in one place.
         var attributes =
             " data-token-url=\"/token?form=\(HTML.escape(form.id))\""
@@ -156,6 +158,14 @@ struct FormPage: Sendable {
         }
         return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\">"
             + "<p>\(HTML.escape(state.notice ?? texts.errorSummary))</p><ul>\(items)</ul></div>"
+    }
+
+    /// Where the visitor came from — the page's query (the embedding page's, passed on by embed.js) or the fields
+    /// sent last — carried along as hidden fields, so it works without JavaScript. Only values that would be kept.
+    static func attributionFields(_ attribution: Attribution) -> String {
+        Attribution.Key.allCases.compactMap { key in
+            attribution[key].map { "<input type=\"hidden\" name=\"\(key.rawValue)\" value=\"\(HTML.escape($0))\">" }
+        }.joined()
     }
 
     /// `[[name, label], …]` in page order, for the script's error summary and its focus on the first error.

@@ -58,14 +58,16 @@ struct FormPageRoutes {
                 title: texts.notFoundTitle, text: texts.notFoundText, language: language,
                 status: .notFound)
         }
-        let asked = request.queryItems["parent"].map(OriginPolicy.normalize)
+        let query = request.queryItems
+        let asked = query["parent"].map(OriginPolicy.normalize)
         let allowed = asked.flatMap { embedders.allows($0, form: form.id) ? $0 : nil }
         let ownHost = asked.flatMap { OriginPolicy.isSameHost($0, host: request.headers["Host"]) ? $0 : nil }
         // `?service=dach` (a link, or `data-service` on the embed script) chooses an answer; only offered values.
-        let chosen = QuestionMarkup.prefill(request.queryItems, form: form)
+        // Campaign parameters and the embedding page's address become hidden fields (a page with them is not cached).
+        let attribution = form.attribution ? Attribution(query).fields : [:]
         let page = pages.formPage(
             form, language: Negotiation.pageLanguage(request, default: form.language),
-            state: .init(lists: chosen),
+            state: .init(values: attribution, lists: QuestionMarkup.prefill(query, form: form)),
             presentation: .init(
                 parentOrigin: allowed ?? ownHost,
                 cacheable: allowed != nil || ownHost == nil))
