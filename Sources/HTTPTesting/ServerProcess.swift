@@ -1,16 +1,9 @@
 package import Foundation
-import Synchronization
 
 /// A built binary of this package (`heroform` unless told otherwise) run as a child process, the way an operator
 /// runs it.
 package final class ServerProcess: Sendable {
-    package let process: Process
-    private let output = OutputBuffer()
-
-    /// Shared with the pipe's reading handler, which outlives any borrow of `self`.
-    final class OutputBuffer: Sendable {
-        let text = Mutex<String>("")
-    }
+    package let child: ChildProcess
 
     /// The executable next to the test bundle (SwiftPM puts both in the same build folder).
     package static var executable: URL { executable(named: "heroform") }
@@ -29,37 +22,12 @@ package final class ServerProcess: Sendable {
         _ arguments: [String], program: String = "heroform", directory: URL? = nil,
         environment: [String: String] = [:]
     ) throws {
-        process = Process()
-        process.executableURL = Self.executable(named: program)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { $1 }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try ProcessLaunch.run(process)
-        // Read by a thread of its own until the child's end of the pipe closes, not by `readabilityHandler`: its
-        // Dispatch source stays registered by descriptor number when the handle closes the pipe, and libdispatch then
-        // crashed on an event for the next socket that got the same number.
-        let output = self.output
-        let reading = pipe.fileHandleForReading
-        Thread.detachNewThread {
-            while true {
-                let data = reading.availableData
-                if data.isEmpty { return }
-                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
+        child = try ChildProcess(
+            executable: Self.executable(named: program).path, arguments: arguments, directory: directory?.path,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
-    /// A test that ends early (a failed expectation) must not leave its server running.
-    deinit {
-        if process.isRunning { process.terminate() }
-    }
-
-    package var text: String { output.text.withLock { $0 } }
+    package var text: String { child.text }
 
     /// Waits until the output contains `marker`; returns the output then, or nil on timeout or exit. The output is
     /// looked at once more when the time is up: under a parallel suite's load this task may only wake after it.
@@ -68,7 +36,7 @@ package final class ServerProcess: Sendable {
         while ContinuousClock.now < deadline {
             let current = text
             if current.contains(marker) { return current }
-            if !process.isRunning {
+            if !child.isRunning {
                 try? await Task.sleep(for: .milliseconds(50))
                 return text.contains(marker) ? text : nil
             }
@@ -86,19 +54,13 @@ package final class ServerProcess: Sendable {
         return rest.split(separator: ":").last.flatMap { UInt16($0) }
     }
 
-    package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    package func signal(_ number: Int32) { child.signal(number) }
 
     /// Waits for the process to end; nil if it is still running after `timeout` (it is then killed).
     package func exitCode(timeout: Duration = .seconds(10)) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if process.isRunning {
-            process.terminate()
-            return nil
-        }
-        return process.terminationStatus
+        if let status = await child.exit(within: timeout) { return status }
+        child.signal(SIGKILL)
+        return nil
     }
 
     /// Runs to completion and returns (status, output).
@@ -108,7 +70,6 @@ package final class ServerProcess: Sendable {
     ) async throws -> (Int32?, String) {
         let child = try ServerProcess(arguments, program: program, directory: directory, environment: environment)
         let status = await child.exitCode()
-        try? await Task.sleep(for: .milliseconds(50))
         return (status, child.text)
     }
 }

@@ -25,7 +25,7 @@ package final class WebDriver: Sendable {
 
     package static var isAvailable: Bool { chromedriverPath != nil && chromiumPath != nil }
 
-    private let driver: Process
+    private let driver: ChildProcess
     private let base: URL
     package let session: String
 
@@ -42,15 +42,9 @@ package final class WebDriver: Sendable {
         let probe = try Socket.listening(on: loopback, v6Only: false)
         let port = Int(probe.localAddress?.port ?? 0)
         probe.close()
-        driver = Process()
-        driver.executableURL = URL(fileURLWithPath: chromedriver)
-        driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(port).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: log)
-        driver.standardOutput = logHandle
-        driver.standardError = logHandle
-        try ProcessLaunch.run(driver)
+        driver = try ChildProcess(
+            executable: chromedriver, arguments: ["--port=\(port)", "--allowed-ips=127.0.0.1"], output: .file(log.path))
         guard let url = URL(string: "http://127.0.0.1:\(port)") else { throw Failure(description: "bad port \(port)") }
         base = url
         var ready = false
@@ -95,8 +89,8 @@ package final class WebDriver: Sendable {
 
     /// SIGKILL, not `terminate()`: started from the test process, chromedriver did not stop on SIGTERM (probably an
     /// ignored or blocked signal inherited from it) and outlived every test run, five processes a run.
-    private static func stop(_ driver: Process) {
-        if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
+    private static func stop(_ driver: ChildProcess) {
+        driver.signal(SIGKILL)
     }
 
     // MARK: - Pages

@@ -306,16 +306,11 @@ struct BrowserTests {
 /// axe-core, the accessibility engine, from the PyPI package axe-selenium-python (which carries axe.min.js).
 enum AxeCore {
     static var script: String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import axe_selenium_python, os; print(os.path.join(os.path.dirname(axe_selenium_python.__file__), 'node_modules', 'axe-core', 'axe.min.js'))"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? ProcessLaunch.run(process)) != nil else { return nil }
-        process.waitUntilExit()
-        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: path) else { return nil }
+        let lookup = "import axe_selenium_python, os; print(os.path.join(os.path.dirname(axe_selenium_python.__file__), 'node_modules', 'axe-core', 'axe.min.js'))"
+        guard let process = try? ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", lookup]) else { return nil }
+        let status = process.waitUntilExit()
+        let path = process.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 0, let data = FileManager.default.contents(atPath: path) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -36,29 +36,15 @@ import Testing
         let port = try #require(await server.listeningPort(), "\(server.text)")
         #expect(server.text.contains("mode: dry-run"))
 
-        // Under `timeout`, so a server that never answers cannot hang the suite; output to a file and the exit
-        // awaited through the termination handler, so no thread of the small cooperative pool blocks meanwhile.
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        shell.arguments = ["120", "/bin/bash", "-e", "-o", "pipefail", "-c",
-                           script.replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(port)")
-                               .replacingOccurrences(of: "swift run heroform", with: ServerProcess.executable.path)]
-        shell.currentDirectoryURL = workspace.url
-        shell.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Under `timeout`, so a server that never answers cannot hang the suite (the wait below is a safety net).
+        let command = script.replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(port)")
+            .replacingOccurrences(of: "swift run heroform", with: ServerProcess.executable.path)
         let outputPath = workspace.url.appendingPathComponent("example-output.txt").path
-        #expect(FileManager.default.createFile(atPath: outputPath, contents: nil))
-        let output = try #require(FileHandle(forWritingAtPath: outputPath))
-        shell.standardOutput = output
-        shell.standardError = output
-        let exited = AsyncStream<Int32>.makeStream()
-        shell.terminationHandler = { process in
-            exited.continuation.yield(process.terminationStatus)
-            exited.continuation.finish()
-        }
-        try ProcessLaunch.run(shell)
-        var status: Int32 = -1
-        for await code in exited.stream { status = code }
-        try output.close()
+        let shell = try ChildProcess(
+            executable: "/usr/bin/timeout", arguments: ["120", "/bin/bash", "-e", "-o", "pipefail", "-c", command],
+            directory: workspace.url.path,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, output: .file(outputPath))
+        let status = await shell.exit(within: .seconds(150)) ?? -1
         let text = try String(contentsOfFile: outputPath, encoding: .utf8)
         #expect(status == 0, "exit \(status) (124: timed out): \(text)")
 

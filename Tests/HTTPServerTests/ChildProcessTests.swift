@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTesting
+import Sockets
+import Testing
+
+@Suite struct ChildProcessTests {
+    @Test func collectsStdoutAndStderrAndTheExitCode() async throws {
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "echo out; echo err >&2; exit 3"])
+        #expect(await child.exit(within: .seconds(30)) == 3)
+        #expect(child.text.contains("out\n"))
+        #expect(child.text.contains("err\n"))
+        #expect(!child.isRunning)
+    }
+
+    @Test func runsInTheGivenDirectoryWithTheGivenEnvironment() async throws {
+        let child = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "pwd; echo \"$GREETING\"; echo \"${HOME:-none}\""],
+            directory: "/tmp", environment: ["GREETING": "moin"])
+        #expect(await child.exit(within: .seconds(30)) == 0)
+        #expect(child.text == "/tmp\nmoin\nnone\n")
+    }
+
+    @Test func inheritsTheEnvironmentWhenNoneIsGiven() async throws {
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "echo \"$PATH\""])
+        #expect(await child.exit(within: .seconds(30)) == 0)
+        #expect(child.text == (ProcessInfo.processInfo.environment["PATH"] ?? "") + "\n")
+    }
+
+    @Test func writesToAFile() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID()).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let child = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "echo one; echo two >&2"], output: .file(path))
+        #expect(await child.exit(within: .seconds(30)) == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "one\ntwo\n")
+        #expect(child.text.isEmpty)
+    }
+
+    @Test func aSignalEndsItAndIsReportedByNumber() async throws {
+        let child = try ChildProcess(executable: "/bin/sleep", arguments: ["30"])
+        #expect(child.isRunning)
+        #expect(child.exitStatus == nil)
+        child.signal(SIGTERM)
+        #expect(await child.exit(within: .seconds(30)) == SIGTERM)
+    }
+
+    @Test func aProgramThatDoesNotExistIsAnErrorNamingIt() {
+        #expect {
+            _ = try ChildProcess(executable: "/nonexistent/heroform-nothing", arguments: [])
+        } throws: { error in
+            "\(error)".contains("/nonexistent/heroform-nothing")
+        }
+    }
+
+    /// The reason for this type: with many descriptors open the child gets only stdin, stdout and stderr (this
+    /// package's descriptors are close-on-exec), and starting it does not crash (Foundation's `Process` did).
+    @Test func theChildInheritsNoneOfOurSockets() async throws {
+        let address = try #require(try SocketAddress.resolve(host: "127.0.0.1", port: 0).first)
+        var sockets: [Socket] = []
+        for _ in 0..<200 { sockets.append(try Socket.listening(on: address, v6Only: false)) }
+        defer { sockets.forEach { $0.close() } }
+        let child = try ChildProcess(executable: "/bin/ls", arguments: ["/proc/self/fd"])
+        #expect(await child.exit(within: .seconds(30)) == 0)
+        // 3 is the directory ls reads.
+        #expect(child.text.split(separator: "\n").sorted() == ["0", "1", "2", "3"])
+    }
+
+    /// A signal this process ignores or blocks (the test runner ignores SIGPIPE) is back to its default in the child.
+    @Test func theChildStartsWithDefaultSignalHandling() async throws {
+        let child = try ChildProcess(executable: "/bin/grep", arguments: ["-E", "^Sig(Ign|Blk)", "/proc/self/status"])
+        #expect(await child.exit(within: .seconds(30)) == 0)
+        #expect(child.text == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
+    }
+}
