@@ -7,7 +7,7 @@ import Synchronization
 /// Not Foundation's `Process`: on Linux its `run()` lists /proc/self/fd to close inherited descriptors, and with
 /// some 1,300 descriptors open (a parallel suite holding many sockets) it read past the end of that listing and
 /// crashed the suite; it also was not safe to call from several threads at once. Every descriptor this package
-/// opens is close-on-exec, so the child inherits only the three it is given here.
+/// opens is close-on-exec, so the child inherits none of them, only the three it is given here.
 package final class ChildProcess: Sendable {
     /// Where the child's stdout and stderr go (both to the same place; stdin is /dev/null).
     package enum Output: Sendable {
