@@ -42,7 +42,13 @@ package enum HeroMapping: Sendable {
         if !answers.isEmpty {
             switch form.questionsTo {
             case .comment: comment = appending(answers, to: comment, separator: "\n\n")
-            case .notes: notes = appending(answers, to: notes, separator: "\n")
+            case .notes:
+                // Continuation lines indented: a textarea answer cannot pass for one of heroform's own note lines
+                // ("Referenz: …", "Einwilligung Datenschutz: …").
+                let indented = answers.map {
+                    $0.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ")
+                }
+                notes = appending(indented, to: notes, separator: "\n")
             }
         }
         let projectMatch = HeroPayload.ProjectMatch(

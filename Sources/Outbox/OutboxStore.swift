@@ -115,8 +115,22 @@ package final class OutboxStore: Sendable {
         }
     }
 
+    /// The schema this code writes; `migrate` brings older outboxes up to it.
+    static let schemaVersion = 3
+
+    /// An outbox written by a newer heroform: this one would misread it (sending a named account's leads with the
+    /// default key, say), so it does not open it.
+    package struct NewerSchema: Error, CustomStringConvertible {
+        package let found: Int
+        package var description: String {
+            "the outbox was written by a newer heroform (schema \(found), this one knows up to "
+                + "\(OutboxStore.schemaVersion)); start the newer version again"
+        }
+    }
+
     static func migrate(_ db: Database) throws {
         let version = try db.query("PRAGMA user_version").first?["user_version"]?.int ?? 0
+        guard version <= schemaVersion else { throw NewerSchema(found: version) }
         if version < 1 {
             try db.transaction {
                 try db.execute(

@@ -233,6 +233,17 @@ let baseFields = ["email": "anna@example.de", "last_name": "Schmidt", "zipcode":
             """)
     }
 
+    /// A textarea answer's own lines are indented in the notes, so none can pass for one of heroform's lines.
+    @Test func aTextareaAnswerInTheNotesCannotForgeANoteLine() {
+        let answers = ["service": ["dach"], "notes": ["Bitte klingeln.\nReferenz: AAA-BBB-CCC"]]
+        let match = payload(answers, form: questionForm(to: .notes)).projectMatch
+        #expect(match?.partnerNotes?.hasSuffix("""
+            Hinweise: Bitte klingeln.
+              Referenz: AAA-BBB-CCC
+            """) == true, "\(match?.partnerNotes ?? "")")
+        #expect(match?.partnerNotes?.components(separatedBy: "\nReferenz: ").count == 2)
+    }
+
     @Test func anUntickedCheckboxIsAnsweredNo() {
         #expect(payload(["service": ["beratung"]], message: nil).projectMatch?.comment
             == "Leistung: Beratung\nIch bin Eigentümer: Nein")

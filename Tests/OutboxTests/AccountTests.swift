@@ -150,4 +150,20 @@ import Testing
         let reopened = try OutboxStore(dataDir: dataDir)
         #expect(try await reopened.record("NEW-NEW-NEW")?.account == "mueller")
     }
+
+    /// A rollback must not read an outbox whose leads it would misroute.
+    @Test func anOutboxFromANewerVersionIsNotOpened() throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("newer-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        do {
+            let newer = try Database(path: dataDir + "/outbox.sqlite3")
+            try newer.execute("PRAGMA user_version = 4;")
+        }
+        #expect {
+            _ = try OutboxStore(dataDir: dataDir)
+        } throws: { error in
+            "\(error)".contains("written by a newer heroform (schema 4, this one knows up to 3)")
+        }
+    }
 }
