@@ -69,6 +69,13 @@ package final class ChildProcess: Sendable {
             }
             _ = addChdir(&actions, directory)
         }
+        // Nothing past stdin, stdout and stderr: a descriptor someone in the test process opened without close-on-exec
+        // (an accepted test socket, say) would otherwise live on in the child, and closing it here would neither end
+        // the connection nor send the reset a test waits for.
+        guard let addCloseFrom = Self.addCloseFrom else {
+            throw SpawnError(description: "posix_spawn_file_actions_addclosefrom_np is missing (glibc before 2.34)")
+        }
+        _ = addCloseFrom(&actions, 3)
         // Default dispositions and an empty mask: a signal the test process ignores or blocks must not stay so in the
         // child (chromedriver once outlived every run, deaf to SIGTERM).
         var attributes = posix_spawnattr_t()
@@ -192,6 +199,15 @@ package final class ChildProcess: Sendable {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
         else { return nil }
         return unsafeBitCast(symbol, to: AddChdir.self)
+    }()
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
+    /// glibc has it since 2.34, but Swift's Glibc module does not declare it.
+    private static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
     }()
 
     private static func inheritedEnvironment() -> [String: String] {

@@ -33,6 +33,8 @@ final class TestServer: Sendable {
             while true {
                 let fd = accept(listener, nil, nil)
                 guard fd >= 0 else { return }
+                // A child process another test starts must not hold the connection open past `close` or `reset`.
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 accepted.withLock { $0 += 1 }
                 Thread {
                     guard let connection = TestConnection(fd: fd, tls: self.tls) else {
