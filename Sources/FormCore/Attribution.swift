@@ -57,7 +57,10 @@ package struct Attribution: Sendable, Equatable {
         guard !value.isEmpty, value.utf8.count <= key.maxLength || value.count <= key.maxLength else { return nil }
         switch key {
         case .source, .medium, .campaign, .term, .content:
-            return value.unicodeScalars.allSatisfy(Self.isPrintable) ? value : nil
+            // Quotes and semicolons would let a value close its quoted part of the notes line and forge another
+            // ("…"; Seite: …); real campaign values do not use them.
+            let forging = value.contains("\"") || value.contains(";")
+            return !forging && value.unicodeScalars.allSatisfy(Self.isPrintable) ? value : nil
         case .gclid:
             return value.unicodeScalars.allSatisfy(Self.isClickIDScalar) ? value : nil
         case .pageURL:

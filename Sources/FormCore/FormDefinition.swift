@@ -33,6 +33,12 @@ public struct FormDefinition: Sendable, Equatable {
     package var allowedOrigins: [String] = []
     /// Whether leads carry where they came from (`Attribution`): campaign parameters and the page they were sent from.
     package var attribution = true
+    /// The largest body without files the form may need: 64 KB holds the built-in fields at their longest even
+    /// percent-encoded (umlauts take 6 bytes); each question adds room for its longest answer at 12 bytes a
+    /// character (`%F0%9F%8F%A0`) and 1 KB for its name and chosen options.
+    package var textBodyLimit: Int {
+        64 * 1024 + questions.reduce(0) { $0 + ($1.maxLength ?? 0) * 12 + 1024 }
+    }
     /// Always contains the mandatory fields. A required field that is not shown is ignored by validation.
     package var requiredFields: Set<Field> {
         didSet { requiredFields = Self.normalizedRequired(requiredFields) }

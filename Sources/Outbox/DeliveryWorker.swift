@@ -438,19 +438,22 @@ package final class DeliveryWorker: Sendable {
             return .failed
         }
         let generation = state.withLock { $0.circuit.generation }
-        let outcome = await senders(for: record.account).leads.send(payload)
+        let sender = senders(for: record.account).leads
+        let outcome = await sender.send(payload)
         slot?.free()
-        onOutcome?(outcome)
         let instant = now()
-        // First, before anything can fail to be recorded: the circuit must hear every outcome.
-        switch outcome {
+        // First, before anything can fail to be recorded: the circuit must hear every outcome the receiver gave.
+        switch sender.asksTheReceiver ? outcome : nil {
         case .unavailable(let reason):
             receiverUnavailable(reason: reason, lead: record.reference, startedIn: generation, now: instant)
         case .delivered:
             await receiverAnswered(delivered: true, now: instant)
         case .keyRejected, .refused:
             await receiverAnswered(delivered: false, now: instant)
+        case nil:
+            break
         }
+        if sender.asksTheReceiver { onOutcome?(outcome) }
         let failures = record.attempts + 1
         var metadata: Logger.Metadata = [
             "reference": "\(record.reference)", "form": "\(record.formID)",

@@ -3,6 +3,13 @@ package import FoundationEssentials
 /// Whatever takes a lead's payload to its receiver (HERO, through the app's wiring), or a dry-run stand-in.
 package protocol LeadSender: Sendable {
     func send(_ payload: Data) async -> SendOutcome
+    /// False for a sender that answers without asking the receiver (a missing key): its outcome says nothing about
+    /// whether the receiver is up, so it neither closes the circuit nor counts as a call.
+    var asksTheReceiver: Bool { get }
+}
+
+extension LeadSender {
+    package var asksTheReceiver: Bool { true }
 }
 
 /// What one sending came to, as far as the worker's retry decision goes. The reasons are for the operator (the
@@ -71,6 +78,8 @@ package struct MissingKeySender: LeadSender, AttachmentSender {
     let reason: String
 
     package init(reason: String) { self.reason = reason }
+
+    package var asksTheReceiver: Bool { false }
 
     package func send(_ payload: Data) async -> SendOutcome { .keyRejected(reason: reason) }
     package func target(forExternalID externalID: Int?) async -> StepOutcome<AttachmentTarget> {

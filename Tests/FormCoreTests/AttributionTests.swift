@@ -47,6 +47,16 @@ import Testing
         #expect(Attribution(["utm_campaign": value]).isEmpty)
     }
 
+    /// The notes line quotes campaign values and separates its parts with `;`: a value cannot forge another part.
+    @Test(arguments: ["herbst\"; Seite: https://evil.example/", "herbst; Seite: https://evil.example/", "a\"b"])
+    func valuesThatCouldForgeAPartOfTheNotesLineAreDropped(value: String) {
+        let attribution = Attribution([
+            "utm_source": value, "utm_campaign": value, "utm_term": value, "page_url": "https://www.example.de/dach",
+        ])
+        #expect(attribution[.source] == nil && attribution[.campaign] == nil && attribution[.term] == nil)
+        #expect(attribution.notesLine == "Seite: https://www.example.de/dach")
+    }
+
     @Test func clickIDsAreURLSafeBase64UpTo200Characters() {
         let long = String(repeating: "A", count: 200)
         #expect(Attribution(["gclid": long])[.gclid] == long)

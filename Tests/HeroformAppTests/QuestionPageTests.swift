@@ -115,6 +115,30 @@ func addQuestions(_ config: inout AppConfig, to target: QuestionTarget = .commen
         }
     }
 
+    /// A long textarea question answered in umlauts at its full length, beside a full message, percent-encoded:
+    /// more than the 64 KB a form without questions takes, yet no 413.
+    @Test func theLongestAnswersFitTheBodyLimit() async throws {
+        let configure: @Sendable (inout AppConfig) -> Void = { config in
+            config.forms["default"]?.questions = [
+                Question(
+                    name: "details", kind: .textarea, label: LocalizedText([.de: "Details", .en: "Details"]),
+                    maxLength: 10_000)
+            ]
+        }
+        try await withApp(configure: configure) { server, hero, _ in
+            let body = urlencoded([
+                ("email", "anna@example.de"), ("last_name", "Schmidt"), ("zipcode", "10115"), ("consent", "on"),
+                ("message", String(repeating: "ü", count: 5000)), ("details", String(repeating: "ä", count: 10_000)),
+            ])
+            #expect(body.utf8.count > 64 * 1024)
+            let response = try await post(server, body, accept: "application/json")
+            #expect(response.status == 200, "\(response.status)")
+            #expect(hero.createdProjects.count == 1)
+            let tooLong = body + "&padding=" + String(repeating: "x", count: 200 * 1024)
+            #expect(try await post(server, tooLong, accept: "application/json").status == 413)
+        }
+    }
+
     @Test func jsonAndMultipartBodiesTakeTheSameNames() async throws {
         try await withApp(configure: { addQuestions(&$0, to: .notes) }) { server, hero, _ in
             let json = #"{"email":"a@example.de","last_name":"A","zipcode":"10115","consent":true,"#

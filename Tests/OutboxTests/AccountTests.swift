@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Outbox
 
@@ -79,6 +80,37 @@ import Testing
         #expect(record.lastError == "no key for the account \"weber\" (it is not in the config)")
         #expect(worker.health.keyRejectedAccounts == ["weber"])
         #expect(fallback.calls + mueller.calls + schmidt.calls == 0)
+    }
+
+    /// A missing key is no answer from the receiver: while the circuit is open, a probe that takes such a lead
+    /// leaves it open (the receiver may still be down), and no call is counted.
+    @Test func aMissingKeyNeitherClosesTheCircuitNorCountsAsACall() async throws {
+        let outcomes = Mutex<[SendOutcome]>([])
+        var policy = RetryPolicy()
+        policy.firstDelay = 3600
+        var circuit = ReceiverCircuit.Settings()
+        circuit.firstProbeDelay = 0.05
+        circuit.maxProbeDelay = 0.05
+        let worker = DeliveryWorker(
+            store: outbox.store, sender: fallback, policy: policy, circuit: circuit, logger: quietLogger,
+            random: { 0.5 }, onOutcome: { outcome in outcomes.withLock { $0.append(outcome) } })
+        fallback.mode = .answering(.unavailable(reason: "HTTP 503"))
+        for index in 0..<3 {
+            let reference = try await stored("OUT-OUT-00\(index)", account: nil)
+            #expect(await worker.deliverNow(reference, deadline: .seconds(30)) == .retryLater)
+        }
+        #expect(worker.health.circuit == .open)
+        // Due now, while the three above wait an hour: the probe takes it.
+        let orphan = try await stored("ORP-ORP-ORP", account: "weber")
+        worker.start(pollInterval: .seconds(30))
+        for _ in 0..<600 where try await outbox.store.record(orphan)?.lastError == nil {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await worker.stop()
+        #expect(try await outbox.store.record(orphan)?.lastError?.contains("no key") == true)
+        #expect(worker.health.circuit != .closed, "a missing key says nothing about the receiver")
+        // Later probes may take the waiting leads (the receiver still answers 503): calls, each counted once.
+        #expect(outcomes.withLock { $0.count } == fallback.calls, "only calls to the receiver are counted")
     }
 
     @Test func listFiltersByForm() async throws {

@@ -8,9 +8,6 @@ import WebText
 /// `POST /leads`, as one pipeline: rate limit → decode → form → spam guards → validate → files → store and
 /// deliver. Each step either passes its result on or throws why the lead is refused; a `LeadRefusal` renders itself.
 struct LeadEndpoint: Sendable {
-    /// The largest body without files: text fields only.
-    static let maxBodyWithoutFiles = 64 * 1024
-
     let forms: [String: FormDefinition]
     /// Where the files that come with leads are staged and kept.
     let attachmentFiles: AttachmentFiles
@@ -118,9 +115,8 @@ struct LeadEndpoint: Sendable {
             }
         }
         // Only multipart bodies carry files, and only they may be larger than text takes (and spooled).
-        guard !request.body.isSpooled, request.body.count <= Self.maxBodyWithoutFiles else {
-            throw .bodyTooLarge(limit: Self.maxBodyWithoutFiles)
-        }
+        let textLimit = Self.textBodyLimit(forms)
+        guard !request.body.isSpooled, request.body.count <= textLimit else { throw .bodyTooLarge(limit: textLimit) }
         switch BodyDecoder.decodeAll(request.body.bytes, contentType: contentType) {
         case .success(let values): return (values, [])
         case .failure(let error): throw .unreadableBody(error)
@@ -163,7 +159,12 @@ struct LeadEndpoint: Sendable {
 
     /// The body limit of `POST /leads`: what the largest form with files may take, or text alone.
     static func bodyLimit(_ forms: [String: FormDefinition]) -> Int {
-        forms.values.compactMap(\.attachments?.bodyLimit).max() ?? maxBodyWithoutFiles
+        max(forms.values.compactMap(\.attachments?.bodyLimit).max() ?? 0, textBodyLimit(forms))
+    }
+
+    /// The largest body without files: text fields only, the form with the most room for answers.
+    static func textBodyLimit(_ forms: [String: FormDefinition]) -> Int {
+        forms.values.map(\.textBodyLimit).max() ?? 64 * 1024
     }
 
     private func form(for values: [String: String]) throws(LeadRefusal.Reason) -> FormDefinition {
