@@ -10,7 +10,8 @@ import Outbox
 enum Readiness {
     /// `accounts`: the HERO accounts with keys (`AppConfig.defaultAccountName` for the default key), each reported
     /// in `hero.accounts` as "ok", "key_rejected" (HERO refused its key for leads) or "files_key_rejected" (only
-    /// for files). `hero.key_rejected` and `hero.files_key_rejected` say whether that holds for any account.
+    /// for files), and so is any account whose key was refused or is missing though it is not among them.
+    /// `hero.key_rejected` and `hero.files_key_rejected` say whether that holds for any account.
     static func check(
         store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode, accounts: [String], now: Date
     ) async -> HTTPResponse {
@@ -24,7 +25,9 @@ enum Readiness {
         let filesKeyRejected = health.filesKeyRejected || !health.filesKeyRejectedAccounts.isEmpty
         let degraded = keyRejected || filesKeyRejected || health.circuit != .closed
         let status = !writable ? "not ready" : degraded ? "degraded" : "ready"
-        let states = accounts.map { ($0, JSONValue.string(state(of: $0, health))) }
+        // An account whose leads wait without a key (it left the config) is named too: the operator sees whose.
+        let named = Set(accounts).union(health.keyRejectedAccounts).union(health.filesKeyRejectedAccounts)
+        let states = named.map { ($0, JSONValue.string(state(of: $0, health))) }
         var hero: [String: JSONValue] = [
             "key_rejected": .bool(keyRejected), "files_key_rejected": .bool(filesKeyRejected),
             "accounts": .object(Dictionary(uniqueKeysWithValues: states)),

@@ -104,6 +104,31 @@ import Testing
         }
     }
 
+    /// A lead stored for an account the config no longer has waits without a call, and /readyz names that account.
+    @Test func anAccountThatLeftTheConfigIsNamedWhileItsLeadsWait() async throws {
+        try await withApp(retryPolicy: AttachmentLeadTests.fast, accounts: Self.accounts, configure: Self.agency) {
+            client, hero, app in
+            let lead = OutboxStore.NewLead(formID: "weber", payload: Data(), account: "weber")
+            _ = try await app.store.perform {
+                try $0.insert(
+                    lead, reference: { "WEB-WEB-WEB" }, payloadFor: { _ in Data("{}".utf8) }, now: Date(),
+                    maxAge: 86400)
+            }
+            try await app.start()
+            var record = try await app.store.perform { try $0.find("WEB-WEB-WEB") }
+            for _ in 0..<500 where record?.lastError == nil {
+                try await Task.sleep(for: .milliseconds(20))
+                record = try await app.store.perform { try $0.find("WEB-WEB-WEB") }
+            }
+            #expect(record?.status == .pending)
+            #expect(record?.lastError?.contains("no key for the account \"weber\"") == true)
+            #expect(hero.calls.isEmpty)
+            let heroState = try #require(try await Self.readyz(client)["hero"] as? [String: Any])
+            #expect(heroState["accounts"] as? [String: String]
+                    == ["default": "ok", "mueller": "ok", "schmidt": "ok", "weber": "key_rejected"])
+        }
+    }
+
     @Test func anotherAccountsKeyDoesNotSeeTheProject() async throws {
         // The stand-in as HERO: projects and uploads belong to the account whose key made them.
         let hero = HeroStandIn(apiKey: "a-key", otherKeys: ["b-key"])
