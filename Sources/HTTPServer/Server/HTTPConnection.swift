@@ -216,6 +216,8 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse) {
         guard case .responding = state else { return }
+        // The client's FIN counts only once this queue has read it, and the loop hands it over on its own schedule:
+        // one read after the answer was made still closes the connection, once the answer is out (`inputDidEnd`).
         let keepAlive = head.keepAlive && !shuttingDown && !inputEnded
         send(response, for: head, keepAlive: keepAlive)
     }
