@@ -158,6 +158,18 @@ package final class WebDriver: Sendable {
         return page
     }
 
+    /// The page's address once it contains `text`, polled as `source(containing:)` is; the last one seen after
+    /// `timeout`. For a click that leaves a page whose source already holds what the next one shows.
+    package func url(containing text: String, timeout: Duration = .seconds(10)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var url = try await currentURL
+        while !url.contains(text), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            url = try await currentURL
+        }
+        return url
+    }
+
     /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value.
     @discardableResult
     package func run(_ script: String, _ args: [Any] = []) async throws -> Any? {

@@ -1,7 +1,7 @@
 package import Dispatch
 
 /// A connected, non-blocking socket on an `EventLoop`: its descriptor sits in the loop's edge-triggered epoll set
-/// from `start()` to `close()`, and every callback runs on the loop's serial queue.
+/// from `start(_:)` to `close()`, and every callback runs on the loop's serial queue.
 ///
 /// Writes are buffered: what the kernel does not take at once is sent when the socket becomes writable,
 /// so a slow reader never blocks a thread.
@@ -15,19 +15,34 @@ package final class StreamSocket: @unchecked Sendable {
     package let loop: EventLoop
     package var queue: DispatchQueue { loop.queue }
 
-    /// Callbacks are dropped when the socket closes, which breaks any cycle through what they capture; during a
-    /// call the socket holds its own reference to the callback, so closing from inside one is safe.
-    /// Bytes as they arrive. The buffer is only valid during the call.
-    package var onRead: ((UnsafeRawBufferPointer) -> Void)?
-    /// The peer sent FIN: no more bytes will come, but answers can still be sent. Reading stops.
-    /// When nil, the socket closes at end of input.
-    package var onEndOfInput: (() -> Void)?
-    /// The socket was closed, by `close()` or because the connection failed. Called once.
-    package var onClose: (() -> Void)?
-    /// Everything queued with `write` has reached the kernel.
-    package var onDrained: (() -> Void)?
+    /// What the socket reports to its owner, all on `queue`. Given once, to `start`; no one can change them after.
+    package struct Callbacks {
+        /// Bytes as they arrive. The buffer is only valid during the call.
+        package var onRead: ((UnsafeRawBufferPointer) -> Void)?
+        /// The peer sent FIN: no more bytes will come, but answers can still be sent. Reading stops.
+        /// When nil, the socket closes at end of input.
+        package var onEndOfInput: (() -> Void)?
+        /// The socket was closed, by `close()` or because the connection failed. Called once.
+        package var onClose: (() -> Void)?
+        /// Everything queued with `write` has reached the kernel.
+        package var onDrained: (() -> Void)?
 
-    /// Set by `start()`; nil before, or when the loop refused the descriptor.
+        package init(
+            onRead: ((UnsafeRawBufferPointer) -> Void)? = nil, onEndOfInput: (() -> Void)? = nil,
+            onClose: (() -> Void)? = nil, onDrained: (() -> Void)? = nil
+        ) {
+            self.onRead = onRead
+            self.onEndOfInput = onEndOfInput
+            self.onClose = onClose
+            self.onDrained = onDrained
+        }
+    }
+
+    /// Set by `start`, dropped at close, which breaks any cycle through what the callbacks capture. During a call
+    /// the socket holds its own reference to the callback, so closing from inside one is safe.
+    private var callbacks = Callbacks()
+    private var started = false
+    /// Set by `start`; nil before, or when the loop refused the descriptor.
     private var token: UInt64?
     private var readPaused = true
     /// Edge-triggered epoll reports a change once: whether unread input (or the peer's FIN) may be waiting is
@@ -48,9 +63,16 @@ package final class StreamSocket: @unchecked Sendable {
         self.loop = loop
     }
 
-    /// Joins the loop's epoll set and starts reading. Call once, on `queue`.
-    package func start() {
-        guard !closed, token == nil else { return }
+    /// Joins the loop's epoll set and starts reading, reporting to `callbacks`. Call once, on `queue`; a second call
+    /// changes nothing. A socket closed before its start reports `onClose` from here, so its owner still learns it.
+    package func start(_ callbacks: Callbacks) {
+        guard !started else { return }
+        started = true
+        guard !closed else {
+            callbacks.onClose?()
+            return
+        }
+        self.callbacks = callbacks
         guard let token = loop.register(self) else {
             close()
             return
@@ -128,16 +150,13 @@ package final class StreamSocket: @unchecked Sendable {
         closed = true
         output = []
         outputOffset = 0
-        onRead = nil
-        onDrained = nil
-        onEndOfInput = nil
+        let onClose = callbacks.onClose
+        callbacks = Callbacks()
         if let token { loop.unregister(token) }
         // Closing the descriptor also takes it out of the epoll set; the token is gone first, so an event for it
         // still in the batch being handled finds nothing.
         socket.close()
-        let handler = onClose
-        onClose = nil
-        handler?()
+        onClose?()
     }
 
     /// Readiness reported by the loop.
@@ -159,14 +178,15 @@ package final class StreamSocket: @unchecked Sendable {
                     // A short read emptied the kernel's buffer (new input raises a new edge) — unless the FIN is
                     // still queued behind it, which only another read reports.
                     if count < buffer.count && !peerClosed { mayHaveInput = false }
-                    // Held for the call: the handler may close the socket, which drops `onRead` (and what it keeps alive).
-                    let handler = onRead
+                    // Held for the call: the handler may close the socket, which drops `onRead` (and what it keeps
+                    // alive).
+                    let handler = callbacks.onRead
                     handler?(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 case .wouldBlock:
                     mayHaveInput = false
                 case .endOfStream:
                     // `mayHaveInput` stays set: reading again after a resume reports the end again.
-                    if let handler = onEndOfInput {
+                    if let handler = callbacks.onEndOfInput {
                         pauseReading()
                         handler()
                         // Even if the handler resumed reading, the end is reported again only on a later turn of
@@ -201,7 +221,7 @@ package final class StreamSocket: @unchecked Sendable {
         output = []
         outputOffset = 0
         if shutdownAfterDrain { socket.shutdownWrite() }
-        let drained = onDrained
+        let drained = callbacks.onDrained
         drained?()
     }
 }

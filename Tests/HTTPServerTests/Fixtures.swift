@@ -12,6 +12,11 @@ func testRouter() -> Router {
         response.headers.add("X-Trailers", request.trailers.map { "\($0.name)=\($0.value)" }.joined(separator: ","))
         return response
     }
+    // Answered after one hop off the connection's queue, so the answer races whatever else reaches that queue.
+    router.get("/soon") { _ in
+        await Task.yield()
+        return .text("soon")
+    }
     router.get("/slow") { _ in
         try? await Task.sleep(for: .milliseconds(400))
         return .text("slow")

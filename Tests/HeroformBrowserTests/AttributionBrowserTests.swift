@@ -53,6 +53,9 @@ struct AttributionBrowserTests {
             _ = try await browser.source(containing: "aria-invalid=\"true\"")
             try await browser.click("#hf-consent")
             try await browser.click("button[type=submit]")
+            // The refused page names the thank-you title too (in the form's data-success-title): the address tells.
+            let url = try await browser.url(containing: "/thanks?ref=")
+            #expect(url.contains("/thanks?ref="), "\(url)")
             #expect(try await browser.source(containing: "Thank you").contains("Thank you"))
             let notes = try notes(origins)
             // The form's own page is not where the lead came from: its Referer is left out.

@@ -165,13 +165,10 @@ private final class Acceptor: Sendable {
 
 /// What one server socket saw, written on its loop's queue and read by the test.
 private final class Record: Sendable {
-    /// A record attached to `server`, which is then started: the plain set-up most tests share.
+    /// A record whose callbacks `server` is started with: the plain set-up most tests share.
     static func started(on server: StreamSocket) -> Record {
         let record = Record()
-        server.queue.sync {
-            record.attach(to: server)
-            server.start()
-        }
+        server.queue.sync { server.start(record.callbacks()) }
         return record
     }
 
@@ -187,16 +184,17 @@ private final class Record: Sendable {
     var closeCount: Int { closes.withLock { $0 } }
     var drainCount: Int { drains.withLock { $0 } }
 
-    /// Wires the callbacks that count; on the socket's queue. `endOfInput: false` leaves `onEndOfInput` nil, so
-    /// the socket closes at the end of input.
-    func attach(to stream: StreamSocket, endOfInput: Bool = true) {
-        stream.onRead = { [self] chunk in
-            bytes.withLock { $0 += chunk }
-            reads.withLock { $0 += 1 }
-        }
-        if endOfInput { stream.onEndOfInput = { [self] in ends.withLock { $0 += 1 } } }
-        stream.onClose = { [self] in closes.withLock { $0 += 1 } }
-        stream.onDrained = { [self] in drains.withLock { $0 += 1 } }
+    /// The callbacks that count, for `start`. `endOfInput: false` leaves `onEndOfInput` nil, so the socket closes
+    /// at the end of input.
+    func callbacks(endOfInput: Bool = true) -> StreamSocket.Callbacks {
+        StreamSocket.Callbacks(
+            onRead: { [self] chunk in
+                bytes.withLock { $0 += chunk }
+                reads.withLock { $0 += 1 }
+            },
+            onEndOfInput: endOfInput ? { [self] in ends.withLock { $0 += 1 } } : nil,
+            onClose: { [self] in closes.withLock { $0 += 1 } },
+            onDrained: { [self] in drains.withLock { $0 += 1 } })
     }
 }
 
@@ -242,15 +240,13 @@ private final class Record: Sendable {
         let server = pair.server
         let record = Record()
         let payload = pattern(256 * 1024, seed: 1)
-        server.queue.sync {
-            record.attach(to: server)
-            server.onRead = { [record] chunk in
-                record.bytes.withLock { $0 += chunk }
-                record.reads.withLock { $0 += 1 }
-                server.pauseReading()
-            }
-            server.start()
+        var callbacks = record.callbacks()
+        callbacks.onRead = { [record] chunk in
+            record.bytes.withLock { $0 += chunk }
+            record.reads.withLock { $0 += 1 }
+            server.pauseReading()
         }
+        server.queue.sync { server.start(callbacks) }
         async let sent = sendAll(pair.client, payload)
         // Resume only while bytes are still missing, a little at a time, until the sender is done.
         var done = false
@@ -283,16 +279,14 @@ private final class Record: Sendable {
         #expect(await sendAll(pair.client, payload) == size)
         pair.client.shutdownWrite()
         #expect(try await waitUntil { finArrived(server.socket) })
-        server.queue.sync {
-            record.attach(to: server)
-            if pauseInRead {
-                server.onRead = { [record] chunk in
-                    record.bytes.withLock { $0 += chunk }
-                    server.pauseReading()
-                }
+        var callbacks = record.callbacks()
+        if pauseInRead {
+            callbacks.onRead = { [record] chunk in
+                record.bytes.withLock { $0 += chunk }
+                server.pauseReading()
             }
-            server.start()
         }
+        server.queue.sync { server.start(callbacks) }
         // Nothing new arrives from here on. With pauses, each resume must go on where the last read stopped.
         let ended = try await waitUntil {
             if pauseInRead { server.queue.sync { server.resumeReading() } }
@@ -359,15 +353,13 @@ private final class Record: Sendable {
         let server = pair.server
         let record = Record()
         let largest = Mutex(0)
-        server.queue.sync {
-            record.attach(to: server)
-            server.onRead = { [record] chunk in
-                record.bytes.withLock { $0 += chunk }
-                record.reads.withLock { $0 += 1 }
-                largest.withLock { $0 = max($0, chunk.count) }
-            }
-            server.start()
+        var callbacks = record.callbacks()
+        callbacks.onRead = { [record] chunk in
+            record.bytes.withLock { $0 += chunk }
+            record.reads.withLock { $0 += 1 }
+            largest.withLock { $0 = max($0, chunk.count) }
         }
+        server.queue.sync { server.start(callbacks) }
         let payload = pattern(1024 * 1024, seed: 4)
         #expect(await sendAll(pair.client, payload) == payload.count)
         pair.client.shutdownWrite()
@@ -400,8 +392,7 @@ private final class Record: Sendable {
             }
             loop.queue.sync {
                 for connection in connections {
-                    connection.record.attach(to: connection.server)
-                    connection.server.start()
+                    connection.server.start(connection.record.callbacks())
                 }
             }
             return connections
@@ -495,8 +486,7 @@ private final class Record: Sendable {
         let head = pattern(size.head, seed: 22).map { $0 | 0x80 } // high bit set
         let body = pattern(size.body, seed: 33).map { $0 & 0x7F } // high bit clear
         let (pendingAfterWrite, drainsAfterWrite) = server.queue.sync {
-            record.attach(to: server)
-            server.start()
+            server.start(record.callbacks())
             if !before.isEmpty { server.write(before) }
             server.write(head, body)
             server.shutdownWriteAfterDrain()
@@ -532,13 +522,13 @@ private final class Record: Sendable {
                 let (client, server) = try await acceptor.makeConnection(on: loop)
                 connections.append((client, server, Record()))
             }
-            #expect(loop.queue.sync { loop.socketCount } == 0, "nothing registers before start()")
+            #expect(loop.queue.sync { loop.socketCount } == 0, "nothing registers before start")
             loop.queue.sync {
                 for (index, connection) in connections.enumerated() {
                     // The second half has no onEndOfInput: those close themselves when their client's FIN comes.
-                    connection.record.attach(to: connection.server, endOfInput: index < 5)
-                    connection.server.start()
-                    connection.server.start() // a second start does not register twice
+                    connection.server.start(connection.record.callbacks(endOfInput: index < 5))
+                    // A second start neither registers twice nor replaces the callbacks.
+                    connection.server.start(Record().callbacks())
                 }
             }
             #expect(loop.queue.sync { loop.socketCount } == 10)
@@ -565,7 +555,6 @@ private final class Record: Sendable {
         var original = stat()
         #expect(fstat(fd, &original) == 0)
         let (closedDescriptor, count, isClosed) = server.queue.sync {
-            record.attach(to: server)
             server.close()
             // Another test may be handed the same number at once; then it names a different file.
             var now = stat()
@@ -575,13 +564,15 @@ private final class Record: Sendable {
             // A new socket most likely gets the freed number: start() must not put that stranger in the loop.
             let stranger = socket(AF_INET, socketStreamCloseOnExec, 0)
             defer { _ = Glibc.close(stranger) }
-            server.start()
+            server.start(record.callbacks())
+            server.start(record.callbacks())
             return (closedDescriptor, server.loop.socketCount, server.isClosed)
         }
         #expect(closedDescriptor, "close() before start() left the descriptor open")
         #expect(count == 0, "a closed socket registered with the loop")
         #expect(isClosed)
-        #expect(record.closeCount == 1)
+        #expect(record.closeCount == 1, "start on a closed socket reports the close, once")
+        #expect(record.endCount == 0 && record.receivedCount == 0)
         // The connection really ended: the client reads end of stream, not a timeout.
         #expect(await receiveOnce(pair.client) == 0)
     }

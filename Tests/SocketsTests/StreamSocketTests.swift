@@ -40,9 +40,10 @@ func receive(_ socket: Socket, count: Int) -> [UInt8] {
         let received = Mutex<[UInt8]>([])
         let ended = Mutex(false)
         pair.server.queue.sync {
-            pair.server.onRead = { bytes in received.withLock { $0 += bytes } }
-            pair.server.onEndOfInput = { ended.withLock { $0 = true } }
-            pair.server.start()
+            pair.server.start(
+                StreamSocket.Callbacks(
+                    onRead: { bytes in received.withLock { $0 += bytes } },
+                    onEndOfInput: { ended.withLock { $0 = true } }))
         }
         _ = Array("hello".utf8).withUnsafeBytes { send(pair.client.fd, $0.baseAddress, $0.count, 0) }
         pair.client.shutdownWrite()
@@ -60,8 +61,7 @@ func receive(_ socket: Socket, count: Int) -> [UInt8] {
         let drained = Mutex(false)
         let payload = [UInt8](repeating: 7, count: 8 * 1024 * 1024)
         let pendingAfterWrite = pair.server.queue.sync {
-            pair.server.onDrained = { drained.withLock { $0 = true } }
-            pair.server.start()
+            pair.server.start(StreamSocket.Callbacks(onDrained: { drained.withLock { $0 = true } }))
             pair.server.write(payload)
             return pair.server.pendingOutputBytes
         }
@@ -83,8 +83,7 @@ func receive(_ socket: Socket, count: Int) -> [UInt8] {
         defer { pair.listener.stop(); pair.client.close() }
         let closes = Mutex(0)
         pair.server.queue.sync {
-            pair.server.onClose = { closes.withLock { $0 += 1 } }
-            pair.server.start()
+            pair.server.start(StreamSocket.Callbacks(onClose: { closes.withLock { $0 += 1 } }))
             pair.server.close()
             pair.server.close()
         }
@@ -97,8 +96,7 @@ func receive(_ socket: Socket, count: Int) -> [UInt8] {
         defer { pair.listener.stop() }
         let closed = Mutex(false)
         pair.server.queue.sync {
-            pair.server.onClose = { closed.withLock { $0 = true } }
-            pair.server.start()
+            pair.server.start(StreamSocket.Callbacks(onClose: { closed.withLock { $0 = true } }))
         }
         // SO_LINGER with zero timeout makes close() send RST.
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)

@@ -62,16 +62,17 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// Starts reading; on the socket's queue.
     func start() {
-        // Strong captures: the connection must live while one of its callbacks runs, even if that callback closes
-        // it and the server lets go of it. The cycle through the socket ends when the socket closes.
-        stream.onRead = { [self] bytes in self.received(bytes) }
-        stream.onEndOfInput = { [self] in self.inputDidEnd() }
-        stream.onDrained = { [self] in self.outputDrained() }
-        stream.onClose = { [self] in self.didClose() }
         timer.setEventHandler { [weak self] in self?.timerFired() }
         arm(.head, after: configuration.headTimeout)
         timer.resume()
-        stream.start()
+        // Strong captures: the connection must live while one of its callbacks runs, even if that callback closes
+        // it and the server lets go of it. The cycle through the socket ends when the socket closes.
+        stream.start(
+            StreamSocket.Callbacks(
+                onRead: { [self] bytes in self.received(bytes) },
+                onEndOfInput: { [self] in self.inputDidEnd() },
+                onClose: { [self] in self.didClose() },
+                onDrained: { [self] in self.outputDrained() }))
     }
 
     /// Stops taking new requests: an idle connection closes now, a busy one after its current answer.
@@ -215,6 +216,8 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse) {
         guard case .responding = state else { return }
+        // The client's FIN counts only once this queue has read it, and the loop hands it over on its own schedule:
+        // one read after the answer was made still closes the connection, once the answer is out (`inputDidEnd`).
         let keepAlive = head.keepAlive && !shuttingDown && !inputEnded
         send(response, for: head, keepAlive: keepAlive)
     }
