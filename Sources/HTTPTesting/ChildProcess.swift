@@ -4,10 +4,9 @@ import Synchronization
 
 /// A child process started with `posix_spawn`, for the tests that run the real binary, chromedriver or a shell.
 ///
-/// Not Foundation's `Process`: on Linux its `run()` lists /proc/self/fd to close inherited descriptors, and with
-/// some 1,300 descriptors open (a parallel suite holding many sockets) it read past the end of that listing and
-/// crashed the suite; it also was not safe to call from several threads at once. Every descriptor this package
-/// opens is close-on-exec, so the child inherits none of them, only the three it is given here.
+/// Not Foundation's `Process`: on Linux its `run()` is not safe to call from several threads at once, and with many
+/// descriptors open (a parallel suite holding many sockets) it reads past the end of its /proc/self/fd listing.
+/// The child gets only the three descriptors given here; every other one is closed in the child, whoever opened it.
 package final class ChildProcess: Sendable {
     /// Where the child's stdout and stderr go (both to the same place; stdin is /dev/null).
     package enum Output: Sendable {

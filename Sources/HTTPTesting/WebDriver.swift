@@ -148,7 +148,7 @@ package final class WebDriver: Sendable {
 
     /// The page's source once it contains `text`, polled from here so it works with JavaScript off too (a click
     /// that submits a form may return before the next page is there); the last source seen after `timeout`.
-    public func source(containing text: String, timeout: Duration = .seconds(10)) async throws -> String {
+    package func source(containing text: String, timeout: Duration = .seconds(10)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var page = try await source
         while !page.contains(text), ContinuousClock.now < deadline {
