@@ -171,6 +171,19 @@ final class Workspace {
             environment: environment.merging(["HERO_API_KEY_MUELLER": ""]) { $1 })
         #expect(missingStatus == 1)
         #expect(missing.contains("hero.accounts.mueller.api_key_env: HERO_API_KEY_MUELLER is not set"), "\(missing)")
+
+        // README shows what the example gives without its keys, from a checkout: the same problems, in that order.
+        let readme = try String(
+            contentsOf: example.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+                "README.md"), encoding: .utf8)
+        let shown = readme.split(separator: "\n").drop { !$0.hasPrefix("swift run heroform check-config --config ex") }
+            .dropFirst().prefix { $0.hasPrefix("# ") }.map { $0.dropFirst(2) }.filter { $0.hasPrefix("  - ") }
+        #expect(shown.count == 2)
+        let original = try Workspace(config: text)
+        let (bareStatus, bare) = try await ServerProcess.run(
+            ["check-config"], directory: original.url, environment: environment)
+        #expect(bareStatus == 1)
+        #expect(bare.split(separator: "\n").filter { $0.hasPrefix("  - ") } == shown, "\(bare)")
     }
 
     @Test func servingOnABusyPortFailsWithAClearMessage() async throws {
