@@ -129,10 +129,9 @@ package final class EventLoop: @unchecked Sendable {
     }
 
     /// What the loop holds of the kernel, for tests that check a stopped loop gave it all back: the thread's task
-    /// id (nil until it first ran), the epoll and eventfd descriptors, and the eventfd's token in the epoll set.
+    /// id (nil until it first ran), the epoll descriptor, and the eventfd's token in the epoll set.
     package var threadID: Int32? { thread.threadID }
     package var epollDescriptor: Int32 { descriptors.epoll }
-    package var wakeDescriptor: Int32 { descriptors.wake }
     package var wakeToken: UInt64 { descriptors.wakeToken }
 
     /// The waiting thread: collects ready sockets and has `queue` handle them, until the loop is stopped or gone.

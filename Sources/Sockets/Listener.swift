@@ -119,10 +119,9 @@ package final class Listener: Sendable {
     }
 
     /// What the listener holds of the kernel, for tests that check a stopped one gave it all back: the accepting
-    /// thread's task id (nil until it first ran), the listening sockets and the wake-up eventfd (nil before `start`).
+    /// thread's task id (nil until it first ran) and the listening sockets.
     package var threadID: Int32? { thread.threadID }
     package var socketDescriptors: [Int32] { sockets.map(\.fd) }
-    package var wakeDescriptor: Int32? { state.withLock { $0.wake } }
 
     /// The accepting thread: waits for connections or the wake-up, then closes everything.
     private static func accept(

@@ -19,8 +19,9 @@ package enum OSThread {
                 guard let raw else { return nil }
                 var start: Start? = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
                 let watch = start?.watch
-                watch?.began(id: heroform_thread_id())
+                // Named before its id is told: whoever looks it up by id then finds it under its name.
                 _ = start.map { heroform_set_thread_name($0.name) }
+                watch?.began(id: heroform_thread_id())
                 start?.body()
                 // Released before the end is reported: a waiter may count on what the body held being gone.
                 start = nil
@@ -63,8 +64,6 @@ package final class ThreadWatch: Sendable {
 
     /// The thread's task id (its entry under /proc/self/task); nil until it first ran.
     package var threadID: Int32? { state.withLock { $0.id } }
-
-    package var hasEnded: Bool { state.withLock { $0.ended } }
 
     /// Returns once the thread has ended (at once when it has, or never started): its body returned and what the
     /// body held is released. The kernel removes the thread itself a moment later, as it exits.
