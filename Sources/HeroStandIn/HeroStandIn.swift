@@ -74,7 +74,11 @@ package final class HeroStandIn: Sendable {
         var nextUploadID = 45_237_000
         var attachments: [Attachment] = []
         var nextAttachmentID = 9_100_000
+        /// Set while listening. The server's responder holds the stand-in: `stop` lets go of it, which ends
+        /// the cycle.
         var server: HTTPServer?
+        /// The port last listened on: `start()` again takes it, and the endpoints keep naming it while stopped.
+        var boundPort: UInt16?
         /// Keys answered 401 now (`refuse(key:)`), as HERO does for a revoked key.
         var refusedKeys: Set<String> = []
         var inFlight = 0
@@ -105,13 +109,16 @@ package final class HeroStandIn: Sendable {
         if withControl { addControl(to: &router) }
         var quiet = Logger(label: "hero-stand-in")
         quiet.logLevel = .critical
-        let boundPort = state.withLock { $0.server?.port } ?? port
+        let boundPort = state.withLock { $0.boundPort } ?? port
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: boundPort),
             responder: Responder(router: router, standIn: self), logger: quiet
         )
         try server.start()
-        state.withLock { $0.server = server }
+        state.withLock { state in
+            state.server = server
+            state.boundPort = server.port
+        }
         return endpoint
     }
 
@@ -132,10 +139,27 @@ package final class HeroStandIn: Sendable {
         return account(String(header.dropFirst("Bearer ".count)))
     }
 
-    /// Stops listening: calls now fail to connect, as when HERO is down. `start()` again reuses the port.
+    /// Stops listening: calls now fail to connect, as when HERO is down. `start()` again reuses the port. Returns
+    /// once the server's threads and descriptors are gone.
     package func stop() async {
-        guard let server = state.withLock({ $0.server }) else { return }
-        await server.shutdown(gracePeriod: .seconds(1))
+        let server = state.withLock { state in
+            defer { state.server = nil }
+            return state.server
+        }
+        await server?.shutdown(gracePeriod: .seconds(1))
+    }
+
+    /// Runs `body`, then stops the stand-in, whether `body` returned or threw: a test's stand-in is stopped, and
+    /// awaited, before the test ends.
+    package func runThenStop<T>(_ body: () async throws -> T) async rethrows -> T {
+        do {
+            let result = try await body()
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
     }
 
     /// The Lead API's URL.
@@ -146,7 +170,7 @@ package final class HeroStandIn: Sendable {
     package var graphQLEndpoint: URL { url(Self.graphQLPath) }
 
     private func url(_ path: String) -> URL {
-        let bound = state.withLock { $0.server?.port } ?? port
+        let bound = state.withLock { $0.boundPort } ?? port
         return URL(string: "http://127.0.0.1:\(bound)\(path)") ?? URL(fileURLWithPath: "/")
     }
 

@@ -10,6 +10,7 @@ package final class Listener: Sendable {
     package let addresses: [SocketAddress]
     private let sockets: [Socket]
     private let state = Mutex(State())
+    private let thread = ThreadWatch()
 
     private struct State {
         /// The accepting thread's wake-up eventfd, once started.
@@ -79,7 +80,7 @@ package final class Listener: Sendable {
         }
         let sockets = self.sockets
         do {
-            try OSThread.start(name: "hf-listener") { Self.accept(on: sockets, wake: wake, onAccept) }
+            try OSThread.start(name: "hf-listener", watch: thread) { Self.accept(on: sockets, wake: wake, onAccept) }
         } catch {
             // No thread, no accepting: stopped at once, its sockets closed, so connecting clients are refused
             // instead of left waiting.
@@ -92,7 +93,8 @@ package final class Listener: Sendable {
 
     deinit { stop() }
 
-    /// Stops accepting and closes the listening sockets; established connections are not touched.
+    /// Stops accepting and closes the listening sockets; established connections are not touched. Returns at once:
+    /// a started listener's thread closes the sockets as it ends, which `waitUntilStopped()` waits for.
     package func stop() {
         let wake: Int32? = state.withLock { state in
             guard !state.stopped else { return nil }
@@ -106,8 +108,20 @@ package final class Listener: Sendable {
             _ = withUnsafeBytes(of: &one) { Glibc.write(wake, $0.baseAddress, $0.count) }
         } else {
             sockets.forEach { $0.close() }
+            thread.ended()
         }
     }
+
+    /// After `stop()`: returns once the accepting thread has ended (no `onAccept` runs any more, and what it
+    /// captured is released) and the sockets are closed.
+    package func waitUntilStopped() async {
+        await thread.waitForEnd()
+    }
+
+    /// What the listener holds of the kernel, for tests that check a stopped one gave it all back: the accepting
+    /// thread's task id (nil until it first ran) and the listening sockets.
+    package var threadID: Int32? { thread.threadID }
+    package var socketDescriptors: [Int32] { sockets.map(\.fd) }
 
     /// The accepting thread: waits for connections or the wake-up, then closes everything.
     private static func accept(

@@ -10,40 +10,44 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
     @Test func createsAProjectWithTheDocumentedRequest() async throws {
         let hero = HeroStandIn(apiKey: "secret-key")
         let endpoint = try hero.start()
-        defer { Task { await hero.stop() } }
-        // Generous: the suite runs in parallel on two cores, and this test is not about timeouts.
-        let client = HeroClient(endpoint: endpoint, apiKey: "secret-key", timeout: .seconds(30))
-        let outcome = await client.createProject(payload: minimalPayload)
-        guard case .created(let id) = outcome else {
-            Issue.record("expected created, got \(outcome)")
-            return
+        try await hero.runThenStop {
+            // Generous: the suite runs in parallel on two cores, and this test is not about timeouts.
+            let client = HeroClient(endpoint: endpoint, apiKey: "secret-key", timeout: .seconds(30))
+            let outcome = await client.createProject(payload: minimalPayload)
+            guard case .created(let id) = outcome else {
+                Issue.record("expected created, got \(outcome)")
+                return
+            }
+            #expect(id == 1001)
+            let call = try #require(hero.calls.first)
+            #expect(call.headers["Authorization"] == "Bearer secret-key")
+            #expect(call.headers["Content-Type"] == "application/json")
+            #expect(call.headers["Accept"] == "application/json")
+            #expect(call.body == Array(minimalPayload))
         }
-        #expect(id == 1001)
-        let call = try #require(hero.calls.first)
-        #expect(call.headers["Authorization"] == "Bearer secret-key")
-        #expect(call.headers["Content-Type"] == "application/json")
-        #expect(call.headers["Accept"] == "application/json")
-        #expect(call.body == Array(minimalPayload))
     }
 
     @Test func wrongKeyIsUnauthorized() async throws {
         let hero = HeroStandIn(apiKey: "right")
         let endpoint = try hero.start()
-        defer { Task { await hero.stop() } }
-        let outcome = await HeroClient(endpoint: endpoint, apiKey: "wrong").createProject(payload: minimalPayload)
-        #expect(outcome == .unauthorized(status: 401, message: "Unauthenticated."))
-        #expect(hero.createdProjects.isEmpty)
+        await hero.runThenStop {
+            let outcome = await HeroClient(endpoint: endpoint, apiKey: "wrong").createProject(payload: minimalPayload)
+            #expect(outcome == .unauthorized(status: 401, message: "Unauthenticated."))
+            #expect(hero.createdProjects.isEmpty)
+        }
     }
 
     @Test func contractViolationsAreRejectedWithHerosMessage() async throws {
         let hero = HeroStandIn()
         let endpoint = try hero.start()
-        defer { Task { await hero.stop() } }
-        let client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey)
-        let noZip = Data(#"{"customer":{"email":"a@b.de"},"measure":"DOG"}"#.utf8)
-        #expect(await client.createProject(payload: noZip) == .rejected(status: 400, message: "Fehlende Postleitzahl"))
-        let empty = Data(#"{"address":{"zipcode":"30449","city":""},"customer":{"email":"a@b.de"},"measure":"DOG"}"#.utf8)
-        #expect(await client.createProject(payload: empty) == .rejected(status: 400, message: "Leerer Wert: address.city"))
+        await hero.runThenStop {
+            let client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey)
+            let noZip = Data(#"{"customer":{"email":"a@b.de"},"measure":"DOG"}"#.utf8)
+            #expect(
+                await client.createProject(payload: noZip) == .rejected(status: 400, message: "Fehlende Postleitzahl"))
+            let empty = Data(#"{"address":{"zipcode":"30449","city":""},"customer":{"email":"a@b.de"},"measure":"DOG"}"#.utf8)
+            #expect(await client.createProject(payload: empty) == .rejected(status: 400, message: "Leerer Wert: address.city"))
+        }
     }
 
     @Test(arguments: [
@@ -57,9 +61,10 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
     func classifiesHerosAnswers(_ mode: HeroStandIn.Mode, _ expected: HeroOutcome) async throws {
         let hero = HeroStandIn()
         let endpoint = try hero.start()
-        defer { Task { await hero.stop() } }
-        hero.mode = mode
-        #expect(await HeroClient(endpoint: endpoint, apiKey: hero.apiKey).createProject(payload: minimalPayload) == expected)
+        await hero.runThenStop {
+            hero.mode = mode
+            #expect(await HeroClient(endpoint: endpoint, apiKey: hero.apiKey).createProject(payload: minimalPayload) == expected)
+        }
     }
 
     @Test func aBurstOfLeadsIsSentSideBySide() async throws {
@@ -84,30 +89,47 @@ let minimalPayload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"
         await hero.stop()
     }
 
+    @Test func aStoppedStandInIsReleased() async throws {
+        // Its server's responder holds it: it must not hold the server (and its listener) once stopped.
+        weak var released: HeroStandIn?
+        do {
+            let hero = HeroStandIn()
+            let endpoint = try hero.start()
+            let client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .seconds(30))
+            #expect(await client.createProject(payload: minimalPayload) == .created(id: 1001))
+            await hero.stop()
+            released = hero
+        }
+        for _ in 0..<3000 where released != nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(released == nil, "the stopped stand-in is still referenced")
+    }
+
     @Test func slowHeroTimesOut() async throws {
         let hero = HeroStandIn()
         let endpoint = try hero.start()
-        defer { Task { await hero.stop() } }
-        hero.mode = .slow(.seconds(60))
-        let started = ContinuousClock.now
-        let outcome = await HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .seconds(1)).createProject(payload: minimalPayload)
-        #expect(outcome == .unavailable("timed out"))
-        // It waited for the timeout, and gave up long before the stand-in's answer (after 60 s) would have come.
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(900) && waited < .seconds(30), "\(waited)")
+        await hero.runThenStop {
+            hero.mode = .slow(.seconds(60))
+            let started = ContinuousClock.now
+            let outcome = await HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .seconds(1)).createProject(payload: minimalPayload)
+            #expect(outcome == .unavailable("timed out"))
+            // It waited for the timeout, and gave up long before the stand-in's answer (after 60 s) would have come.
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(900) && waited < .seconds(30), "\(waited)")
+        }
     }
 
     @Test func aTimeoutUnderASecondIsKept() async throws {
         // URLSession on Linux cut a 500 ms timeout to a few milliseconds; the own client waits the whole 500 ms.
         let hero = HeroStandIn()
         let endpoint = try hero.start()
-        defer { Task { await hero.stop() } }
-        hero.mode = .slow(.seconds(60))
-        let client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .milliseconds(500))
-        let started = ContinuousClock.now
-        #expect(await client.createProject(payload: minimalPayload) == .unavailable("timed out"))
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(450) && waited < .seconds(30), "\(waited)")
+        await hero.runThenStop {
+            hero.mode = .slow(.seconds(60))
+            let client = HeroClient(endpoint: endpoint, apiKey: hero.apiKey, timeout: .milliseconds(500))
+            let started = ContinuousClock.now
+            #expect(await client.createProject(payload: minimalPayload) == .unavailable("timed out"))
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(450) && waited < .seconds(30), "\(waited)")
+        }
     }
 
     @Test func unreachableHeroIsUnavailable() async throws {

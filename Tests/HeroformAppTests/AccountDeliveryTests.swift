@@ -133,22 +133,22 @@ import Testing
         // The stand-in as HERO: projects and uploads belong to the account whose key made them.
         let hero = HeroStandIn(apiKey: "a-key", otherKeys: ["b-key"])
         _ = try hero.start()
-        defer { Task { await hero.stop() } }
-        let project = hero.addProject(account: "a-key")
-        let client = HeroClient(
-            endpoint: hero.endpoint, graphQLEndpoint: hero.graphQLEndpoint, uploadEndpoint: hero.uploadEndpoint,
-            apiKey: "a-key", timeout: .seconds(10))
-        #expect(await client.projectMatch(forProject: project.projectID) == .success(
-            HeroProjectMatch(id: project.id, projectNumber: project.projectNumber)))
-        if case .success = await client.withKey("b-key").projectMatch(forProject: project.projectID) {
-            Issue.record("b's key must not find a's project")
+        await hero.runThenStop {
+            let project = hero.addProject(account: "a-key")
+            let client = HeroClient(
+                endpoint: hero.endpoint, graphQLEndpoint: hero.graphQLEndpoint, uploadEndpoint: hero.uploadEndpoint,
+                apiKey: "a-key", timeout: .seconds(10))
+            #expect(await client.projectMatch(forProject: project.projectID) == .success(
+                HeroProjectMatch(id: project.id, projectNumber: project.projectNumber)))
+            if case .success = await client.withKey("b-key").projectMatch(forProject: project.projectID) {
+                Issue.record("b's key must not find a's project")
+            }
+            hero.refuse(key: "b-key")
+            #expect(await client.withKey("b-key").createProject(payload: Data("{}".utf8)) ==
+                    .unauthorized(status: 401, message: "Unauthenticated."))
+            #expect(await client.withKey("unknown").createProject(payload: Data("{}".utf8)) ==
+                    .unauthorized(status: 401, message: "Unauthenticated."))
         }
-        hero.refuse(key: "b-key")
-        #expect(await client.withKey("b-key").createProject(payload: Data("{}".utf8)) ==
-                .unauthorized(status: 401, message: "Unauthenticated."))
-        #expect(await client.withKey("unknown").createProject(payload: Data("{}".utf8)) ==
-                .unauthorized(status: 401, message: "Unauthenticated."))
-        await hero.stop()
     }
 
     @Test func theKeyAlertNamesTheAccountAndNeverTheKey() {

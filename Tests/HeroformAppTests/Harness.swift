@@ -76,27 +76,28 @@ private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?,
                                _ body: (HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     let hero = HeroStandIn(apiKey: "test-api-key-123", otherKeys: accounts.keys.sorted().compactMap { accounts[$0] })
     let endpoint = try hero.start()
-    var quiet = Logger(label: "app")
-    quiet.logLevel = .critical
-    var config = testConfig(endpoint: endpoint, successURL: successURL)
-    config.hero.timeout = heroTimeout
-    config.hero.graphQLEndpoint = hero.graphQLEndpoint.absoluteString
-    config.hero.uploadEndpoint = hero.uploadEndpoint.absoluteString
-    configure(&config)
-    defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
-    for name in accounts.keys { config.hero.accounts[name] = .init(key: .environment("HERO_API_KEY_\(name)")) }
-    let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil,
-                                      accountKeys: live ? accounts : [:], logger: logger ?? quiet,
-                                      retryPolicy: retryPolicy, environment: ["HEROFORM_SECRET": testSecret])
-    do {
-        let result = try await body(hero, app)
-        await app.stop()
-        await hero.stop()
-        return result
-    } catch {
-        await app.stop()
-        await hero.stop()
-        throw error
+    // Stopped, awaited, also when the app cannot be made or the test throws.
+    return try await hero.runThenStop {
+        var quiet = Logger(label: "app")
+        quiet.logLevel = .critical
+        var config = testConfig(endpoint: endpoint, successURL: successURL)
+        config.hero.timeout = heroTimeout
+        config.hero.graphQLEndpoint = hero.graphQLEndpoint.absoluteString
+        config.hero.uploadEndpoint = hero.uploadEndpoint.absoluteString
+        configure(&config)
+        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
+        for name in accounts.keys { config.hero.accounts[name] = .init(key: .environment("HERO_API_KEY_\(name)")) }
+        let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil,
+                                          accountKeys: live ? accounts : [:], logger: logger ?? quiet,
+                                          retryPolicy: retryPolicy, environment: ["HEROFORM_SECRET": testSecret])
+        do {
+            let result = try await body(hero, app)
+            await app.stop()
+            return result
+        } catch {
+            await app.stop()
+            throw error
+        }
     }
 }
 

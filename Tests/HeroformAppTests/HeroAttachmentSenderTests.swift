@@ -34,29 +34,27 @@ import Testing
     @Test func aMissingFileIsRefusedAndAProjectWithoutItsMatchWaits() async throws {
         let hero = HeroStandIn(apiKey: "key")
         try hero.start()
-        let client = HeroClient(
-            endpoint: hero.endpoint, graphQLEndpoint: hero.graphQLEndpoint, uploadEndpoint: hero.uploadEndpoint,
-            apiKey: "key")
-        let sender = HeroAttachmentSender(client: client, documentTypeID: nil)
-        guard case .refused(let reason, _) = await sender.upload(file("a.png", "image/png"), at: "/nonexistent/1")
-        else {
-            Issue.record("a missing file must be refused")
-            await hero.stop()
-            return
+        await hero.runThenStop {
+            let client = HeroClient(
+                endpoint: hero.endpoint, graphQLEndpoint: hero.graphQLEndpoint, uploadEndpoint: hero.uploadEndpoint,
+                apiKey: "key")
+            let sender = HeroAttachmentSender(client: client, documentTypeID: nil)
+            guard case .refused(let reason, _) = await sender.upload(file("a.png", "image/png"), at: "/nonexistent/1")
+            else {
+                Issue.record("a missing file must be refused")
+                return
+            }
+            #expect(reason == "the stored file is missing")
+            #expect(hero.uploadCalls.isEmpty)
+            // HERO does not know project 424242 (yet): the files wait rather than fail.
+            guard case .unavailable = await sender.target(forExternalID: 424_242) else {
+                Issue.record("a missing project_match must be retried")
+                return
+            }
+            guard case .refused = await sender.target(forExternalID: nil) else {
+                Issue.record("no project id: nowhere to attach")
+                return
+            }
         }
-        #expect(reason == "the stored file is missing")
-        #expect(hero.uploadCalls.isEmpty)
-        // HERO does not know project 424242 (yet): the files wait rather than fail.
-        guard case .unavailable = await sender.target(forExternalID: 424_242) else {
-            Issue.record("a missing project_match must be retried")
-            await hero.stop()
-            return
-        }
-        guard case .refused = await sender.target(forExternalID: nil) else {
-            Issue.record("no project id: nowhere to attach")
-            await hero.stop()
-            return
-        }
-        await hero.stop()
     }
 }

@@ -66,36 +66,39 @@ import Testing
     }
 
     @Test func deliversInlineWhenHeroIsUp() async throws {
-        let reference = try await outbox.stored()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .delivered)
-        let record = try #require(try await outbox.record(reference))
-        #expect(record.status == .delivered)
-        #expect(record.externalID == 1001)
-        #expect(record.attempts == 1)
-        #expect(hero.createdProjects.count == 1)
-        await hero.stop()
+        try await hero.runThenStop {
+            let reference = try await outbox.stored()
+            #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .delivered)
+            let record = try #require(try await outbox.record(reference))
+            #expect(record.status == .delivered)
+            #expect(record.externalID == 1001)
+            #expect(record.attempts == 1)
+            #expect(hero.createdProjects.count == 1)
+        }
     }
 
     @Test(arguments: [(503, "Wartung"), (500, "Fehler"), (429, "Too Many Attempts.")])
     func serverErrorsAreRetriedWithBackoff(_ status: Int, _ message: String) async throws {
-        hero.mode = .failing(status: status, message: message)
-        let reference = try await outbox.stored()
-        let before = Date()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .retryLater)
-        let record = try #require(try await outbox.record(reference))
-        #expect(record.status == .pending)
-        #expect(record.attempts == 1)
-        #expect(record.lastError == "HTTP \(status)",
-                "HERO's error text (\(message)) is not kept: it may echo personal data")
-        let delay = record.nextAttemptAt.timeIntervalSince(before)
-        #expect(delay > 25 && delay < 40)
-        #expect(record.inFlightSince == nil)
-        await hero.stop()
+        try await hero.runThenStop {
+            hero.mode = .failing(status: status, message: message)
+            let reference = try await outbox.stored()
+            let before = Date()
+            #expect(await worker().deliverNow(reference, deadline: .seconds(2)) == .retryLater)
+            let record = try #require(try await outbox.record(reference))
+            #expect(record.status == .pending)
+            #expect(record.attempts == 1)
+            #expect(record.lastError == "HTTP \(status)",
+                    "HERO's error text (\(message)) is not kept: it may echo personal data")
+            let delay = record.nextAttemptAt.timeIntervalSince(before)
+            #expect(delay > 25 && delay < 40)
+            #expect(record.inFlightSince == nil)
+        }
     }
 
     @Test func unreachableHeroIsRetried() async throws {
-        let reference = try await outbox.stored()
+        // The stand-in is not used: stopped first, so nothing that throws can leave it running.
         await hero.stop()
+        let reference = try await outbox.stored()
         // Port 9 (discard) on loopback: nothing listens there. Not the stand-in's old port, which a test running in
         // parallel may already have been given again.
         let nowhere = try #require(URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
@@ -107,33 +110,36 @@ import Testing
     }
 
     @Test func rejectedKeyKeepsLeadsAndIsReported() async throws {
-        hero.mode = .failing(status: 401, message: "Unauthenticated.")
-        let worker = worker()
-        let reference = try await outbox.stored()
-        #expect(await worker.deliverNow(reference, deadline: .seconds(2)) == .retryLater)
-        #expect(worker.health.keyRejected)
-        #expect(worker.health.lastError == "HERO refused the API key (HTTP 401)")
-        let record = try #require(try await outbox.record(reference))
-        #expect(record.status == .pending)
-        #expect(record.lastError == "HERO refused the API key (HTTP 401)")
-        #expect(alerts.all == [.keyRejected(reason: "HERO refused the API key (HTTP 401)")])
-        await hero.stop()
+        try await hero.runThenStop {
+            hero.mode = .failing(status: 401, message: "Unauthenticated.")
+            let worker = worker()
+            let reference = try await outbox.stored()
+            #expect(await worker.deliverNow(reference, deadline: .seconds(2)) == .retryLater)
+            #expect(worker.health.keyRejected)
+            #expect(worker.health.lastError == "HERO refused the API key (HTTP 401)")
+            let record = try #require(try await outbox.record(reference))
+            #expect(record.status == .pending)
+            #expect(record.lastError == "HERO refused the API key (HTTP 401)")
+            #expect(alerts.all == [.keyRejected(reason: "HERO refused the API key (HTTP 401)")])
+        }
     }
 
     @Test(arguments: [HeroStandIn.Mode.failing(status: 422, message: "Fehlende Postleitzahl"), .okWithoutSuccess])
     func refusedLeadsFailAtOnceWithHerosMessage(_ mode: HeroStandIn.Mode) async throws {
-        hero.mode = mode
-        let reference = try await outbox.stored()
-        #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .failed)
-        let record = try #require(try await outbox.record(reference))
-        #expect(record.status == .failed)
-        let expected = mode == .okWithoutSuccess ? "HERO rejected it (HTTP 200): Projekt konnte nicht angelegt werden"
-                                                 : "HERO rejected it (HTTP 422): Fehlende Postleitzahl"
-        #expect(record.lastError == expected)
-        #expect(record.payload != nil, "kept for the operator")
-        let status = mode == .okWithoutSuccess ? 200 : 422
-        #expect(alerts.all == [.leadFailed(reference: reference, formID: "default",
-                                           reason: "HERO rejected it (HTTP \(status))")])
-        await hero.stop()
+        try await hero.runThenStop {
+            hero.mode = mode
+            let reference = try await outbox.stored()
+            #expect(await worker().deliverNow(reference, deadline: .seconds(30)) == .failed)
+            let record = try #require(try await outbox.record(reference))
+            #expect(record.status == .failed)
+            let expected = mode == .okWithoutSuccess
+                ? "HERO rejected it (HTTP 200): Projekt konnte nicht angelegt werden"
+                : "HERO rejected it (HTTP 422): Fehlende Postleitzahl"
+            #expect(record.lastError == expected)
+            #expect(record.payload != nil, "kept for the operator")
+            let status = mode == .okWithoutSuccess ? 200 : 422
+            #expect(alerts.all == [.leadFailed(reference: reference, formID: "default",
+                                               reason: "HERO rejected it (HTTP \(status))")])
+        }
     }
 }

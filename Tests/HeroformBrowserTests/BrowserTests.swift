@@ -28,8 +28,9 @@ final class TwoOrigins: Sendable {
     var formOrigin: String { "http://127.0.0.1:\(form.port)" }
     var siteOrigin: String { "http://127.0.0.1:\(site.port)" }
 
+    /// Starts the stand-in and both servers; what started is stopped again when a later step fails.
     init() async throws {
-        let endpoint = try hero.start()
+        try hero.start()
         var quiet = Logger(label: "browser")
         quiet.logLevel = .critical
         // The site's pages are built after the form server is up, so they know its origin: a small indirection.
@@ -45,20 +46,44 @@ final class TwoOrigins: Sendable {
         siteRouter.get("/snippet.html") { _ in
             .html(SitePages.snippet(formOrigin: "http://127.0.0.1:\(formPort.value)"))
         }
-        site = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: siteRouter, logger: quiet)
-        try site.start()
+        let site = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: siteRouter, logger: quiet)
+        do {
+            try site.start()
+            let config = Self.config(hero: hero, sitePort: site.port, dataDir: dataDir)
+            let app = try HeroformApplication(config: config, apiKey: hero.apiKey, logger: quiet, environment: [:])
+            do {
+                // The delivery worker attaches the files to the project once it exists.
+                try await app.start()
+                form = app.makeServer(logger: quiet)
+                try form.start()
+            } catch {
+                await app.stop()
+                throw error
+            }
+            self.site = site
+            self.app = app
+        } catch {
+            await site.shutdown(gracePeriod: .seconds(1))
+            await hero.stop()
+            try? FileManager.default.removeItem(atPath: dataDir)
+            throw error
+        }
+        formPort.set(form.port)
+    }
 
+    private static func config(hero: HeroStandIn, sitePort: UInt16, dataDir: String) -> AppConfig {
         var config = AppConfig()
         config.server.port = 0
         config.server.publicDir = repository.appendingPathComponent("Public").path
         config.storage.dataDir = dataDir
-        config.hero.endpoint = endpoint.absoluteString
+        config.hero.endpoint = hero.endpoint.absoluteString
         config.hero.graphQLEndpoint = hero.graphQLEndpoint.absoluteString
         config.hero.uploadEndpoint = hero.uploadEndpoint.absoluteString
         config.hero.documentTypeID = 1_250_455
         config.hero.timeout = .seconds(5)
         config.security.minFillTime = 0
-        config.security.allowedOrigins = ["http://127.0.0.1:\(site.port)"]
+        config.security.allowedOrigins = ["http://127.0.0.1:\(sitePort)"]
         config.forms["default"] = FormDefinition(id: "default", measure: "DOG", partnerSource: "Browser", title: "Ihre Anfrage",
                                                  privacyURL: "/datenschutz")
         // Files: the default form takes them (1 MB each, so a test can choose one too large); "photos" scales them down.
@@ -74,12 +99,7 @@ final class TwoOrigins: Sendable {
         config.forms["trades"] = FormDefinition(id: "trades", measure: "DOG", partnerSource: "Browser Gewerke",
                                                 title: "Anfrage", privacyURL: "/datenschutz")
         config.forms["trades"]?.questions = TradeQuestions.all(required: true)
-        app = try HeroformApplication(config: config, apiKey: hero.apiKey, logger: quiet, environment: [:])
-        // The delivery worker attaches the files to the project once it exists.
-        try await app.start()
-        form = app.makeServer(logger: quiet)
-        try form.start()
-        formPort.set(form.port)
+        return config
     }
 
     func stop() async {
@@ -88,6 +108,18 @@ final class TwoOrigins: Sendable {
         await app.stop()
         await hero.stop()
         try? FileManager.default.removeItem(atPath: dataDir)
+    }
+
+    /// Runs `body`, then stops everything, whether `body` returned or threw: a test's servers are stopped, and
+    /// awaited, before the test ends.
+    func runThenStop(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
     }
 }
 
@@ -140,166 +172,172 @@ let goodLead: [String: String] = [
 struct BrowserTests {
     @Test func withoutJavaScriptTheFormPostsAndShowsTheThankYouPage() async throws {
         let origins = try await TwoOrigins()
-        let browser = try await WebDriver(javascript: false)
-        do {
-            try await browser.open(origins.formOrigin + "/")
-            try await browser.click("button[type=submit]")
-            let errors = try await browser.source(containing: "Bitte füllen Sie dieses Feld aus.")
-            #expect(errors.contains("Bitte füllen Sie dieses Feld aus."))
-            #expect(errors.contains("aria-invalid=\"true\""))
-            try await browser.type("#hf-last_name", "O'Brien")
-            try await browser.type("#hf-email", "nojs@example.org")
-            try await browser.type("#hf-zipcode", "30449")
-            try await browser.click("#hf-consent")
-            try await browser.click("button[type=submit]")
-            // The refused page names the thank-you title too (in the form's data-success-title): the address tells.
-            let url = try await browser.url(containing: "/thanks?ref=")
-            #expect(url.contains("/thanks?ref="), "\(url)")
-            #expect(try await browser.source(containing: "Vielen Dank!").contains("Vielen Dank!"))
-            #expect(origins.hero.createdProjects.count == 1)
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let browser = try await WebDriver(javascript: false)
+            do {
+                try await browser.open(origins.formOrigin + "/")
+                try await browser.click("button[type=submit]")
+                let errors = try await browser.source(containing: "Bitte füllen Sie dieses Feld aus.")
+                #expect(errors.contains("Bitte füllen Sie dieses Feld aus."))
+                #expect(errors.contains("aria-invalid=\"true\""))
+                try await browser.type("#hf-last_name", "O'Brien")
+                try await browser.type("#hf-email", "nojs@example.org")
+                try await browser.type("#hf-zipcode", "30449")
+                try await browser.click("#hf-consent")
+                try await browser.click("button[type=submit]")
+                // The refused page names the thank-you title too (in the form's data-success-title): the address tells.
+                let url = try await browser.url(containing: "/thanks?ref=")
+                #expect(url.contains("/thanks?ref="), "\(url)")
+                #expect(try await browser.source(containing: "Vielen Dank!").contains("Vielen Dank!"))
+                #expect(origins.hero.createdProjects.count == 1)
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
         }
-        await browser.quit()
-        await origins.stop()
     }
 
     @Test func withJavaScriptErrorsShowInlineAndTheReferenceAfterSending() async throws {
         let origins = try await TwoOrigins()
-        let browser = try await WebDriver()
-        do {
-            try await browser.open(origins.formOrigin + "/")
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.getElementById('hf-email-error')"))
-            #expect(try await browser.currentURL == origins.formOrigin + "/", "no reload")
-            #expect(try await browser.run("return document.activeElement.id") as? String == "hf-last_name", "focus on the first error")
-            #expect(try await browser.run("return document.getElementById('hf-email').getAttribute('aria-describedby')") as? String == "hf-email-error")
-            #expect(try await browser.run("return document.querySelector('.hf-summary').getAttribute('role')") as? String == "alert")
-            try await browser.run(fillScript, [goodLead])
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
-            let reference = try await browser.run("return document.querySelector('.hf-reference').textContent") as? String ?? ""
-            #expect(Reference.isWellFormed(reference), "\(reference)")
-            #expect(try await browser.run("return document.activeElement.className") as? String == "hf-success")
-            let project = try #require(origins.hero.createdProjects.first)
-            #expect(project["customer"]?["last_name"] == "O'Brien")
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let browser = try await WebDriver()
+            do {
+                try await browser.open(origins.formOrigin + "/")
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.getElementById('hf-email-error')"))
+                #expect(try await browser.currentURL == origins.formOrigin + "/", "no reload")
+                #expect(try await browser.run("return document.activeElement.id") as? String == "hf-last_name", "focus on the first error")
+                #expect(try await browser.run("return document.getElementById('hf-email').getAttribute('aria-describedby')") as? String == "hf-email-error")
+                #expect(try await browser.run("return document.querySelector('.hf-summary').getAttribute('role')") as? String == "alert")
+                try await browser.run(fillScript, [goodLead])
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
+                let reference = try await browser.run("return document.querySelector('.hf-reference').textContent") as? String ?? ""
+                #expect(Reference.isWellFormed(reference), "\(reference)")
+                #expect(try await browser.run("return document.activeElement.className") as? String == "hf-success")
+                let project = try #require(origins.hero.createdProjects.first)
+                #expect(project["customer"]?["last_name"] == "O'Brien")
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
         }
-        await browser.quit()
-        await origins.stop()
     }
 
     @Test func embeddedFormGrowsWithItsContentAndReportsSuccess() async throws {
         let origins = try await TwoOrigins()
-        let browser = try await WebDriver()
-        do {
-            try await browser.open(origins.siteOrigin + "/embed.html")
-            #expect(try await browser.waitUntil("const f = document.querySelector('iframe.heroform-frame'); return !!f && f.style.height !== '600px'"))
-            let before = try await browser.run("return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height") as? Double ?? 0
-            #expect(before > 900, "the whole form is visible without scrolling inside the frame")
-            try await browser.switchToFrame("iframe.heroform-frame")
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.getElementById('hf-email-error')"))
-            try await browser.switchToFrame(nil)
-            #expect(try await browser.waitUntil("return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height > \(before + 40)"),
-                    "the frame grew with the error messages")
-            try await browser.switchToFrame("iframe.heroform-frame")
-            try await browser.run(fillScript, [goodLead])
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
-            try await browser.switchToFrame(nil)
-            #expect(try await browser.waitUntil("return window.heroformEvents.length === 1"), "the page heard of the success")
-            #expect(try await browser.waitUntil("return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height < \(before)"),
-                    "and the frame shrank to the thank-you note")
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let browser = try await WebDriver()
+            do {
+                try await browser.open(origins.siteOrigin + "/embed.html")
+                #expect(try await browser.waitUntil("const f = document.querySelector('iframe.heroform-frame'); return !!f && f.style.height !== '600px'"))
+                let before = try await browser.run("return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height") as? Double ?? 0
+                #expect(before > 900, "the whole form is visible without scrolling inside the frame")
+                try await browser.switchToFrame("iframe.heroform-frame")
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.getElementById('hf-email-error')"))
+                try await browser.switchToFrame(nil)
+                #expect(try await browser.waitUntil("return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height > \(before + 40)"),
+                        "the frame grew with the error messages")
+                try await browser.switchToFrame("iframe.heroform-frame")
+                try await browser.run(fillScript, [goodLead])
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
+                try await browser.switchToFrame(nil)
+                #expect(try await browser.waitUntil("return window.heroformEvents.length === 1"), "the page heard of the success")
+                #expect(try await browser.waitUntil("return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height < \(before)"),
+                        "and the frame shrank to the thank-you note")
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
         }
-        await browser.quit()
-        await origins.stop()
     }
 
     @Test func siteJavaScriptSnippetSendsFromAnotherOrigin() async throws {
         let origins = try await TwoOrigins()
-        let files = try ChosenFiles()
-        let browser = try await WebDriver()
-        do {
-            try await browser.open(origins.siteOrigin + "/snippet.html")
-            try await browser.click("#contact-form button[type=submit]")
-            #expect(try await browser.waitUntil("return document.querySelector('#contact-form [data-error-for=\"email\"]').textContent.length > 0"))
-            try await browser.type("#contact-form [name=last_name]", "Snippet")
-            try await browser.type("#contact-form [name=email]", "snippet@example.org")
-            try await browser.type("#contact-form [name=zipcode]", "30449")
-            try await browser.click("#contact-form [name=consent]")
-            // The README's file input: a file the server refuses by its bytes is named, then a photo goes along.
-            try await browser.choose("#contact-form [name=attachments]", files: [files.path("rechnung.pdf")])
-            try await browser.click("#contact-form button[type=submit]")
-            #expect(try await browser.waitUntil("return document.querySelector('#contact-form [data-error-for=\"attachments\"]').textContent.indexOf('rechnung.pdf') >= 0"))
-            try await browser.run("document.querySelector('#contact-form [name=attachments]').value = ''")
-            try await browser.choose("#contact-form [name=attachments]", files: [files.path("dach.jpg")])
-            try await browser.click("#contact-form button[type=submit]")
-            #expect(try await browser.waitUntil("return /[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}/.test(document.querySelector('#contact-result').textContent)"))
-            #expect(origins.hero.createdProjects.first?["customer"]?["email"] == "snippet@example.org")
-            #expect(await eventually { origins.hero.attachments.map(\.upload.filename) == ["dach.jpg"] }, "\(origins.hero.attachments)")
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let files = try ChosenFiles()
+            let browser = try await WebDriver()
+            do {
+                try await browser.open(origins.siteOrigin + "/snippet.html")
+                try await browser.click("#contact-form button[type=submit]")
+                #expect(try await browser.waitUntil("return document.querySelector('#contact-form [data-error-for=\"email\"]').textContent.length > 0"))
+                try await browser.type("#contact-form [name=last_name]", "Snippet")
+                try await browser.type("#contact-form [name=email]", "snippet@example.org")
+                try await browser.type("#contact-form [name=zipcode]", "30449")
+                try await browser.click("#contact-form [name=consent]")
+                // The README's file input: a file the server refuses by its bytes is named, then a photo goes along.
+                try await browser.choose("#contact-form [name=attachments]", files: [files.path("rechnung.pdf")])
+                try await browser.click("#contact-form button[type=submit]")
+                #expect(try await browser.waitUntil("return document.querySelector('#contact-form [data-error-for=\"attachments\"]').textContent.indexOf('rechnung.pdf') >= 0"))
+                try await browser.run("document.querySelector('#contact-form [name=attachments]').value = ''")
+                try await browser.choose("#contact-form [name=attachments]", files: [files.path("dach.jpg")])
+                try await browser.click("#contact-form button[type=submit]")
+                #expect(try await browser.waitUntil("return /[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}/.test(document.querySelector('#contact-result').textContent)"))
+                #expect(origins.hero.createdProjects.first?["customer"]?["email"] == "snippet@example.org")
+                #expect(await eventually { origins.hero.attachments.map(\.upload.filename) == ["dach.jpg"] }, "\(origins.hero.attachments)")
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
+            files.remove()
         }
-        await browser.quit()
-        await origins.stop()
-        files.remove()
     }
 
     @Test func screenshotsAndAccessibilityCheck() async throws {
         let origins = try await TwoOrigins()
-        let files = try ChosenFiles()
-        let folder = repository.appendingPathComponent("screenshots")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let axe = AxeCore.script
-        if browserRequired { #expect(axe != nil, "axe-core (pip install axe-selenium-python) is needed in CI") }
-        let browser = try await WebDriver()
-        do {
-            for (language, path) in [("de", "/"), ("en", "/forms/english")] {
-                for (device, width, height) in [("desktop", 1280, 1600), ("mobile", 390, 2200)] {
-                    try await browser.resize(width: width, height: height)
-                    try await browser.open(origins.formOrigin + path)
-                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    try await browser.screenshot().write(to: folder.appendingPathComponent("form-\(language)-\(device).png"))
-                    try await browser.click("button[type=submit]")
-                    #expect(try await browser.waitUntil("return !!document.querySelector('.hf-error')"))
-                    try await browser.screenshot().write(to: folder.appendingPathComponent("form-\(language)-\(device)-errors.png"))
-                    if let axe {
-                        let violations = try await AxeCore.violations(browser, script: axe)
-                        #expect(violations.isEmpty, "\(language) \(device): \(violations)")
+        try await origins.runThenStop {
+            let files = try ChosenFiles()
+            let folder = repository.appendingPathComponent("screenshots")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let axe = AxeCore.script
+            if browserRequired { #expect(axe != nil, "axe-core (pip install axe-selenium-python) is needed in CI") }
+            let browser = try await WebDriver()
+            do {
+                for (language, path) in [("de", "/"), ("en", "/forms/english")] {
+                    for (device, width, height) in [("desktop", 1280, 1600), ("mobile", 390, 2200)] {
+                        try await browser.resize(width: width, height: height)
+                        try await browser.open(origins.formOrigin + path)
+                        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                        try await browser.screenshot().write(to: folder.appendingPathComponent("form-\(language)-\(device).png"))
+                        try await browser.click("button[type=submit]")
+                        #expect(try await browser.waitUntil("return !!document.querySelector('.hf-error')"))
+                        try await browser.screenshot().write(to: folder.appendingPathComponent("form-\(language)-\(device)-errors.png"))
+                        if let axe {
+                            let violations = try await AxeCore.violations(browser, script: axe)
+                            #expect(violations.isEmpty, "\(language) \(device): \(violations)")
+                        }
                     }
                 }
-            }
-            // The file list: thumbnails, the kind of a PDF, remove buttons, a file's problem beside it.
-            for (device, width, height) in [("desktop", 1280, 1600), ("mobile", 390, 2200)] {
-                try await browser.resize(width: width, height: height)
-                try await browser.open(origins.formOrigin + "/")
-                try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png"), files.path("angebot.pdf")])
-                try await browser.choose("#hf-attachments", files: [files.path("gross.jpg")])
-                #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(2) + " && document.querySelectorAll('.hf-file--invalid').length === 1"))
-                try await browser.run("document.getElementById('hf-attachments').scrollIntoView()")
-                try await browser.screenshot().write(to: folder.appendingPathComponent("form-de-\(device)-files.png"))
-                if let axe {
-                    let violations = try await AxeCore.violations(browser, script: axe)
-                    #expect(violations.isEmpty, "files \(device): \(violations)")
+                // The file list: thumbnails, the kind of a PDF, remove buttons, a file's problem beside it.
+                for (device, width, height) in [("desktop", 1280, 1600), ("mobile", 390, 2200)] {
+                    try await browser.resize(width: width, height: height)
+                    try await browser.open(origins.formOrigin + "/")
+                    try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png"), files.path("angebot.pdf")])
+                    try await browser.choose("#hf-attachments", files: [files.path("gross.jpg")])
+                    #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(2) + " && document.querySelectorAll('.hf-file--invalid').length === 1"))
+                    try await browser.run("document.getElementById('hf-attachments').scrollIntoView()")
+                    try await browser.screenshot().write(
+                        to: folder.appendingPathComponent("form-de-\(device)-files.png"))
+                    if let axe {
+                        let violations = try await AxeCore.violations(browser, script: axe)
+                        #expect(violations.isEmpty, "files \(device): \(violations)")
+                    }
                 }
+                // The project-address section opens from its checkbox, by keyboard too.
+                try await browser.open(origins.formOrigin + "/")
+                #expect(try await browser.run("return getComputedStyle(document.getElementById('hf-project')).display") as? String == "none")
+                try await browser.click("#hf-project-differs")
+                #expect(try await browser.run("return getComputedStyle(document.getElementById('hf-project')).display") as? String != "none")
+            } catch {
+                Issue.record(error)
             }
-            // The project-address section opens from its checkbox, by keyboard too.
-            try await browser.open(origins.formOrigin + "/")
-            #expect(try await browser.run("return getComputedStyle(document.getElementById('hf-project')).display") as? String == "none")
-            try await browser.click("#hf-project-differs")
-            #expect(try await browser.run("return getComputedStyle(document.getElementById('hf-project')).display") as? String != "none")
-        } catch {
-            Issue.record(error)
-        }
-        await browser.quit()
-        await origins.stop()
-        files.remove()
-        for name in ["form-de-desktop.png", "form-en-mobile-errors.png", "form-de-mobile-files.png"] {
-            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path))
+            await browser.quit()
+            files.remove()
+            for name in ["form-de-desktop.png", "form-en-mobile-errors.png", "form-de-mobile-files.png"] {
+                #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path))
+            }
         }
     }
 }

@@ -123,207 +123,220 @@ func jpegSize(_ bytes: [UInt8]) -> [Int]? {
 extension BrowserTests {
     @Test func withJavaScriptChosenFilesAreShownCheckedAndUploadedWithProgress() async throws {
         let origins = try await TwoOrigins()
-        let files = try ChosenFiles()
-        let browser = try await WebDriver()
-        do {
-            try await browser.open(origins.formOrigin + "/")
-            try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png")])
-            #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(2)), "two thumbnails")
-            #expect(try await browser.run(FileScripts.names) as? [String] == ["dach.jpg", "plan.png"])
-            #expect(try await browser.run("return Array.from(document.querySelectorAll('.hf-file-size')).every(s => / KB$/.test(s.textContent))") as? Bool == true)
-            #expect(try await browser.run("return document.querySelectorAll('.hf-file-remove')[1].getAttribute('aria-label')") as? String
-                    == "„plan.png“ entfernen")
-            let kept = try await browser.run("return document.querySelectorAll('.hf-file img')[0].src") as? String ?? ""
-            let removed = try await browser.run("return document.querySelectorAll('.hf-file img')[1].src") as? String ?? ""
-            #expect(removed.hasPrefix("blob:"), "\(removed)")
+        try await origins.runThenStop {
+            let files = try ChosenFiles()
+            let browser = try await WebDriver()
+            do {
+                try await browser.open(origins.formOrigin + "/")
+                try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png")])
+                #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(2)), "two thumbnails")
+                #expect(try await browser.run(FileScripts.names) as? [String] == ["dach.jpg", "plan.png"])
+                #expect(try await browser.run("return Array.from(document.querySelectorAll('.hf-file-size')).every(s => / KB$/.test(s.textContent))") as? Bool == true)
+                #expect(try await browser.run("return document.querySelectorAll('.hf-file-remove')[1].getAttribute('aria-label')") as? String
+                        == "„plan.png“ entfernen")
+                let kept = try await browser.run(
+                    "return document.querySelectorAll('.hf-file img')[0].src") as? String ?? ""
+                let removed = try await browser.run("return document.querySelectorAll('.hf-file img')[1].src") as? String ?? ""
+                #expect(removed.hasPrefix("blob:"), "\(removed)")
 
-            // Removed by keyboard: the focus moves to the remaining file's button; the thumbnail's memory is given back.
-            try await browser.type("#hf-attachments-list li:nth-child(2) .hf-file-remove", "\u{E007}")
-            #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file').length === 1"))
-            #expect(try await browser.run("return document.activeElement.getAttribute('aria-label')") as? String == "„dach.jpg“ entfernen")
-            #expect(try await browser.runAsync(FileScripts.objectURLState, [removed]) as? String == "revoked")
-            #expect(try await browser.runAsync(FileScripts.objectURLState, [kept]) as? String == "readable")
+                // Removed by keyboard: the focus moves to the remaining file's button; the thumbnail's memory is given back.
+                try await browser.type("#hf-attachments-list li:nth-child(2) .hf-file-remove", "\u{E007}")
+                #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file').length === 1"))
+                #expect(try await browser.run("return document.activeElement.getAttribute('aria-label')") as? String == "„dach.jpg“ entfernen")
+                #expect(try await browser.runAsync(FileScripts.objectURLState, [removed]) as? String == "revoked")
+                #expect(try await browser.runAsync(FileScripts.objectURLState, [kept]) as? String == "readable")
 
-            // Too large, and a program called .pdf (refused by its first bytes): each named beside itself.
-            try await browser.choose("#hf-attachments", files: [files.path("gross.jpg"), files.path("rechnung.pdf")])
-            #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file--invalid').length === 2"))
-            let problems = try await browser.run(FileScripts.problems) as? [String] ?? []
-            #expect(problems.count == 3 && problems[0].isEmpty, "\(problems)")
-            #expect(problems.count == 3 && problems[1].contains("„gross.jpg“ ist größer als 1 MB"), "\(problems)")
-            #expect(problems.count == 3 && problems[2].contains("„rechnung.pdf“ hat keinen erlaubten Dateityp"), "\(problems)")
-            #expect(try await browser.run(FileScripts.describedByEveryProblem) as? Bool == true)
-            #expect(try await browser.run("return document.getElementById('hf-attachments').getAttribute('aria-invalid')") as? String == "true")
+                // Too large, and a program called .pdf (refused by its first bytes): each named beside itself.
+                try await browser.choose(
+                    "#hf-attachments", files: [files.path("gross.jpg"), files.path("rechnung.pdf")])
+                #expect(
+                    try await browser.waitUntil("return document.querySelectorAll('.hf-file--invalid').length === 2"))
+                let problems = try await browser.run(FileScripts.problems) as? [String] ?? []
+                #expect(problems.count == 3 && problems[0].isEmpty, "\(problems)")
+                #expect(problems.count == 3 && problems[1].contains("„gross.jpg“ ist größer als 1 MB"), "\(problems)")
+                #expect(problems.count == 3 && problems[2].contains("„rechnung.pdf“ hat keinen erlaubten Dateityp"), "\(problems)")
+                #expect(try await browser.run(FileScripts.describedByEveryProblem) as? Bool == true)
+                #expect(try await browser.run("return document.getElementById('hf-attachments').getAttribute('aria-invalid')") as? String == "true")
 
-            // One too many (the form takes 3): refused until another file goes, and then taken.
-            try await browser.choose("#hf-attachments", files: ["plan-1.png", "plan-2.png", "plan-3.png"].map(files.path))
-            #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(4)))
-            #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file--invalid').length === 3"))
-            #expect((try await browser.run(FileScripts.problems) as? [String])?.last?.contains("„plan-3.png“ ist eine Datei zu viel") == true)
-            try await browser.run(FileScripts.remove, ["plan-1.png"])
-            #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file--invalid').length === 2"))
-            #expect((try await browser.run(FileScripts.problems) as? [String])?.last == "")
-            try await browser.run(FileScripts.remove, ["plan-2.png"])
-            try await browser.run(FileScripts.remove, ["plan-3.png"])
-            #expect(try await browser.run(FileScripts.names) as? [String] == ["dach.jpg", "gross.jpg", "rechnung.pdf"])
+                // One too many (the form takes 3): refused until another file goes, and then taken.
+                try await browser.choose("#hf-attachments", files: ["plan-1.png", "plan-2.png", "plan-3.png"].map(files.path))
+                #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(4)))
+                #expect(
+                    try await browser.waitUntil("return document.querySelectorAll('.hf-file--invalid').length === 3"))
+                #expect((try await browser.run(FileScripts.problems) as? [String])?.last?.contains("„plan-3.png“ ist eine Datei zu viel") == true)
+                try await browser.run(FileScripts.remove, ["plan-1.png"])
+                #expect(
+                    try await browser.waitUntil("return document.querySelectorAll('.hf-file--invalid').length === 2"))
+                #expect((try await browser.run(FileScripts.problems) as? [String])?.last == "")
+                try await browser.run(FileScripts.remove, ["plan-2.png"])
+                try await browser.run(FileScripts.remove, ["plan-3.png"])
+                #expect(
+                    try await browser.run(FileScripts.names) as? [String] == ["dach.jpg", "gross.jpg", "rechnung.pdf"])
 
-            // Sent: the fields and the one good file, with a progress bar while it goes up.
-            try await browser.run(fillScript, [goodLead])
-            try await browser.run(FileScripts.watchProgress)
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
-            let progress = try await browser.run("""
-                const p = window.heroformProgress[0];
-                return p ? [p.label, p.live, p.bar.max > 0 && p.bar.value === p.bar.max] : [];
-                """) as? [Any] ?? []
-            #expect(progress.count == 3, "a progress bar appeared")
-            if progress.count == 3 {
-                #expect((progress[0] as? String)?.contains("Wird gesendet") == true, "\(progress)")
-                #expect(progress[1] as? String == "polite")
-                #expect(progress[2] as? Bool == true, "the bar reached its end")
+                // Sent: the fields and the one good file, with a progress bar while it goes up.
+                try await browser.run(fillScript, [goodLead])
+                try await browser.run(FileScripts.watchProgress)
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
+                let progress = try await browser.run("""
+                    const p = window.heroformProgress[0];
+                    return p ? [p.label, p.live, p.bar.max > 0 && p.bar.value === p.bar.max] : [];
+                    """) as? [Any] ?? []
+                #expect(progress.count == 3, "a progress bar appeared")
+                if progress.count == 3 {
+                    #expect((progress[0] as? String)?.contains("Wird gesendet") == true, "\(progress)")
+                    #expect(progress[1] as? String == "polite")
+                    #expect(progress[2] as? Bool == true, "the bar reached its end")
+                }
+                #expect(try await browser.runAsync(FileScripts.objectURLState, [kept]) as? String == "revoked")
+                #expect(await eventually { origins.hero.attachments.count == 1 }, "\(origins.hero.attachments.map(\.upload.filename))")
+                let attached = origins.hero.attachments
+                #expect(attached.map(\.upload.filename) == ["dach.jpg"])
+                #expect(attached.map(\.kind) == [.image])
+                #expect(attached.first?.upload.bytes.map { Array($0.prefix(3)) } == [0xFF, 0xD8, 0xFF])
+                #expect(origins.hero.createdProjects.count == 1)
+            } catch {
+                Issue.record(error)
             }
-            #expect(try await browser.runAsync(FileScripts.objectURLState, [kept]) as? String == "revoked")
-            #expect(await eventually { origins.hero.attachments.count == 1 }, "\(origins.hero.attachments.map(\.upload.filename))")
-            let attached = origins.hero.attachments
-            #expect(attached.map(\.upload.filename) == ["dach.jpg"])
-            #expect(attached.map(\.kind) == [.image])
-            #expect(attached.first?.upload.bytes.map { Array($0.prefix(3)) } == [0xFF, 0xD8, 0xFF])
-            #expect(origins.hero.createdProjects.count == 1)
-        } catch {
-            Issue.record(error)
+            await browser.quit()
+            files.remove()
         }
-        await browser.quit()
-        await origins.stop()
-        files.remove()
     }
 
     @Test func withJavaScriptTheServersRefusalOfAFileShowsBesideTheInput() async throws {
         let origins = try await TwoOrigins()
-        let files = try ChosenFiles()
-        let browser = try await WebDriver()
-        do {
-            try await browser.open(origins.formOrigin + "/")
-            try await browser.run(fillScript, [goodLead])
-            try await browser.choose("#hf-attachments", files: [files.path("kaputt.jpg")])
-            #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file .hf-file-icon').length === 1"),
-                    "a JPEG the browser cannot show gets the kind's mark")
-            #expect(try await browser.run(FileScripts.problems) as? [String] == [""])
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.getElementById('hf-attachments-error')"))
-            let message = try await browser.run("return document.getElementById('hf-attachments-error').textContent") as? String ?? ""
-            #expect(message.contains("„kaputt.jpg“ ist kein lesbares Bild"), "\(message)")
-            #expect(try await browser.run("return document.activeElement.id") as? String == "hf-attachments", "focus on the file input")
-            #expect(try await browser.run("return document.getElementById('hf-attachments').getAttribute('aria-describedby')") as? String
-                    == "hf-attachments-hint hf-attachments-error")
-            #expect(try await browser.run("return document.querySelector('.hf-summary a').getAttribute('href')") as? String == "#hf-attachments")
-            #expect(try await browser.run("return document.querySelector('button[type=submit]').disabled") as? Bool == false)
-            #expect(origins.hero.createdProjects.isEmpty)
-            // The broken file out, a photo in: sent.
-            try await browser.run(FileScripts.remove, ["kaputt.jpg"])
-            try await browser.choose("#hf-attachments", files: [files.path("dach.jpg")])
-            #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(1)))
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
-            #expect(await eventually { origins.hero.attachments.count == 1 })
-            #expect(origins.hero.attachments.map(\.upload.filename) == ["dach.jpg"])
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let files = try ChosenFiles()
+            let browser = try await WebDriver()
+            do {
+                try await browser.open(origins.formOrigin + "/")
+                try await browser.run(fillScript, [goodLead])
+                try await browser.choose("#hf-attachments", files: [files.path("kaputt.jpg")])
+                #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file .hf-file-icon').length === 1"),
+                        "a JPEG the browser cannot show gets the kind's mark")
+                #expect(try await browser.run(FileScripts.problems) as? [String] == [""])
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.getElementById('hf-attachments-error')"))
+                let message = try await browser.run("return document.getElementById('hf-attachments-error').textContent") as? String ?? ""
+                #expect(message.contains("„kaputt.jpg“ ist kein lesbares Bild"), "\(message)")
+                #expect(try await browser.run("return document.activeElement.id") as? String == "hf-attachments", "focus on the file input")
+                #expect(try await browser.run("return document.getElementById('hf-attachments').getAttribute('aria-describedby')") as? String
+                        == "hf-attachments-hint hf-attachments-error")
+                #expect(try await browser.run("return document.querySelector('.hf-summary a').getAttribute('href')") as? String == "#hf-attachments")
+                #expect(try await browser.run("return document.querySelector('button[type=submit]').disabled") as? Bool == false)
+                #expect(origins.hero.createdProjects.isEmpty)
+                // The broken file out, a photo in: sent.
+                try await browser.run(FileScripts.remove, ["kaputt.jpg"])
+                try await browser.choose("#hf-attachments", files: [files.path("dach.jpg")])
+                #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(1)))
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
+                #expect(await eventually { origins.hero.attachments.count == 1 })
+                #expect(origins.hero.attachments.map(\.upload.filename) == ["dach.jpg"])
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
+            files.remove()
         }
-        await browser.quit()
-        await origins.stop()
-        files.remove()
     }
 
     @Test func withoutJavaScriptFilesArePostedWithTheForm() async throws {
         let origins = try await TwoOrigins()
-        let files = try ChosenFiles()
-        let browser = try await WebDriver(javascript: false)
-        do {
-            try await browser.open(origins.formOrigin + "/")
-            try await browser.type("#hf-last_name", "O'Brien")
-            try await browser.type("#hf-email", "nojs-files@example.org")
-            try await browser.type("#hf-zipcode", "30449")
-            try await browser.click("#hf-consent")
-            // A program called .pdf: the page comes back naming it beside the input, the values kept.
-            try await browser.choose("#hf-attachments", files: [files.path("rechnung.pdf")])
-            try await browser.click("button[type=submit]")
-            let refused = try await browser.source(containing: "id=\"hf-attachments-error\"")
-            #expect(refused.contains("„rechnung.pdf“ hat keinen erlaubten Dateityp"))
-            #expect(refused.contains("nojs-files@example.org"))
-            #expect(origins.hero.createdProjects.isEmpty)
-            // Two photos chosen again, as browsers require: the thank-you page, and HERO gets both.
-            try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png")])
-            try await browser.click("button[type=submit]")
-            // The refused page names the thank-you title too (in the form's data-success-title): the address tells.
-            let url = try await browser.url(containing: "/thanks?ref=")
-            #expect(url.contains("/thanks?ref="), "\(url)")
-            #expect(try await browser.source(containing: "Vielen Dank!").contains("Vielen Dank!"))
-            #expect(await eventually { origins.hero.attachments.count == 2 }, "\(origins.hero.attachments.map(\.upload.filename))")
-            #expect(origins.hero.attachments.map(\.upload.filename).sorted() == ["dach.jpg", "plan.png"])
-            #expect(origins.hero.attachments.first { $0.upload.filename == "plan.png" }?.upload.bytes == ChosenFiles.bytes("plan.png"))
-            #expect(origins.hero.createdProjects.count == 1)
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let files = try ChosenFiles()
+            let browser = try await WebDriver(javascript: false)
+            do {
+                try await browser.open(origins.formOrigin + "/")
+                try await browser.type("#hf-last_name", "O'Brien")
+                try await browser.type("#hf-email", "nojs-files@example.org")
+                try await browser.type("#hf-zipcode", "30449")
+                try await browser.click("#hf-consent")
+                // A program called .pdf: the page comes back naming it beside the input, the values kept.
+                try await browser.choose("#hf-attachments", files: [files.path("rechnung.pdf")])
+                try await browser.click("button[type=submit]")
+                let refused = try await browser.source(containing: "id=\"hf-attachments-error\"")
+                #expect(refused.contains("„rechnung.pdf“ hat keinen erlaubten Dateityp"))
+                #expect(refused.contains("nojs-files@example.org"))
+                #expect(origins.hero.createdProjects.isEmpty)
+                // Two photos chosen again, as browsers require: the thank-you page, and HERO gets both.
+                try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png")])
+                try await browser.click("button[type=submit]")
+                // The refused page names the thank-you title too (in the form's data-success-title): the address tells.
+                let url = try await browser.url(containing: "/thanks?ref=")
+                #expect(url.contains("/thanks?ref="), "\(url)")
+                #expect(try await browser.source(containing: "Vielen Dank!").contains("Vielen Dank!"))
+                #expect(await eventually { origins.hero.attachments.count == 2 }, "\(origins.hero.attachments.map(\.upload.filename))")
+                #expect(origins.hero.attachments.map(\.upload.filename).sorted() == ["dach.jpg", "plan.png"])
+                #expect(origins.hero.attachments.first { $0.upload.filename == "plan.png" }?.upload.bytes == ChosenFiles.bytes("plan.png"))
+                #expect(origins.hero.createdProjects.count == 1)
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
+            files.remove()
         }
-        await browser.quit()
-        await origins.stop()
-        files.remove()
     }
 
     @Test func embeddedFormGrowsAsThumbnailsAppearAndShrinksAsTheyGo() async throws {
         let origins = try await TwoOrigins()
-        let files = try ChosenFiles()
-        let browser = try await WebDriver()
-        do {
-            let frameHeight = "return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height"
-            try await browser.open(origins.siteOrigin + "/embed.html")
-            #expect(try await browser.waitUntil("const f = document.querySelector('iframe.heroform-frame'); return !!f && f.style.height !== '600px'"))
-            let before = try await browser.run(frameHeight) as? Double ?? 0
-            try await browser.switchToFrame("iframe.heroform-frame")
-            try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png")])
-            #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(2)))
-            try await browser.switchToFrame(nil)
-            #expect(try await browser.waitUntil("\(frameHeight) > \(before + 100)"), "the frame grew with the thumbnails")
-            try await browser.switchToFrame("iframe.heroform-frame")
-            try await browser.run(FileScripts.remove, ["dach.jpg"])
-            try await browser.run(FileScripts.remove, ["plan.png"])
-            #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file').length === 0"))
-            try await browser.switchToFrame(nil)
-            #expect(try await browser.waitUntil("\(frameHeight) < \(before + 10)"), "and shrank when they went")
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let files = try ChosenFiles()
+            let browser = try await WebDriver()
+            do {
+                let frameHeight =
+                    "return document.querySelector('iframe.heroform-frame').getBoundingClientRect().height"
+                try await browser.open(origins.siteOrigin + "/embed.html")
+                #expect(try await browser.waitUntil("const f = document.querySelector('iframe.heroform-frame'); return !!f && f.style.height !== '600px'"))
+                let before = try await browser.run(frameHeight) as? Double ?? 0
+                try await browser.switchToFrame("iframe.heroform-frame")
+                try await browser.choose("#hf-attachments", files: [files.path("dach.jpg"), files.path("plan.png")])
+                #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(2)))
+                try await browser.switchToFrame(nil)
+                #expect(try await browser.waitUntil("\(frameHeight) > \(before + 100)"), "the frame grew with the thumbnails")
+                try await browser.switchToFrame("iframe.heroform-frame")
+                try await browser.run(FileScripts.remove, ["dach.jpg"])
+                try await browser.run(FileScripts.remove, ["plan.png"])
+                #expect(try await browser.waitUntil("return document.querySelectorAll('.hf-file').length === 0"))
+                try await browser.switchToFrame(nil)
+                #expect(try await browser.waitUntil("\(frameHeight) < \(before + 10)"), "and shrank when they went")
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
+            files.remove()
         }
-        await browser.quit()
-        await origins.stop()
-        files.remove()
     }
 
     @Test func largePhotosAreScaledDownBeforeSending() async throws {
         let origins = try await TwoOrigins()
-        let files = try ChosenFiles()
-        let browser = try await WebDriver()
-        do {
-            // The "photos" form scales to 64 px on the longer side.
-            try await browser.open(origins.formOrigin + "/forms/photos")
-            #expect(try await browser.run("return document.getElementById('hf-attachments').getAttribute('data-resize-max-px')") as? String == "64")
-            try await browser.choose("#hf-attachments", files: ["dach.jpg", "garten.png", "plan.png"].map(files.path))
-            #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(3)))
-            #expect(try await browser.run(FileScripts.names) as? [String] == ["dach.jpg", "garten.png", "plan.png"])
-            try await browser.run(fillScript, [goodLead])
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
-            #expect(await eventually { origins.hero.attachments.count == 3 }, "\(origins.hero.attachments.map(\.upload.filename))")
-            let attached = origins.hero.attachments
-            // The photos as JPEGs of 64 px; the plan's JPEG would be larger than its PNG, so it goes as it was.
-            #expect(attached.map(\.upload.filename) == ["dach.jpg", "garten.jpg", "plan.png"])
-            let sizes = attached.map { $0.upload.bytes.flatMap(jpegSize) }
-            #expect(sizes == [[64, 48], [64, 48], nil], "\(sizes)")
-            #expect(attached.last?.upload.bytes == ChosenFiles.bytes("plan.png"))
-            #expect((attached.first?.upload.size ?? .max) < ChosenFiles.bytes("dach.jpg").count)
-        } catch {
-            Issue.record(error)
+        try await origins.runThenStop {
+            let files = try ChosenFiles()
+            let browser = try await WebDriver()
+            do {
+                // The "photos" form scales to 64 px on the longer side.
+                try await browser.open(origins.formOrigin + "/forms/photos")
+                #expect(try await browser.run("return document.getElementById('hf-attachments').getAttribute('data-resize-max-px')") as? String == "64")
+                try await browser.choose(
+                    "#hf-attachments", files: ["dach.jpg", "garten.png", "plan.png"].map(files.path))
+                #expect(try await browser.waitUntil(FileScripts.thumbnailsLoaded(3)))
+                #expect(try await browser.run(FileScripts.names) as? [String] == ["dach.jpg", "garten.png", "plan.png"])
+                try await browser.run(fillScript, [goodLead])
+                try await browser.click("button[type=submit]")
+                #expect(try await browser.waitUntil("return !!document.querySelector('.hf-success')"))
+                #expect(await eventually { origins.hero.attachments.count == 3 }, "\(origins.hero.attachments.map(\.upload.filename))")
+                let attached = origins.hero.attachments
+                // The photos as JPEGs of 64 px; the plan's JPEG would be larger than its PNG, so it goes as it was.
+                #expect(attached.map(\.upload.filename) == ["dach.jpg", "garten.jpg", "plan.png"])
+                let sizes = attached.map { $0.upload.bytes.flatMap(jpegSize) }
+                #expect(sizes == [[64, 48], [64, 48], nil], "\(sizes)")
+                #expect(attached.last?.upload.bytes == ChosenFiles.bytes("plan.png"))
+                #expect((attached.first?.upload.size ?? .max) < ChosenFiles.bytes("dach.jpg").count)
+            } catch {
+                Issue.record(error)
+            }
+            await browser.quit()
+            files.remove()
         }
-        await browser.quit()
-        await origins.stop()
-        files.remove()
     }
 }

@@ -9,24 +9,26 @@ import Testing
     @Test func sigtermLetsASlowRequestInFlightFinish() async throws {
         let hero = HeroStandIn(apiKey: "drain-key")
         let endpoint = try hero.start()
-        // Slow enough that SIGTERM surely comes while the request is in flight, whatever the machine's load.
-        hero.mode = .slow(.seconds(4))
-        let workspace = try Workspace(config: #"{"server": {"port": 0}, "hero": {"endpoint": "\#(endpoint.absoluteString)", "timeout_seconds": 20}, "storage": {"data_dir": "data"}, "security": {"min_fill_seconds": 0}, "# + forms + "}")
-        let server = try ServerProcess(["serve"], directory: workspace.url, environment: ["HERO_API_KEY": "drain-key"])
-        let port = try #require(await server.listeningPort(), "\(server.text)")
-        let client = try await RawClient.connect(port: port)
-        try await client.send("GET /token HTTP/1.1\r\nHost: a\r\n\r\n")
-        let token = try #require((try? JSONSerialization.jsonObject(with: Data(try await client.readResponse().body)) as? [String: String])?["token"])
-        let body = #"{"email":"drain@example.org","last_name":"D","zipcode":"30449","consent":true,"_token":"\#(token)"}"#
-        try await client.send("POST /leads HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        try await Task.sleep(for: .milliseconds(400))
-        server.signal(SIGTERM)
-        let response = try await client.readResponse()
-        #expect(response.status == 200, "the request in flight finished with HERO's answer")
-        #expect(response.header("Connection") == "close")
-        #expect(await server.exitCode() == 0)
-        #expect(hero.createdProjects.count == 1)
-        await hero.stop()
+        try await hero.runThenStop {
+            // Slow enough that SIGTERM surely comes while the request is in flight, whatever the machine's load.
+            hero.mode = .slow(.seconds(4))
+            let workspace = try Workspace(config: #"{"server": {"port": 0}, "hero": {"endpoint": "\#(endpoint.absoluteString)", "timeout_seconds": 20}, "storage": {"data_dir": "data"}, "security": {"min_fill_seconds": 0}, "# + forms + "}")
+            let server = try ServerProcess(
+                ["serve"], directory: workspace.url, environment: ["HERO_API_KEY": "drain-key"])
+            let port = try #require(await server.listeningPort(), "\(server.text)")
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /token HTTP/1.1\r\nHost: a\r\n\r\n")
+            let token = try #require((try? JSONSerialization.jsonObject(with: Data(try await client.readResponse().body)) as? [String: String])?["token"])
+            let body = #"{"email":"drain@example.org","last_name":"D","zipcode":"30449","consent":true,"_token":"\#(token)"}"#
+            try await client.send("POST /leads HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            try await Task.sleep(for: .milliseconds(400))
+            server.signal(SIGTERM)
+            let response = try await client.readResponse()
+            #expect(response.status == 200, "the request in flight finished with HERO's answer")
+            #expect(response.header("Connection") == "close")
+            #expect(await server.exitCode() == 0)
+            #expect(hero.createdProjects.count == 1)
+        }
     }
 
     @Test func sighupReloadsTheConfig() async throws {

@@ -133,35 +133,36 @@ let payload = Data(#"{"address":{"zipcode":"30449"},"customer":{"email":"geheim@
     @Test func leadQueuedBeforeSIGKILLIsDeliveredOnceAfterRestart() async throws {
         let hero = HeroStandIn(apiKey: "crash-test-key")
         let endpoint = try hero.start()
-        hero.mode = .failing(status: 503, message: "Wartung")
-        let workspace = try Workspace(config: #"{"server": {"port": 0}, "hero": {"endpoint": "\#(endpoint.absoluteString)", "timeout_seconds": 1}, "storage": {"data_dir": "data"}, "security": {"min_fill_seconds": 0}, "# + forms + "}")
-        let environment = ["HERO_API_KEY": "crash-test-key"]
+        try await hero.runThenStop {
+            hero.mode = .failing(status: 503, message: "Wartung")
+            let workspace = try Workspace(config: #"{"server": {"port": 0}, "hero": {"endpoint": "\#(endpoint.absoluteString)", "timeout_seconds": 1}, "storage": {"data_dir": "data"}, "security": {"min_fill_seconds": 0}, "# + forms + "}")
+            let environment = ["HERO_API_KEY": "crash-test-key"]
 
-        let first = try ServerProcess(["serve"], directory: workspace.url, environment: environment)
-        let port = try #require(await first.listeningPort(), "\(first.text)")
-        let client = try await RawClient.connect(port: port)
-        try await client.send("GET /token HTTP/1.1\r\nHost: a\r\n\r\n")
-        let tokenAnswer = try await client.readResponse()
-        let token = try #require((try? JSONSerialization.jsonObject(with: Data(tokenAnswer.body)) as? [String: String])?["token"])
-        let body = #"{"email":"kill@example.org","last_name":"Kill","zipcode":"30449","consent":true,"_token":"\#(token)"}"#
-        try await client.send("POST /leads HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        let response = try await client.readResponse()
-        #expect(response.status == 202)
-        first.signal(SIGKILL)
-        _ = await first.exitCode()
-        #expect(hero.createdProjects.isEmpty)
+            let first = try ServerProcess(["serve"], directory: workspace.url, environment: environment)
+            let port = try #require(await first.listeningPort(), "\(first.text)")
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /token HTTP/1.1\r\nHost: a\r\n\r\n")
+            let tokenAnswer = try await client.readResponse()
+            let token = try #require((try? JSONSerialization.jsonObject(with: Data(tokenAnswer.body)) as? [String: String])?["token"])
+            let body = #"{"email":"kill@example.org","last_name":"Kill","zipcode":"30449","consent":true,"_token":"\#(token)"}"#
+            try await client.send("POST /leads HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            let response = try await client.readResponse()
+            #expect(response.status == 202)
+            first.signal(SIGKILL)
+            _ = await first.exitCode()
+            #expect(hero.createdProjects.isEmpty)
 
-        hero.mode = .up
-        let second = try ServerProcess(["serve"], directory: workspace.url, environment: environment)
-        #expect(await second.listeningPort() != nil)
-        for _ in 0..<100 where hero.createdProjects.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
-        try await Task.sleep(for: .seconds(1))
-        #expect(hero.createdProjects.count == 1)
-        #expect(hero.createdProjects.first?["customer"]?["email"] == "kill@example.org")
-        second.signal(SIGTERM)
-        #expect(await second.exitCode() == 0)
-        let (_, list) = try await ServerProcess.run(["outbox", "list"], directory: workspace.url)
-        #expect(list.contains("0 pending, 1 delivered, 0 failed"))
-        await hero.stop()
+            hero.mode = .up
+            let second = try ServerProcess(["serve"], directory: workspace.url, environment: environment)
+            #expect(await second.listeningPort() != nil)
+            for _ in 0..<100 where hero.createdProjects.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            try await Task.sleep(for: .seconds(1))
+            #expect(hero.createdProjects.count == 1)
+            #expect(hero.createdProjects.first?["customer"]?["email"] == "kill@example.org")
+            second.signal(SIGTERM)
+            #expect(await second.exitCode() == 0)
+            let (_, list) = try await ServerProcess.run(["outbox", "list"], directory: workspace.url)
+            #expect(list.contains("0 pending, 1 delivered, 0 failed"))
+        }
     }
 }

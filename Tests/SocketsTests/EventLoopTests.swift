@@ -545,6 +545,31 @@ private final class Record: Sendable {
         #expect(try await waitUntil(timeout: .seconds(10)) { weakLoop == nil }, "the loop outlived all its sockets")
     }
 
+    // 8. Stopping: what a server does at shutdown, whoever still holds the loop.
+    @Test(.timeLimit(.minutes(2)))
+    func stopClosesTheSocketsOnTheLoopEndsItsThreadAndRefusesNewOnes() async throws {
+        let loop = try EventLoop(label: "test.stop")
+        let acceptor = try Acceptor()
+        defer { acceptor.stop() }
+        let (client, server) = try await acceptor.makeConnection(on: loop)
+        defer { client.close() }
+        let (lateClient, late) = try await acceptor.makeConnection(on: loop)
+        defer { lateClient.close() }
+        let record = Record.started(on: server)
+        #expect(loop.queue.sync { loop.socketCount } == 1)
+        loop.stop()
+        loop.stop()
+        await loop.waitUntilStopped()
+        // `loop` and `server` are still referenced here: stopping, not the last reference, ended the thread.
+        #expect(record.closeCount == 1, "the socket still on the loop was closed, and its owner told")
+        #expect(loop.queue.sync { loop.socketCount } == 0)
+        #expect(await receiveOnce(client) == 0, "the client sees the connection end")
+        let lateRecord = Record.started(on: late)
+        #expect(lateRecord.closeCount == 1, "a socket started on a stopped loop closes at once")
+        #expect(late.queue.sync { late.isClosed })
+        #expect(await receiveOnce(lateClient) == 0)
+    }
+
     @Test func aSocketClosedBeforeStartClosesItsDescriptorAndNeverRegisters() async throws {
         let pair = try await Pair.make()
         defer { pair.listener.stop(); pair.client.close() }

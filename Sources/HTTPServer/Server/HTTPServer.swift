@@ -36,17 +36,32 @@ package final class HTTPServer: Sendable {
     }
 
     /// Binds and starts accepting. Returns the addresses listened on (with the real port when 0 was asked).
+    /// Call once; a server that does not start leaves no thread or descriptor behind.
     @discardableResult
     package func start() throws -> [SocketAddress] {
         ProcessSetup.ignoreSIGPIPE()
         ProcessSetup.raiseFileDescriptorLimit()
-        let loops = try (0..<max(2, System.coreCount)).map { try EventLoop(label: "hf-loop-\($0)") }
+        // Bound first: a port in use costs no loop.
         let listener = try Listener(host: configuration.host, port: configuration.port)
+        let loops: [EventLoop]
+        do {
+            loops = try (0..<max(2, System.coreCount)).map { try EventLoop(label: "hf-loop-\($0)") }
+        } catch {
+            listener.stop()
+            throw error
+        }
         state.withLock { state in
             state.listener = listener
             state.loops = loops
         }
-        try listener.start { [self] socket, peer in self.accept(socket, peer) }
+        do {
+            // The accepting thread holds the server until `shutdown` ends it: a server that listens stays.
+            try listener.start { [self] socket, peer in self.accept(socket, peer) }
+        } catch {
+            state.withLock { $0.loops = [] }
+            loops.forEach { $0.stop() }
+            throw error
+        }
         return listener.addresses
     }
 
@@ -66,13 +81,15 @@ package final class HTTPServer: Sendable {
     }
 
     /// Stops accepting, lets requests in flight finish for up to `gracePeriod`, then closes what is left.
-    /// Returns true when every connection finished on its own.
+    /// Returns once the server's threads have ended and its descriptors are closed (a request's task may still run:
+    /// its answer goes nowhere). Returns true when every connection finished on its own.
     @discardableResult
     package func shutdown(gracePeriod: Duration = .seconds(10)) async -> Bool {
         let (listener, connections) = state.withLock { state in
             state.stopping = true
             return (state.listener, Array(state.connections.values))
         }
+        // Connections accepted from now on are closed at once (`stopping`), so `connections` is all there is.
         listener?.stop()
         for connection in connections {
             connection.stream.queue.async { connection.beginShutdown() }
@@ -81,12 +98,25 @@ package final class HTTPServer: Sendable {
         while connectionCount > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let left = state.withLock { Array($0.connections.values) }
+        let (left, loops) = state.withLock { state in
+            defer { state.loops = [] }
+            return (Array(state.connections.values), state.loops)
+        }
         for connection in left {
             connection.stream.queue.async { connection.close() }
         }
+        await listener?.waitUntilStopped()
+        // Stopped here, not left to the loops' last reference: a request's task that outlives the grace period holds
+        // its connection, and so a loop, for as long as it runs. A loop closes what is still on it as it stops.
+        loops.forEach { $0.stop() }
+        for loop in loops { await loop.waitUntilStopped() }
         return left.isEmpty
     }
+
+    /// The listener (kept, stopped, after shutdown: it knows the port) and the loops (none after shutdown): for
+    /// tests that check a stopped server gave back every thread and descriptor.
+    package var listener: Listener? { state.withLock { $0.listener } }
+    package var eventLoops: [EventLoop] { state.withLock { $0.loops } }
 
     private func accept(_ socket: Socket, _ peer: SocketAddress) {
         let client = clientKey(peer)
