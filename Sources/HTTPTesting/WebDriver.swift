@@ -149,25 +149,26 @@ package final class WebDriver: Sendable {
     /// The page's source once it contains `text`, polled from here so it works with JavaScript off too (a click
     /// that submits a form may return before the next page is there); the last source seen after `timeout`.
     package func source(containing text: String, timeout: Duration = .seconds(10)) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        var page = try await source
-        while !page.contains(text), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            page = try await source
-        }
-        return page
+        try await polled(containing: text, timeout: timeout) { try await self.source }
     }
 
     /// The page's address once it contains `text`, polled as `source(containing:)` is; the last one seen after
     /// `timeout`. For a click that leaves a page whose source already holds what the next one shows.
     package func url(containing text: String, timeout: Duration = .seconds(10)) async throws -> String {
+        try await polled(containing: text, timeout: timeout) { try await self.currentURL }
+    }
+
+    /// What `read` gives once it contains `text`, read every 100 ms; the last value read after `timeout`.
+    private func polled(
+        containing text: String, timeout: Duration, _ read: () async throws -> String
+    ) async throws -> String {
         let deadline = ContinuousClock.now + timeout
-        var url = try await currentURL
-        while !url.contains(text), ContinuousClock.now < deadline {
+        var value = try await read()
+        while !value.contains(text), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
-            url = try await currentURL
+            value = try await read()
         }
-        return url
+        return value
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value.
