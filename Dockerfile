@@ -19,11 +19,13 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
-# --static-swift-stdlib: the Swift runtime and FoundationEssentials go into the binary, so the runtime image needs only the
-# C libraries below (checked with `readelf -d`: libssl.so.3, libcrypto.so.3, libsqlite3.so.0, libz.so.1, libstdc++,
-# libgcc_s, libm, libc). ca-certificates holds the roots HERO's certificate is checked against.
-RUN swift build -c release --static-swift-stdlib --product heroform \
- && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/heroform" /out/heroform \
+COPY Scripts/build-release.sh ./Scripts/
+# As the script says: the Swift runtime and FoundationEssentials go into the binary, so the runtime image needs only
+# the C libraries below (checked with `readelf -d`: libssl.so.3, libcrypto.so.3, libsqlite3.so.0, libz.so.1,
+# libstdc++, libgcc_s, libm, libc); relocations packed, which bookworm's glibc (2.36) reads. ca-certificates holds
+# the roots HERO's certificate is checked against.
+RUN bin=$(Scripts/build-release.sh heroform) \
+ && install -D -m 0755 "$bin/heroform" /out/heroform \
  && strip /out/heroform
 
 # ---- run ------------------------------------------------------------------------------------------------------

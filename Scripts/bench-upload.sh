@@ -30,10 +30,8 @@ if ! command -v curl >/dev/null; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq curl >/dev/null
 fi
 
-# Built as the Docker image and the systemd guide build heroform: the Swift runtime linked in.
-swift build -c release --static-swift-stdlib --product heroform >/dev/null
-swift build -c release --static-swift-stdlib --product hero-stand-in >/dev/null
-bin=.build/release
+# Built as the Docker image and the systemd guide build heroform.
+bin=$(Scripts/build-release.sh heroform hero-stand-in)
 work=$(mktemp -d)
 sink="" server="" standin=""
 cleanup() {

@@ -25,10 +25,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 ulimit -n 65536 2>/dev/null || true
 
-# Built as the Docker image and the systemd guide build it: the Swift runtime and Foundation linked in.
-swift build -c release --static-swift-stdlib --product heroform >/dev/null
-swift build -c release --static-swift-stdlib --product hero-stand-in >/dev/null
-bin=.build/release
+# Built as the Docker image and the systemd guide build it.
+bin=$(Scripts/build-release.sh heroform hero-stand-in)
 work=$(mktemp -d)
 # nginx's workers run as another user: they must be able to enter the folder with the page.
 chmod 755 "$work"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the release binary and checks it end to end exactly as README.md describes: the run command with
+# Builds the release binary as it ships (Scripts/build-release.sh) and checks it end to end exactly as README.md describes: the run command with
 # config.example.json (dry-run), the form page, a lead, the outbox CLI, health, readiness and metrics, and a clean
 # stop on SIGTERM.
 set -euo pipefail
@@ -8,8 +8,7 @@ cd "$(dirname "$0")/.."
 run_command=$(sed -n '/<!-- run-command -->/,/<!-- \/run-command -->/p' README.md | grep -v '^<!--' | grep -v '^```' | head -n 1)
 [ "$run_command" = "swift run heroform serve --config config.example.json" ] || { echo "README's run command changed: $run_command" >&2; exit 1; }
 
-swift build -c release --product heroform >/dev/null
-binary=.build/release/heroform
+binary="$(Scripts/build-release.sh heroform)/heroform"
 port=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' config.example.json | head -n 1)
 base="http://127.0.0.1:$port"
 data=$(sed -n 's/.*"data_dir": *"\([^"]*\)".*/\1/p' config.example.json | head -n 1); data=${data:-data}
