@@ -78,7 +78,8 @@ package enum Sanitizer: Sendable {
         }
     }
 
-    /// Single-line fields: every run of whitespace (including NBSP, ideographic space) becomes one ASCII space; trimmed.
+    /// Single-line fields: every run of whitespace (including NBSP, ideographic space) becomes one ASCII space;
+    /// trimmed.
     static func collapseWhitespace(_ value: String) -> String {
         var out = UTF8Builder(capacity: value.utf8.count)
         var pendingSpace = false
@@ -124,7 +125,8 @@ package enum Sanitizer: Sendable {
         return out.string
     }
 
-    /// Domains are case-insensitive, local parts are not (RFC 5321 §2.4), so only the part after the last "@" is lowered.
+    /// Domains are case-insensitive, local parts are not (RFC 5321 §2.4), so only the part after the last "@" is
+    /// lowered.
     static func lowercasingDomain(_ value: String) -> String {
         guard let at = value.utf8.lastIndex(of: UInt8(ascii: "@")) else { return value }
         // Nearly every domain is lowercase ASCII already; lowercasing builds new strings.

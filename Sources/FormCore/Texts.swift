@@ -180,7 +180,8 @@ package struct Texts: Sendable, Equatable {
         tokenRetry: "Bitte senden Sie das Formular noch einmal – Ihre Eingaben sind noch da.",
         rateLimitedTitle: "Zu viele Anfragen",
         rateLimitedText:
-            "Von Ihrem Anschluss kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in einigen Minuten noch einmal.",
+            "Von Ihrem Anschluss kamen gerade sehr viele Anfragen. "
+            + "Bitte versuchen Sie es in einigen Minuten noch einmal.",
         honeypotLabel: "Website (bitte leer lassen)",
         proofOfWorkRetry: "Das Formular war noch nicht bereit. Bitte warten Sie einen Moment und senden Sie es erneut "
             + "(JavaScript muss dafür eingeschaltet sein).",
@@ -247,7 +248,8 @@ package struct Texts: Sendable, Equatable {
         notFoundText: "This form does not exist. Please check the address.",
         unknownForm: "This form does not exist.",
         unavailable:
-            "Your request could not be sent just now. Your input is still here – please send it again in a few minutes.",
+            "Your request could not be sent just now. "
+            + "Your input is still here – please send it again in a few minutes.",
         invalidRequestTitle: "Request not readable",
         invalidRequestText: "The data sent could not be read. Please use the form.",
         tokenRetry: "Please send the form again – your input is still here.",

@@ -28,14 +28,16 @@ package struct UTCTime: Equatable, Sendable {
 
     /// "yyyy-MM-dd HH:mm:ss".
     package var dateTime: String {
-        "\(Self.pad(year, 4))-\(Self.pad(month))-\(Self.pad(day)) \(Self.pad(hour)):\(Self.pad(minute)):\(Self.pad(second))"
+        "\(date) \(time)"
     }
 
     /// RFC 3339 with milliseconds: "yyyy-MM-ddTHH:mm:ss.SSSZ".
     package var iso8601: String {
-        "\(Self.pad(year, 4))-\(Self.pad(month))-\(Self.pad(day))T\(Self.pad(hour)):\(Self.pad(minute)):\(Self.pad(second))"
-            + ".\(Self.pad(millisecond, 3))Z"
+        "\(date)T\(time).\(Self.pad(millisecond, 3))Z"
     }
+
+    private var date: String { "\(Self.pad(year, 4))-\(Self.pad(month))-\(Self.pad(day))" }
+    private var time: String { "\(Self.pad(hour)):\(Self.pad(minute)):\(Self.pad(second))" }
 
     private static func pad(_ value: Int, _ width: Int = 2) -> String {
         let digits = String(value)

@@ -187,8 +187,7 @@ struct ResponseParser {
         guard statusLine.count >= 12, statusLine.starts(with: Array("HTTP/1.".utf8)),
             let minor = statusLine.dropFirst(7).first, minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"),
             statusLine[statusLine.startIndex + 8] == UInt8(ascii: " "),
-            let code = Int(
-                String(decoding: statusLine[(statusLine.startIndex + 9)..<(statusLine.startIndex + 12)], as: UTF8.self)),
+            let code = Int(String(decoding: statusLine.dropFirst(9).prefix(3), as: UTF8.self)),
             (100...599).contains(code),
             statusLine.count == 12 || statusLine[statusLine.startIndex + 12] == UInt8(ascii: " ")
         else {

@@ -63,8 +63,8 @@ package struct OutboxSession {
                 let created = now.timeIntervalSince1970
                 try db.run(
                     """
-                    INSERT INTO leads (reference, form_id, payload, status, attempts, next_attempt_at, created_at, give_up_at,
-                                       fingerprint, idempotency_key, in_flight_since, account)
+                    INSERT INTO leads (reference, form_id, payload, status, attempts, next_attempt_at, created_at,
+                                       give_up_at, fingerprint, idempotency_key, in_flight_since, account)
                     VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
@@ -97,7 +97,10 @@ package struct OutboxSession {
     package func claim(_ reference: String, now: Date) throws -> LeadRecord? {
         try database.withLock { db in
             let changed = try db.run(
-                "UPDATE leads SET in_flight_since = ? WHERE reference = ? AND status = 'pending' AND in_flight_since IS NULL",
+                """
+                UPDATE leads SET in_flight_since = ?
+                WHERE reference = ? AND status = 'pending' AND in_flight_since IS NULL
+                """,
                 [.real(now.timeIntervalSince1970), .text(reference)])
             guard changed == 1 else { return nil }
             return try db.query("SELECT * FROM leads WHERE reference = ?", [.text(reference)]).first.flatMap(
@@ -298,8 +301,8 @@ package struct OutboxSession {
                 """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
             return try db.run(
                 """
-                UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL, erased_at = ?,
-                    files_state = CASE WHEN files_state IS NULL THEN NULL ELSE 'done' END
+                UPDATE leads SET payload = NULL, fingerprint = NULL, idempotency_key = NULL, last_error = NULL,
+                    erased_at = ?, files_state = CASE WHEN files_state IS NULL THEN NULL ELSE 'done' END
                 WHERE status = 'delivered' AND delivered_at < ? AND erased_at IS NULL
                 """, [.real(now.timeIntervalSince1970), .real(cutoff.timeIntervalSince1970)])
         }
@@ -333,7 +336,9 @@ package struct OutboxSession {
     /// The earliest time a pending lead, or a delivered lead's files, are due, if any.
     package func nextDue(includingFiles: Bool = true) throws -> Date? {
         try database.withLock { db in
-            let leads = "SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL"
+            let leads = """
+                SELECT MIN(next_attempt_at) AS due FROM leads WHERE status = 'pending' AND in_flight_since IS NULL
+                """
             let files = """
                 SELECT MIN(files_next_attempt_at) AS due FROM leads
                 WHERE status = 'delivered' AND files_state = 'pending' AND files_in_flight_since IS NULL

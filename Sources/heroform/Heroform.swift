@@ -107,9 +107,9 @@ struct Serve: AsyncParsableCommand {
             await application.stop()
             throw ExitCode(1)
         }
-        logger.info(
-            "heroform \(HeroformApplication.version) listening on \(addresses.joined(separator: ", ")) (config \(options.resolvedPath), public \(config.server.publicDir))"
-        )
+        let listening = addresses.joined(separator: ", ")
+        let paths = "config \(options.resolvedPath), public \(config.server.publicDir)"
+        logger.info("heroform \(HeroformApplication.version) listening on \(listening) (\(paths))")
         for line in application.summary { logger.info("\(line)") }
 
         let reloading = Task {

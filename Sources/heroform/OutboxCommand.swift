@@ -63,7 +63,8 @@ struct OutboxCommand: ParsableCommand {
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Deliver a failed lead again, or a delivered lead's failed files (the server picks it up within seconds).")
+                "Deliver a failed lead again, or a delivered lead's failed files "
+                + "(the server picks it up within seconds).")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The lead's reference.")
         var reference: String?
@@ -141,8 +142,8 @@ struct OutboxCommand: ParsableCommand {
     struct Purge: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Erase the personal data of leads delivered longer ago than storage.retention_days (the server also does this hourly)."
-        )
+                "Erase the personal data of leads delivered longer ago than storage.retention_days "
+                + "(the server also does this hourly).")
         @OptionGroup var options: ConfigOptions
 
         func run() throws {

@@ -70,7 +70,8 @@ enum OutboxTable {
     }
 
     static func files(_ record: LeadRecord) -> [String] {
-        var lines = ["files:        \(AttachmentSummary(record.attachments).text)\(record.filesPending == true ? ", sending" : "")"]
+        let sending = record.filesPending == true ? ", sending" : ""
+        var lines = ["files:        \(AttachmentSummary(record.attachments).text)\(sending)"]
         if let target = record.filesTarget {
             let number = target.label.map { " (\(printable($0)))" } ?? ""
             lines.append("HERO project: match \(target.id)\(number), \(projectPage(target.id))")
@@ -81,8 +82,8 @@ enum OutboxTable {
             if let id = file.externalID { state += ", HERO file \(id)" }
             if let error = file.lastError { state += ", \(printable(error))" }
             if file.fileErased && file.state != .attached { state += " (file deleted)" }
-            lines.append(
-                "  \(file.number). \(printable(file.filename ?? "(name erased)"))  \(file.mediaType)  \(byteCount(file.size))  \(state)")
+            let name = printable(file.filename ?? "(name erased)")
+            lines.append("  \(file.number). \(name)  \(file.mediaType)  \(byteCount(file.size))  \(state)")
         }
         if record.attachments.contains(where: { !$0.fileErased }) {
             lines.append("  copy them with `heroform outbox files \(record.reference) --to DIR`")

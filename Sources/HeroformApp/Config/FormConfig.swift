@@ -143,10 +143,8 @@ enum FormConfig {
         var fields: [Field] = []
         for name in names {
             guard let field = Field(rawValue: name), field != .form else {
-                problem(
-                    key,
-                    "unknown field \"\(name)\" (known: \(Field.allCases.filter { $0 != .form }.map(\.rawValue).joined(separator: ", ")))"
-                )
+                let known = Field.allCases.filter { $0 != .form }.map(\.rawValue).joined(separator: ", ")
+                problem(key, "unknown field \"\(name)\" (known: \(known))")
                 continue
             }
             if !fields.contains(field) { fields.append(field) }

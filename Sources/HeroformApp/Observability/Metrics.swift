@@ -158,8 +158,9 @@ package final class Metrics: HTTPObserver, Sendable {
         for (key, count) in snapshot.requests.sorted(by: {
             ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status)
         }) {
-            out +=
-                "heroform_http_requests_total{method=\"\(Self.escape(key.method))\",route=\"\(Self.escape(key.route))\",status=\"\(key.status)\"} \(count)\n"
+            let labels =
+                "method=\"\(Self.escape(key.method))\",route=\"\(Self.escape(key.route))\",status=\"\(key.status)\""
+            out += "heroform_http_requests_total{\(labels)} \(count)\n"
         }
 
         out += "# HELP heroform_http_request_duration_seconds Time from a request's head to its answer, by route.\n"
@@ -167,8 +168,8 @@ package final class Metrics: HTTPObserver, Sendable {
         for (route, histogram) in snapshot.durations.sorted(by: { $0.key < $1.key }) {
             let label = "route=\"\(Self.escape(route))\""
             for (index, bound) in Self.buckets.enumerated() {
-                out +=
-                    "heroform_http_request_duration_seconds_bucket{\(label),le=\"\(Self.format(bound))\"} \(histogram.counts[index])\n"
+                let bucket = "\(label),le=\"\(Self.format(bound))\""
+                out += "heroform_http_request_duration_seconds_bucket{\(bucket)} \(histogram.counts[index])\n"
             }
             out += "heroform_http_request_duration_seconds_bucket{\(label),le=\"+Inf\"} \(histogram.total)\n"
             out += "heroform_http_request_duration_seconds_sum{\(label)} \(Self.format(histogram.sum))\n"
@@ -187,8 +188,8 @@ package final class Metrics: HTTPObserver, Sendable {
             out += "heroform_leads_by_source_total{source=\"\(Self.escape(label))\"} \(count)\n"
         }
 
-        out +=
-            "# HELP heroform_hero_calls_total Calls to HERO's Lead API by outcome.\n# TYPE heroform_hero_calls_total counter\n"
+        out += "# HELP heroform_hero_calls_total Calls to HERO's Lead API by outcome.\n"
+        out += "# TYPE heroform_hero_calls_total counter\n"
         for outcome in ["created", "unauthorized", "unavailable", "rejected"] {
             out += "heroform_hero_calls_total{outcome=\"\(outcome)\"} \(snapshot.heroCalls[outcome] ?? 0)\n"
         }

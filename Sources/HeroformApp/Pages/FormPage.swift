@@ -73,9 +73,12 @@ struct FormPage: Sendable {
                         && (!(state.values[$0.rawValue] ?? "").isEmpty || state.errors[$0] != nil)
                 }
             fields +=
-                "<div class=\"hf-field hf-field--project-toggle\"><input type=\"checkbox\" class=\"hf-toggle\" id=\"hf-project-differs\" name=\"project_differs\" value=\"on\" aria-controls=\"hf-project\"\(open ? " checked" : "")>"
+                "<div class=\"hf-field hf-field--project-toggle\">"
+                + "<input type=\"checkbox\" class=\"hf-toggle\" id=\"hf-project-differs\" name=\"project_differs\""
+                + " value=\"on\" aria-controls=\"hf-project\"\(open ? " checked" : "")>"
                 + "<label for=\"hf-project-differs\">\(HTML.escape(texts.projectAddressDiffers))</label></div>"
-                + "<fieldset class=\"hf-project\" id=\"hf-project\"><legend>\(HTML.escape(texts.projectAddressDiffers))</legend>"
+                + "<fieldset class=\"hf-project\" id=\"hf-project\">"
+                + "<legend>\(HTML.escape(texts.projectAddressDiffers))</legend>"
                 + "<div class=\"hf-project-fields\">\(project)</div></fieldset>\n"
         }
         fields += questionBlocks(after: nil)
@@ -92,8 +95,10 @@ struct FormPage: Sendable {
             "<input type=\"hidden\" name=\"form\" value=\"\(HTML.escape(form.id))\">"
             + "<input type=\"hidden\" name=\"lang\" value=\"\(language.rawValue)\">"
             + "<input type=\"hidden\" name=\"_token\" value=\"\(HTML.escape(token))\">"
-            + "<div class=\"hf-hp\" aria-hidden=\"true\"><label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
-            + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
+            + "<div class=\"hf-hp\" aria-hidden=\"true\">"
+            + "<label for=\"hf-website\">\(HTML.escape(texts.honeypotLabel))</label>"
+            + "<input type=\"text\" id=\"hf-website\" name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\">"
+            + "</div>"
             + (proofOfWork ? "<input type=\"hidden\" name=\"_pow\" value=\"\">" : "")
             + (form.attribution ? Self.attributionFields(Attribution(state.values)) : "")
         // Texts the form's script shows come from here too, so each language keeps them in one place.
@@ -139,8 +144,8 @@ struct FormPage: Sendable {
 
     private func summary(form: FormDefinition, texts: Texts, state: State) -> String {
         if let notice = state.notice, state.errors.isEmpty {
-            return
-                "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\"><p>\(HTML.escape(notice))</p></div>"
+            return "<div class=\"hf-summary\" role=\"alert\" tabindex=\"-1\" id=\"hf-summary\">"
+                + "<p>\(HTML.escape(notice))</p></div>"
         }
         guard !state.errors.isEmpty || !state.attachmentErrors.isEmpty || !state.questionErrors.isEmpty else {
             return ""
@@ -233,7 +238,8 @@ struct FormPage: Sendable {
             let checked = ["on", "true", "1", "yes", "ja"].contains(value.lowercased()) ? " checked" : ""
             let link =
                 form.privacyURL.map {
-                    "<a href=\"\(HTML.escape($0))\" target=\"_blank\" rel=\"noopener\">\(HTML.escape(texts.privacyLinkText))</a>"
+                    "<a href=\"\(HTML.escape($0))\" target=\"_blank\" rel=\"noopener\">"
+                        + "\(HTML.escape(texts.privacyLinkText))</a>"
                 } ?? HTML.escape(texts.privacyLinkText)
             let sentence = HTML.escape(texts.consentTemplate).replacing("{privacy}", with: link)
             return "<div class=\"\(classes)\"><input type=\"checkbox\" value=\"on\" \(attributes)\(checked)>"
@@ -244,9 +250,10 @@ struct FormPage: Sendable {
         let control: String
         switch field {
         case .salutation:
-            let options = ([Texts.SalutationOption(value: "", label: texts.pleaseChoose)] + texts.salutationOptions).map
-            {
-                "<option value=\"\(HTML.escape($0.value))\"\($0.value == value ? " selected" : "")>\(HTML.escape($0.label))</option>"
+            let choices = [Texts.SalutationOption(value: "", label: texts.pleaseChoose)] + texts.salutationOptions
+            let options = choices.map {
+                let selected = $0.value == value ? " selected" : ""
+                return "<option value=\"\(HTML.escape($0.value))\"\(selected)>\(HTML.escape($0.label))</option>"
             }.joined()
             control = "<select \(attributes) autocomplete=\"honorific-prefix\">\(options)</select>"
         case .countryCode, .projectCountryCode:
@@ -265,7 +272,8 @@ struct FormPage: Sendable {
         default:
             let (type, autocomplete) = Self.inputKind(field)
             control =
-                "<input type=\"\(type)\" \(attributes) value=\"\(HTML.escape(value))\" maxlength=\"\(field.maxLength)\" autocomplete=\"\(autocomplete)\">"
+                "<input type=\"\(type)\" \(attributes) value=\"\(HTML.escape(value))\" maxlength=\"\(field.maxLength)\""
+                + " autocomplete=\"\(autocomplete)\">"
         }
         return "<div class=\"\(classes)\">\(label)\(control)\(errorHTML)</div>\n"
     }
