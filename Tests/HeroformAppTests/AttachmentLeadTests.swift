@@ -251,6 +251,38 @@ import Testing
         }
     }
 
+    /// README: a filled honeypot gets "exactly" the answer of success, "same status, same shape". A form that takes
+    /// files answers a real lead with `"attachments": N`; the trap must too, or a bot tells the two apart.
+    @Test func aFilledHoneypotOnAFormWithFilesAnswersInTheShapeOfARealLead() async throws {
+        try await withApp(configure: Self.withFiles()) { client, hero, _ in
+            let real = try await Self.post(client, Self.multipart(files: [("dach.jpg", Self.photo)]))
+            #expect(real.status == 200)
+            let filled = Self.fields + [("website", "http://spam.example")]
+            let trapped = try await Self.post(client, Self.multipart(filled, files: [("dach.jpg", Self.photo)]))
+            #expect(trapped.status == real.status)
+            #expect(Set(Self.json(trapped).keys) == Set(Self.json(real).keys), "\(trapped.text) vs \(real.text)")
+            #expect(Self.json(trapped)["attachments"] as? Int == 1)
+            #expect(hero.createdProjects.count == 1, "the trapped one is not sent")
+        }
+    }
+
+    /// Without files a body may hold `textBodyLimit` (64 KB for these forms): larger urlencoded or JSON bodies get 413
+    /// (`aLargeBodyWithoutFilesIsRefused`). As multipart the same text goes up to the route's limit for uploads
+    /// (51 MB here): 100 parts of up to 64 KB each are read into memory and taken — also for a form that takes no
+    /// files at all.
+    @Test func multipartTextIsHeldToTheLimitOfABodyWithoutFiles() async throws {
+        try await withApp(configure: Self.withFiles()) { client, hero, app in
+            var fields = Self.fields
+            for index in 0..<90 { fields.append(("filler\(index)", String(repeating: "x", count: 60_000))) }
+            let body = Self.multipart(fields, files: [], form: "english")
+            #expect(body.count > 5_000_000)
+            let response = try await Self.post(client, body)
+            #expect(response.status == 413, "\(response.status) \(response.text.prefix(200))")
+            #expect(try await app.store.perform { try $0.counts() } == OutboxStore.Counts())
+            #expect(hero.calls.count == 0)
+        }
+    }
+
     @Test func theSameSubmissionTwiceIsOneLeadWithItsFilesOnce() async throws {
         try await withApp(configure: Self.withFiles()) { client, hero, app in
             try await app.start()

@@ -104,6 +104,23 @@ import Testing
         }
     }
 
+    /// The other business's site is one the middleware let through (it may send to its own form), so its script
+    /// reads this answer (CORS names it): like every refusal of a lead it must come as JSON when JSON is asked for,
+    /// or the README's snippet (`r.json()`) fails and tells the visitor there is no connection.
+    @Test func aLeadRefusedForTheOtherBusinesssFormAnswersInJSON() async throws {
+        try await withApp(configure: Self.twoBusinesses) { client, _, _ in
+            let body = #"{"form":"schmidt","last_name":"Dach","email":"a@example.org","zipcode":"30449","#
+                + #""consent":true}"#
+            let refused = try await post(
+                client, body, contentType: "application/json", accept: "application/json",
+                extraHeaders: "Origin: \(Self.mueller)\r\n", form: "schmidt")
+            #expect(refused.status == 403)
+            #expect(refused.header("Access-Control-Allow-Origin") == Self.mueller, "the site's script reads it")
+            #expect(refused.header("Content-Type")?.hasPrefix("application/json") == true, "\(refused.text)")
+            #expect(jsonObject(refused)?["status"] as? String == "error")
+        }
+    }
+
     @Test func aFormShownAgainWithoutJavaScriptKeepsItsFramePolicy() async throws {
         try await withApp(configure: Self.twoBusinesses) { client, _, _ in
             let body = urlencoded([("last_name", "Dach"), ("zipcode", "30449"), ("consent", "on"), ("form", "mueller")])
