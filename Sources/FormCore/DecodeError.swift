@@ -5,11 +5,14 @@ package enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedMediaType(String?)
     /// The body does not match its Content-Type.
     case malformed(String)
+    /// The text fields together are longer than `limit` bytes (a multipart body may be large for its files only).
+    case textTooLarge(limit: Int)
 
     package var statusCode: Int {
         switch self {
         case .unsupportedMediaType: 415
         case .malformed: 400
+        case .textTooLarge: 413
         }
     }
 
@@ -20,6 +23,8 @@ package enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "use application/x-www-form-urlencoded, multipart/form-data or application/json"
         case .malformed(let message):
             message
+        case .textTooLarge(let limit):
+            "the text fields are longer than \(limit) bytes together"
         }
     }
 

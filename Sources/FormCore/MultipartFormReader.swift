@@ -24,6 +24,9 @@ package struct MultipartFormReader: Sendable {
     package static let defaultMaxTextFieldBytes = 64 * 1024
 
     private let maxTextFieldBytes: Int
+    private let maxTextBytes: Int
+    /// Bytes of text fields so far, all parts together.
+    private var textBytes = 0
     private var parser: MultipartStreamParser
     private var text: (head: MultipartPartHead, bytes: [UInt8])?
     private var file: FilePart?
@@ -34,12 +37,15 @@ package struct MultipartFormReader: Sendable {
     /// File parts in body order; a file input left empty (no name, no bytes) is not one.
     package private(set) var files: [FilePart] = []
 
-    /// `boundary` is the Content-Type parameter, already unquoted.
+    /// `boundary` is the Content-Type parameter, already unquoted. `maxTextBytes` bounds all text fields together:
+    /// the files are what may make a multipart body large, never its text.
     package init(
-        boundary: String?, maxTextFieldBytes: Int = MultipartFormReader.defaultMaxTextFieldBytes
+        boundary: String?, maxTextFieldBytes: Int = MultipartFormReader.defaultMaxTextFieldBytes,
+        maxTextBytes: Int = .max
     ) throws(DecodeError) {
         parser = try MultipartStreamParser(boundary: boundary)
         self.maxTextFieldBytes = maxTextFieldBytes
+        self.maxTextBytes = maxTextBytes
     }
 
     package mutating func feed(_ chunk: ArraySlice<UInt8>) throws(DecodeError) {
@@ -63,6 +69,8 @@ package struct MultipartFormReader: Sendable {
                     guard part.bytes.count + bytes.count <= maxTextFieldBytes else {
                         throw .malformed(field: part.head.name, "longer than \(maxTextFieldBytes) bytes")
                     }
+                    textBytes += bytes.count
+                    guard textBytes <= maxTextBytes else { throw .textTooLarge(limit: maxTextBytes) }
                     part.bytes += bytes
                     text = part
                 }

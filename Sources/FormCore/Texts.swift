@@ -57,6 +57,9 @@ package struct Texts: Sendable, Equatable {
     package var notFoundTitle: String
     package var notFoundText: String
     package var unknownForm: String
+    /// A site allowed to send to other forms sent to this one (`forms.ID.allowed_origins`).
+    package var notAllowedTitle: String
+    package var originNotAllowed: String
     /// The lead could not be taken right now (the visitor keeps their input and may send again).
     package var unavailable: String
     /// The body could not be decoded (HTTP 400/415).
@@ -173,6 +176,8 @@ package struct Texts: Sendable, Equatable {
         notFoundTitle: "Seite nicht gefunden",
         notFoundText: "Dieses Formular gibt es nicht. Bitte prüfen Sie die Adresse.",
         unknownForm: "Dieses Formular gibt es nicht.",
+        notAllowedTitle: "Nicht erlaubt",
+        originNotAllowed: "Diese Website darf nicht an dieses Formular senden.",
         unavailable: "Ihre Anfrage konnte gerade nicht übermittelt werden. Ihre Eingaben sind noch da – "
             + "bitte senden Sie sie in ein paar Minuten noch einmal.",
         invalidRequestTitle: "Anfrage nicht lesbar",
@@ -247,6 +252,8 @@ package struct Texts: Sendable, Equatable {
         notFoundTitle: "Page not found",
         notFoundText: "This form does not exist. Please check the address.",
         unknownForm: "This form does not exist.",
+        notAllowedTitle: "Not allowed",
+        originNotAllowed: "This website may not send to this form.",
         unavailable:
             "Your request could not be sent just now. "
             + "Your input is still here – please send it again in a few minutes.",

@@ -53,6 +53,29 @@ import Testing
         #expect(reader.files.first?.size == 3)
     }
 
+    /// Each field within its own limit, together over the body's: text is held in memory, only files may be large.
+    @Test(arguments: [1, 5])
+    func textFieldsTogetherOverTheLimitAreTooLarge(pieces: Int) throws {
+        let field = Array(repeating: UInt8(0x61), count: 400)
+        let parts: [(name: String, filename: String?, bytes: [UInt8])] =
+            (0..<3).map { ("note\($0)", nil, field) } + [("attachments", "dach.jpg", Self.jpeg)]
+        var reader = try MultipartFormReader(boundary: Self.boundary, maxTextFieldBytes: 500, maxTextBytes: 1_000)
+        let body = Self.body(parts)
+        #expect(throws: DecodeError.textTooLarge(limit: 1_000)) {
+            let size = body.count / pieces + 1
+            for start in stride(from: 0, to: body.count, by: size) {
+                try reader.feed(body[start..<min(body.count, start + size)])
+            }
+        }
+        #expect(DecodeError.textTooLarge(limit: 1_000).statusCode == 413)
+        // The same text with the file alone making the body large is taken.
+        var within = try MultipartFormReader(boundary: Self.boundary, maxTextFieldBytes: 500, maxTextBytes: 1_200)
+        try within.feed(body)
+        try within.finish()
+        #expect(within.fields.count == 3)
+        #expect(within.files.map(\.size) == [Self.jpeg.count])
+    }
+
     @Test func aTextFieldOverTheLimitIsRefusedByName() {
         let body = Self.body([("message", nil, Array(repeating: 0x61, count: 101))])
         #expect(throws: DecodeError.malformed("field \"message\": longer than 100 bytes")) {

@@ -1,5 +1,6 @@
 import FormCore
 import Foundation
+import HeroStandIn
 import HTTPServer
 import HTTPTesting
 import Outbox
@@ -87,7 +88,7 @@ import Testing
                 client, lead("schmidt"), accept: "application/json", extraHeaders: "Origin: \(Self.mueller)\r\n",
                 form: "schmidt")
             #expect(refused.status == 403)
-            #expect(refused.text.contains("this origin may not send to this form"))
+            #expect(refused.text.contains("Diese Website darf nicht an dieses Formular senden."), "\(refused.text)")
             #expect(try await app.store.perform { try $0.counts() }.pending == 0)
             #expect(try await app.store.perform { try $0.list() }.isEmpty, "nothing stored")
 
@@ -118,6 +119,21 @@ import Testing
             #expect(refused.header("Access-Control-Allow-Origin") == Self.mueller, "the site's script reads it")
             #expect(refused.header("Content-Type")?.hasPrefix("application/json") == true, "\(refused.text)")
             #expect(jsonObject(refused)?["status"] as? String == "error")
+        }
+    }
+
+    /// Without JavaScript the same refusal is a page in the visitor's language, not the form of the other business.
+    @Test func aLeadRefusedForTheOtherBusinesssFormIsAPageWithoutJavaScript() async throws {
+        try await withApp(configure: Self.twoBusinesses) { client, hero, _ in
+            let body = urlencoded([("last_name", "Dach"), ("zipcode", "30449"), ("consent", "on"), ("form", "schmidt")])
+            let refused = try await post(
+                client, body, extraHeaders: "Origin: \(Self.mueller)\r\nAccept-Language: en\r\n", form: "schmidt")
+            #expect(refused.status == 403)
+            #expect(refused.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(refused.text.contains("Not allowed"), "\(refused.text)")
+            #expect(refused.text.contains("This website may not send to this form."))
+            #expect(!refused.text.contains("Dach"), "the input is not shown on a page of the other business")
+            #expect(hero.calls.isEmpty)
         }
     }
 

@@ -36,11 +36,13 @@ enum AttachmentIntake {
     }
 
     /// The first pass.
-    static func describe(_ body: RequestBody, boundary: String?) async throws(Failure) -> Described {
+    static func describe(
+        _ body: RequestBody, boundary: String?, maxTextBytes: Int
+    ) async throws(Failure) -> Described {
         try await onFileThread(if: body.isSpooled) { () throws(Failure) -> Described in
             var reader: MultipartFormReader
             do throws(DecodeError) {
-                reader = try MultipartFormReader(boundary: boundary)
+                reader = try MultipartFormReader(boundary: boundary, maxTextBytes: maxTextBytes)
             } catch {
                 throw .unreadable(error)
             }

@@ -54,13 +54,9 @@ struct LeadEndpoint: Sendable {
         known.values = values
         known.lists = lists
         let form = try form(for: values)
-        guard origins.admits(request, form: form.id) else {
-            // Another business's site: the middleware let it through for the form it may send to, not this one.
-            logger.info("lead refused", metadata: ["reason": "origin not allowed for the form", "form": "\(form.id)"])
-            metrics.lead(.rejected)
-            return OriginPolicy.forbidden
-        }
         known.form = form
+        // Another business's site: the middleware let it through for the form it may send to, not this one.
+        guard origins.admits(request, form: form.id) else { throw .originNotAllowed }
         if form.attribution, let page = Self.refererPage(request, values: values) {
             values[Attribution.Key.pageURL.rawValue] = page
             known.values = values
@@ -69,10 +65,13 @@ struct LeadEndpoint: Sendable {
         let language = values["lang"].flatMap(Language.init(rawValue:)) ?? form.language
         known.language = language
         if guards.honeypotTripped(values) {
-            // Looks exactly like success to the bot; nothing is stored or sent.
+            // Looks exactly like success to the bot, files counted as a stored lead counts them; nothing is stored
+            // or sent.
             logger.info("lead refused", metadata: ["reason": "honeypot filled", "form": "\(form.id)"])
             metrics.lead(.spam)
-            return LeadAnswer.taken(reference: Reference.generate(), delivered: true, form: form, json: json)
+            return LeadAnswer.taken(
+                reference: Reference.generate(), delivered: true, form: form, json: json,
+                files: form.attachments.map { _ in files.count })
         }
         let checked = try guards.check(values, form: form, now: now())
         let lead = try validate(values, lists: lists, form: form, language: language, files: files)
@@ -105,17 +104,18 @@ struct LeadEndpoint: Sendable {
         _ request: HTTPRequest
     ) async throws(LeadRefusal.Reason) -> ([String: [String]], [MultipartFormReader.FilePart]) {
         let contentType = request.headers["Content-Type"]
+        // Only multipart bodies carry files, and only they may be larger than text takes (and spooled); their text
+        // is held to the same limit.
+        let textLimit = Self.textBodyLimit(forms)
         if let contentType, let media = MediaType(contentType), media.essence == "multipart/form-data" {
             do throws(AttachmentIntake.Failure) {
                 let described = try await AttachmentIntake.describe(
-                    request.body, boundary: media.parameters["boundary"])
+                    request.body, boundary: media.parameters["boundary"], maxTextBytes: textLimit)
                 return (described.values, described.files)
             } catch {
                 throw reason(error)
             }
         }
-        // Only multipart bodies carry files, and only they may be larger than text takes (and spooled).
-        let textLimit = Self.textBodyLimit(forms)
         guard !request.body.isSpooled, request.body.count <= textLimit else { throw .bodyTooLarge(limit: textLimit) }
         switch BodyDecoder.decodeAll(request.body.bytes, contentType: contentType) {
         case .success(let values): return (values, [])
@@ -146,6 +146,8 @@ struct LeadEndpoint: Sendable {
 
     private func reason(_ failure: AttachmentIntake.Failure) -> LeadRefusal.Reason {
         switch failure {
+        case .unreadable(.textTooLarge(let limit)):
+            return .bodyTooLarge(limit: limit)
         case .unreadable(let error):
             return .unreadableBody(error)
         case .storage(let problem):

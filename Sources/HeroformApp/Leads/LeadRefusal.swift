@@ -11,9 +11,11 @@ struct LeadRefusal: HTTPResponseError {
         case rateLimited(retryAfter: Int)
         /// The body cannot be read as its Content-Type says (400), or the type is not one we read (415).
         case unreadableBody(DecodeError)
-        /// A body other than `multipart/form-data` larger than a form without files takes.
+        /// More text than a form takes, whatever the body's type: files alone may make a multipart body larger.
         case bodyTooLarge(limit: Int)
         case unknownForm
+        /// The sending page's site may send to some form, not to this one (`forms.ID.allowed_origins`).
+        case originNotAllowed
         /// A spam guard a person gets past by sending again (the form token, the proof of work), and what was
         /// wrong as a machine-readable code (`token_expired`), for JSON answers and the log.
         case sendAgain(SendAgain, code: String)
@@ -55,7 +57,7 @@ struct LeadRefusal: HTTPResponseError {
         case .rateLimited: .rateLimited
         case .sendAgain: .spam
         case .notStored: .error
-        case .unreadableBody, .bodyTooLarge, .unknownForm, .invalid, .malformedIdempotencyKey,
+        case .unreadableBody, .bodyTooLarge, .unknownForm, .originNotAllowed, .invalid, .malformedIdempotencyKey,
             .idempotencyKeyConflict:
             .rejected
         }
@@ -67,6 +69,7 @@ struct LeadRefusal: HTTPResponseError {
         case .unreadableBody(let error) where error.statusCode == 415: .unsupportedMediaType
         case .unreadableBody, .malformedIdempotencyKey: .badRequest
         case .bodyTooLarge: .contentTooLarge
+        case .originNotAllowed: .forbidden
         case .unknownForm, .sendAgain, .invalid, .idempotencyKeyConflict: .unprocessableContent
         case .notStored: .serviceUnavailable
         }
@@ -77,8 +80,9 @@ struct LeadRefusal: HTTPResponseError {
         switch reason {
         case .rateLimited: "rate limit"
         case .unreadableBody(let error): "\(error.statusCode) \(error)"
-        case .bodyTooLarge(let limit): "413 body larger than \(limit) bytes without files"
+        case .bodyTooLarge(let limit): "413 text larger than \(limit) bytes"
         case .unknownForm: "unknown form"
+        case .originNotAllowed: "origin not allowed for the form"
         case .sendAgain(_, let code): code
         case .invalid(let failure):
             "validation: " + failure.fieldNames.joined(separator: ", ")
@@ -89,7 +93,8 @@ struct LeadRefusal: HTTPResponseError {
     }
 
     static func tooLargeMessage(_ limit: Int) -> String {
-        "request body larger than \(limit) bytes; only multipart/form-data bodies may carry files"
+        "the text of a submission may take at most \(limit) bytes; only multipart/form-data bodies may carry files, "
+            + "which may make them larger"
     }
 
     static let malformedKeyMessage = "Idempotency-Key must be 1 to 200 visible ASCII characters"
@@ -115,6 +120,7 @@ struct LeadRefusal: HTTPResponseError {
         case .unreadableBody(let decodeError): return error(decodeError.description)
         case .bodyTooLarge(let limit): return error(Self.tooLargeMessage(limit))
         case .unknownForm: return error(texts.unknownForm, field: Field.form.rawValue)
+        case .originNotAllowed: return error(texts.originNotAllowed, field: Field.form.rawValue)
         case .sendAgain(let guardian, let code):
             return error(guardian.message(texts), field: guardian.field, code: code)
         case .invalid(let failure):
@@ -157,6 +163,9 @@ struct LeadRefusal: HTTPResponseError {
             return pages.messagePage(
                 title: texts.notFoundTitle, text: texts.unknownForm, language: language,
                 status: status)
+        case .originNotAllowed:
+            return pages.messagePage(
+                title: texts.notAllowedTitle, text: texts.originNotAllowed, language: language, status: status)
         case .malformedIdempotencyKey:
             return .error(status, Self.malformedKeyMessage)
         case .idempotencyKeyConflict:
