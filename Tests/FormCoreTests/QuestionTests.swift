@@ -142,6 +142,16 @@ let baseFields = ["email": "anna@example.de", "last_name": "Schmidt", "zipcode":
         #expect(errors(["service": ["dach"], "area": ["-3"]], form: form).isEmpty)
     }
 
+    /// Review 18: on a German form "1.500" is fifteen hundred. It was read as 1.5 and reached HERO as
+    /// "Fläche (m²): 1,500", which the office reads as one and a half; with a `min` above 1.5 the visitor was told
+    /// to enter a larger number. Either it counts as 1500 or it is refused as ambiguous, never taken as 1.5.
+    @Test func aGermanThousandsPointIsNotADecimalPoint() {
+        for (sent, meant) in [("1.500", "1500"), ("2.000", "2000")] {
+            guard case .success(let lead) = check(["service": ["dach"], "area": [sent]]) else { continue }
+            #expect(lead.answers["area"] == [meant], "\(sent) on a German form")
+        }
+    }
+
     @Test func textsAreCheckedAgainstTheirMaxLength() {
         #expect(errors(["service": ["dach"], "access": ["0123456789"]]).isEmpty)
         #expect(errors(["service": ["dach"], "access": ["0123456789A"]])

@@ -35,6 +35,18 @@ import Testing
         #expect(parsed.forms["default"]?.allowedOrigins == [])
     }
 
+    /// Review 18: HERO's document types are per account (README: "it differs per account"), yet
+    /// `hero.document_type_id` is one number for all: each account's PDFs go to HERO under the default account's
+    /// type, which the other account does not have. An account must be able to name its own.
+    @Test func anAccountNamesTheDocumentTypeItsPDFsAreFiledUnder() {
+        let json = #"{"hero": {"document_type_id": 1250455, "accounts": {"#
+            + #""schmidt": {"api_key_env": "HERO_API_KEY_SCHMIDT", "document_type_id": 3300121}}}, "#
+            + #""forms": {"default": {"measure": "DOG", "partner_source": "Web", "attachments": true}, "#
+            + #""schmidt": {"measure": "SAN", "partner_source": "Web", "hero_account": "schmidt", "#
+            + #""attachments": true}}}"#
+        #expect(problems(json) == [])
+    }
+
     @Test func eachAccountMistakeIsNamedWithItsKey() {
         #expect(problems(config(accounts: #""Müller": {"api_key_env": "K"}"#))
                 == ["hero.accounts.Müller: account names use a-z, 0-9, '-' and '_' (up to 64), "
@@ -83,6 +95,23 @@ import Testing
                 ])
         #expect(problems(config(accounts: "", forms: form + #""https://a.de"}"#))
                 == ["forms.dach.allowed_origins: must be a list of strings"])
+    }
+
+    /// Review 18: an origin check-config takes must match what a browser sends as `Origin` from that site. A
+    /// browser sends an IDN host in punycode and leaves a default port out; taken as written, such an entry never
+    /// matches, so every lead from the client's own site is refused (403) and its frame blocked.
+    @Test(arguments: [
+        ("https://www.müller-dach.de", "https://www.xn--mller-dach-9db.de"),
+        ("https://www.mueller-dach.de:443", "https://www.mueller-dach.de"),
+        ("http://www.mueller-dach.de:80", "http://www.mueller-dach.de"),
+    ])
+    func anOriginTheConfigTakesMatchesWhatBrowsersSend(_ written: String, _ sent: String) {
+        let form = #""dach": {"measure": "DOG", "partner_source": "W", "allowed_origins": ["\#(written)"]}"#
+        let json = config(accounts: "", forms: form)
+        guard let parsed = try? parse(json) else { return } // refused, with its key: fine
+        let policy = OriginPolicy(allowedOrigins: parsed.security.allowedOrigins, forms: parsed.forms)
+        #expect(policy.allows(OriginPolicy.normalize(sent), form: "dach"),
+                "check-config took \(written), but the site's own Origin \(sent) is refused")
     }
 
     // MARK: - Keys: live or dry-run

@@ -4,6 +4,7 @@ import HeroClient
 import HeroStandIn
 import HTTPServer
 import HTTPTesting
+import Logging
 import Outbox
 import Testing
 @testable import HeroformApp
@@ -127,6 +128,41 @@ import Testing
             #expect(heroState["accounts"] as? [String: String]
                     == ["default": "ok", "mueller": "ok", "schmidt": "ok", "weber": "key_rejected"])
         }
+    }
+
+    /// Review 18: an agency that moves from one `HERO_API_KEY` to `hero.accounts` (every form with an account, no
+    /// default key) keeps the leads its outbox had before: schema 3 gives them the default account, which now has
+    /// no key. They wait, as for a refused key — but /readyz and /metrics name no account for them, although the
+    /// README says an account whose leads wait without a key is listed as `key_rejected`.
+    @Test func leadsOfTheDefaultAccountWaitingWithoutItsKeyAreNamed() async throws {
+        var config = testConfig(endpoint: URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
+        config.hero.accounts["mueller"] = .init(key: .environment("HERO_API_KEY_MUELLER"))
+        for id in Array(config.forms.keys) { config.forms[id]?.heroAccount = "mueller" }
+        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
+        var quiet = Logger(label: "app")
+        quiet.logLevel = .critical
+        let app = try HeroformApplication(
+            config: config, apiKey: nil, accountKeys: ["mueller": "mueller-key"], logger: quiet,
+            environment: ["HEROFORM_SECRET": testSecret])
+        // A lead from before the accounts: stored without one (as the migration from schema 2 leaves it).
+        let lead = OutboxStore.NewLead(formID: "default", payload: Data())
+        _ = try await app.store.perform {
+            try $0.insert(
+                lead, reference: { "OLD-OLD-OLD" }, payloadFor: { _ in Data("{}".utf8) }, now: Date(), maxAge: 86400)
+        }
+        try await app.start()
+        var record = try await app.store.perform { try $0.find("OLD-OLD-OLD") }
+        for _ in 0..<500 where record?.lastError == nil {
+            try await Task.sleep(for: .milliseconds(20))
+            record = try await app.store.perform { try $0.find("OLD-OLD-OLD") }
+        }
+        let client = InProcessClient(app, observer: app.metrics)
+        let heroState = (try? await Self.readyz(client))?["hero"] as? [String: Any]
+        await app.stop()
+        #expect(record?.status == .pending)
+        #expect(record?.lastError?.contains("no default key") == true)
+        #expect(heroState?["key_rejected"] as? Bool == true)
+        #expect(heroState?["accounts"] as? [String: String] == ["default": "key_rejected", "mueller": "ok"])
     }
 
     @Test func anotherAccountsKeyDoesNotSeeTheProject() async throws {

@@ -134,6 +134,29 @@ import Testing
         ])
     }
 
+    /// Review 18: an option value the config takes must be one a visitor can send back. Every value is cleaned
+    /// before it is compared with the options (runs of spaces and NBSP become one space, soft hyphens and zero-width
+    /// characters go), so a value with them passed check-config and then refused every lead that chose it.
+    @Test(arguments: ["Dach  Reparatur", "Dach\\u00a0Reparatur", "Dach\\u00adsanierung", "Dach\\u200bsanierung"])
+    func anOptionValueTheConfigTakesIsAcceptedWhenChosen(_ value: String) throws {
+        let json = #"{"forms": {"default": {"measure": "DOG", "partner_source": "Website", "questions": ["#
+            + #"{"name": "service", "type": "radio", "required": true, "label": {"de": "L", "en": "L"}, "#
+            + #""options": [{"value": "\#(value)", "label": {"de": "A", "en": "A"}}]}]}}}"#
+        let config: AppConfig
+        do {
+            config = try AppConfig.parse(Data(json.utf8), path: "test.json")
+        } catch {
+            return // refused by check-config, with its key: the operator hears of it before a visitor does
+        }
+        let form = try #require(config.forms["default"])
+        // What the browser sends back is the option's value attribute, exactly.
+        let offered = try #require(form.questions.first?.options.first?.value)
+        let fields = ["email": "anna@example.de", "last_name": "Schmidt", "zipcode": "10115", "consent": "on"]
+        let result = Validator.validate(fields.merging(["service": offered]) { $1 }, form: form)
+        guard case .failure(let failure) = result else { return }
+        Issue.record("check-config took the option \(value), yet choosing it is refused: \(failure.questions)")
+    }
+
     @Test func afterNamesAShownFieldAndQuestionsToIsKnown() {
         let question = #"[{"name": "a", "type": "text", "after": "%@", "label": {"de": "A", "en": "A"}}]"#
         func after(_ field: String) -> [String] { problems(question.replacingOccurrences(of: "%@", with: field)) }
