@@ -165,6 +165,29 @@ import Testing
         #expect(heroState?["accounts"] as? [String: String] == ["default": "key_rejected", "mueller": "ok"])
     }
 
+    /// Review 18 (an error path without a test): live with named accounts' keys only, a reload may not add a form
+    /// without an account — its leads would wait for a default key the process does not have.
+    @Test func aReloadWithoutADefaultKeyRefusesAFormWithoutAccount() async throws {
+        var config = testConfig(endpoint: URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
+        config.hero.accounts["mueller"] = .init(key: .environment("HERO_API_KEY_MUELLER"))
+        for id in Array(config.forms.keys) { config.forms[id]?.heroAccount = "mueller" }
+        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
+        var quiet = Logger(label: "app")
+        quiet.logLevel = .critical
+        let app = try HeroformApplication(
+            config: config, apiKey: nil, accountKeys: ["mueller": "mueller-key"], logger: quiet,
+            environment: ["HEROFORM_SECRET": testSecret])
+        var added = app.config
+        added.forms["weber"] = FormDefinition(id: "weber", measure: "DOG", partnerSource: "Website Weber")
+        do {
+            _ = try app.reload(added)
+            Issue.record("a form without an account was taken without a default key")
+        } catch let error as AppConfig.Invalid {
+            #expect(error.problems == ["forms.weber.hero_account: not set, and the running process has no default key"])
+        }
+        #expect(app.config.forms["weber"] == nil, "the running config stays")
+    }
+
     @Test func anotherAccountsKeyDoesNotSeeTheProject() async throws {
         // The stand-in as HERO: projects and uploads belong to the account whose key made them.
         let hero = HeroStandIn(apiKey: "a-key", otherKeys: ["b-key"])

@@ -157,6 +157,18 @@ import Testing
         Issue.record("check-config took the option \(value), yet choosing it is refused: \(failure.questions)")
     }
 
+    /// Review 18 (error paths without a test): the limits on questions and options are named with their key.
+    @Test func tooManyQuestionsOrOptionsAreNamed() {
+        let label = #""label": {"de": "A", "en": "A"}"#
+        let questions = (1...31).map { #"{"name": "q\#($0)", "type": "text", \#(label)}"# }
+        #expect(problems("[" + questions.joined(separator: ", ") + "]")
+            == ["forms.default.questions: at most 30 questions"])
+        let options = (1...51).map { #"{"value": "v\#($0)", \#(label)}"# }
+        #expect(problems(#"[{"name": "a", "type": "select", \#(label), "options": ["#
+            + options.joined(separator: ", ") + "]}]")
+            == ["forms.default.questions[0].options: at most 50 options"])
+    }
+
     @Test func afterNamesAShownFieldAndQuestionsToIsKnown() {
         let question = #"[{"name": "a", "type": "text", "after": "%@", "label": {"de": "A", "en": "A"}}]"#
         func after(_ field: String) -> [String] { problems(question.replacingOccurrences(of: "%@", with: field)) }
