@@ -127,6 +127,9 @@ package struct Question: Sendable, Equatable {
             default: return .success([first])
             }
         case .number:
+            if QuestionNumber.mayBeThousands(first, language: language) {
+                return .failure(.init(texts.ambiguousNumber))
+            }
             guard first.utf8.count <= Self.maxShortValue, let (text, number) = QuestionNumber.parse(first) else {
                 return .failure(.init(texts.invalidNumber))
             }
@@ -232,6 +235,18 @@ package enum QuestionNumber {
             !normalized.hasPrefix("-."), let value = Double(normalized)
         else { return nil }
         return (normalized, value)
+    }
+
+    /// Whether a number is written with the language's thousands separator and nothing else ("1.500" in German,
+    /// "1,500" in English): read as a decimal it would be a thousand times too small. Such a number is refused
+    /// rather than guessed at. A page's own number input sends a point for the decimal, so "1,5" typed in German
+    /// arrives as "1.5" (one digit, not three, after the point) and passes.
+    package static func mayBeThousands(_ text: String, language: Language) -> Bool {
+        let separator: Character = language == .de ? "." : ","
+        let unsigned = text.hasPrefix("-") ? text.dropFirst() : text[...]
+        let parts = unsigned.split(separator: separator, omittingEmptySubsequences: false)
+        guard parts.count == 2, (1...3).contains(parts[0].count), parts[1].count == 3 else { return false }
+        return parts.allSatisfy { $0.allSatisfy { ("0"..."9").contains($0) } }
     }
 
     /// `3`, not `3.0`; `2.5` as written.

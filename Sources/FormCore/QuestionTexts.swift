@@ -10,6 +10,8 @@ package struct QuestionTexts: Sendable {
     /// Contains `{date}`.
     package var dateFromTemplate: String
     package var invalidNumber: String
+    /// "1.500" in German, "1,500" in English: a thousands separator or a decimal one, which cannot be told apart.
+    package var ambiguousNumber: String
     /// Contain `{min}` and/or `{max}`.
     package var numberBetweenTemplate: String
     package var numberAtLeastTemplate: String
@@ -58,6 +60,7 @@ package struct QuestionTexts: Sendable {
         dateFromToday: "Bitte wählen Sie heute oder einen späteren Tag.",
         dateFromTemplate: "Bitte wählen Sie den {date} oder einen späteren Tag.",
         invalidNumber: "Bitte geben Sie eine Zahl ein.",
+        ambiguousNumber: "Bitte schreiben Sie die Zahl ohne Tausenderpunkt, zum Beispiel 1500.",
         numberBetweenTemplate: "Bitte geben Sie eine Zahl von {min} bis {max} ein.",
         numberAtLeastTemplate: "Bitte geben Sie eine Zahl ab {min} ein.",
         numberAtMostTemplate: "Bitte geben Sie eine Zahl bis {max} ein.",
@@ -74,6 +77,7 @@ package struct QuestionTexts: Sendable {
         dateFromToday: "Please choose today or a later day.",
         dateFromTemplate: "Please choose {date} or a later day.",
         invalidNumber: "Please enter a number.",
+        ambiguousNumber: "Please write the number without a thousands separator, for example 1500.",
         numberBetweenTemplate: "Please enter a number from {min} to {max}.",
         numberAtLeastTemplate: "Please enter a number of at least {min}.",
         numberAtMostTemplate: "Please enter a number of at most {max}.",

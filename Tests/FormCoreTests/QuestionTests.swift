@@ -152,6 +152,26 @@ let baseFields = ["email": "anna@example.de", "last_name": "Schmidt", "zipcode":
         }
     }
 
+    /// The separator a visitor's language uses for thousands, with three digits after it, is refused as ambiguous;
+    /// the decimal separator of the language, or a point with other than three digits (what a number input sends),
+    /// is a decimal.
+    @Test(arguments: [
+        (Language.de, "1.500", nil), (.de, "12.345", nil), (.de, "-1.500", nil), (.de, "1,500", "1.500"),
+        (.de, "1.5", "1.5"), (.de, "1,5", "1.5"), (.de, "1.5000", "1.5000"), (.de, "1500", "1500"),
+        (.en, "1,500", nil), (.en, "1.500", "1.500"), (.en, "1.5", "1.5"),
+    ] as [(Language, String, String?)])
+    func aNumberThatMayHoldAThousandsSeparatorIsRefused(_ language: Language, _ sent: String, _ kept: String?) {
+        let result = check(["service": ["dach"], "area": [sent]], form: questionForm(language: language))
+        switch (result, kept) {
+        case (.success(let lead), let kept?):
+            #expect(lead.answers["area"] == [kept], "\(sent) in \(language)")
+        case (.failure(let failure), nil):
+            #expect(failure.questions["area"] == QuestionTexts.forLanguage(language).ambiguousNumber)
+        default:
+            Issue.record("\(sent) in \(language): \(result)")
+        }
+    }
+
     @Test func textsAreCheckedAgainstTheirMaxLength() {
         #expect(errors(["service": ["dach"], "access": ["0123456789"]]).isEmpty)
         #expect(errors(["service": ["dach"], "access": ["0123456789A"]])

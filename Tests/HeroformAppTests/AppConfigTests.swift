@@ -166,6 +166,23 @@ import Testing
         ])
     }
 
+    /// Browsers send an international domain in its ASCII form and no default port: the first cannot match as
+    /// written and is refused with a hint, the second is compared without its port.
+    @Test func originsAreCheckedAsBrowsersSendThem() throws {
+        #expect(problems("{\(minimalForms), \"security\": {\"allowed_origins\": [\"https://www.müller-dach.de\"]}}") == [
+            "security.allowed_origins: \"https://www.müller-dach.de\" is not in the form browsers send: write the "
+                + "host in its ASCII (punycode) form, as your domain registrar shows it (https://www.xn--…)"
+        ])
+        let config = try parse("{\(minimalForms), \"security\": {\"allowed_origins\": [\"https://www.example.de:443\", \"http://localhost:80/\", \"https://www.example.de:8443\"]}}")
+        let policy = OriginPolicy(allowedOrigins: config.security.allowedOrigins)
+        #expect(policy.allows("https://www.example.de", form: nil))
+        #expect(policy.allows("http://localhost", form: nil))
+        #expect(policy.allows(OriginPolicy.normalize("https://www.example.de:8443"), form: nil))
+        #expect(policy.allows(OriginPolicy.normalize("https://www.example.de:443"), form: nil))
+        #expect(!policy.allows(OriginPolicy.normalize("https://www.example.de:4430"), form: nil))
+        #expect(!policy.allows(OriginPolicy.normalize("http://www.example.de"), form: nil), "the scheme still counts")
+    }
+
     @Test func storageAndAlertsKeysAreRead() throws {
         let config = try parse("{\(minimalForms), \"storage\": {\"data_dir\": \"/var/lib/heroform\", \"max_age_days\": 3, \"retention_days\": 14}, \"alerts\": {\"webhook_url\": \"https://chat.example/hook\"}}")
         #expect(config.storage == AppConfig.Storage(dataDir: "/var/lib/heroform", maxAge: 3 * 86_400,

@@ -134,6 +134,17 @@ import Testing
         ])
     }
 
+    /// check-config names such a value by its key and says what to write instead.
+    @Test func anOptionValueThatCleaningChangesIsNamed() {
+        let label = #""label": {"de": "A", "en": "A"}"#
+        let options = #"[{"value": "Dach  Reparatur", \#(label)}, {"value": "Dach Reparatur", \#(label)}]"#
+        #expect(problems(#"[{"name": "a", "type": "radio", \#(label), "options": \#(options)}]"#) == [
+            "forms.default.questions[0].options[0].value: has double or special spaces, invisible characters "
+                + "(soft hyphen, zero-width space) or decomposed accents; write it with single plain spaces and "
+                + "nothing invisible"
+        ])
+    }
+
     /// Review 18: an option value the config takes must be one a visitor can send back. Every value is cleaned
     /// before it is compared with the options (runs of spaces and NBSP become one space, soft hyphens and zero-width
     /// characters go), so a value with them passed check-config and then refused every lead that chose it.

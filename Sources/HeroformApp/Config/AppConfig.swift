@@ -315,10 +315,18 @@ package struct AppConfig: Sendable {
     /// `allowed_origins` of `reader` (global or a form's), each checked to be an origin.
     static func readOrigins(_ reader: inout JSONObjectReader) -> [String]? {
         guard let origins = reader.stringArray("allowed_origins") else { return nil }
-        for origin in origins where !isOrigin(origin) {
-            reader.problem(
-                "allowed_origins",
-                "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
+        for origin in origins {
+            if !origin.unicodeScalars.allSatisfy(\.isASCII) {
+                // A browser sends an international domain name in its ASCII form; as written it would never match.
+                reader.problem(
+                    "allowed_origins",
+                    "\"\(origin)\" is not in the form browsers send: write the host in its ASCII (punycode) form, "
+                        + "as your domain registrar shows it (https://www.xn--…)")
+            } else if !isOrigin(origin) {
+                reader.problem(
+                    "allowed_origins",
+                    "\"\(origin)\" is not an origin like https://www.example.de (scheme and host, no path)")
+            }
         }
         return origins
     }

@@ -150,6 +150,14 @@ enum QuestionConfig {
                     || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
                 {
                     entry.problem("value", "must be 1 to \(maxValueLength) characters, without spaces around them")
+                } else if Sanitizer.clean(value, multiline: false) != value {
+                    // The browser sends the value back, and it is cleaned like every answer before it is compared
+                    // with the options: a value the cleaning changes would never match, and everyone choosing it
+                    // would be refused.
+                    entry.problem(
+                        "value",
+                        "has double or special spaces, invisible characters (soft hyphen, zero-width space) or "
+                            + "decomposed accents; write it with single plain spaces and nothing invisible")
                 } else if !values.insert(value).inserted {
                     entry.problem("value", "\"\(value)\" is the value of an earlier option")
                 }

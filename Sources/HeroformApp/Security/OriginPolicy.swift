@@ -65,10 +65,14 @@ struct OriginPolicy: HTTPMiddleware {
         return response
     }
 
-    /// Origins compare as lowercase `scheme://host[:port]` without a trailing slash.
+    /// Origins compare as lowercase `scheme://host[:port]` without a trailing slash, and without the scheme's default
+    /// port, which a browser's `Origin` never names.
     static func normalize(_ origin: String) -> String {
         var text = origin.trimmingWhitespace().lowercased()
         while text.hasSuffix("/") { text.removeLast() }
+        for (scheme, port) in [("https://", ":443"), ("http://", ":80")] where text.hasPrefix(scheme) {
+            if text.hasSuffix(port) { text.removeLast(port.count) }
+        }
         return text
     }
 
