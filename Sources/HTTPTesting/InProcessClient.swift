@@ -15,17 +15,20 @@ package struct InProcessClient: Sendable {
     package var bodySpoolDirectory: String?
     /// As `HTTPServerConfiguration.bodySpoolThreshold`.
     package var bodySpoolThreshold: Int
+    /// As `HTTPServer.spoolBudget`: shared by the requests this client sends.
+    package let spoolBudget: SpoolBudget?
 
     package init(
         _ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil,
         remoteAddress: String = "127.0.0.1", bodySpoolDirectory: String? = nil,
-        bodySpoolThreshold: Int = HTTPServerConfiguration.defaultBodySpoolThreshold
+        bodySpoolThreshold: Int = HTTPServerConfiguration.defaultBodySpoolThreshold, bodySpoolLimit: Int? = nil
     ) {
         self.responder = responder
         self.observer = observer
         self.remoteAddress = remoteAddress
         self.bodySpoolDirectory = bodySpoolDirectory
         self.bodySpoolThreshold = bodySpoolThreshold
+        spoolBudget = bodySpoolLimit.map(SpoolBudget.init)
     }
 
     /// Sends one request, given as its exact bytes on the wire, and returns the answer.
@@ -53,7 +56,7 @@ package struct InProcessClient: Sendable {
                 do {
                     body = try RequestBodyCollector(
                         spoolDirectory: bodySpoolDirectory, threshold: bodySpoolThreshold,
-                        expectedLength: expectedLength)
+                        expectedLength: expectedLength, budget: spoolBudget)
                 } catch {
                     return try refuse(BodySpoolError.response, for: next, start: start)
                 }

@@ -189,3 +189,58 @@ extension SeededRandom {
         return random.bytes(count)
     }
 }
+
+/// What spooled bodies take of a `SpoolBudget`: taken before bytes are written, given back when the file closes.
+@Suite struct SpoolBudgetTests {
+    @Test func aDeclaredLengthTakesItsWholeSizeAtOnceAndGivesItBackWhenTheBodyGoes() throws {
+        let directory = try SpoolDirectory()
+        defer { directory.remove() }
+        let budget = SpoolBudget(limit: 10_000)
+        var first: RequestBodyCollector? = try RequestBodyCollector(
+            spoolDirectory: directory.path, threshold: 1000, expectedLength: 8000, budget: budget)
+        #expect(budget.inUse == 8000)
+        #expect(throws: BodySpoolError.overBudget(10_000)) {
+            _ = try RequestBodyCollector(
+                spoolDirectory: directory.path, threshold: 1000, expectedLength: 2001, budget: budget)
+        }
+        #expect(budget.inUse == 8000, "a refused body takes nothing")
+        #expect(directory.openFiles.count == 1, "and its file is gone at once")
+        // A body that stays in memory never counts.
+        var small = try RequestBodyCollector(
+            spoolDirectory: directory.path, threshold: 1000, expectedLength: 1000, budget: budget)
+        try small.append(Array(repeating: 7, count: 1000))
+        #expect(budget.inUse == 8000)
+
+        try first?.append(Array(repeating: 1, count: 8000))
+        var body: RequestBody? = first?.finish()
+        first = nil
+        #expect(budget.inUse == 8000, "held while the handler reads the body")
+        #expect(body?.count == 8000)
+        body = nil
+        #expect(budget.inUse == 0)
+        #expect(directory.openFiles.isEmpty)
+    }
+
+    /// Without a length (chunked), each piece is taken as it comes; the piece that would pass the bound fails.
+    @Test func aBodyOfUnknownLengthFailsWithThePieceThatPassesTheBound() throws {
+        let directory = try SpoolDirectory()
+        defer { directory.remove() }
+        let budget = SpoolBudget(limit: 5000)
+        var collector = try RequestBodyCollector(spoolDirectory: directory.path, threshold: 1000, budget: budget)
+        try collector.append(Array(repeating: 1, count: 800))
+        #expect(budget.inUse == 0, "in memory so far")
+        try collector.append(Array(repeating: 2, count: 800))
+        #expect(budget.inUse == 1600)
+        try collector.append(Array(repeating: 3, count: 3400))
+        #expect(budget.inUse == 5000)
+        #expect(throws: BodySpoolError.overBudget(5000)) { try collector.append([4]) }
+        _ = consume collector
+        #expect(budget.inUse == 0)
+    }
+
+    @Test func theErrorNamesTheBoundAndNoSystemCall() {
+        #expect(BodySpoolError.overBudget(4096).description == "the bodies being received take all 4096 bytes the spool may hold")
+        #expect(BodySpoolError.response.status == .serviceUnavailable)
+        #expect(BodySpoolError.response.headers["Retry-After"] == "60")
+    }
+}

@@ -206,6 +206,54 @@ import Testing
     }
 }
 
+/// Spooled bodies share one budget: an upload past it is refused with 503 (before `100 Continue` when it says its
+/// length), logged as a warning, while uploads within it and bodies in memory go on; its room comes back when the
+/// body that held it is done.
+@Suite struct SpoolBudgetOverSocketTests {
+    @Test func anUploadPastTheBudgetIsRefusedUntilAnotherOneEnds() async throws {
+        let directory = try SpoolDirectory()
+        defer { directory.remove() }
+        var random = SeededRandom(seed: 80)
+        let held = random.bytes(8000)
+        let other = random.bytes(5000)
+        let capture = LogCapture()
+        try await TestServer.with(spoolRouter(watching: directory), logger: capture.logger, configure: {
+            $0.bodySpoolDirectory = directory.path
+            $0.bodySpoolThreshold = SpooledUploadTests.threshold
+            $0.bodySpoolLimit = 10_000
+        }) { server in
+            let first = try await RawClient.connect(port: server.port)
+            let (head, rest) = splitHead(
+                upload("/upload", held, framing: .contentLength, random: &random, headers: "Expect: 100-continue\r\n"))
+            try await first.send(head)
+            #expect(try await first.readResponse().status == 100, "8,000 of 10,000 bytes taken")
+
+            for framing in Framing.allCases {
+                let refused = try await RawClient.connect(port: server.port)
+                try await refused.send(upload("/upload", other, framing: framing, random: &random))
+                let response = try await refused.readResponse()
+                #expect(response.status == 503, "\(framing)")
+                #expect(response.header("Retry-After") == "60")
+                #expect(await refused.isClosedByServer())
+            }
+            let small = try await RawClient.connect(port: server.port)
+            try await small.send("POST /small HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok")
+            #expect(try await small.readResponse().text == "ok", "a body in memory is not held back")
+
+            try await first.send(rest)
+            #expect(try await first.readResponse().body.elementsEqual(held))
+            #expect(await directory.noneOpenSoon())
+            #expect(server.spoolBudget?.inUse == 0)
+            let again = try await RawClient.connect(port: server.port)
+            try await again.send(upload("/upload", other, framing: .chunked, random: &random))
+            #expect(try await again.readResponse().body.elementsEqual(other), "room again once the first is done")
+        }
+        let lines = capture.lines.withLock { $0 }
+        #expect(lines.filter { $0.hasPrefix("warning request body could not be spooled") }.count == 2, "\(lines)")
+        #expect(!lines.contains { $0.hasPrefix("error ") }, "\(lines)")
+    }
+}
+
 /// A spool directory that cannot take a file: 503, logged once, the connection closed, nothing left behind.
 @Suite struct SpoolFailureTests {
     enum Place: String, CaseIterable, Sendable {

@@ -79,6 +79,26 @@ import Testing
             == .seconds(900))
     }
 
+    /// The spool holds eight of the largest bodies at once (at least 256 MiB), and only with a form that takes
+    /// files; text bodies, whatever a form's questions allow, stay in memory.
+    @Test func theSpoolIsBoundedByTheLargestBody() throws {
+        let mib = 1024 * 1024
+        let plain = try parse(#"{"forms": {"default": {"measure": "DOG", "partner_source": "Web"}}}"#)
+        #expect(plain.httpConfiguration.bodySpoolLimit == nil)
+        #expect(plain.httpConfiguration.bodySpoolThreshold == mib)
+        #expect(try parse(form("true")).httpConfiguration.bodySpoolLimit == 8 * 51 * mib)
+        #expect(try parse(form(#"{"max_files": 1, "max_file_mb": 1}"#)).httpConfiguration.bodySpoolLimit == 256 * mib)
+        let questions = (0..<30).map {
+            #"{"name": "q\#($0)", "type": "textarea", "max_length": 10000, "label": {"de": "F", "en": "Q"}}"#
+        }
+        let long = try parse(
+            #"{"forms": {"default": {"measure": "DOG", "partner_source": "Web", "questions": ["#
+                + questions.joined(separator: ", ") + "]}}}")
+        let text = try #require(long.forms["default"]).textBodyLimit
+        #expect(text > mib)
+        #expect(long.httpConfiguration.bodySpoolThreshold == text)
+    }
+
     @Test func heroFileEndpointsAndDocumentType() throws {
         let config = try parse(form("false", hero: #"{"graphql_endpoint": "http://127.0.0.1:9/graphql", "upload_endpoint": "http://127.0.0.1:9/up"}"#))
         #expect(config.hero.graphQLEndpoint == "http://127.0.0.1:9/graphql")

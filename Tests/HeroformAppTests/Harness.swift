@@ -51,7 +51,9 @@ func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = 
                              retryPolicy: retryPolicy, accounts: accounts, configure: configure) { hero, app in
         // Spooling as the server does, so uploads over the threshold arrive as files here too.
         let client = InProcessClient(
-            app, observer: app.metrics, bodySpoolDirectory: app.config.storage.spoolDirectory)
+            app, observer: app.metrics, bodySpoolDirectory: app.config.storage.spoolDirectory,
+            bodySpoolThreshold: app.config.httpConfiguration.bodySpoolThreshold,
+            bodySpoolLimit: app.config.httpConfiguration.bodySpoolLimit)
         return try await body(client, hero, app)
     }
 }

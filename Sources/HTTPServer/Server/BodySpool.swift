@@ -1,25 +1,76 @@
 import Glibc
+import Synchronization
 
 /// A failed system call on a spool file, with the errno it left behind. Says nothing of the request, so it can be
 /// logged as it is.
 package struct BodySpoolError: Error, Equatable, Sendable, CustomStringConvertible {
     package let operation: String
     package let code: Int32
+    /// Set when no system call failed: the bodies already being received take the whole `SpoolBudget`.
+    package let budget: Int?
 
     package init(_ operation: String, code: Int32) {
         self.operation = operation
         self.code = code
+        budget = nil
+    }
+
+    package static func overBudget(_ limit: Int) -> BodySpoolError {
+        BodySpoolError(budget: limit)
+    }
+
+    private init(budget: Int) {
+        operation = "reserve"
+        code = 0
+        self.budget = budget
     }
 
     package var description: String {
-        "\(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
+        if let budget { return "the bodies being received take all \(budget) bytes the spool may hold" }
+        return "\(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
     }
 
     /// The answer to a request whose body could not be spooled; the connection then closes, the rest of the body
     /// unread. 503 rather than 500: the server, not the request, is at fault, and the same request may well succeed
-    /// once an operator has made room or fixed the directory (a 500 would call the server broken for it).
+    /// once an operator has made room or fixed the directory, or other uploads have ended (a 500 would call the
+    /// server broken for it).
     package static var response: HTTPResponse {
-        .error(.serviceUnavailable, "the request body could not be stored, try again later")
+        var response = HTTPResponse.error(.serviceUnavailable, "the request body could not be stored, try again later")
+        response.headers.set("Retry-After", "60")
+        return response
+    }
+}
+
+/// The bytes of request bodies held in spool files at once, across every connection of a server. Handlers may only
+/// refuse a request once its body has arrived (a rate limit, a form's rules), so without a bound clients could fill
+/// the disk, which the server's data shares, faster than they are refused. Past the bound an upload is answered 503
+/// before its body is read when it says its length (else as soon as it passes the bound); bodies under the spool
+/// threshold stay in memory and never count.
+package final class SpoolBudget: Sendable {
+    package let limit: Int
+    private let used = Atomic<Int>(0)
+
+    package init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Bytes taken now, by files not yet closed.
+    package var inUse: Int { used.load(ordering: .relaxed) }
+
+    /// Takes `bytes`, or nothing when that would pass the limit.
+    func take(_ bytes: Int) -> Bool {
+        var current = used.load(ordering: .relaxed)
+        while current + bytes <= limit {
+            let (exchanged, original) = used.compareExchange(
+                expected: current, desired: current + bytes, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func give(_ bytes: Int) {
+        used.subtract(bytes, ordering: .relaxed)
     }
 }
 
@@ -28,14 +79,18 @@ package struct BodySpoolError: Error, Equatable, Sendable, CustomStringConvertib
 /// microseconds between two system calls). Only the descriptor keeps it, so it cannot outlive the process (kill -9
 /// included); `deinit` closes the descriptor, which frees its disk space.
 ///
-/// Sendable without `@unchecked`: its only stored property is the immutable descriptor. Bytes are appended with
-/// `write` while one collector owns the file; once a `RequestBody` holds it, it is only read with `pread`, at
-/// explicit offsets, so readers on any thread never share a file position.
+/// Sendable without `@unchecked`: its stored properties are the immutable descriptor and budget, and an atomic
+/// count. Bytes are appended with `write` while one collector owns the file; once a `RequestBody` holds it, it is
+/// only read with `pread`, at explicit offsets, so readers on any thread never share a file position.
 package final class SpoolFile: Sendable {
     let descriptor: Int32
+    private let budget: SpoolBudget?
+    /// What this file has taken of `budget`: given back when it closes, with its disk space.
+    private let reserved = Atomic<Int>(0)
 
-    private init(descriptor: Int32) {
+    private init(descriptor: Int32, budget: SpoolBudget? = nil) {
         self.descriptor = descriptor
+        self.budget = budget
     }
 
     /// Takes over an open descriptor, to close it in `deinit`. For tests: `/dev/full` stands for a full disk.
@@ -45,6 +100,16 @@ package final class SpoolFile: Sendable {
 
     deinit {
         close(descriptor)
+        budget?.give(reserved.load(ordering: .relaxed))
+    }
+
+    /// Makes sure the budget holds room for `total` bytes of this file, before they are written.
+    func reserve(_ total: Int) throws(BodySpoolError) {
+        guard let budget else { return }
+        let held = reserved.load(ordering: .relaxed)
+        guard total > held else { return }
+        guard budget.take(total - held) else { throw .overBudget(budget.limit) }
+        reserved.store(total, ordering: .relaxed)
     }
 
     /// Glibc's `O_TMPFILE`, a macro Swift does not import: `__O_TMPFILE | O_DIRECTORY`.
@@ -52,19 +117,21 @@ package final class SpoolFile: Sendable {
 
     /// Creates an empty spool file in `directory`. `anonymous: false` skips `O_TMPFILE` and takes the fallback
     /// (a named file unlinked at once), as on a file system without it.
-    package static func create(in directory: String, anonymous: Bool = true) throws(BodySpoolError) -> SpoolFile {
+    package static func create(
+        in directory: String, anonymous: Bool = true, budget: SpoolBudget? = nil
+    ) throws(BodySpoolError) -> SpoolFile {
         if anonymous {
             let descriptor = open(directory, O_RDWR | O_CLOEXEC | temporaryFileFlag, 0o600)
-            if descriptor >= 0 { return SpoolFile(descriptor: descriptor) }
+            if descriptor >= 0 { return SpoolFile(descriptor: descriptor, budget: budget) }
             let code = errno
             // A file system without O_TMPFILE says EOPNOTSUPP; a kernel older than 3.11 reads the flag as
             // O_DIRECTORY and says EISDIR. Every other error (missing directory, EACCES, ENOSPC) is final.
             guard code == EOPNOTSUPP || code == EISDIR else { throw BodySpoolError("open", code: code) }
         }
-        return try createNamed(in: directory)
+        return try createNamed(in: directory, budget: budget)
     }
 
-    private static func createNamed(in directory: String) throws(BodySpoolError) -> SpoolFile {
+    private static func createNamed(in directory: String, budget: SpoolBudget?) throws(BodySpoolError) -> SpoolFile {
         // O_EXCL: a name somebody else made (a leftover, or a link planted by another user) is never opened.
         var attempts = 0
         while true {
@@ -76,7 +143,7 @@ package final class SpoolFile: Sendable {
                 if code == EEXIST && attempts < 10 { continue }
                 throw BodySpoolError("open", code: code)
             }
-            let file = SpoolFile(descriptor: descriptor)
+            let file = SpoolFile(descriptor: descriptor, budget: budget)
             // A file that keeps its name could outlive the process: refuse it rather than use it.
             guard unlink(path) == 0 else { throw BodySpoolError("unlink", code: errno) }
             return file
@@ -145,17 +212,24 @@ package struct RequestBodyCollector {
     private var storage: Storage = .memory([])
     private let spoolDirectory: String?
     private let threshold: Int
+    private let budget: SpoolBudget?
     /// Bytes gathered so far.
     package private(set) var count = 0
 
-    /// Spools to `spoolDirectory` (nil: never) once the body passes `threshold` bytes. When `expectedLength` (the
-    /// Content-Length) is already past it, the file is made here: a failure is known before the client sends the
-    /// body (and before `100 Continue`), and no megabyte is gathered in memory first only to be written out.
-    package init(spoolDirectory: String?, threshold: Int, expectedLength: Int? = nil) throws(BodySpoolError) {
+    /// Spools to `spoolDirectory` (nil: never) once the body passes `threshold` bytes, within `budget` (nil: no
+    /// bound). When `expectedLength` (the Content-Length) is already past the threshold, the file is made and the
+    /// whole length taken from the budget here: a failure is known before the client sends the body (and before
+    /// `100 Continue`), and no megabyte is gathered in memory first only to be written out.
+    package init(
+        spoolDirectory: String?, threshold: Int, expectedLength: Int? = nil, budget: SpoolBudget? = nil
+    ) throws(BodySpoolError) {
         self.spoolDirectory = spoolDirectory
         self.threshold = threshold
+        self.budget = budget
         if let spoolDirectory, let expectedLength, expectedLength > threshold {
-            storage = .spooled(try SpoolFile.create(in: spoolDirectory))
+            let file = try SpoolFile.create(in: spoolDirectory, budget: budget)
+            try file.reserve(expectedLength)
+            storage = .spooled(file)
         }
     }
 
@@ -164,6 +238,7 @@ package struct RequestBodyCollector {
     package init(spoolingTo file: SpoolFile) {
         spoolDirectory = nil
         threshold = 0
+        budget = nil
         storage = .spooled(file)
     }
 
@@ -172,7 +247,8 @@ package struct RequestBodyCollector {
         switch storage {
         case .memory(var held):
             if let spoolDirectory, count + bytes.count > threshold {
-                let file = try SpoolFile.create(in: spoolDirectory)
+                let file = try SpoolFile.create(in: spoolDirectory, budget: budget)
+                try file.reserve(count + bytes.count)
                 try file.write(held)
                 try file.write(bytes)
                 storage = .spooled(file)
@@ -182,6 +258,7 @@ package struct RequestBodyCollector {
                 storage = .memory(held)
             }
         case .spooled(let file):
+            try file.reserve(count + bytes.count)
             try file.write(bytes)
         }
         count += bytes.count

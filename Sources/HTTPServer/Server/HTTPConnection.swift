@@ -23,6 +23,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     let stream: StreamSocket
     private let configuration: HTTPServerConfiguration
+    private let spoolBudget: SpoolBudget?
     private let responder: any HTTPResponder
     private let logger: Logger
     private let observer: (any HTTPObserver)?
@@ -48,10 +49,11 @@ final class HTTPConnection: @unchecked Sendable {
     var onClosed: (() -> Void)?
 
     init(
-        stream: StreamSocket, configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger,
-        observer: (any HTTPObserver)?
+        stream: StreamSocket, configuration: HTTPServerConfiguration, spoolBudget: SpoolBudget?,
+        responder: any HTTPResponder, logger: Logger, observer: (any HTTPObserver)?
     ) {
         self.stream = stream
+        self.spoolBudget = spoolBudget
         self.observer = observer
         self.configuration = configuration
         self.responder = responder
@@ -146,7 +148,8 @@ final class HTTPConnection: @unchecked Sendable {
                     if case .length(let length) = head.framing { expectedLength = length }
                     body = try RequestBodyCollector(
                         spoolDirectory: configuration.bodySpoolDirectory,
-                        threshold: configuration.bodySpoolThreshold, expectedLength: expectedLength)
+                        threshold: configuration.bodySpoolThreshold, expectedLength: expectedLength,
+                        budget: spoolBudget)
                 } catch {
                     return spoolFailed(error, head: head)
                 }
@@ -231,7 +234,9 @@ final class HTTPConnection: @unchecked Sendable {
     /// `BodySpoolError.response` (503), then closed. Logged here, once per request, with the system's reason and
     /// nothing from the request. The partial file goes with the collector, dropped with the state.
     private func spoolFailed(_ error: BodySpoolError, head: HTTPRequestHead) {
-        logger.error(
+        // A full budget is the bound doing its work (many uploads at once, or a flood of them), not a fault.
+        logger.log(
+            level: error.budget == nil ? .error : .warning,
             "request body could not be spooled",
             metadata: [
                 "error": "\(error)", "directory": "\(configuration.bodySpoolDirectory ?? "-")",

@@ -7,6 +7,8 @@ import Synchronization
 /// each a serial Dispatch queue with its own epoll set), so idle or slow clients cost memory, not threads.
 package final class HTTPServer: Sendable {
     package let configuration: HTTPServerConfiguration
+    /// Shared by every connection: what their spooled bodies take together.
+    package let spoolBudget: SpoolBudget?
     private let responder: any HTTPResponder
     private let logger: Logger
     private let observer: (any HTTPObserver)?
@@ -29,6 +31,7 @@ package final class HTTPServer: Sendable {
         observer: (any HTTPObserver)? = nil
     ) {
         self.configuration = configuration
+        spoolBudget = configuration.bodySpoolLimit.map(SpoolBudget.init)
         exempt = Mutex(configuration.perClientLimitExempt)
         self.observer = observer
         self.responder = responder
@@ -139,8 +142,8 @@ package final class HTTPServer: Sendable {
         let queue = loop.queue
         let stream = StreamSocket(socket: socket, peer: peer, loop: loop)
         let connection = HTTPConnection(
-            stream: stream, configuration: configuration, responder: responder, logger: logger,
-            observer: observer)
+            stream: stream, configuration: configuration, spoolBudget: spoolBudget, responder: responder,
+            logger: logger, observer: observer)
         let id = ObjectIdentifier(connection)
         // Set before the connection is published: from then on only its queue touches it.
         connection.onClosed = { [weak self] in

@@ -40,6 +40,8 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
     package var bodySpoolThreshold = HTTPServerConfiguration.defaultBodySpoolThreshold
 
     package static let defaultBodySpoolThreshold = 1024 * 1024
+    /// Bytes all spooled bodies may take at once (`SpoolBudget`); nil: no bound.
+    package var bodySpoolLimit: Int?
 
     package init(host: String = "127.0.0.1", port: UInt16 = 8080) {
         self.host = host

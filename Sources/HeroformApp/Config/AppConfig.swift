@@ -351,6 +351,10 @@ package struct AppConfig: Sendable {
         }
     }
 
+    /// The spool holds this many of the largest bodies a form takes at once, and at least `minimumSpoolLimit`.
+    static let spooledBodiesAtOnce = 8
+    static let minimumSpoolLimit = 256 * 1024 * 1024
+
     package var httpConfiguration: HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(host: server.host, port: UInt16(server.port))
         configuration.keepAliveTimeout = server.keepAliveTimeout
@@ -365,7 +369,13 @@ package struct AppConfig: Sendable {
         if let largest = forms.values.compactMap(\.attachments?.bodyLimit).max() {
             let seconds = min(15 * 60, max(60, largest / (128 * 1024)))
             configuration.bodyTotalTimeout = .seconds(seconds)
+            // Bodies are refused only once they are in (rate limit, form, token): the spool, on the outbox's disk,
+            // holds at most this much at once, so a flood of large uploads cannot fill that disk first.
+            configuration.bodySpoolLimit = max(Self.minimumSpoolLimit, Self.spooledBodiesAtOnce * largest)
         }
+        // Text is never spooled: the lead endpoint reads it from memory.
+        let text = forms.values.map(\.textBodyLimit).max() ?? 0
+        configuration.bodySpoolThreshold = max(HTTPServerConfiguration.defaultBodySpoolThreshold, text)
         return configuration
     }
 }
