@@ -79,15 +79,15 @@ import Testing
             == .seconds(900))
     }
 
-    /// The spool holds eight of the largest bodies at once (at least 256 MiB), and only with a form that takes
+    /// The spool holds sixteen of the largest bodies at once (at least 512 MiB), and only with a form that takes
     /// files; text bodies, whatever a form's questions allow, stay in memory.
     @Test func theSpoolIsBoundedByTheLargestBody() throws {
         let mib = 1024 * 1024
         let plain = try parse(#"{"forms": {"default": {"measure": "DOG", "partner_source": "Web"}}}"#)
         #expect(plain.httpConfiguration.bodySpoolLimit == nil)
         #expect(plain.httpConfiguration.bodySpoolThreshold == mib)
-        #expect(try parse(form("true")).httpConfiguration.bodySpoolLimit == 8 * 51 * mib)
-        #expect(try parse(form(#"{"max_files": 1, "max_file_mb": 1}"#)).httpConfiguration.bodySpoolLimit == 256 * mib)
+        #expect(try parse(form("true")).httpConfiguration.bodySpoolLimit == 16 * 51 * mib)
+        #expect(try parse(form(#"{"max_files": 1, "max_file_mb": 1}"#)).httpConfiguration.bodySpoolLimit == 512 * mib)
         let questions = (0..<30).map {
             #"{"name": "q\#($0)", "type": "textarea", "max_length": 10000, "label": {"de": "F", "en": "Q"}}"#
         }

@@ -352,8 +352,8 @@ package struct AppConfig: Sendable {
     }
 
     /// The spool holds this many of the largest bodies a form takes at once, and at least `minimumSpoolLimit`.
-    static let spooledBodiesAtOnce = 8
-    static let minimumSpoolLimit = 256 * 1024 * 1024
+    static let spooledBodiesAtOnce = 16
+    static let minimumSpoolLimit = 512 * 1024 * 1024
 
     package var httpConfiguration: HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(host: server.host, port: UInt16(server.port))
