@@ -68,7 +68,8 @@ struct HeroAttachmentSender: AttachmentSender {
             // check-config refuses PDFs without a document type; a config changed since the file came still lands
             // here, and the file waits for the operator rather than being lost.
             guard let documentTypeID else {
-                return .refused(reason: "no document type is set for the account, so HERO cannot file the PDF", detail: "")
+                return .refused(
+                    reason: "no document type is set for the account, so HERO cannot file the PDF", detail: "")
             }
             return Self.outcome(
                 await client.attachDocument(uuid: uploadID, projectMatch: target.id, documentTypeID: documentTypeID)
