@@ -204,8 +204,8 @@ import Testing
             try await app.start()
             var references: [String: String] = [:]
             for form in ["default", "mueller", "schmidt"] {
-                let answer = try await AttachmentLeadTests.post(
-                    client, AttachmentLeadTests.multipart(files: [("angebot.pdf", AttachmentLeadTests.pdf)], form: form))
+                let body = AttachmentLeadTests.multipart(files: [("angebot.pdf", AttachmentLeadTests.pdf)], form: form)
+                let answer = try await AttachmentLeadTests.post(client, body)
                 #expect(answer.status == 200, "\(form): \(String(decoding: answer.body, as: UTF8.self))")
                 references[form] = try #require(AttachmentLeadTests.json(answer)["reference"] as? String)
             }
