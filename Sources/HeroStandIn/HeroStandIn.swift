@@ -52,6 +52,9 @@ package final class HeroStandIn: Sendable {
     package let apiKeys: [String]
     /// The account's document types: `upload_document` takes only these ids.
     package let documentTypeIDs: Set<Int>
+    /// Accounts (by key) with document types of their own instead of `documentTypeIDs`: in HERO each account has
+    /// its own, and another account's id is unknown there.
+    package let accountDocumentTypeIDs: [String: Set<Int>]
     /// The largest upload body read (larger ones get 413 before they are read).
     package let uploadBodyLimit: Int
     /// Whether uploads keep their bytes (tests compare them); without, only size and SHA-256 are kept.
@@ -88,12 +91,14 @@ package final class HeroStandIn: Sendable {
     /// `port` 0 picks a free one.
     package init(
         apiKey: String = "test-key", otherKeys: [String] = [], port: UInt16 = 0,
-        documentTypeIDs: Set<Int> = [1_250_455], uploadBodyLimit: Int = 64 * 1024 * 1024, keepsUploadBytes: Bool = true
+        documentTypeIDs: Set<Int> = [1_250_455], accountDocumentTypeIDs: [String: Set<Int>] = [:],
+        uploadBodyLimit: Int = 64 * 1024 * 1024, keepsUploadBytes: Bool = true
     ) {
         self.apiKey = apiKey
         apiKeys = [apiKey] + otherKeys
         self.port = port
         self.documentTypeIDs = documentTypeIDs
+        self.accountDocumentTypeIDs = accountDocumentTypeIDs
         self.uploadBodyLimit = uploadBodyLimit
         self.keepsUploadBytes = keepsUploadBytes
     }

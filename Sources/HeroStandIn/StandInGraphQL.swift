@@ -145,7 +145,8 @@ extension HeroStandIn {
             guard let typeValue = document["document_type_id"], typeValue != .null else {
                 return failure("document_type_id darf nicht leer bleiben")
             }
-            guard let typeID = typeValue.integer, documentTypeIDs.contains(typeID) else {
+            guard let typeID = typeValue.integer, (accountDocumentTypeIDs[account] ?? documentTypeIDs).contains(typeID)
+            else {
                 return failure("Unbekannter Dokumenttyp: \(typeValue.serialized())")
             }
             kind = .document(typeID: typeID)

@@ -30,6 +30,8 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let withoutDefaultKey: Bool
         /// The accounts with keys (the default one, if it has a key, as `AppConfig.defaultAccountName`), for /readyz.
         let accountNames: [String]
+        /// The accounts whose leads have a sender (in dry-run mode, the dry one): others' leads wait for a key.
+        let accountsWithSenders: Set<String>
         /// Form tokens and proof-of-work solutions spent on accepted leads: kept across reloads, whatever they change.
         let spentTokens = SpentSet()
         let spentSolutions = SpentSet()
@@ -100,7 +102,9 @@ package final class HeroformApplication: HTTPResponder, Sendable {
             mode: mode, store: store, worker: worker, metrics: metrics, secret: secret,
             logger: logger, now: now, withoutDefaultKey: mode == .live && apiKey == nil,
             accountNames: (apiKey == nil && mode == .live ? [] : [AppConfig.defaultAccountName])
-                + config.hero.accounts.keys.sorted())
+                + config.hero.accounts.keys.sorted(),
+            accountsWithSenders: Set(senders.accounts.keys)
+                .union(mode == .live && apiKey == nil ? [] : [AppConfig.defaultAccountName]))
         let context = try RouteContext(config: config, process: process, surviving: nil)
         current = Mutex(Current(config: config, router: try AppRouter.make(context), surviving: context.surviving))
     }
@@ -124,7 +128,27 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         if removed > 0 {
             process.logger.info("removed files a crash left behind", metadata: ["count": "\(removed)"])
         }
+        await warnOfLeadsWithoutKey()
         worker.start()
+    }
+
+    /// Leads kept for an account this process has no key for wait until it has one: the default account's when
+    /// only named accounts have keys (leads from before `hero.accounts` have it), or an account that left the
+    /// config. Said once at start, by account and count; what the leads hold is never logged.
+    private func warnOfLeadsWithoutKey() async {
+        guard let waiting = try? await store.perform({ try $0.waitingByAccount() }) else { return }
+        let byName = Dictionary(
+            waiting.map { ($0.key ?? AppConfig.defaultAccountName, $0.value) }, uniquingKeysWith: +)
+        for (account, count) in byName.sorted(by: { $0.key < $1.key })
+        where count > 0 && !process.accountsWithSenders.contains(account) {
+            let hint =
+                account == AppConfig.defaultAccountName
+                ? "set HERO_API_KEY or hero.api_key_file and restart"
+                : "give hero.accounts.\(account) its key and restart"
+            process.logger.warning(
+                "leads wait for an account without a key; they are kept until it has one",
+                metadata: ["account": "\(account)", "count": "\(count)", "hint": "\(hint)"])
+        }
     }
 
     /// Stops background delivery, letting a call to HERO in flight finish and be recorded.
@@ -139,15 +163,16 @@ package final class HeroformApplication: HTTPResponder, Sendable {
     package func reload(_ new: AppConfig) throws -> [String] {
         let old = current.withLock { $0 }
         let (config, needsRestart) = RestartOnlySetting.keeping(old.config, in: new)
-        // PDFs need the document type the running sender has: a form may not take them before a restart brings it.
-        let takesPDFs = { (id: String) in config.forms[id]?.attachments?.types.contains(.pdf) == true }
-        if config.hero.documentTypeID == nil, let form = config.forms.keys.sorted().first(where: takesPDFs) {
-            throw AppConfig.Invalid(
-                path: new.sourcePath,
-                problems: [
-                    "forms.\(form).attachments.types: pdf needs hero.document_type_id, which takes effect on a restart"
-                ])
+        // PDFs need the document type the running sender of the form's account has (`config` keeps the running
+        // ones): a form may not take them before a restart brings it.
+        let withoutType = config.forms.keys.sorted().compactMap { id -> String? in
+            guard let form = config.forms[id], form.attachments?.types.contains(.pdf) == true,
+                config.hero.documentTypeID(forAccount: form.heroAccount) == nil
+            else { return nil }
+            let keys = AppConfig.Hero.documentTypeKeys(forAccount: form.heroAccount)
+            return "forms.\(id).attachments.types: pdf needs \(keys); document types take effect on a restart"
         }
+        guard withoutType.isEmpty else { throw AppConfig.Invalid(path: new.sourcePath, problems: withoutType) }
         try Self.checkAccounts(of: config, path: new.sourcePath, withoutDefaultKey: process.withoutDefaultKey)
         let context = try RouteContext(config: config, process: process, surviving: old.surviving)
         let router = try AppRouter.make(context)
@@ -226,17 +251,19 @@ package final class HeroformApplication: HTTPResponder, Sendable {
         let client = HeroClient(
             endpoint: endpoint, graphQLEndpoint: graphQL, uploadEndpoint: upload, apiKey: "",
             timeout: config.hero.callTimeout)
-        func senders(_ key: String) -> AccountSenders {
+        // Each with its account's document type: HERO knows a type only in the account that made it.
+        func senders(_ key: String, account: String?) -> AccountSenders {
             let keyed = client.withKey(key)
             return AccountSenders(
                 leads: HeroProjectSender(client: keyed),
-                files: HeroAttachmentSender(client: keyed, documentTypeID: config.hero.documentTypeID))
+                files: HeroAttachmentSender(
+                    client: keyed, documentTypeID: config.hero.documentTypeID(forAccount: account)))
         }
         let missing = MissingKeySender(
             reason: "no default key (HERO_API_KEY or hero.api_key_file) for forms without hero_account")
         return (
-            keys.defaultKey.map(senders) ?? AccountSenders(leads: missing, files: missing),
-            keys.accounts.mapValues(senders)
+            keys.defaultKey.map { senders($0, account: nil) } ?? AccountSenders(leads: missing, files: missing),
+            Dictionary(uniqueKeysWithValues: keys.accounts.map { ($0.key, senders($0.value, account: $0.key)) })
         )
     }
 }

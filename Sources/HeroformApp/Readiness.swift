@@ -10,7 +10,7 @@ import Outbox
 enum Readiness {
     /// `accounts`: the HERO accounts with keys (`AppConfig.defaultAccountName` for the default key), each reported
     /// in `hero.accounts` as "ok", "key_rejected" (HERO refused its key for leads) or "files_key_rejected" (only
-    /// for files), and so is any account whose key was refused or is missing though it is not among them.
+    /// for files), and so is any account whose key was refused or is missing though it is not among them (`states`).
     /// `hero.key_rejected` and `hero.files_key_rejected` say whether that holds for any account.
     static func check(
         store: OutboxStore, worker: DeliveryWorker, mode: HeroformApplication.Mode, accounts: [String], now: Date
@@ -25,12 +25,9 @@ enum Readiness {
         let filesKeyRejected = health.filesKeyRejected || !health.filesKeyRejectedAccounts.isEmpty
         let degraded = keyRejected || filesKeyRejected || health.circuit != .closed
         let status = !writable ? "not ready" : degraded ? "degraded" : "ready"
-        // An account whose leads wait without a key (it left the config) is named too: the operator sees whose.
-        let named = Set(accounts).union(health.keyRejectedAccounts).union(health.filesKeyRejectedAccounts)
-        let states = named.map { ($0, JSONValue.string(state(of: $0, health))) }
         var hero: [String: JSONValue] = [
             "key_rejected": .bool(keyRejected), "files_key_rejected": .bool(filesKeyRejected),
-            "accounts": .object(Dictionary(uniqueKeysWithValues: states)),
+            "accounts": .object(states(accounts: accounts, health).mapValues { .string($0) }),
         ]
         if let error = health.lastError { hero["last_error"] = .string(error) }
         hero["circuit"] = .string(health.circuit.rawValue)
@@ -54,6 +51,15 @@ enum Readiness {
         var response = HTTPResponse.json(Data(body.serialized().utf8), status: writable ? .ok : .serviceUnavailable)
         response.headers.set("Cache-Control", "no-store")
         return response
+    }
+
+    /// Each account's state for `hero.accounts` (and `/metrics`): those in `accounts`, and any whose leads or files
+    /// wait without a key though it is not among them — one that left the config, or the default account when only
+    /// named accounts have keys (leads from before the accounts have it) — so the operator sees whose.
+    static func states(accounts: [String], _ health: DeliveryWorker.Health) -> [String: String] {
+        var named = Set(accounts).union(health.keyRejectedAccounts).union(health.filesKeyRejectedAccounts)
+        if health.keyRejected || health.filesKeyRejected { named.insert(AppConfig.defaultAccountName) }
+        return Dictionary(uniqueKeysWithValues: named.map { ($0, state(of: $0, health)) })
     }
 
     /// One account's state for `hero.accounts`.

@@ -324,6 +324,21 @@ package struct OutboxSession {
         }
     }
 
+    /// How many leads wait for each receiver account (nil: the default one): pending, or delivered with files still
+    /// to send. Each needs its account's key.
+    package func waitingByAccount() throws -> [String?: Int] {
+        try database.withLock { db in
+            let rows = try db.query(
+                """
+                SELECT account, COUNT(*) AS n FROM leads
+                WHERE status = 'pending' OR (status = 'delivered' AND files_state = 'pending') GROUP BY account
+                """)
+            var counts: [String?: Int] = [:]
+            for row in rows { counts[row["account"]?.string, default: 0] += row["n"]?.int ?? 0 }
+            return counts
+        }
+    }
+
     /// How long the oldest pending lead has waited at `now` (0 when none is pending).
     package func oldestPendingAge(now: Date) throws -> TimeInterval {
         try database.withLock { db in

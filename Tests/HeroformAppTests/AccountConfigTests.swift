@@ -47,6 +47,45 @@ import Testing
         #expect(problems(json) == [])
     }
 
+    @Test func anAccountsDocumentTypeIsItsOwnOrTheGlobalOne() throws {
+        let accounts = #""mueller": {"api_key_env": "K_M"}, "#
+            + #""schmidt": {"api_key_env": "K_S", "document_type_id": 3300121}"#
+        let forms = #""mueller": {"measure": "DOG", "partner_source": "W", "hero_account": "mueller", "#
+            + #""attachments": {"types": ["jpeg", "pdf"]}}, "#
+            + #""schmidt": {"measure": "SAN", "partner_source": "W", "hero_account": "schmidt", "attachments": true}"#
+        let withGlobal = try parse(config(accounts: accounts, forms: forms)
+            .replacingOccurrences(of: #"{"hero": {"#, with: #"{"hero": {"document_type_id": 1250455, "#))
+        #expect(withGlobal.hero.accounts["schmidt"]?.documentTypeID == 3_300_121)
+        #expect(withGlobal.hero.accounts["mueller"]?.documentTypeID == nil)
+        #expect(withGlobal.hero.documentTypeID(forAccount: "schmidt") == 3_300_121)
+        #expect(withGlobal.hero.documentTypeID(forAccount: "mueller") == 1_250_455, "the global one as fallback")
+        #expect(withGlobal.hero.documentTypeID(forAccount: nil) == 1_250_455)
+        #expect(withGlobal.forms["schmidt"]?.attachments?.types.contains(.pdf) == true)
+
+        // Without the global one, only the account that names its own takes PDFs.
+        #expect(problems(config(accounts: accounts, forms: forms)) == [
+            "forms.mueller.attachments.types: pdf needs hero.accounts.mueller.document_type_id or "
+                + "hero.document_type_id (the HERO document type PDFs are filed under)"
+        ])
+        let defaults = forms.replacingOccurrences(of: #"{"types": ["jpeg", "pdf"]}"#, with: "true")
+        let parsed = try parse(config(accounts: accounts, forms: defaults))
+        #expect(parsed.forms["schmidt"]?.attachments?.types.contains(.pdf) == true)
+        #expect(parsed.forms["mueller"]?.attachments?.types.contains(.pdf) == false)
+        #expect(parsed.notes == [
+            "forms.mueller.attachments: PDFs are not taken until hero.accounts.mueller.document_type_id or "
+                + "hero.document_type_id is set (the HERO document type PDFs are filed under; photos are taken)"
+        ])
+    }
+
+    @Test func anAccountsDocumentTypeIsCheckedLikeTheGlobalOne() {
+        #expect(problems(config(accounts: #""mueller": {"api_key_env": "K", "document_type_id": 0}"#))
+                == ["hero.accounts.mueller.document_type_id: must be between 1 and 2147483647"])
+        #expect(problems(config(accounts: #""mueller": {"api_key_env": "K", "document_type_id": "1250455"}"#))
+                == ["hero.accounts.mueller.document_type_id: must be a whole number"])
+        #expect(problems(config(accounts: #""mueller": {"api_key_env": "K", "document_type_id": 1.5}"#))
+                == ["hero.accounts.mueller.document_type_id: must be a whole number"])
+    }
+
     @Test func eachAccountMistakeIsNamedWithItsKey() {
         #expect(problems(config(accounts: #""Müller": {"api_key_env": "K"}"#))
                 == ["hero.accounts.Müller: account names use a-z, 0-9, '-' and '_' (up to 64), "

@@ -6,6 +6,7 @@ import HTTPServer
 import HTTPTesting
 import Logging
 import Outbox
+import Synchronization
 import Testing
 @testable import HeroformApp
 
@@ -186,6 +187,114 @@ import Testing
             #expect(error.problems == ["forms.weber.hero_account: not set, and the running process has no default key"])
         }
         #expect(app.config.forms["weber"] == nil, "the running config stays")
+    }
+
+    /// HERO's document types are per account: each account's PDFs are attached with its own type (Schmidt's), or
+    /// the global one (Müller's, the default account's). The stand-in knows Schmidt's type only under Schmidt's key.
+    @Test func eachAccountsPDFsAreFiledUnderItsDocumentType() async throws {
+        let configure: (inout AppConfig) -> Void = { config in
+            Self.agency(&config)
+            config.forms["default"]?.attachments = AttachmentPolicy()
+            config.hero.accounts["schmidt"] = .init(key: .environment(""), documentTypeID: 3_300_121)
+        }
+        try await withApp(
+            retryPolicy: AttachmentLeadTests.fast, accounts: Self.accounts,
+            accountDocumentTypeIDs: ["schmidt": [3_300_121]], configure: configure
+        ) { client, hero, app in
+            try await app.start()
+            var references: [String: String] = [:]
+            for form in ["default", "mueller", "schmidt"] {
+                let body = AttachmentLeadTests.multipart(files: [("angebot.pdf", AttachmentLeadTests.pdf)], form: form)
+                let answer = try await AttachmentLeadTests.post(client, body)
+                #expect(answer.status == 200, "\(form): \(String(decoding: answer.body, as: UTF8.self))")
+                references[form] = try #require(AttachmentLeadTests.json(answer)["reference"] as? String)
+            }
+            for (form, reference) in references {
+                let record = try #require(try await AttachmentLeadTests.waitForFiles(app, reference))
+                #expect(record.attachments.map(\.state) == [.attached], "\(form): \(record.attachments)")
+            }
+            let filed = Dictionary(uniqueKeysWithValues: hero.attachments.map { ($0.upload.account, $0.kind) })
+            #expect(filed == [
+                "test-api-key-123": .document(typeID: 1_250_455),
+                "mueller-key-0123": .document(typeID: 1_250_455),
+                "schmidt-key-4567": .document(typeID: 3_300_121),
+            ])
+        }
+    }
+
+    /// An account's document type is read at start with its key: a reload that changes it says so, keeps the running
+    /// one, and refuses to let a form take PDFs before a restart brings a type for its account.
+    @Test func anAccountsDocumentTypeTakesEffectOnARestart() async throws {
+        try await withApp(accounts: Self.accounts, configure: Self.agency) { _, _, app in
+            var withoutGlobal = app.config
+            withoutGlobal.hero.documentTypeID = nil
+            withoutGlobal.hero.accounts["schmidt"]?.documentTypeID = 3_300_121
+            withoutGlobal.forms["schmidt"]?.attachments?.types = [.jpeg, .pdf]
+            let needsRestart = try app.reload(withoutGlobal)
+            #expect(needsRestart.contains("hero.accounts"))
+            #expect(app.config.hero.accounts["schmidt"]?.documentTypeID == nil, "the running one stays")
+            #expect(app.config.hero.documentTypeID == 1_250_455)
+        }
+        // Started without any document type: a form may not take PDFs before a restart brings its account's.
+        try await withApp(accounts: Self.accounts, configure: { config in
+            Self.agency(&config)
+            config.hero.documentTypeID = nil
+            for name in ["mueller", "schmidt"] { config.forms[name]?.attachments?.types = [.jpeg] }
+        }) { _, _, app in
+            var pdfs = app.config
+            pdfs.hero.accounts["schmidt"]?.documentTypeID = 3_300_121
+            pdfs.forms["schmidt"]?.attachments?.types = [.jpeg, .pdf]
+            do {
+                _ = try app.reload(pdfs)
+                Issue.record("a form took PDFs without a running document type for its account")
+            } catch let error as AppConfig.Invalid {
+                #expect(error.problems == [
+                    "forms.schmidt.attachments.types: pdf needs hero.accounts.schmidt.document_type_id or "
+                        + "hero.document_type_id; document types take effect on a restart"
+                ])
+            }
+            #expect(app.config.forms["schmidt"]?.attachments?.types == [.jpeg], "the running config stays")
+        }
+    }
+
+    /// Leads kept for an account without a key are named at start (account and count, nothing of the leads), and
+    /// /metrics' gauge names the default account as /readyz does.
+    @Test func theStartWarnsOfLeadsWaitingWithoutAKey() async throws {
+        var config = testConfig(endpoint: URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
+        config.hero.accounts["mueller"] = .init(key: .environment("HERO_API_KEY_MUELLER"))
+        for id in Array(config.forms.keys) { config.forms[id]?.heroAccount = "mueller" }
+        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
+        let capture = LogCapture()
+        let app = try HeroformApplication(
+            config: config, apiKey: nil, accountKeys: ["mueller": "mueller-key"], logger: capture.logger,
+            environment: ["HEROFORM_SECRET": testSecret])
+        let leads = [("OLD-OLD-OLD", nil), ("OLD-OLD-TWO", nil), ("WEB-WEB-WEB", "weber"), ("MUE-MUE-MUE", "mueller")]
+        for (reference, account) in leads {
+            let lead = OutboxStore.NewLead(formID: "default", payload: Data(), account: account)
+            _ = try await app.store.perform {
+                try $0.insert(
+                    lead, reference: { reference }, payloadFor: { _ in Data(#"{"email":"a@example.org"}"#.utf8) },
+                    now: Date(), maxAge: 86400)
+            }
+        }
+        try await app.start()
+        var record = try await app.store.perform { try $0.find("OLD-OLD-OLD") }
+        for _ in 0..<500 where record?.lastError == nil {
+            try await Task.sleep(for: .milliseconds(20))
+            record = try await app.store.perform { try $0.find("OLD-OLD-OLD") }
+        }
+        let metrics = try await InProcessClient(app, observer: app.metrics)
+            .send("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n").text
+        await app.stop()
+        let warnings = capture.lines.withLock { $0 }.filter { $0.contains("without a key; they are kept") }
+        #expect(warnings == [
+            "warning leads wait for an account without a key; they are kept until it has one account=default count=2 "
+                + "hint=set HERO_API_KEY or hero.api_key_file and restart",
+            "warning leads wait for an account without a key; they are kept until it has one account=weber count=1 "
+                + "hint=give hero.accounts.weber its key and restart",
+        ])
+        #expect(!capture.lines.withLock { $0 }.contains { $0.contains("a@example.org") })
+        #expect(metrics.contains("heroform_hero_key_rejected{account=\"default\"} 1"), "\(metrics)")
     }
 
     @Test func anotherAccountsKeyDoesNotSeeTheProject() async throws {

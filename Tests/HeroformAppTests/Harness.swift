@@ -42,13 +42,15 @@ func temporaryDataDir() -> String {
 /// `heroTimeout` is long by default: the wait for HERO ends as soon as the stand-in answers, and under the
 /// parallel suite's load on two cores a short wait would turn a delivered lead into a queued one now and then.
 /// `accounts` (name → key) are further HERO accounts: the stand-in takes their keys too, the app sends with them.
+/// `accountDocumentTypeIDs` (name, `default` too → ids) gives an account the stand-in's document types of its own.
 func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = nil,
                 heroTimeout: Duration = .seconds(30), retryPolicy: RetryPolicy? = nil,
-                accounts: [String: String] = [:],
+                accounts: [String: String] = [:], accountDocumentTypeIDs: [String: Set<Int>] = [:],
                 configure: (inout AppConfig) -> Void = { _ in },
                 _ body: (InProcessClient, HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
     try await withAppAndHero(live: live, successURL: successURL, logger: logger, heroTimeout: heroTimeout,
-                             retryPolicy: retryPolicy, accounts: accounts, configure: configure) { hero, app in
+                             retryPolicy: retryPolicy, accounts: accounts,
+                             accountDocumentTypeIDs: accountDocumentTypeIDs, configure: configure) { hero, app in
         // Spooling as the server does, so uploads over the threshold arrive as files here too.
         let client = InProcessClient(
             app, observer: app.metrics, bodySpoolDirectory: app.config.storage.spoolDirectory,
@@ -74,9 +76,15 @@ func withAppOverSockets<T>(logger: Logger? = nil, configure: (inout AppConfig) -
 
 private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?, heroTimeout: Duration,
                                retryPolicy: RetryPolicy? = nil, accounts: [String: String] = [:],
+                               accountDocumentTypeIDs: [String: Set<Int>] = [:],
                                configure: (inout AppConfig) -> Void,
                                _ body: (HeroStandIn, HeroformApplication) async throws -> T) async throws -> T {
-    let hero = HeroStandIn(apiKey: "test-api-key-123", otherKeys: accounts.keys.sorted().compactMap { accounts[$0] })
+    // The stand-in's document types by key, as `accountDocumentTypeIDs` gives them by account.
+    let types = Dictionary(uniqueKeysWithValues: accountDocumentTypeIDs.compactMap { name, ids in
+        (name == AppConfig.defaultAccountName ? "test-api-key-123" : accounts[name]).map { ($0, ids) }
+    })
+    let hero = HeroStandIn(apiKey: "test-api-key-123", otherKeys: accounts.keys.sorted().compactMap { accounts[$0] },
+                           accountDocumentTypeIDs: types)
     let endpoint = try hero.start()
     // Stopped, awaited, also when the app cannot be made or the test throws.
     return try await hero.runThenStop {
@@ -88,7 +96,11 @@ private func withAppAndHero<T>(live: Bool, successURL: String?, logger: Logger?,
         config.hero.uploadEndpoint = hero.uploadEndpoint.absoluteString
         configure(&config)
         defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
-        for name in accounts.keys { config.hero.accounts[name] = .init(key: .environment("HERO_API_KEY_\(name)")) }
+        for name in accounts.keys {
+            // What `configure` gave the account (its document type) stays; the key is the harness's.
+            config.hero.accounts[name, default: .init(key: .environment(""))].key =
+                .environment("HERO_API_KEY_\(name)")
+        }
         let app = try HeroformApplication(config: config, apiKey: live ? hero.apiKey : nil,
                                           accountKeys: live ? accounts : [:], logger: logger ?? quiet,
                                           retryPolicy: retryPolicy, environment: ["HEROFORM_SECRET": testSecret])

@@ -137,6 +137,24 @@ final class FakeAttachmentSender: AttachmentSender {
         #expect(!FileManager.default.fileExists(atPath: staged.folder))
     }
 
+    /// What the start's warning of leads waiting without a key counts: pending leads, and delivered ones whose files
+    /// still wait, by account.
+    @Test func leadsWaitingForTheirAccountCountTheirFiles() async throws {
+        let withFiles = try await storeLead("FIL-FIL-FIL", files: [[1, 2, 3]])
+        for (reference, account) in [("DON-DON-DON", nil), ("PEN-PEN-PEN", nil), ("MUE-MUE-MUE", "mueller")] {
+            let lead = OutboxStore.NewLead(formID: "default", payload: Data(), account: account)
+            _ = try await outbox.store.perform {
+                try $0.insert(
+                    lead, reference: { reference }, payloadFor: { _ in samplePayload }, now: Date(), maxAge: 86400)
+            }
+        }
+        _ = try await outbox.store.perform { [clock] in
+            try $0.markDelivered(withFiles, externalID: 7, now: clock.now)
+            try $0.markDelivered("DON-DON-DON", externalID: 8, now: clock.now)
+        }
+        #expect(try await outbox.store.perform { try $0.waitingByAccount() } == [nil: 2, "mueller": 1])
+    }
+
     @Test func aFailedMoveStoresNeitherLeadNorFiles() async throws {
         let staged = try outbox.store.attachmentFiles.stage()
         var writer = try staged.create(number: 1)

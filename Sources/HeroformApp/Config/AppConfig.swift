@@ -48,7 +48,8 @@ package struct AppConfig: Sendable {
         package var graphQLEndpoint = "https://login.hero-software.de/api/external/v7/graphql"
         /// HERO's file upload, where a file's bytes go before they are attached.
         package var uploadEndpoint = "https://login.hero-software.de/app/v8/FileUploads/upload"
-        /// The HERO document type PDFs are filed under (it differs per HERO account); without it no form takes PDFs.
+        /// The HERO document type PDFs are filed under (it differs per HERO account): the default account's, and that
+        /// of any account without its own (`hero.accounts.NAME.document_type_id`). Without one a form takes no PDFs.
         package var documentTypeID: Int?
         /// Calls to HERO in flight at most, for leads and files, inline and in the background together. A backlog
         /// drains at about this many leads per HERO round trip.
@@ -270,7 +271,7 @@ package struct AppConfig: Sendable {
             for (id, var form) in forms {
                 formIDs.insert(id)
                 if let (definition, theme) = FormConfig.read(
-                    id: id, &form, documentTypeID: config.hero.documentTypeID, notes: &config.notes)
+                    id: id, &form, hero: config.hero, notes: &config.notes)
                 {
                     config.forms[id] = definition
                     if theme != Theme() { config.themes[id] = theme }

@@ -4,9 +4,10 @@ import Glibc
 
 /// Reads one entry of `forms` into a FormDefinition, naming every problem with its key.
 enum FormConfig {
-    /// `documentTypeID` is `hero.document_type_id`: without it a form takes no PDFs (HERO files them under a type).
+    /// `hero` gives the form's account its document type: without one a form takes no PDFs (HERO files them under a
+    /// type).
     static func read(
-        id: String, _ reader: inout JSONObjectReader, documentTypeID: Int? = nil, notes: inout [String]
+        id: String, _ reader: inout JSONObjectReader, hero: AppConfig.Hero = AppConfig.Hero(), notes: inout [String]
     ) -> (FormDefinition, Theme)? {
         var valid = true
         func problem(_ key: String, _ message: String) {
@@ -73,14 +74,16 @@ enum FormConfig {
             reader.absorb(nested)
             if before > 0 { valid = false }
         }
+        let account = reader.string("hero_account") // checked against hero.accounts by AppConfig
         var attachments: AttachmentPolicy?
         if var settings = reader.feature("attachments") {
-            attachments = readAttachments(&settings, documentTypeID: documentTypeID, notes: &notes)
+            attachments = readAttachments(
+                &settings, documentTypeID: hero.documentTypeID(forAccount: account),
+                keys: AppConfig.Hero.documentTypeKeys(forAccount: account), notes: &notes)
             let before = settings.finish().count
             reader.absorb(settings)
             if before > 0 || attachments == nil { valid = false }
         }
-        let account = reader.string("hero_account") // checked against hero.accounts by AppConfig
         let origins = AppConfig.readOrigins(&reader)
         let attribution = reader.bool("attribution")
         guard valid, let measure, let source else { return nil }
@@ -100,7 +103,7 @@ enum FormConfig {
 
     /// `forms.ID.attachments`; nil after naming a problem.
     private static func readAttachments(
-        _ settings: inout JSONObjectReader, documentTypeID: Int?, notes: inout [String]
+        _ settings: inout JSONObjectReader, documentTypeID: Int?, keys: String, notes: inout [String]
     ) -> AttachmentPolicy? {
         var policy = AttachmentPolicy()
         var valid = true
@@ -126,14 +129,14 @@ enum FormConfig {
             }
             if types.contains(.pdf) && documentTypeID == nil {
                 settings.problem(
-                    "types", "pdf needs hero.document_type_id (the HERO document type PDFs are filed under)")
+                    "types", "pdf needs \(keys) (the HERO document type PDFs are filed under)")
                 valid = false
             }
             policy.types = types
         } else if documentTypeID == nil {
             policy.types.removeAll { $0 == .pdf }
             notes.append(
-                "\(settings.path): PDFs are not taken until hero.document_type_id is set "
+                "\(settings.path): PDFs are not taken until \(keys) is set "
                     + "(the HERO document type PDFs are filed under; photos are taken)")
         }
         return valid ? policy : nil

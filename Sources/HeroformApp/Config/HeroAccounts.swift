@@ -14,6 +14,19 @@ extension AppConfig.Hero {
         }
 
         package var key: KeySource
+        /// The HERO document type this account's PDFs are filed under: document types are per account, so another
+        /// account's id is unknown here. Nil: `hero.document_type_id`.
+        package var documentTypeID: Int? = nil
+    }
+
+    /// The document type the PDFs of `account`'s forms (nil: the default account's) are filed under, if any.
+    package func documentTypeID(forAccount account: String?) -> Int? {
+        account.flatMap { accounts[$0]?.documentTypeID } ?? documentTypeID
+    }
+
+    /// The config keys that give `account`'s PDFs a document type, for problems and notes.
+    static func documentTypeKeys(forAccount account: String?) -> String {
+        account.map { "hero.accounts.\($0).document_type_id or hero.document_type_id" } ?? "hero.document_type_id"
     }
 }
 
@@ -63,9 +76,11 @@ extension AppConfig {
                 entry.problem("api_key_env", "\"\(variable)\" is not an environment variable name (A-Z, 0-9, '_')")
             }
             if let file, file.isEmpty { entry.problem("api_key_file", "must not be empty") }
+            let documentTypeID = entry.integer("document_type_id", in: 1...Int(Int32.max))
             switch (variable, file) {
-            case (let variable?, nil): accounts[name] = Hero.Account(key: .environment(variable))
-            case (nil, let file?): accounts[name] = Hero.Account(key: .file(file))
+            case (let variable?, nil):
+                accounts[name] = Hero.Account(key: .environment(variable), documentTypeID: documentTypeID)
+            case (nil, let file?): accounts[name] = Hero.Account(key: .file(file), documentTypeID: documentTypeID)
             case (nil, nil): entry.problemAtPath("needs api_key_env or api_key_file (where the account's key is)")
             case (.some, .some): entry.problemAtPath("takes api_key_env or api_key_file, not both")
             }

@@ -5,9 +5,11 @@ import Outbox
 
 /// The outbox's sender of files for HERO: finds the project's project_match (HERO attaches files there, not to the
 /// project id the Lead API answered with), uploads each file (`FileUploads/upload`) and attaches it as an image or,
-/// for a PDF, as a document of the account's document type (`hero.document_type_id`).
+/// for a PDF, as a document of the account's document type (`hero.accounts.NAME.document_type_id`, else
+/// `hero.document_type_id`).
 struct HeroAttachmentSender: AttachmentSender {
     let client: HeroClient
+    /// The type of the account whose key `client` has; another account's is unknown to HERO there.
     let documentTypeID: Int?
 
     func target(forExternalID externalID: Int?) async -> StepOutcome<AttachmentTarget> {
@@ -66,7 +68,8 @@ struct HeroAttachmentSender: AttachmentSender {
             // check-config refuses PDFs without a document type; a config changed since the file came still lands
             // here, and the file waits for the operator rather than being lost.
             guard let documentTypeID else {
-                return .refused(reason: "hero.document_type_id is not set, so HERO cannot file the PDF", detail: "")
+                return .refused(
+                    reason: "no document type is set for the account, so HERO cannot file the PDF", detail: "")
             }
             return Self.outcome(
                 await client.attachDocument(uuid: uploadID, projectMatch: target.id, documentTypeID: documentTypeID)

@@ -28,7 +28,7 @@ struct ObservabilityRoutes {
             var delivery = Metrics.DeliveryGauges()
             delivery.circuit = health.circuit.rawValue
             delivery.callsInFlight = health.callsInFlight
-            delivery.accounts = Dictionary(uniqueKeysWithValues: accounts.map { ($0, Readiness.state(of: $0, health)) })
+            delivery.accounts = Readiness.states(accounts: accounts, health)
             let instant = now()
             delivery.oldestPendingSeconds = (try? await store.perform { try $0.oldestPendingAge(now: instant) }) ?? 0
             let text = metrics.render(
