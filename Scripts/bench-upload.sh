@@ -43,8 +43,17 @@ trap cleanup EXIT
 
 head -c $((size_mb * 1000000)) /dev/urandom > "$work/upload.bin"
 head -c $((single_mb * 1000000)) /dev/urandom > "$work/single.bin"
-# The same bytes as a PNG for heroform: it decides a file's kind by its first bytes, so the PNG signature comes first.
-{ printf '\x89PNG\r\n\x1a\n'; head -c $((size_mb * 1000000 - 8)) "$work/upload.bin"; } > "$work/upload.png"
+# be32 N: N as four bytes, big-endian (a PNG chunk's length).
+be32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)))"; }
+# A PNG of the same size that heroform reads through (it checks the chunks' structure, not the pixels or CRCs): the
+# signature, an IHDR, one IDAT holding the random bytes, an IEND. 57 bytes are structure.
+idat=$((size_mb * 1000000 - 57))
+{
+  printf '\x89PNG\r\n\x1a\n'
+  be32 13; printf 'IHDR'; be32 1000; be32 1000; printf '\x08\x02\x00\x00\x00'; be32 0
+  be32 "$idat"; printf 'IDAT'; head -c "$idat" "$work/upload.bin"; be32 0
+  be32 0; printf 'IEND'; be32 0
+} > "$work/upload.png"
 port=18610 hf_port=18611 standin_port=18612
 load() { awk '{print $1, $2, $3}' /proc/loadavg; }
 load_before=$(load)

@@ -155,11 +155,9 @@ struct CheckConfig: AsyncParsableCommand {
             try HeroformApplication.check(config, environment: ProcessInfo.processInfo.environment)
             print("\(options.resolvedPath): OK")
             for note in config.notes { print("  note: \(note)") }
-        } catch let invalid as AppConfig.Invalid {
-            print(invalid.description)
-            throw ExitCode(1)
         } catch {
-            print("\(options.resolvedPath): \(error)")
+            // Both steps throw `AppConfig.Invalid`, which names the file and every problem.
+            print(error.description)
             throw ExitCode(1)
         }
     }
