@@ -131,20 +131,25 @@ import Testing
         }
     }
 
+    /// Every form sends for Müller, whose key is the only one: there is no default key.
+    static func appWithNamedAccountsOnly() throws -> HeroformApplication {
+        var config = testConfig(endpoint: URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
+        config.hero.accounts["mueller"] = .init(key: .environment("HERO_API_KEY_MUELLER"))
+        for id in Array(config.forms.keys) { config.forms[id]?.heroAccount = "mueller" }
+        var quiet = Logger(label: "app")
+        quiet.logLevel = .critical
+        return try HeroformApplication(
+            config: config, apiKey: nil, accountKeys: ["mueller": "mueller-key"], logger: quiet,
+            environment: ["HEROFORM_SECRET": testSecret])
+    }
+
     /// Review 18: an agency that moves from one `HERO_API_KEY` to `hero.accounts` (every form with an account, no
     /// default key) keeps the leads its outbox had before: schema 3 gives them the default account, which now has
     /// no key. They wait, as for a refused key — but /readyz and /metrics name no account for them, although the
     /// README says an account whose leads wait without a key is listed as `key_rejected`.
     @Test func leadsOfTheDefaultAccountWaitingWithoutItsKeyAreNamed() async throws {
-        var config = testConfig(endpoint: URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
-        config.hero.accounts["mueller"] = .init(key: .environment("HERO_API_KEY_MUELLER"))
-        for id in Array(config.forms.keys) { config.forms[id]?.heroAccount = "mueller" }
-        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
-        var quiet = Logger(label: "app")
-        quiet.logLevel = .critical
-        let app = try HeroformApplication(
-            config: config, apiKey: nil, accountKeys: ["mueller": "mueller-key"], logger: quiet,
-            environment: ["HEROFORM_SECRET": testSecret])
+        let app = try Self.appWithNamedAccountsOnly()
+        defer { try? FileManager.default.removeItem(atPath: app.config.storage.dataDir) }
         // A lead from before the accounts: stored without one (as the migration from schema 2 leaves it).
         let lead = OutboxStore.NewLead(formID: "default", payload: Data())
         _ = try await app.store.perform {
@@ -169,15 +174,8 @@ import Testing
     /// Review 18 (an error path without a test): live with named accounts' keys only, a reload may not add a form
     /// without an account — its leads would wait for a default key the process does not have.
     @Test func aReloadWithoutADefaultKeyRefusesAFormWithoutAccount() async throws {
-        var config = testConfig(endpoint: URL(string: "http://127.0.0.1:9/api/v1/Projects/create"))
-        config.hero.accounts["mueller"] = .init(key: .environment("HERO_API_KEY_MUELLER"))
-        for id in Array(config.forms.keys) { config.forms[id]?.heroAccount = "mueller" }
-        defer { try? FileManager.default.removeItem(atPath: config.storage.dataDir) }
-        var quiet = Logger(label: "app")
-        quiet.logLevel = .critical
-        let app = try HeroformApplication(
-            config: config, apiKey: nil, accountKeys: ["mueller": "mueller-key"], logger: quiet,
-            environment: ["HEROFORM_SECRET": testSecret])
+        let app = try Self.appWithNamedAccountsOnly()
+        defer { try? FileManager.default.removeItem(atPath: app.config.storage.dataDir) }
         var added = app.config
         added.forms["weber"] = FormDefinition(id: "weber", measure: "DOG", partnerSource: "Website Weber")
         do {
