@@ -53,6 +53,8 @@ package struct JPEGMetadataStripper: Sendable {
     private var wroteOrientation = false
     /// Whether an SOS header was read: from then on FF D9 ends the image instead of coming too early.
     private var inImage = false
+    /// Whether a frame header (SOFn) was read: a scan without one is no image any decoder can show.
+    private var inFrame = false
 
     /// The Exif TIFF tag for the orientation of the image data.
     static let orientationTag: UInt16 = 0x0112
@@ -225,22 +227,31 @@ package struct JPEGMetadataStripper: Sendable {
         switch marker {
         case 0xDA:
             // Start of scan: its header is copied (component numbers may be FF), then the image data.
+            guard inFrame else {
+                throw JPEGError("the start-of-scan marker at byte \(segmentOffset) comes before any frame header")
+            }
             inImage = true
             out += held
             state = .copy(remaining: payload)
-        case 0xE1, 0xE2:
-            // APP1 (Exif, XMP) and APP2 (ICC profile, or others) are looked at whole.
+        case 0xE0, 0xE1, 0xE2, 0xEE:
+            // APP0 (JFIF), APP1 (Exif, XMP), APP2 (ICC profile) and APP14 (Adobe) are looked at whole: what decoding
+            // needs is kept, and anything else written under the same markers goes.
             state = .collect(remaining: payload)
-        case 0xE0, 0xEE:
-            // JFIF and Adobe (color transform): needed to show the colours right, and free of personal data.
-            out += held
-            state = .copy(remaining: payload)
-        case 0xE3...0xEF, 0xFE:
+        case 0xE3...0xED, 0xEF, 0xFE:
             // Other application segments (IPTC/Photoshop in APP13, vendors' notes) and comments.
             state = .skip(remaining: payload)
-        default:
+        case 0xC0...0xC3, 0xC5...0xC7, 0xC9...0xCB, 0xCD...0xCF:
+            // Frame headers (SOFn).
+            inFrame = true
             out += held
             state = .copy(remaining: payload)
+        case 0xC4, 0xCC, 0xDB...0xDF:
+            // Tables and the markers decoding reads (DHT, DAC, DQT, DNL, DRI, DHP, EXP).
+            out += held
+            state = .copy(remaining: payload)
+        default:
+            // JPGn, JPG and the reserved markers: decoders refuse them, and their payload could carry anything.
+            throw JPEGError("an unknown FF \(Self.hex(marker)) segment at byte \(segmentOffset)")
         }
         if payload > 0 {
             if case .collect = state { return }
@@ -276,13 +287,29 @@ package struct JPEGMetadataStripper: Sendable {
 
     private static let exifHeader: [UInt8] = Array("Exif".utf8) + [0, 0]
     private static let iccHeader: [UInt8] = Array("ICC_PROFILE".utf8) + [0]
+    private static let jfifHeader: [UInt8] = Array("JFIF".utf8) + [0]
+    private static let adobeHeader: [UInt8] = Array("Adobe".utf8)
+    /// JFIF's fields before its thumbnail: identifier, version, units, densities, thumbnail width and height.
+    private static let jfifFieldsLength = 14
 
-    /// What is written for the collected APP1 or APP2 segment in `held`: an ICC profile as it is, for Exif a
-    /// minimal Exif block with the orientation alone (once per file), nothing for anything else.
+    /// What is written for the collected segment in `held`: JFIF without its thumbnail, Adobe and an ICC profile as
+    /// they are, for Exif a minimal Exif block with the orientation alone (once per file), nothing for anything else
+    /// (a JFIF extension's thumbnail is a whole JPEG with an Exif block of its own).
     private mutating func keptSegment() -> [UInt8] {
         let payload = held.dropFirst(4)
-        if held[1] == 0xE2 {
+        switch held[1] {
+        case 0xE0:
+            guard payload.starts(with: Self.jfifHeader), payload.count >= Self.jfifFieldsLength else { return [] }
+            // The thumbnail, if any, is dropped; its width and height become 0.
+            let fields = Array(payload.prefix(Self.jfifFieldsLength - 2)) + [0, 0]
+            let length = 2 + fields.count
+            return [0xFF, 0xE0, UInt8(length >> 8), UInt8(length & 0xFF)] + fields
+        case 0xEE:
+            return payload.starts(with: Self.adobeHeader) ? held : []
+        case 0xE2:
             return payload.starts(with: Self.iccHeader) ? held : []
+        default:
+            break
         }
         guard payload.starts(with: Self.exifHeader), !wroteOrientation,
             let orientation = Self.orientation(inTIFF: Array(payload.dropFirst(Self.exifHeader.count)))
@@ -326,15 +353,20 @@ package struct JPEGMetadataStripper: Sendable {
 
     /// An APP1 segment with an Exif TIFF structure (big-endian) holding one IFD with one entry: the orientation.
     static func exifSegment(orientation: UInt16) -> [UInt8] {
-        let tiff: [UInt8] = [
+        let tiff = orientationTIFF(orientation)
+        let length = 2 + exifHeader.count + tiff.count
+        return [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + exifHeader + tiff
+    }
+
+    /// An Exif TIFF structure (big-endian) holding one IFD with one entry: the orientation.
+    static func orientationTIFF(_ orientation: UInt16) -> [UInt8] {
+        [
             0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, // "MM", 42, IFD0 at 8
             0x00, 0x01, // one entry
             0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, // Orientation, SHORT, count 1
             UInt8(orientation >> 8), UInt8(orientation & 0xFF), 0x00, 0x00,
             0x00, 0x00, 0x00, 0x00, // no next IFD
         ]
-        let length = 2 + exifHeader.count + tiff.count
-        return [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + exifHeader + tiff
     }
 
     private static func hex(_ byte: UInt8) -> String {

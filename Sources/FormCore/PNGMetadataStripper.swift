@@ -1,5 +1,6 @@
 /// Removes location and device data from a PNG before it is stored or sent on, as a stream: chunks of input in,
-/// output bytes out, holding at most one 8-byte chunk header whatever the file's size.
+/// output bytes out, holding at most one 8-byte chunk header and the start of an Exif chunk (64 KiB) whatever the
+/// file's size.
 ///
 /// A PNG is an 8-byte signature and then chunks: length (4 bytes, big-endian, at most 2^31-1), type (4 letters),
 /// data, CRC (4). The chunks dropped are those that carry metadata rather than pixels: `eXIf` (Exif: GPS, camera,
@@ -8,7 +9,9 @@
 /// readers still read: `exIf`, `zxIf` (Exif), `tXMP` (XMP), `caBX` (a C2PA manifest, which can hold location and
 /// device data too). All of them are ancillary: decoders need none of them. Every other chunk — IHDR, PLTE, IDAT,
 /// IEND, colour (gAMA, cHRM, sRGB, iCCP, cICP), pHYs, tRNS, APNG's acTL/fcTL/fdAT, unknown ones — is copied through
-/// as it streams, its data never held. Nothing after IEND is written.
+/// as it streams, its data never held. Nothing after IEND is written. An Exif orientation survives, in a minimal
+/// `eXIf` chunk of its own where the first one was (browsers turn a PNG by it, as they do a JPEG), read from that
+/// chunk's first 64 KiB, where IFD0 is.
 ///
 /// Checked on the way, so that what is not a PNG is refused rather than passed on: the signature, each chunk's
 /// length and type letters, IHDR first, and an IEND before the input ends. CRCs are not checked: kept chunks are
@@ -21,6 +24,8 @@ package struct PNGMetadataStripper: Sendable {
         /// Inside a chunk's data and CRC: `remaining` bytes to copy out, or to pass over.
         case copy(remaining: Int)
         case skip(remaining: Int)
+        /// Inside an Exif chunk's data and CRC: its start is kept in `exif` for the orientation.
+        case exif(remaining: Int)
         /// After IEND: the rest of the input is dropped.
         case end
         case failed(PhotoMetadataError)
@@ -33,6 +38,9 @@ package struct PNGMetadataStripper: Sendable {
 
     /// PNG's largest chunk length.
     static let maxLength = 0x7FFF_FFFF
+    /// How much of an Exif chunk is read for the orientation: IFD0 comes first, near the start.
+    static let exifLookahead = 64 * 1024
+    static let exifTypes: Set<String> = ["eXIf", "exIf"]
 
     private var state = State.signature
     /// The signature or chunk header being read.
@@ -43,6 +51,10 @@ package struct PNGMetadataStripper: Sendable {
     private var chunkOffset = 0
     private var chunkType = ""
     private var chunks = 0
+    /// The start of the current Exif chunk's data, and its data length.
+    private var exif: [UInt8] = []
+    private var exifLength = 0
+    private var wroteOrientation = false
 
     package init() {
         held.reserveCapacity(8)
@@ -60,15 +72,30 @@ package struct PNGMetadataStripper: Sendable {
             case .end:
                 offset += chunk.endIndex - index
                 return out
-            case .copy(let remaining), .skip(let remaining):
+            case .copy(let remaining), .skip(let remaining), .exif(let remaining):
                 let count = min(remaining, chunk.endIndex - index)
-                if case .copy = state { out += chunk[index..<(index + count)] }
+                switch state {
+                case .copy:
+                    out += chunk[index..<(index + count)]
+                case .exif:
+                    // Data read so far, of the chunk's data and CRC together.
+                    let read = exifLength + 4 - remaining
+                    let wanted = min(exifLength, Self.exifLookahead) - read
+                    if wanted > 0 { exif += chunk[index..<(index + min(count, wanted))] }
+                default:
+                    break
+                }
                 index += count
                 offset += count
                 let left = remaining - count
                 if left > 0 {
-                    if case .copy = state { state = .copy(remaining: left) } else { state = .skip(remaining: left) }
+                    switch state {
+                    case .copy: state = .copy(remaining: left)
+                    case .exif: state = .exif(remaining: left)
+                    default: state = .skip(remaining: left)
+                    }
                 } else {
+                    if case .exif = state { out += orientationChunk() }
                     state = chunkType == "IEND" ? .end : .header
                 }
             case .signature, .header:
@@ -102,7 +129,7 @@ package struct PNGMetadataStripper: Sendable {
             throw Self.error(offset == 0 ? "the file is empty" : "it ends inside the PNG signature")
         case .header:
             throw Self.error("it ends after \(offset) bytes, without an IEND chunk")
-        case .copy, .skip:
+        case .copy, .skip, .exif:
             throw Self.error("the \(chunkType) chunk at byte \(chunkOffset) is longer than the bytes that follow")
         }
     }
@@ -142,13 +169,28 @@ package struct PNGMetadataStripper: Sendable {
         guard chunks > 1 || chunkType == "IHDR" else {
             throw Self.error("its first chunk is \(chunkType), not IHDR")
         }
-        if Self.dropped.contains(chunkType) {
+        if Self.exifTypes.contains(chunkType) && !wroteOrientation {
+            exif = []
+            exifLength = length
+            state = .exif(remaining: length + 4)
+        } else if Self.dropped.contains(chunkType) {
             state = .skip(remaining: length + 4)
         } else {
             out += held
             state = .copy(remaining: length + 4)
         }
         held.removeAll(keepingCapacity: true)
+    }
+
+    /// An `eXIf` chunk with the orientation alone, for the Exif chunk just read; nothing without one.
+    private mutating func orientationChunk() -> [UInt8] {
+        defer { exif = [] }
+        guard let orientation = JPEGMetadataStripper.orientation(inTIFF: exif) else { return [] }
+        wroteOrientation = true
+        let data = JPEGMetadataStripper.orientationTIFF(orientation)
+        let typeAndData = Array("eXIf".utf8) + data
+        return ByteFields.bigEndianBytes(UInt32(data.count)) + typeAndData
+            + ByteFields.bigEndianBytes(CRC32.checksum(typeAndData))
     }
 
     private static func error(_ reason: String) -> PhotoMetadataError {

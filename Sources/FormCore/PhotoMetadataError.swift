@@ -21,6 +21,10 @@ enum ByteFields {
         bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    static func bigEndianBytes(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
+
     static func littleEndian(_ bytes: some Collection<UInt8>) -> UInt64 {
         bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
@@ -29,5 +33,18 @@ enum ByteFields {
     /// control characters from a visitor's file.
     static func fourCC(_ bytes: some Collection<UInt8>) -> String {
         String(decoding: bytes.map { (0x20...0x7E).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+}
+
+/// CRC-32 as PNG (and zlib) computes it, for the one chunk a stripper writes itself. FormCore links no C library,
+/// and the chunk is 38 bytes: a table-free loop is enough.
+enum CRC32 {
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? crc >> 1 ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
     }
 }

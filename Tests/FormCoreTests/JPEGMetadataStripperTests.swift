@@ -434,18 +434,20 @@ import Testing
         ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46], "the FF E0 segment at byte 2 \(cutOff)"),
         ([0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 0x45], "the FF E1 segment at byte 2 \(cutOff)"),
         ([0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x03], "the FF FE segment at byte 2 \(cutOff)"),
-        ([0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x01], "the FF DA segment at byte 2 \(cutOff)"),
-        ([0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02], "it ends after 6 bytes, \(noEnd)"),
-        (scanned, "it ends after 7 bytes, \(noEnd)"),
-        (scanned + [0xFF], "it ends after 8 bytes, \(noEnd)"),
-        (scanned + [0xFF, 0xD0], "it ends after 9 bytes, \(noEnd)"),
-        (scanned + [0xFF, 0xC4, 0x00, 0x02], "it ends after 11 bytes, \(noEnd)"),
-        (scanned + [0xFF, 0xC4, 0x00, 0x05, 0x00], "the FF C4 segment at byte 7 \(cutOff)"),
-        (scanned + [0xFF, 0xFF, 0xE1, 0x00, 0x04, 0x00], "the FF E1 segment at byte 7 \(cutOff)"),
-        (scanned + [0xFF, 0xC4, 0x00, 0x01], "the FF C4 segment at byte 7 has length 1, less than 2"),
-        (scanned + [0xFF, 0xC4, 0x00, 0x02, 0x12], "expected a marker (FF) at byte 11, found 12"),
+        ([0xFF, 0xD8] + frame + [0xFF, 0xDA, 0x00, 0x08, 0x01], "the FF DA segment at byte 15 \(cutOff)"),
+        ([0xFF, 0xD8] + frame + [0xFF, 0xDA, 0x00, 0x02], "it ends after 19 bytes, \(noEnd)"),
+        ([0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12], "the start-of-scan marker at byte 2 comes before any frame header"),
+        ([0xFF, 0xD8, 0xFF, 0xF1, 0x00, 0x02], "an unknown FF F1 segment at byte 2"),
+        (scanned, "it ends after 20 bytes, \(noEnd)"),
+        (scanned + [0xFF], "it ends after 21 bytes, \(noEnd)"),
+        (scanned + [0xFF, 0xD0], "it ends after 22 bytes, \(noEnd)"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x02], "it ends after 24 bytes, \(noEnd)"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x05, 0x00], "the FF C4 segment at byte 20 \(cutOff)"),
+        (scanned + [0xFF, 0xFF, 0xE1, 0x00, 0x04, 0x00], "the FF E1 segment at byte 20 \(cutOff)"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x01], "the FF C4 segment at byte 20 has length 1, less than 2"),
+        (scanned + [0xFF, 0xC4, 0x00, 0x02, 0x12], "expected a marker (FF) at byte 24, found 12"),
         // A second image appended to one without its end-of-image marker: its metadata would come along.
-        (scanned + [0xFF, 0xD8, 0xFF, 0xE1], "a second start-of-image marker at byte 7"),
+        (scanned + [0xFF, 0xD8, 0xFF, 0xE1], "a second start-of-image marker at byte 20"),
     ] as [([UInt8], String)])
     func rejects(input: [UInt8], reason: String) {
         #expect(throws: JPEGError(reason)) { _ = try Self.strip(input) }
@@ -453,8 +455,10 @@ import Testing
 
     static let cutOff = "is longer than the bytes that follow"
     static let noEnd = "before the end of the image (no end-of-image marker)"
-    /// The start of a file cut in its image data: SOI, an empty SOS header and one byte of data.
-    static let scanned: [UInt8] = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12]
+    /// A frame header (SOF0): 8 × 8 pixels, one component.
+    static let frame: [UInt8] = [0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11, 0x00]
+    /// The start of a file cut in its image data: SOI, a frame header, an empty SOS header and one byte of data.
+    static let scanned: [UInt8] = [0xFF, 0xD8] + frame + [0xFF, 0xDA, 0x00, 0x02, 0x12]
 
     @Test func truncatedFilesAreRefused() throws {
         for cut in [Self.afterJFIF, Self.afterJFIF + 1, Self.scanStart - 1, Self.scanStart + 1] {
@@ -483,5 +487,47 @@ import Testing
         #expect(throws: error) { _ = try stripper.feed(Self.tiny) }
         #expect(throws: error) { try stripper.finish() }
         #expect(error.description == "not a readable JPEG: expected a marker (FF) at byte 2, found 41")
+    }
+}
+
+// MARK: Review: metadata that gets through
+
+extension JPEGMetadataStripperTests {
+    /// An Exif block's payload (identifier and TIFF structure: make, serial, GPS latitude), without its APP1 header.
+    static var exifPayload: [UInt8] { Array(exif(bigEndian: true).dropFirst(4)) }
+
+    /// APP0 and APP14 are copied by their marker, whatever they hold: a JFIF extension (JFXX) whose thumbnail is a
+    /// whole JPEG with its own Exif (camera, serial, GPS), or an Exif block written into APP0 or APP14, comes out as
+    /// it went in. Only JFIF in APP0 and Adobe in APP14 may be kept.
+    @Test(arguments: [
+        ("JFXX thumbnail with its own Exif", segment(0xE0, bytes("JFXX") + [0, 0x10] + photo(exif(bigEndian: false)))),
+        ("Exif in APP0", segment(0xE0, exifPayload)),
+        ("Exif in APP14", segment(0xEE, exifPayload)),
+    ] as [(String, [UInt8])])
+    func app0AndApp14CarryOnlyJFIFAndAdobe(_ what: String, _ segment: [UInt8]) throws {
+        let input = Self.photo(segment)
+        #expect(Self.contains(input, Self.make) && Self.contains(input, Self.latitude))
+        let output = try Self.strip(input)
+        #expect(!Self.contains(output, Self.make), "\(what): the camera and its serial number are still there")
+        #expect(!Self.contains(output, Self.latitude), "\(what): the GPS latitude is still there")
+    }
+
+    /// Every marker the stripper does not know (JPGn FF F0–FD, JPG FF C8, the reserved FF 02–BF) is copied with its
+    /// payload, so an Exif block in one goes through, in a file libjpeg refuses (JERR_UNKNOWN_MARKER) but the form
+    /// takes as a photo. Such a segment must be dropped or the file refused.
+    @Test(arguments: [0xF1, 0xFD, 0xC8, 0x02, 0xBF] as [UInt8])
+    func unknownMarkersCarryNoMetadata(_ marker: UInt8) throws {
+        let input = Self.photo(Self.segment(marker, Self.exifPayload))
+        let output = try? Self.strip(input)
+        #expect(output.map { !Self.contains($0, Self.make) && !Self.contains($0, Self.latitude) } ?? true,
+                "FF \(String(marker, radix: 16, uppercase: true)): Exif came through")
+    }
+
+    /// A "JPEG" without a frame header (SOF), tables or any image: SOI, an empty scan header, any bytes and EOI is
+    /// taken as a photo and sent to HERO as one. No decoder can show it; it should be refused as not readable.
+    @Test func aScanWithoutAFrameHeaderIsRefused() {
+        let payload = Self.bytes("<html><script>alert(1)</script> not an image, 52.5200 N 13.4050 E</html>")
+        let input: [UInt8] = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02] + payload + [0xFF, 0xD9]
+        #expect(throws: JPEGError.self) { _ = try Self.strip(input) }
     }
 }

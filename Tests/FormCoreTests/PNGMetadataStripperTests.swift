@@ -143,4 +143,55 @@ import Testing
     }
 }
 
+// MARK: Review: a photo the stripper damages
+
+extension PNGMetadataStripperTests {
+    /// A PNG's eXIf can hold the orientation, which Safari and Chromium apply (CSS image-orientation: from-image):
+    /// the JPEG stripper keeps it in a minimal Exif block, the PNG stripper drops it with the rest, so a rotated
+    /// photo shows on its side in HERO. The camera and GPS must go; the orientation should stay.
+    @Test func theOrientationInEXIfSurvives() throws {
+        // gps.png with its own eXIf (no orientation) replaced by one with the orientation 6, camera and GPS.
+        let chunks = try #require(Self.chunks(try PhotoFixtures.read("gps.png")))
+        let tiff = Array(JPEGMetadataStripperTests.exif(bigEndian: false).dropFirst(10))
+        #expect(JPEGMetadataStripper.orientation(inTIFF: tiff) == 6)
+        let input = Self.signature + chunks[0].bytes + Self.chunk("eXIf", tiff)
+            + chunks.dropFirst().filter { $0.type != "eXIf" }.flatMap(\.bytes)
+        let output = try PNGMetadataStripper.strip(input)
+        #expect(!PhotoFixtures.contains(output, "Canon EOS"))
+        let exif = try #require(Self.chunks(output)?.first { $0.type == "eXIf" }, "no eXIf chunk is left")
+        #expect(JPEGMetadataStripper.orientation(inTIFF: Array(exif.bytes.dropFirst(8).dropLast(4))) == 6)
+    }
+}
+
 extension PNGMetadataStripper: StreamingStripper {}
+
+extension PNGMetadataStripperTests {
+    /// The orientation chunk is written whole and valid: PNG's CRC over type and data, the first Exif chunk's
+    /// orientation only (a second Exif chunk goes), in pieces as at once; an Exif chunk without an orientation leaves
+    /// none behind.
+    @Test func theOrientationChunkIsValidAndWrittenOnce() throws {
+        #expect(CRC32.checksum(Array("IEND".utf8)) == 0xAE42_6082, "the CRC every PNG's IEND carries")
+        let chunks = try #require(Self.chunks(try PhotoFixtures.read("gps.png")))
+        let rotated = Array(JPEGMetadataStripperTests.exif(bigEndian: true).dropFirst(10))
+        let other = JPEGMetadataStripper.orientationTIFF(3)
+        let input = Self.signature + chunks[0].bytes + Self.chunk("eXIf", rotated) + Self.chunk("exIf", other)
+            + chunks.dropFirst().filter { $0.type != "eXIf" }.flatMap(\.bytes)
+        let output = try PNGMetadataStripper.strip(input)
+        let written = try #require(Self.chunks(output)).filter { PNGMetadataStripper.exifTypes.contains($0.type) }
+        #expect(written.count == 1)
+        let chunk = try #require(written.first?.bytes)
+        let typeAndData = Array(chunk.dropFirst(4).dropLast(4))
+        #expect(Array(chunk.suffix(4)) == ByteFields.bigEndianBytes(CRC32.checksum(typeAndData)))
+        #expect(JPEGMetadataStripper.orientation(inTIFF: Array(typeAndData.dropFirst(4))) == 6)
+        var stripper = PNGMetadataStripper()
+        var pieces: [UInt8] = []
+        for start in stride(from: 0, to: input.count, by: 7) {
+            pieces += try stripper.feed(Array(input[start..<min(input.count, start + 7)]))
+        }
+        try stripper.finish()
+        #expect(pieces == output)
+        // Without an orientation (the fixture's own Exif: camera and GPS), no Exif chunk is left.
+        let plain = try PNGMetadataStripper.strip(try PhotoFixtures.read("gps.png"))
+        #expect(try #require(Self.chunks(plain)).allSatisfy { !PNGMetadataStripper.exifTypes.contains($0.type) })
+    }
+}
