@@ -287,4 +287,85 @@ import Testing
     }
 }
 
+// MARK: Review: metadata that gets through, state that does not stay small
+
+extension HEICMetadataBlankerTests {
+    static let location = text("+52.5200+013.4050/")
+
+    /// An MP4 as a phone records it: its `moov` holds `udta` with the recording place (`©xyz`, ISO 6709).
+    static var video: [UInt8] {
+        let place = box("\u{0}xyz", u16(location.count) + u16(0x15C7) + location)
+        let placeBox = Array(place[..<4]) + [0xA9] + Array(place[5...])  // "©xyz": © is the single byte A9
+        return box("ftyp", text("mp42") + u32(0) + text("isommp42"))
+            + box("moov", fullBox("mvhd", version: 0, [UInt8](repeating: 0, count: 96)) + box("udta", placeBox))
+            + box("mdat", [UInt8](repeating: 0x33, count: 64))
+    }
+
+    /// A Samsung motion photo in HEIC carries its video in a top-level `mpvd` box after `mdat`. The blanker refuses
+    /// a top-level `moov` because it does not read a video's metadata, but the same `moov` one box down is copied
+    /// whole, recording place and all (the JPEG stripper drops a motion photo's appended video for this reason).
+    @Test func aMotionPhotoVideoDoesNotCarryItsLocationThrough() throws {
+        let input = Self.ftyp + Self.meta + Self.box("mdat", Self.pixels) + Self.box("mpvd", Self.video)
+        #expect(PhotoFixtures.contains(input, "+52.5200+013.4050"))
+        let output = try? Self.blank(input)
+        #expect(output.map { !PhotoFixtures.contains($0, "+52.5200+013.4050") } ?? true,
+                "the embedded video's location came through")
+    }
+
+    /// HEIF has JPEG-coded image items (item type `jpeg`, or a `mime` item of image/jpeg), as thumbnails or
+    /// previews. Their bytes are a whole JPEG, with its own APP1 Exif (camera, serial, GPS), and are copied as they
+    /// are: the Exif must go (blanked in place, or the file refused).
+    @Test(arguments: ["jpeg", "mime"])
+    func aJPEGItemLosesItsExif(_ itemType: String) throws {
+        let jpeg = JPEGMetadataStripperTests.photo(JPEGMetadataStripperTests.exif(bigEndian: true))
+        func metaBox(_ mdatPayload: Int) -> [UInt8] {
+            let preview = itemType == "jpeg" ? Self.infe(2, "jpeg") : Self.infe(2, "mime", contentType: "image/jpeg")
+            return Self.fullBox("meta", version: 0, Self.hdlr + Self.fullBox("pitm", version: 0, Self.u16(1))
+                + Self.fullBox("iinf", version: 0, Self.u16(2) + Self.infe(1, "hvc1") + preview)
+                + Self.iloc([Location(item: 1, extents: [(mdatPayload, Self.pixels.count)]),
+                             Location(item: 2, extents: [(mdatPayload + Self.pixels.count, jpeg.count)])]))
+        }
+        let mdatPayload = Self.ftyp.count + metaBox(0).count + 8
+        let input = Self.ftyp + metaBox(mdatPayload) + Self.box("mdat", Self.pixels + jpeg)
+        #expect(JPEGMetadataStripperTests.contains(input, JPEGMetadataStripperTests.make))
+        let output = try? Self.blank(input)
+        #expect(output.map { !JPEGMetadataStripperTests.contains($0, JPEGMetadataStripperTests.make)
+            && !JPEGMetadataStripperTests.contains($0, JPEGMetadataStripperTests.latitude) } ?? true,
+                "the JPEG item's Exif came through")
+    }
+
+    /// The blanker promises to hold at most the `meta` box (4 MiB), but every extent of a metadata item becomes a
+    /// planned range of 32 bytes, kept for the whole upload: a 3.4 MB `meta` giving seven Exif items 60 000 one-byte
+    /// extents each (an item has at most 65 535) makes it hold 13 MB of ranges (more while planning them), per
+    /// upload, for as long as the upload lasts. A photo's Exif is one extent or a few; so many should be refused.
+    @Test func manyExtentsOfMetadataItemsAreRefused() throws {
+        let (items, extents) = (7, 60_000)
+        func metaBox(_ mdatPayload: Int) -> [UInt8] {
+            let locations = (1...items).map { item in
+                Location(item: item, base: mdatPayload + 2 * extents * (item - 1),
+                         extents: (0..<extents).map { (2 * $0, 1) })
+            }
+            return Self.fullBox("meta", version: 0, Self.fullBox("iinf", version: 0, Self.u16(items)
+                + (1...items).flatMap { Self.infe($0, "Exif") })
+                + Self.iloc(locations, version: 0))
+        }
+        let mdatPayload = Self.ftyp.count + metaBox(0).count + 16
+        let head = Self.ftyp + metaBox(mdatPayload)
+        #expect(head.count < HEICMetadataBlanker.maxMetaSize)
+        var blanker = HEICMetadataBlanker()
+        let refused: Bool
+        do {
+            _ = try blanker.feed(head)
+            refused = false
+        } catch {
+            refused = true
+        }
+        // The ranges it planned and keeps until the file ends (a private property, read by reflection).
+        let ranges = Mirror(reflecting: blanker).children.first { $0.label == "ranges" }?.value
+        let planned = try #require(ranges as? [Blank])
+        let held = planned.count * MemoryLayout<Blank>.stride
+        #expect(refused || held <= head.count, "it holds \(held) bytes of ranges for a \(head.count)-byte meta box")
+    }
+}
+
 extension HEICMetadataBlanker: StreamingStripper {}
