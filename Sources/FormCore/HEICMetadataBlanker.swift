@@ -1,6 +1,6 @@
 /// Removes location and device data from a HEIC photo (the iPhone's default) before it is stored or sent on, as a
-/// stream: chunks of input in, output bytes out, holding at most the file's `meta` box (refused over 4 MiB) and a
-/// box header, however large the file.
+/// stream: chunks of input in, output bytes out, holding at most the file's `meta` box (refused over 4 MiB), a box
+/// header, and byte ranges for at most 1,024 metadata extents and 16,384 other extents, however large the file.
 ///
 /// A HEIC file is ISO-BMFF boxes (size, type, payload): `ftyp`, then a `meta` box that describes the items — the
 /// image tiles, the grid, thumbnails, and the Exif block (GPS, camera, serial numbers) and XMP packet as items of
@@ -15,13 +15,24 @@
 /// item an empty XMP packet padded with spaces, so readers that parse them find nothing rather than fail (Pillow's
 /// `getexif()` raises on an all-zero Exif item); anything else is zeros. The photo stays upright: HEIF turns it by
 /// its `irot`/`imir` properties, not by Exif. Top-level `uuid` boxes holding XMP or a C2PA manifest, as some tools
-/// write them, are blanked the same way.
+/// write them, are blanked the same way. A JPEG-coded item (item type `jpeg`, or `mime` of image/jpeg: a thumbnail
+/// or preview) is a whole JPEG with an Exif block of its own: `JPEGItemBlanker` zeroes its application segments
+/// (but JFIF and Adobe) and comments in place as it streams past, lengths kept, so it stays a valid JPEG.
+///
+/// Every other top-level box — anything but `ftyp`, `meta` and `mdat`, which are all a HEIF reader needs — becomes
+/// a `free` box of the same size filled with zeros: a Samsung motion photo's `mpvd` (an MP4 with its recording
+/// place and sound), vendors' `uuid` boxes, an editor's leftovers in `free` space. What they hold is not read
+/// here, so none of it is passed on. An `iloc` extent may point into any box, though, so the other items' extents
+/// are kept (merged: a photo's tiles lie one after another) and a box that would be blanked but holds item data is
+/// refused instead, as blanking it would break the image.
 ///
 /// What cannot be understood is refused rather than passed on with its metadata: no `ftyp` first, image data
 /// (`mdat`) before `meta`, a `meta` larger than 4 MiB, a second `meta`, an `iloc` version other than 0, 1 and 2,
-/// metadata in another file or built from other items, an extent before `meta` (already written), across a box
-/// header or shared by two metadata items, an image sequence or video (`moov`, whose own metadata this does not
-/// read), and a file that ends before a box or an extent does.
+/// metadata in another file or built from other items, an extent before `meta` (already written, for any item),
+/// across a box header or shared by two metadata items, more extents than the limits above, a JPEG item that is no
+/// JPEG, ends before its end-of-image marker or has its extents out of order, item data in a box that is blanked,
+/// an image sequence or video (`moov`, whose own metadata this does not read), and a file that ends before a box
+/// or an extent does.
 package struct HEICMetadataBlanker: Sendable {
     private enum State: Sendable {
         /// Reading a top-level box header into `header`.
@@ -506,6 +517,7 @@ struct MetaBox {
             let item: UInt32
             var contentType: String?
             var contentEncoding = ""
+            // Versions 0 and 1 have no item type, only a content type as a `mime` item has.
             var itemType = "mime"
             switch version {
             case 0, 1:
