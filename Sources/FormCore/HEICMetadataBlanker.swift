@@ -1,6 +1,6 @@
 /// Removes location and device data from a HEIC photo (the iPhone's default) before it is stored or sent on, as a
-/// stream: chunks of input in, output bytes out, holding at most the file's `meta` box (refused over 4 MiB) and a
-/// box header, however large the file.
+/// stream: chunks of input in, output bytes out, holding at most the file's `meta` box (refused over 4 MiB), a box
+/// header, and byte ranges for at most 1,024 metadata extents and 16,384 other extents, however large the file.
 ///
 /// A HEIC file is ISO-BMFF boxes (size, type, payload): `ftyp`, then a `meta` box that describes the items — the
 /// image tiles, the grid, thumbnails, and the Exif block (GPS, camera, serial numbers) and XMP packet as items of
@@ -15,13 +15,24 @@
 /// item an empty XMP packet padded with spaces, so readers that parse them find nothing rather than fail (Pillow's
 /// `getexif()` raises on an all-zero Exif item); anything else is zeros. The photo stays upright: HEIF turns it by
 /// its `irot`/`imir` properties, not by Exif. Top-level `uuid` boxes holding XMP or a C2PA manifest, as some tools
-/// write them, are blanked the same way.
+/// write them, are blanked the same way. A JPEG-coded item (item type `jpeg`, or `mime` of image/jpeg: a thumbnail
+/// or preview) is a whole JPEG with an Exif block of its own: `JPEGItemBlanker` zeroes its application segments
+/// (but JFIF and Adobe) and comments in place as it streams past, lengths kept, so it stays a valid JPEG.
+///
+/// Every other top-level box — anything but `ftyp`, `meta` and `mdat`, which are all a HEIF reader needs — becomes
+/// a `free` box of the same size filled with zeros: a Samsung motion photo's `mpvd` (an MP4 with its recording
+/// place and sound), vendors' `uuid` boxes, an editor's leftovers in `free` space. What they hold is not read
+/// here, so none of it is passed on. An `iloc` extent may point into any box, though, so the other items' extents
+/// are kept (merged: a photo's tiles lie one after another) and a box that would be blanked but holds item data is
+/// refused instead, as blanking it would break the image.
 ///
 /// What cannot be understood is refused rather than passed on with its metadata: no `ftyp` first, image data
 /// (`mdat`) before `meta`, a `meta` larger than 4 MiB, a second `meta`, an `iloc` version other than 0, 1 and 2,
-/// metadata in another file or built from other items, an extent before `meta` (already written), across a box
-/// header or shared by two metadata items, an image sequence or video (`moov`, whose own metadata this does not
-/// read), and a file that ends before a box or an extent does.
+/// metadata in another file or built from other items, an extent before `meta` (already written, for any item),
+/// across a box header or shared by two metadata items, more extents than the limits above, a JPEG item that is no
+/// JPEG, ends before its end-of-image marker or has its extents out of order, item data in a box that is blanked,
+/// an image sequence or video (`moov`, whose own metadata this does not read), and a file that ends before a box
+/// or an extent does.
 package struct HEICMetadataBlanker: Sendable {
     private enum State: Sendable {
         /// Reading a top-level box header into `header`.
@@ -49,6 +60,12 @@ package struct HEICMetadataBlanker: Sendable {
     /// The content types of `mime` items that are blanked: XMP, and C2PA manifests.
     static let blankedContentTypes: Set<String> = ["application/rdf+xml", "application/xmp+xml", "application/c2pa"]
 
+    /// The most extents taken for one metadata item and for all of them (each is held as a planned range until the
+    /// file ends; a photo's Exif has one or a few), and for all other items (held merged, for the boxes' checks; a
+    /// 200-megapixel photo has under a thousand tiles).
+    package static let maxMetadataExtents = 1_024
+    package static let maxExtents = 16_384
+
     /// Sizes and offsets beyond this are refused rather than computed with (no file here comes near it).
     static let limit = 1 << 56
 
@@ -67,6 +84,12 @@ package struct HEICMetadataBlanker: Sendable {
     /// The file's byte ranges to overwrite: sorted, disjoint, those behind `nextRange` done.
     private var ranges: [Blank] = []
     private var nextRange = 0
+    /// Where the other items' data lies in the file (merged, sorted, those behind `nextData` passed): a top-level
+    /// box that would be blanked is refused instead when it holds some.
+    private var itemData: [Range<Int>] = []
+    private var nextData = 0
+    /// The JPEG items being walked, which `Rewrite.jpeg` names by index.
+    private var jpegItems: [JPEGItemBlanker] = []
 
     package init() {
         header.reserveCapacity(32)
@@ -84,7 +107,7 @@ package struct HEICMetadataBlanker: Sendable {
                     throw error
                 case .copy(let remaining):
                     let count = min(remaining ?? Int.max, chunk.endIndex - index)
-                    emit(chunk[index..<(index + count)], at: offset, into: &out)
+                    try emit(chunk[index..<(index + count)], at: offset, into: &out)
                     index += count
                     offset += count
                     if let remaining {
@@ -147,6 +170,9 @@ package struct HEICMetadataBlanker: Sendable {
         {
             throw Self.error("it ends at byte \(offset), before the end of its metadata at byte \(last.upperBound)")
         }
+        for item in jpegItems where !item.isComplete {
+            throw Self.error("its JPEG item \(item.item) ends before its end-of-image marker")
+        }
     }
 
     /// A whole file at once.
@@ -158,7 +184,9 @@ package struct HEICMetadataBlanker: Sendable {
     }
 
     /// Copies `bytes`, which start at `position` in the file, overwriting them where they meet a planned range.
-    private mutating func emit(_ bytes: ArraySlice<UInt8>, at position: Int, into out: inout [UInt8]) {
+    private mutating func emit(_ bytes: ArraySlice<UInt8>, at position: Int, into out: inout [UInt8])
+        throws(PhotoMetadataError)
+    {
         var position = position
         var index = bytes.startIndex
         while index < bytes.endIndex {
@@ -168,7 +196,12 @@ package struct HEICMetadataBlanker: Sendable {
             if nextRange < ranges.count, ranges[nextRange].range.lowerBound <= position {
                 let blank = ranges[nextRange]
                 count = min(left, blank.range.upperBound - position)
-                blank.fill.append(from: blank.itemOffset + (position - blank.range.lowerBound), count: count, to: &out)
+                switch blank.rewrite {
+                case .fill(let fill, let itemOffset):
+                    fill.append(from: itemOffset + (position - blank.range.lowerBound), count: count, to: &out)
+                case .jpeg(let item):
+                    try jpegItems[item].take(bytes[index..<(index + count)], at: position, into: &out)
+                }
             } else {
                 count = nextRange < ranges.count ? min(left, ranges[nextRange].range.lowerBound - position) : left
                 out += bytes[index..<(index + count)]
@@ -203,12 +236,21 @@ package struct HEICMetadataBlanker: Sendable {
         }
         guard boxes > 1 || boxType == "ftyp" else { throw Self.error("its first box is \(boxType), not ftyp") }
         let payload = size.map { $0 - headerLength }
-        // An XMP or C2PA uuid box is blanked whole, an iloc extent may not reach into it.
+        // An XMP or C2PA uuid box is blanked whole; any other box a HEIF reader does not need becomes a free box of
+        // zeros (a motion photo's video, a vendor's or an editor's leftovers: what they hold is not read here).
+        // Neither may an item's extent reach into.
         var fill: Fill?
-        if boxType == "uuid" {
-            let type = header[(headerLength - 16)...]
-            if type.elementsEqual(Self.xmpUUID) { fill = .xmp }
-            if type.elementsEqual(Self.c2paUUID) { fill = .zeros }
+        var freed = false
+        switch boxType {
+        case "ftyp" where boxes == 1, "meta", "mdat", "moov":
+            break
+        case "uuid" where header[(headerLength - 16)...].elementsEqual(Self.xmpUUID):
+            fill = .xmp
+        case "uuid" where header[(headerLength - 16)...].elementsEqual(Self.c2paUUID):
+            fill = .zeros
+        default:
+            fill = .zeros
+            freed = true
         }
         let span = fill == nil ? boxOffset..<offset : boxOffset..<(payload.map { offset + $0 } ?? Int.max)
         // Sorted and disjoint: only the first range not over yet can meet the header (checked in constant time,
@@ -217,6 +259,13 @@ package struct HEICMetadataBlanker: Sendable {
         if nextRange < ranges.count, ranges[nextRange].range.overlaps(span) {
             let range = ranges[nextRange].range
             throw Self.error("metadata at bytes \(range.lowerBound)–\(range.upperBound) overlaps the \(boxType) box")
+        }
+        while nextData < itemData.count, itemData[nextData].upperBound <= boxOffset { nextData += 1 }
+        if fill != nil, nextData < itemData.count, itemData[nextData].overlaps(span) {
+            let range = itemData[nextData]
+            throw Self.error(
+                "item data at bytes \(range.lowerBound)–\(range.upperBound) lies in the \(boxType) box at byte "
+                    + "\(boxOffset), which is blanked")
         }
         switch boxType {
         case "meta":
@@ -243,7 +292,11 @@ package struct HEICMetadataBlanker: Sendable {
         default:
             break
         }
-        emit(header[...], at: boxOffset, into: &out)
+        if freed {
+            header.replaceSubrange(4..<8, with: "free".utf8)
+            if boxType == "uuid" { header.replaceSubrange((headerLength - 16)..., with: repeatElement(0, count: 16)) }
+        }
+        try emit(header[...], at: boxOffset, into: &out)
         header.removeAll(keepingCapacity: true)
         if payload == 0 {
             state = .header
@@ -267,14 +320,14 @@ package struct HEICMetadataBlanker: Sendable {
 
     // MARK: The meta box
 
-    /// `meta` is complete: plans the Exif, XMP and C2PA items' extents and writes the box.
+    /// `meta` is complete: plans the Exif, XMP, C2PA and JPEG items' extents and writes the box.
     private mutating func readMeta(into out: inout [UInt8]) throws(PhotoMetadataError) {
         let metaStart = offset - meta.count
         metaEnd = offset
         let box = try MetaBox(meta, at: metaStart)
         var blanked: [Blank] = []
         for location in box.locations {
-            guard let fill = box.blankedItems[location.item] else { continue }
+            guard let kind = box.metadataItems[location.item] else { continue }
             let name = "item \(location.item)"
             guard location.dataReference == 0 else { throw Self.error("the data of \(name) is in another file") }
             let base: Int
@@ -290,7 +343,13 @@ package struct HEICMetadataBlanker: Sendable {
             default:
                 throw Self.error("\(name) is built with construction method \(location.constructionMethod)")
             }
+            if case .jpeg = kind {
+                guard !location.extents.isEmpty else { continue }
+                jpegItems.append(JPEGItemBlanker(item: location.item))
+            }
+            let walker = jpegItems.count - 1
             var itemOffset = 0
+            var previousStop = 0
             for extent in location.extents {
                 let start = base + location.baseOffset + extent.offset
                 guard start <= end else { throw Self.error("\(name) begins past its idat box") }
@@ -303,12 +362,30 @@ package struct HEICMetadataBlanker: Sendable {
                             "\(name) at bytes \(start)–\(stop) lies in or before the meta box, not in idat")
                     }
                 }
-                blanked.append(Blank(range: start..<stop, fill: fill, itemOffset: itemOffset))
+                switch kind {
+                case .blanked(let fill):
+                    blanked.append(Blank(range: start..<stop, rewrite: .fill(fill, itemOffset: itemOffset)))
+                case .jpeg:
+                    // It is walked as the file streams past, so its bytes must come in the item's order.
+                    guard start >= previousStop else {
+                        throw Self.error("the extents of JPEG \(name) are out of order")
+                    }
+                    blanked.append(Blank(range: start..<stop, rewrite: .jpeg(walker)))
+                }
+                previousStop = stop
                 itemOffset = stop == Int.max ? Self.limit : min(itemOffset + (stop - start), Self.limit)
             }
         }
         try plan(blanked)
-        emit(meta[...], at: metaStart, into: &out)
+        // Merged, the data of tiles laid one after another is one range.
+        for range in box.itemData.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = itemData.last, range.lowerBound <= last.upperBound {
+                itemData[itemData.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                itemData.append(range)
+            }
+        }
+        try emit(meta[...], at: metaStart, into: &out)
         meta = []
         state = .header
     }
@@ -318,12 +395,17 @@ package struct HEICMetadataBlanker: Sendable {
     }
 }
 
-/// A byte range of the file to overwrite, and with what: the bytes from `itemOffset` on of what `fill` writes for
-/// a whole item (an item's extents follow one another).
+/// A byte range of the file to overwrite, and how.
 struct Blank: Sendable {
     var range: Range<Int>
-    var fill: Fill
-    var itemOffset: Int
+    var rewrite: Rewrite
+}
+
+enum Rewrite: Sendable {
+    /// The bytes from `itemOffset` on of what `fill` writes for a whole item (an item's extents follow one another).
+    case fill(Fill, itemOffset: Int)
+    /// Through the JPEG item walker of this index.
+    case jpeg(Int)
 }
 
 /// What a blanked item becomes.
@@ -355,9 +437,17 @@ enum Fill: Sendable {
     }
 }
 
-/// What the blanker needs of a `meta` box: which items are metadata, where every item's extents are, and where
-/// `idat`'s data lies. Read from the box's bytes with every bound checked.
+/// What the blanker needs of a `meta` box: which items are metadata, where their extents are, where the other
+/// items' data lies in the file, and where `idat`'s data lies. Read from the box's bytes with every bound checked.
 struct MetaBox {
+    /// What becomes of a metadata item.
+    enum Kind {
+        /// Exif, XMP, C2PA: overwritten whole.
+        case blanked(Fill)
+        /// A JPEG-coded image: its application segments and comments blanked.
+        case jpeg
+    }
+
     struct Location {
         var item: UInt32
         var constructionMethod: Int
@@ -366,9 +456,12 @@ struct MetaBox {
         var extents: [(offset: Int, length: Int)]
     }
 
-    /// The Exif, XMP and C2PA items' IDs, and what each becomes.
-    var blankedItems: [UInt32: Fill] = [:]
+    /// The metadata items' IDs, and what each becomes.
+    var metadataItems: [UInt32: Kind] = [:]
+    /// The metadata items' locations.
     var locations: [Location] = []
+    /// The file's byte ranges of the other items' data (in this file, by file offset), unsorted.
+    var itemData: [Range<Int>] = []
     /// The file's byte range of `idat`'s data, if there is one.
     var idat: Range<Int>?
 
@@ -378,20 +471,17 @@ struct MetaBox {
         let (_, payload) = try reader.boxHeader()
         // A FullBox: version and flags, then the child boxes.
         _ = try reader.bytes(4, in: "meta")
-        var sawInfo = false
-        var sawLocations = false
+        var info: Range<Int>?
+        var locationBox: Range<Int>?
         while reader.position < payload.upperBound {
             let (type, child) = try reader.boxHeader()
-            var inner = BoxReader(bytes, from: child.lowerBound, to: child.upperBound)
             switch type {
             case "iinf":
-                guard !sawInfo else { throw Self.error("its meta box has two iinf boxes") }
-                sawInfo = true
-                blankedItems = try Self.items(&inner)
+                guard info == nil else { throw Self.error("its meta box has two iinf boxes") }
+                info = child
             case "iloc":
-                guard !sawLocations else { throw Self.error("its meta box has two iloc boxes") }
-                sawLocations = true
-                locations = try Self.locations(&inner)
+                guard locationBox == nil else { throw Self.error("its meta box has two iloc boxes") }
+                locationBox = child
             case "idat":
                 guard idat == nil else { throw Self.error("its meta box has two idat boxes") }
                 idat = (fileOffset + child.lowerBound)..<(fileOffset + child.upperBound)
@@ -400,14 +490,23 @@ struct MetaBox {
             }
             reader.position = child.upperBound
         }
+        // iloc may come before iinf, and which items are metadata decides what is kept of iloc.
+        if let info {
+            var inner = BoxReader(bytes, from: info.lowerBound, to: info.upperBound)
+            metadataItems = try Self.items(&inner)
+        }
+        if let locationBox {
+            var inner = BoxReader(bytes, from: locationBox.lowerBound, to: locationBox.upperBound)
+            try readLocations(&inner, metaEnd: fileOffset + bytes.count)
+        }
     }
 
     /// The metadata items in an `iinf` box's payload, and what each becomes.
-    static func items(_ reader: inout BoxReader) throws(PhotoMetadataError) -> [UInt32: Fill] {
+    static func items(_ reader: inout BoxReader) throws(PhotoMetadataError) -> [UInt32: Kind] {
         let version = try reader.uint(1, in: "iinf")
         _ = try reader.bytes(3, in: "iinf")
         _ = try reader.uint(version == 0 ? 2 : 4, in: "iinf")
-        var items: [UInt32: Fill] = [:]
+        var items: [UInt32: Kind] = [:]
         while reader.position < reader.end {
             let (type, child) = try reader.boxHeader()
             defer { reader.position = child.upperBound }
@@ -418,7 +517,8 @@ struct MetaBox {
             let item: UInt32
             var contentType: String?
             var contentEncoding = ""
-            var isExif = false
+            // Versions 0 and 1 have no item type, only a content type as a `mime` item has.
+            var itemType = "mime"
             switch version {
             case 0, 1:
                 item = UInt32(try entry.uint(2, in: "infe"))
@@ -429,9 +529,8 @@ struct MetaBox {
             case 2, 3:
                 item = UInt32(try entry.uint(version == 2 ? 2 : 4, in: "infe"))
                 _ = try entry.uint(2, in: "infe")
-                let itemType = ByteFields.fourCC(try entry.bytes(4, in: "infe"))
+                itemType = ByteFields.fourCC(try entry.bytes(4, in: "infe"))
                 _ = entry.string()
-                isExif = itemType == "Exif"
                 if itemType == "mime" {
                     contentType = entry.string()
                     contentEncoding = entry.string()
@@ -442,18 +541,21 @@ struct MetaBox {
             let mediaType = contentType.map { type in
                 String(type.prefix { $0 != ";" }).lowercased().trimmingSpaces()
             }
-            if isExif {
-                items[item] = .exif
+            if itemType == "Exif" {
+                items[item] = .blanked(.exif)
+            } else if itemType == "jpeg" || mediaType == "image/jpeg" {
+                items[item] = .jpeg
             } else if let mediaType, HEICMetadataBlanker.blankedContentTypes.contains(mediaType) {
                 // A compressed packet (content_encoding, say "deflate") gets zeros: spaces would not inflate.
-                items[item] = mediaType == "application/c2pa" || !contentEncoding.isEmpty ? .zeros : .xmp
+                items[item] = .blanked(mediaType == "application/c2pa" || !contentEncoding.isEmpty ? .zeros : .xmp)
             }
         }
         return items
     }
 
-    /// The entries of an `iloc` box's payload (versions 0, 1 and 2).
-    static func locations(_ reader: inout BoxReader) throws(PhotoMetadataError) -> [Location] {
+    /// The entries of an `iloc` box's payload (versions 0, 1 and 2): the metadata items' locations, the other items'
+    /// data ranges. Extents are counted before they are kept, and refused past the limits.
+    mutating func readLocations(_ reader: inout BoxReader, metaEnd: Int) throws(PhotoMetadataError) {
         let version = try reader.uint(1, in: "iloc")
         guard version <= 2 else { throw Self.error("its iloc box has version \(version), not 0, 1 or 2") }
         _ = try reader.bytes(3, in: "iloc")
@@ -466,7 +568,9 @@ struct MetaBox {
             throw Self.error("its iloc box has a field size of \(size) bytes")
         }
         let count = try reader.uint(version < 2 ? 2 : 4, in: "iloc")
-        var locations: [Location] = []
+        let most = HEICMetadataBlanker.maxMetadataExtents
+        var metadataExtents = 0
+        var otherExtents = 0
         for _ in 0..<count {
             let item = UInt32(try reader.uint(version < 2 ? 2 : 4, in: "iloc"))
             var method = 0
@@ -478,17 +582,50 @@ struct MetaBox {
             guard extentCount <= 1 || offsetSize + lengthSize + indexSize > 0 else {
                 throw Self.error("its iloc box gives item \(item) \(extentCount) extents of no size")
             }
+            let isMetadata = metadataItems[item] != nil
+            if isMetadata {
+                guard extentCount <= most else {
+                    throw Self.error(
+                        "its metadata item \(item) has \(extentCount) extents, more than the \(most) taken")
+                }
+                metadataExtents += extentCount
+                guard metadataExtents <= most else {
+                    throw Self.error("its metadata items have more than the \(most) extents taken in all")
+                }
+            } else {
+                otherExtents += extentCount
+                guard otherExtents <= HEICMetadataBlanker.maxExtents else {
+                    throw Self.error("its items have more than the \(HEICMetadataBlanker.maxExtents) extents taken")
+                }
+            }
+            // Only data by file offset in this file can lie in a top-level box.
+            let inFile = method == 0 && reference == 0
             var extents: [(offset: Int, length: Int)] = []
             for _ in 0..<extentCount {
                 _ = try reader.uint(indexSize, in: "iloc")
-                extents.append((try reader.uint(offsetSize, in: "iloc"), try reader.uint(lengthSize, in: "iloc")))
+                let offset = try reader.uint(offsetSize, in: "iloc")
+                let length = try reader.uint(lengthSize, in: "iloc")
+                if isMetadata {
+                    extents.append((offset, length))
+                } else if inFile {
+                    let start = base + offset
+                    let stop = length == 0 ? Int.max : start + length
+                    if let idat, idat.lowerBound <= start, stop <= idat.upperBound { continue }
+                    // Bytes before meta's end are written before the extents are known, blanked boxes among them.
+                    guard start >= metaEnd else {
+                        throw Self.error(
+                            "item \(item) at bytes \(start)–\(stop) lies in or before the meta box, not in idat")
+                    }
+                    if start < stop { itemData.append(start..<stop) }
+                }
             }
-            locations.append(
-                Location(
-                    item: item, constructionMethod: method, dataReference: reference, baseOffset: base,
-                    extents: extents))
+            if isMetadata {
+                locations.append(
+                    Location(
+                        item: item, constructionMethod: method, dataReference: reference, baseOffset: base,
+                        extents: extents))
+            }
         }
-        return locations
     }
 
     static func error(_ reason: String) -> PhotoMetadataError {

@@ -6,7 +6,8 @@
 ///   orientation kept in a minimal Exif block).
 /// - PNG: `PNGMetadataStripper` (eXIf, text chunks, tIME and the like dropped).
 /// - WebP: `WebPMetadataStripper` (EXIF, XMP and C2PA chunks blanked in place).
-/// - HEIC: `HEICMetadataBlanker` (Exif, XMP and C2PA items written as zeros in place).
+/// - HEIC: `HEICMetadataBlanker` (Exif, XMP and C2PA items written as zeros in place, JPEG items' application
+///   segments too; top-level boxes besides ftyp, meta and mdat become free boxes of zeros).
 ///
 /// PDFs have no stripper (`init(for:)` answers nil): they are stored as sent. Every stripper holds a bounded amount
 /// (a marker segment, a chunk header, a HEIC's `meta` box) and gives the same output for any split of the input.

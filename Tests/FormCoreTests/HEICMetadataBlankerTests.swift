@@ -172,14 +172,47 @@ import Testing
         #expect(try Self.blank(head + manifest + uuidHeader + manifest) == head + zeros + uuidHeader + zeros)
     }
 
-    @Test func otherItemsAndBoxesPassUnchanged() throws {
-        let input = Self.ftyp + Self.fullBox("meta", version: 0, Self.hdlr
-            + Self.fullBox("iinf", version: 0, Self.u16(2) + Self.infe(1, "hvc1")
-                + Self.infe(2, "mime", contentType: "image/jpeg"))
-            + Self.iloc([Location(item: 1, extents: [(0, 3)]), Location(item: 2, extents: [(3, 3)])]))
-            + Self.box("free", Self.text("x")) + Self.box("mdat", [1, 2, 3, 4, 5, 6])
-            + Self.box("uuid", [UInt8](repeating: 0x11, count: 16) + Self.text("other"))
+    /// An image's meta box with items 1 and 2 (`hvc1`) in `mdat`, whose payload begins at `mdatPayload`.
+    static func imageMeta(_ mdatPayload: Int, tiles: Int = 3) -> [UInt8] {
+        fullBox("meta", version: 0, hdlr + fullBox("iinf", version: 0, u16(2) + infe(1, "hvc1") + infe(2, "hvc1"))
+            + iloc([Location(item: 1, extents: [(mdatPayload, tiles)]),
+                    Location(item: 2, extents: [(mdatPayload + tiles, tiles)])]))
+    }
+
+    @Test func otherItemsPassUnchanged() throws {
+        let input = Self.ftyp + Self.imageMeta(Self.ftyp.count + Self.imageMeta(0).count + 8)
+            + Self.box("mdat", [1, 2, 3, 4, 5, 6])
         #expect(try Self.blank(input) == input)
+    }
+
+    /// Any top-level box besides ftyp, meta and mdat (a motion photo's video, a vendor's uuid box, an editor's
+    /// leftovers in free space) becomes a free box of its size, of zeros. A HEIF reader needs none of them.
+    @Test func otherTopLevelBoxesBecomeFreeBoxesOfZeros() throws {
+        let head = Self.ftyp + Self.imageMeta(Self.ftyp.count + Self.imageMeta(0).count + 8)
+            + Self.box("mdat", [1, 2, 3, 4, 5, 6])
+        let boxes: [[UInt8]] = [
+            Self.box("free", Self.text("old Exif: CanonSpy")),
+            Self.box("mpvd", Self.video),
+            Self.box("uuid", [UInt8](repeating: 0x11, count: 16) + Self.text("GPSLatitude")),
+            [0, 0, 0, 1] + Self.text("skip") + Self.u64(16 + 10) + Self.text("Max Secret"),
+            Self.box("ftyp", Self.text("heic")),
+            Self.u32(0) + Self.text("Exif") + Self.text("runs to the end: Berlin"),
+        ]
+        let freed = boxes.map { box in
+            let large = box[0..<4].elementsEqual([0, 0, 0, 1])
+            let size = large ? Array(box[0..<4]) + Array(box[8..<16]) : Array(box[0..<4])
+            let sizeAt = large ? 16 : 8
+            return Array(size[0..<4]) + Self.text("free") + Array(size.dropFirst(4))
+                + [UInt8](repeating: 0, count: box.count - sizeAt)
+        }
+        let input = head + boxes.joined()
+        let output = try Self.blank(input)
+        #expect(output == head + freed.joined())
+        #expect(Self.boxes(Array(output[..<(head.count + freed[..<3].joined().count)]))?.map(\.type)
+            == ["ftyp", "meta", "mdat", "free", "free", "free"])
+        #expect(PhotoFixtures.secrets(in: input).count == 4 && PhotoFixtures.secrets(in: output) == [])
+        #expect(try Self.blank(output) == output)
+        #expect(PhotoFixtures.splitsThatDiffer(input, with: HEICMetadataBlanker.self, seed: 25) == [])
     }
 
     @Test func aLargeMdatStreamsThrough() throws {
@@ -255,6 +288,11 @@ import Testing
          "metadata at bytes 119–131 overlaps the free box"),
         (ftyp + exifMeta(Location(item: 1, extents: [(136, 2)])) + box("uuid", xmpUUID + [1, 2, 3, 4, 5]),
          "metadata at bytes 136–138 overlaps the uuid box"),
+        (ftyp + imageMeta(0), "item 1 at bytes 0–3 lies in or before the meta box, not in idat"),
+        (ftyp + imageMeta(197) + box("mdat", [1, 2, 3]) + box("mpvd", [4, 5, 6]),
+         "item data at bytes 197–203 lies in the mpvd box at byte 200, which is blanked"),
+        (ftyp + imageMeta(208, tiles: 1) + box("mdat", [1, 2, 3]) + box("uuid", xmpUUID + [4, 5, 6]),
+         "item data at bytes 208–210 lies in the uuid box at byte 200, which is blanked"),
     ] as [([UInt8], String)])
     func rejects(input: [UInt8], reason: String) {
         #expect(throws: PhotoMetadataError(.heic, reason)) { _ = try Self.blank(input) }
@@ -284,6 +322,189 @@ import Testing
         #expect(throws: error) { _ = try blanker.feed(try PhotoFixtures.read("gps.heic")) }
         #expect(throws: error) { try blanker.finish() }
         #expect(error.description == "not a readable HEIC: its first box is free, not ftyp")
+    }
+}
+
+// MARK: Review: metadata that gets through, state that does not stay small
+
+extension HEICMetadataBlankerTests {
+    static let location = text("+52.5200+013.4050/")
+
+    /// An MP4 as a phone records it: its `moov` holds `udta` with the recording place (`©xyz`, ISO 6709).
+    static var video: [UInt8] {
+        let place = box("\u{0}xyz", u16(location.count) + u16(0x15C7) + location)
+        let placeBox = Array(place[..<4]) + [0xA9] + Array(place[5...])  // "©xyz": © is the single byte A9
+        return box("ftyp", text("mp42") + u32(0) + text("isommp42"))
+            + box("moov", fullBox("mvhd", version: 0, [UInt8](repeating: 0, count: 96)) + box("udta", placeBox))
+            + box("mdat", [UInt8](repeating: 0x33, count: 64))
+    }
+
+    /// A Samsung motion photo in HEIC carries its video in a top-level `mpvd` box after `mdat`. The blanker refuses
+    /// a top-level `moov` because it does not read a video's metadata, but the same `moov` one box down is copied
+    /// whole, recording place and all (the JPEG stripper drops a motion photo's appended video for this reason).
+    @Test func aMotionPhotoVideoDoesNotCarryItsLocationThrough() throws {
+        let input = Self.ftyp + Self.meta + Self.box("mdat", Self.pixels) + Self.box("mpvd", Self.video)
+        #expect(PhotoFixtures.contains(input, "+52.5200+013.4050"))
+        let output = try? Self.blank(input)
+        #expect(output.map { !PhotoFixtures.contains($0, "+52.5200+013.4050") } ?? true,
+                "the embedded video's location came through")
+    }
+
+    /// HEIF has JPEG-coded image items (item type `jpeg`, or a `mime` item of image/jpeg), as thumbnails or
+    /// previews. Their bytes are a whole JPEG, with its own APP1 Exif (camera, serial, GPS), and are copied as they
+    /// are: the Exif must go (blanked in place, or the file refused).
+    @Test(arguments: ["jpeg", "mime"])
+    func aJPEGItemLosesItsExif(_ itemType: String) throws {
+        let jpeg = JPEGMetadataStripperTests.photo(JPEGMetadataStripperTests.exif(bigEndian: true))
+        func metaBox(_ mdatPayload: Int) -> [UInt8] {
+            let preview = itemType == "jpeg" ? Self.infe(2, "jpeg") : Self.infe(2, "mime", contentType: "image/jpeg")
+            return Self.fullBox("meta", version: 0, Self.hdlr + Self.fullBox("pitm", version: 0, Self.u16(1))
+                + Self.fullBox("iinf", version: 0, Self.u16(2) + Self.infe(1, "hvc1") + preview)
+                + Self.iloc([Location(item: 1, extents: [(mdatPayload, Self.pixels.count)]),
+                             Location(item: 2, extents: [(mdatPayload + Self.pixels.count, jpeg.count)])]))
+        }
+        let mdatPayload = Self.ftyp.count + metaBox(0).count + 8
+        let input = Self.ftyp + metaBox(mdatPayload) + Self.box("mdat", Self.pixels + jpeg)
+        #expect(JPEGMetadataStripperTests.contains(input, JPEGMetadataStripperTests.make))
+        let output = try? Self.blank(input)
+        #expect(output.map { !JPEGMetadataStripperTests.contains($0, JPEGMetadataStripperTests.make)
+            && !JPEGMetadataStripperTests.contains($0, JPEGMetadataStripperTests.latitude) } ?? true,
+                "the JPEG item's Exif came through")
+    }
+
+    /// The blanker promises to hold at most the `meta` box (4 MiB), but every extent of a metadata item becomes a
+    /// planned range of 32 bytes, kept for the whole upload: a 3.4 MB `meta` giving seven Exif items 60 000 one-byte
+    /// extents each (an item has at most 65 535) makes it hold 13 MB of ranges (more while planning them), per
+    /// upload, for as long as the upload lasts. A photo's Exif is one extent or a few; so many should be refused.
+    @Test func manyExtentsOfMetadataItemsAreRefused() throws {
+        let (items, extents) = (7, 60_000)
+        func metaBox(_ mdatPayload: Int) -> [UInt8] {
+            let locations = (1...items).map { item in
+                Location(item: item, base: mdatPayload + 2 * extents * (item - 1),
+                         extents: (0..<extents).map { (2 * $0, 1) })
+            }
+            return Self.fullBox("meta", version: 0, Self.fullBox("iinf", version: 0, Self.u16(items)
+                + (1...items).flatMap { Self.infe($0, "Exif") })
+                + Self.iloc(locations, version: 0))
+        }
+        let mdatPayload = Self.ftyp.count + metaBox(0).count + 16
+        let head = Self.ftyp + metaBox(mdatPayload)
+        #expect(head.count < HEICMetadataBlanker.maxMetadataExtents * 4096)
+        var blanker = HEICMetadataBlanker()
+        #expect(throws: PhotoMetadataError(.heic, "its metadata item 1 has 60000 extents, more than the 1024 taken")) {
+            _ = try blanker.feed(head)
+        }
+    }
+
+    /// The limits on extents: per metadata item, for all metadata items, and for the other items (whose data is held
+    /// merged). Up to each limit a file is taken.
+    @Test(arguments: [
+        ([1_024], false, nil),
+        ([1_025], false, "its metadata item 1 has 1025 extents, more than the 1024 taken"),
+        ([600, 424], false, nil),
+        ([600, 425], false, "its metadata items have more than the 1024 extents taken in all"),
+        ([16_384], true, nil),
+        ([10_000, 6_385], true, "its items have more than the 16384 extents taken"),
+    ] as [([Int], Bool, String?)])
+    func extentsAreCounted(perItem: [Int], images: Bool, refusal: String?) throws {
+        func metaBox(_ mdatPayload: Int) -> [UInt8] {
+            var offset = mdatPayload
+            let locations = perItem.enumerated().map { item, count in
+                defer { offset += count }
+                return Location(item: item + 1, base: offset, extents: (0..<count).map { ($0, 1) })
+            }
+            let info = perItem.indices.flatMap { Self.infe($0 + 1, images ? "hvc1" : "Exif") }
+            return Self.fullBox("meta", version: 0, Self.fullBox("iinf", version: 0, Self.u16(perItem.count) + info)
+                + Self.iloc(locations, version: 0))
+        }
+        let mdatPayload = Self.ftyp.count + metaBox(0).count + 8
+        let input = Self.ftyp + metaBox(mdatPayload)
+            + Self.box("mdat", [UInt8](repeating: 0x5A, count: perItem.reduce(0, +)))
+        if let refusal {
+            #expect(throws: PhotoMetadataError(.heic, refusal)) { _ = try Self.blank(input) }
+        } else {
+            let output = try Self.blank(input)
+            #expect(output.count == input.count)
+            #expect((output[mdatPayload...].allSatisfy { $0 == 0x5A }) == images)
+        }
+    }
+
+    // MARK: JPEG items
+
+    /// A file whose item 2 is `jpeg` (item type `jpeg`, or `mime` of `contentType`) in mdat after item 1's pixels,
+    /// cut in two extents at `cut` with three bytes between them (listed in reverse if `reversed`). Returns the file
+    /// and where each half of the item lies.
+    static func jpegItemFile(
+        _ jpeg: [UInt8], itemType: String = "jpeg", contentType: String = "image/jpeg", cut: Int? = nil,
+        reversed: Bool = false
+    ) -> (file: [UInt8], halves: [Range<Int>]) {
+        let cut = cut ?? jpeg.count
+        func metaBox(_ mdatPayload: Int) -> [UInt8] {
+            let preview = Self.infe(2, itemType, contentType: itemType == "mime" ? contentType : nil)
+            let start = mdatPayload + Self.pixels.count
+            var extents = [(start, cut), (start + cut + 3, jpeg.count - cut)]
+            if reversed { extents.reverse() }
+            return Self.fullBox("meta", version: 0, Self.hdlr + Self.fullBox("pitm", version: 0, Self.u16(1))
+                + Self.fullBox("iinf", version: 0, Self.u16(2) + Self.infe(1, "hvc1") + preview)
+                + Self.iloc([Location(item: 1, extents: [(mdatPayload, Self.pixels.count)]),
+                             Location(item: 2, extents: extents)]))
+        }
+        let mdatPayload = Self.ftyp.count + metaBox(0).count + 8
+        let start = mdatPayload + Self.pixels.count
+        let file = Self.ftyp + metaBox(mdatPayload)
+            + Self.box("mdat", Self.pixels + Array(jpeg[..<cut]) + [7, 7, 7] + Array(jpeg[cut...]))
+        return (file, [start..<(start + cut), (start + cut + 3)..<(start + jpeg.count + 3)])
+    }
+
+    /// A segment with its payload zeroed.
+    static func zeroed(_ segment: [UInt8]) -> [UInt8] {
+        Array(segment[..<4]) + [UInt8](repeating: 0, count: segment.count - 4)
+    }
+
+    /// The JPEG item keeps every byte's place: its application segments and comments (between scans too) are
+    /// zeroed, JFIF and Adobe stay, and what follows its end-of-image marker (an appended image) is zeroed.
+    @Test(arguments: [("jpeg", "", nil), ("mime", "Image/JPEG; q=1", 100), ("jpeg", "", 171)]
+          as [(String, String, Int?)])
+    func aJPEGItemsSegmentsAreBlankedInPlace(itemType: String, contentType: String, cut: Int?) throws {
+        typealias JPEG = JPEGMetadataStripperTests
+        let tiny = JPEG.tiny
+        let jfxx = JPEG.segment(0xE0, JPEG.bytes("JFXX\0") + [0x10, 0x42, 0x42])
+        let exif = JPEG.exif(bigEndian: true)
+        let head = Array(tiny[..<JPEG.afterJFIF])
+        let scan = Array(tiny[JPEG.afterJFIF..<JPEG.endOfImage])
+        let appended = JPEG.photo(JPEG.exif(bigEndian: false))
+        let jpeg = head + exif + JPEG.icc + JPEG.adobe + jfxx + JPEG.photoshop + scan + JPEG.comment + [0xFF, 0xD9]
+            + appended
+        let expected = head + Self.zeroed(exif) + Self.zeroed(JPEG.icc) + JPEG.adobe
+            + Array(jfxx[..<6]) + [UInt8](repeating: 0, count: jfxx.count - 6) + Self.zeroed(JPEG.photoshop) + scan
+            + Self.zeroed(JPEG.comment) + [0xFF, 0xD9] + [UInt8](repeating: 0, count: appended.count)
+        let (input, halves) = Self.jpegItemFile(jpeg, itemType: itemType, contentType: contentType, cut: cut)
+        let output = try Self.blank(input)
+        #expect(output.count == input.count)
+        #expect(Array(output[halves[0]]) + Array(output[halves[1]]) == expected)
+        let item = halves[0].lowerBound..<halves[1].upperBound
+        #expect(output[..<item.lowerBound] == input[..<item.lowerBound])
+        #expect(output[halves[0].upperBound..<halves[1].lowerBound] == [7, 7, 7])
+        #expect(!JPEG.contains(output, JPEG.make) && !JPEG.contains(output, JPEG.latitude))
+        #expect(try Self.blank(output) == output)
+        #expect(PhotoFixtures.splitsThatDiffer(input, with: HEICMetadataBlanker.self, seed: 26) == [])
+    }
+
+    @Test func jpegItemsThatCannotBeWalkedAreRefused() throws {
+        typealias JPEG = JPEGMetadataStripperTests
+        let photo = JPEG.photo(JPEG.exif(bigEndian: true))
+        let cases: [((file: [UInt8], halves: [Range<Int>]), String)] = [
+            (Self.jpegItemFile([0xFF, 0xD9] + photo), "does not start with a start-of-image marker (byte 263)"),
+            (Self.jpegItemFile(Array(photo.dropLast(2))), "ends before its end-of-image marker"),
+            (Self.jpegItemFile(photo, cut: 30, reversed: true), "extents of JPEG item 2 are out of order"),
+            (Self.jpegItemFile([0xFF, 0xD8, 0xFF, 0xE1, 0, 1] + photo), "has a segment of length 1 at byte 265"),
+            (Self.jpegItemFile([0xFF, 0xD8, 0xAB] + photo), "has the byte AB at byte 265, where a marker belongs"),
+            (Self.jpegItemFile([0xFF, 0xD8, 0xFF, 0xD8] + photo), "has the marker FF D8 at byte 265"),
+        ]
+        for ((file, _), reason) in cases {
+            let prefix = reason.hasPrefix("extents") ? "the " : "its JPEG item 2 "
+            #expect(throws: PhotoMetadataError(.heic, prefix + reason)) { _ = try Self.blank(file) }
+        }
     }
 }
 
