@@ -509,3 +509,41 @@ extension HEICMetadataBlankerTests {
 }
 
 extension HEICMetadataBlanker: StreamingStripper {}
+
+// MARK: Review of the JPEG item walker: what JPEGMetadataStripper drops that a JPEG item still carries
+
+extension HEICMetadataBlankerTests {
+    /// The output for a file whose item 2 is `jpeg`, or nil if it is refused.
+    static func blankedJPEGItem(_ jpeg: [UInt8]) -> [UInt8]? {
+        let (file, halves) = jpegItemFile(jpeg)
+        return (try? blank(file)).map { Array($0[halves[0]]) }
+    }
+
+    /// JPEGItemBlanker keeps an APP0 whole once its first five bytes read "JFIF\0": the fourteen JFIF fields, and
+    /// then whatever the segment holds up to its length (a thumbnail, or an Exif block with camera, serial and GPS).
+    /// JPEGMetadataStripper keeps JFIF's fourteen fields and nothing after them; a JPEG item should lose the rest too.
+    @Test func aJPEGItemsJFIFSegmentKeepsOnlyItsFields() throws {
+        typealias JPEG = JPEGMetadataStripperTests
+        let fields = Array(JPEG.tiny[6..<20])  // JFIF\0, version, units, densities, thumbnail 0 × 0
+        let jfif = JPEG.segment(0xE0, fields + JPEG.exifPayload)
+        let jpeg = [0xFF, 0xD8] + jfif + Array(JPEG.tiny[JPEG.afterJFIF...])
+        #expect(JPEG.contains(jpeg, JPEG.make) && JPEG.contains(jpeg, JPEG.latitude))
+        let output = Self.blankedJPEGItem(jpeg)
+        #expect(output.map { !JPEG.contains($0, JPEG.make) } ?? true, "the camera and its serial number came through")
+        #expect(output.map { !JPEG.contains($0, JPEG.latitude) } ?? true, "the GPS latitude came through")
+        #expect(output.map { $0.starts(with: [0xFF, 0xD8] + Array(jfif[..<4]) + fields) } ?? true)
+    }
+
+    /// JPEGItemBlanker copies every segment that is not APPn or COM whole, JPGn (FF F0–FD), JPG (FF C8) and the
+    /// reserved markers (FF 02–BF) among them: an Exif block under one of them comes through. JPEGMetadataStripper
+    /// refuses such a file (unknownMarkersCarryNoMetadata); a JPEG item should be refused or lose the segment.
+    @Test(arguments: [0xF1, 0xFD, 0xC8, 0x02, 0xBF] as [UInt8])
+    func aJPEGItemsUnknownMarkersCarryNoMetadata(_ marker: UInt8) throws {
+        typealias JPEG = JPEGMetadataStripperTests
+        let jpeg = JPEG.photo(JPEG.segment(marker, JPEG.exifPayload))
+        #expect(JPEG.contains(jpeg, JPEG.make) && JPEG.contains(jpeg, JPEG.latitude))
+        let output = Self.blankedJPEGItem(jpeg)
+        #expect(output.map { !JPEG.contains($0, JPEG.make) && !JPEG.contains($0, JPEG.latitude) } ?? true,
+                "FF \(String(marker, radix: 16, uppercase: true)): Exif came through")
+    }
+}
