@@ -588,7 +588,9 @@ struct MetaBox {
                     throw Self.error(
                         "its metadata item \(item) has \(extentCount) extents, more than the \(most) taken")
                 }
-                metadataExtents += extentCount
+                // An entry without extents still becomes a location: it counts as one, so listing an item again and
+                // again cannot grow what is held past the limit.
+                metadataExtents += max(extentCount, 1)
                 guard metadataExtents <= most else {
                     throw Self.error("its metadata items have more than the \(most) extents taken in all")
                 }

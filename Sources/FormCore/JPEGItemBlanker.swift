@@ -30,6 +30,8 @@ struct JPEGItemBlanker: Sendable {
     private enum Keep: Sendable {
         case all
         case none
+        /// The next `count` bytes are copied, the rest of the segment zeroed.
+        case prefix(count: Int)
         /// Copied while the payload matches the JFIF (or else Adobe) identifier, `matched` bytes of it so far.
         case identifier(jfif: Bool, matched: Int)
     }
@@ -70,12 +72,19 @@ struct JPEGItemBlanker: Sendable {
                     out += bytes[index..<(index + count)]
                 case .none:
                     out += repeatElement(0, count: count)
+                case .prefix(let left):
+                    count = min(count, left)
+                    out += bytes[index..<(index + count)]
+                    next = left == count ? .none : .prefix(count: left - count)
                 case .identifier(let jfif, let matched):
                     let identifier = jfif ? Self.jfif : Self.adobe
                     count = 1
                     if bytes[index] == identifier[matched] {
                         out.append(bytes[index])
-                        next = matched + 1 == identifier.count ? .all : .identifier(jfif: jfif, matched: matched + 1)
+                        // After the identifier only the fields: JFIF's version, units and densities (its thumbnail's
+                        // size and pixels become zeros, a thumbnail of 0 × 0), Adobe's version, flags and transform.
+                        next = matched + 1 < identifier.count
+                            ? .identifier(jfif: jfif, matched: matched + 1) : .prefix(count: 7)
                     } else {
                         out.append(0)
                         next = .none
@@ -151,13 +160,14 @@ struct JPEGItemBlanker: Sendable {
         scan ? .scan(afterFF: false) : .marker
     }
 
-    /// The marker FF `code`, whose FF is at `at`.
+    /// The marker FF `code`, whose FF is at `at`. Besides the markers decoding reads (SOFn, DHT, DAC, SOS, DQT, DNL,
+    /// DRI, DHP, EXP), application segments and comments, none is taken: their payload could carry anything.
     private mutating func begin(_ code: UInt8, at: Int) throws(PhotoMetadataError) {
         switch code {
         case 0xD9: state = .end
         case 0x01, 0xD0...0xD7: state = .marker
-        case 0x00, 0xD8: throw error("has the marker FF \(Self.hex(code)) at byte \(at)")
-        default: state = .length(code: code, high: nil)
+        case 0xC0...0xC7, 0xC9...0xCF, 0xDA...0xDF, 0xE0...0xEF, 0xFE: state = .length(code: code, high: nil)
+        default: throw error("has the marker FF \(Self.hex(code)) at byte \(at)")
         }
     }
 

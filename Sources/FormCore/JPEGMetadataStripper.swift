@@ -291,6 +291,8 @@ package struct JPEGMetadataStripper: Sendable {
     private static let adobeHeader: [UInt8] = Array("Adobe".utf8)
     /// JFIF's fields before its thumbnail: identifier, version, units, densities, thumbnail width and height.
     private static let jfifFieldsLength = 14
+    /// Adobe's: identifier, version, two flag words, colour transform.
+    private static let adobeFieldsLength = 12
 
     /// What is written for the collected segment in `held`: JFIF without its thumbnail, Adobe and an ICC profile as
     /// they are, for Exif a minimal Exif block with the orientation alone (once per file), nothing for anything else
@@ -305,7 +307,10 @@ package struct JPEGMetadataStripper: Sendable {
             let length = 2 + fields.count
             return [0xFF, 0xE0, UInt8(length >> 8), UInt8(length & 0xFF)] + fields
         case 0xEE:
-            return payload.starts(with: Self.adobeHeader) ? held : []
+            guard payload.starts(with: Self.adobeHeader), payload.count >= Self.adobeFieldsLength else { return [] }
+            // Its fields only: anything written after them goes.
+            let length = 2 + Self.adobeFieldsLength
+            return [0xFF, 0xEE, UInt8(length >> 8), UInt8(length & 0xFF)] + payload.prefix(Self.adobeFieldsLength)
         case 0xE2:
             return payload.starts(with: Self.iccHeader) ? held : []
         default:

@@ -403,6 +403,9 @@ extension HEICMetadataBlankerTests {
         ([1_025], false, "its metadata item 1 has 1025 extents, more than the 1024 taken"),
         ([600, 424], false, nil),
         ([600, 425], false, "its metadata items have more than the 1024 extents taken in all"),
+        // An item listed without extents counts as one: listing items again and again holds no more than extents.
+        ([1_000] + Array(repeating: 0, count: 25), false,
+         "its metadata items have more than the 1024 extents taken in all"),
         ([16_384], true, nil),
         ([10_000, 6_385], true, "its items have more than the 16384 extents taken"),
     ] as [([Int], Bool, String?)])

@@ -503,6 +503,8 @@ extension JPEGMetadataStripperTests {
         ("JFXX thumbnail with its own Exif", segment(0xE0, bytes("JFXX") + [0, 0x10] + photo(exif(bigEndian: false)))),
         ("Exif in APP0", segment(0xE0, exifPayload)),
         ("Exif in APP14", segment(0xEE, exifPayload)),
+        ("Exif after JFIF's fields", segment(0xE0, bytes("JFIF") + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0] + exifPayload)),
+        ("Exif after Adobe's fields", segment(0xEE, bytes("Adobe") + [0, 100, 0, 0, 0, 0, 1] + exifPayload)),
     ] as [(String, [UInt8])])
     func app0AndApp14CarryOnlyJFIFAndAdobe(_ what: String, _ segment: [UInt8]) throws {
         let input = Self.photo(segment)
