@@ -36,8 +36,8 @@ struct JPEGItemBlanker: Sendable {
         case identifier(jfif: Bool, matched: Int)
     }
 
-    static let jfif: [UInt8] = Array("JFIF\0".utf8)
-    static let adobe: [UInt8] = Array("Adobe".utf8)
+    static let jfif = JPEGMetadataStripper.jfifHeader
+    static let adobe = JPEGMetadataStripper.adobeHeader
 
     /// The item's ID, for the messages.
     let item: UInt32
@@ -83,8 +83,11 @@ struct JPEGItemBlanker: Sendable {
                         out.append(bytes[index])
                         // After the identifier only the fields: JFIF's version, units and densities (its thumbnail's
                         // size and pixels become zeros, a thumbnail of 0 × 0), Adobe's version, flags and transform.
+                        let fields = jfif
+                            ? JPEGMetadataStripper.jfifFieldsLength - 2 : JPEGMetadataStripper.adobeFieldsLength
                         next = matched + 1 < identifier.count
-                            ? .identifier(jfif: jfif, matched: matched + 1) : .prefix(count: 7)
+                            ? .identifier(jfif: jfif, matched: matched + 1)
+                            : .prefix(count: fields - identifier.count)
                     } else {
                         out.append(0)
                         next = .none
@@ -166,7 +169,9 @@ struct JPEGItemBlanker: Sendable {
         switch code {
         case 0xD9: state = .end
         case 0x01, 0xD0...0xD7: state = .marker
-        case 0xC0...0xC7, 0xC9...0xCF, 0xDA...0xDF, 0xE0...0xEF, 0xFE: state = .length(code: code, high: nil)
+        case _ where JPEGMetadataStripper.isReadForDecoding(code) || code == 0xDA || (0xE0...0xEF).contains(code)
+            || code == 0xFE:
+            state = .length(code: code, high: nil)
         default: throw error("has the marker FF \(Self.hex(code)) at byte \(at)")
         }
     }

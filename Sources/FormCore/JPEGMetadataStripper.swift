@@ -240,13 +240,8 @@ package struct JPEGMetadataStripper: Sendable {
         case 0xE3...0xED, 0xEF, 0xFE:
             // Other application segments (IPTC/Photoshop in APP13, vendors' notes) and comments.
             state = .skip(remaining: payload)
-        case 0xC0...0xC3, 0xC5...0xC7, 0xC9...0xCB, 0xCD...0xCF:
-            // Frame headers (SOFn).
-            inFrame = true
-            out += held
-            state = .copy(remaining: payload)
-        case 0xC4, 0xCC, 0xDB...0xDF:
-            // Tables and the markers decoding reads (DHT, DAC, DQT, DNL, DRI, DHP, EXP).
+        case _ where Self.isReadForDecoding(marker):
+            if Self.isFrameHeader(marker) { inFrame = true }
             out += held
             state = .copy(remaining: payload)
         default:
@@ -287,12 +282,24 @@ package struct JPEGMetadataStripper: Sendable {
 
     private static let exifHeader: [UInt8] = Array("Exif".utf8) + [0, 0]
     private static let iccHeader: [UInt8] = Array("ICC_PROFILE".utf8) + [0]
-    private static let jfifHeader: [UInt8] = Array("JFIF".utf8) + [0]
-    private static let adobeHeader: [UInt8] = Array("Adobe".utf8)
+    static let jfifHeader: [UInt8] = Array("JFIF".utf8) + [0]
+    static let adobeHeader: [UInt8] = Array("Adobe".utf8)
     /// JFIF's fields before its thumbnail: identifier, version, units, densities, thumbnail width and height.
-    private static let jfifFieldsLength = 14
+    static let jfifFieldsLength = 14
     /// Adobe's: identifier, version, two flag words, colour transform.
-    private static let adobeFieldsLength = 12
+    static let adobeFieldsLength = 12
+
+    /// Frame headers (SOFn): C0–CF but DHT (C4), JPG (C8) and DAC (CC).
+    static func isFrameHeader(_ marker: UInt8) -> Bool {
+        (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker)
+    }
+
+    /// The segments besides SOS that decoding reads: frame headers, tables (DHT, DAC, DQT) and DNL, DRI, DHP, EXP.
+    /// JPGn, JPG and the reserved markers are not among them: decoders refuse them, and their payload could carry
+    /// anything.
+    static func isReadForDecoding(_ marker: UInt8) -> Bool {
+        isFrameHeader(marker) || marker == 0xC4 || marker == 0xCC || (0xDB...0xDF).contains(marker)
+    }
 
     /// What is written for the collected segment in `held`: JFIF without its thumbnail, Adobe and an ICC profile as
     /// they are, for Exif a minimal Exif block with the orientation alone (once per file), nothing for anything else

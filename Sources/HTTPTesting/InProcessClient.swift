@@ -31,6 +31,15 @@ package struct InProcessClient: Sendable {
         spoolBudget = bodySpoolLimit.map(SpoolBudget.init)
     }
 
+    /// Spooling bodies as a server with `configuration` does.
+    package init(
+        _ responder: any HTTPResponder, observer: (any HTTPObserver)? = nil, configuration: HTTPServerConfiguration
+    ) {
+        self.init(
+            responder, observer: observer, bodySpoolDirectory: configuration.bodySpoolDirectory,
+            bodySpoolThreshold: configuration.bodySpoolThreshold, bodySpoolLimit: configuration.bodySpoolLimit)
+    }
+
     /// Sends one request, given as its exact bytes on the wire, and returns the answer.
     package func send(_ text: String) async throws -> RawResponse {
         try await send(Array(text.utf8))

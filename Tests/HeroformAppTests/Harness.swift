@@ -52,10 +52,7 @@ func withApp<T>(live: Bool = true, successURL: String? = nil, logger: Logger? = 
                              retryPolicy: retryPolicy, accounts: accounts,
                              accountDocumentTypeIDs: accountDocumentTypeIDs, configure: configure) { hero, app in
         // Spooling as the server does, so uploads over the threshold arrive as files here too.
-        let client = InProcessClient(
-            app, observer: app.metrics, bodySpoolDirectory: app.config.storage.spoolDirectory,
-            bodySpoolThreshold: app.config.httpConfiguration.bodySpoolThreshold,
-            bodySpoolLimit: app.config.httpConfiguration.bodySpoolLimit)
+        let client = InProcessClient(app, observer: app.metrics, configuration: app.config.httpConfiguration)
         return try await body(client, hero, app)
     }
 }
